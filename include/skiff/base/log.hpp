@@ -1,0 +1,30 @@
+// Logging to stderr at the level set by --log-level. User-facing errors go through cli, not here.
+#pragma once
+
+#include <string_view>
+
+#include <fmt/core.h>
+
+namespace skiff::log {
+
+enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kFatal, kPanic };
+
+Level level();
+void set_level(Level l);
+bool parse_level(std::string_view name, Level* out);
+void write(Level l, std::string_view msg);
+
+template <class... Args>
+void debug(fmt::format_string<Args...> f, Args&&... args) {
+    if (level() <= Level::kDebug) write(Level::kDebug, fmt::format(f, std::forward<Args>(args)...));
+}
+template <class... Args>
+void info(fmt::format_string<Args...> f, Args&&... args) {
+    if (level() <= Level::kInfo) write(Level::kInfo, fmt::format(f, std::forward<Args>(args)...));
+}
+template <class... Args>
+void warn(fmt::format_string<Args...> f, Args&&... args) {
+    if (level() <= Level::kWarn) write(Level::kWarn, fmt::format(f, std::forward<Args>(args)...));
+}
+
+}  // namespace skiff::log

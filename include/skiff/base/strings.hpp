@@ -1,0 +1,20 @@
+// Small string helpers shared by every module.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace skiff::str {
+
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+bool starts_with(std::string_view s, std::string_view prefix);
+std::string_view trim(std::string_view s);
+// Random hex id of `bytes` bytes from getrandom(2).
+std::string random_hex(size_t bytes);
+// "3 minutes ago", "About an hour ago" — podman's human durations.
+std::string human_duration(long long seconds);
+std::string human_size(unsigned long long bytes);
+
+}  // namespace skiff::str

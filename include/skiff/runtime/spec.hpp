@@ -1,0 +1,70 @@
+// The runtime spec: everything the runtime needs to start one container, as plain data.
+// The engine builds it (a pure function of image config + options); the runtime validates,
+// plans and applies it. The runtime knows nothing of images or registries.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+
+namespace skiff::runtime {
+
+struct Mount {
+    std::string destination;  // inside the container
+    std::string type;         // "proc", "tmpfs", "bind", "overlay", …
+    std::string source;
+    std::vector<std::string> options;  // mount(8) words: "ro", "nosuid", "rbind", "mode=755", data…
+};
+
+enum class SeccompMode { kDefault, kUnconfined, kProfile };
+
+struct Spec {
+    // Root file system: `root` is mounted on `rootfs` (a host directory) inside the container's
+    // own mount namespace, so the host's mount table never sees it.
+    Mount root;                 // type "overlay" (with lowerdir/upperdir/workdir options) or "bind"
+    std::string rootfs;         // host directory the root is mounted on, then pivot_root'ed into
+    bool readonly_rootfs = false;
+
+    // Process.
+    std::vector<std::string> args;
+    std::vector<std::string> env;  // "KEY=VALUE"
+    std::string cwd = "/";
+    std::string user;              // "", "name", "uid", "name:group", "uid:gid": resolved in the rootfs
+    bool terminal = false;         // -t: a pty from the container's own devpts
+    bool interactive = false;      // -i: stdin forwarded; otherwise the process gets /dev/null
+
+    std::string hostname;
+    bool host_network = false;  // otherwise a new network namespace with lo up
+
+    std::vector<Mount> mounts;  // applied in order after the root (proc, sys, dev, /etc files, …)
+    std::vector<std::string> masked_paths;
+    std::vector<std::string> readonly_paths;
+
+    std::vector<std::string> capabilities;  // "CAP_*": bounding, effective, permitted; inheritable empty
+    bool no_new_privileges = false;
+    bool privileged = false;  // no masked/readonly paths, all caps, no seccomp, host devices
+    SeccompMode seccomp = SeccompMode::kDefault;
+    std::string seccomp_profile;  // JSON profile path with kProfile
+    std::string cache_dir;        // where the compiled default seccomp filter may be cached
+
+    std::string cgroup_path;  // empty: no cgroup of its own
+};
+
+// podman's defaults: the mounts (/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys), masked and
+// read-only paths, and the default capability set. The engine starts from these.
+Spec default_spec();
+
+struct Hooks {
+    std::function<void(pid_t)> started;  // the container's pid 1 is running (before exec)
+};
+
+// Start the container in the foreground with skiff's own stdio, forward signals (and with a
+// terminal, raw mode and window size), wait for it. Returns the exit status as podman reports it:
+// the exit code, 128+N when killed by signal N, 126/127 when the command cannot be run.
+Result<int> run_foreground(const Spec& spec, const Hooks& hooks = {});
+
+}  // namespace skiff::runtime
