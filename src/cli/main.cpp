@@ -1,1 +1,152 @@
-int main() { return 0; }
+// skiff: parse the global flags, hand the command line to the one command it names, exit with
+// that command's code. Everything a command does happens in this process (no daemon).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
+#include "skiff/base/sys.hpp"
+#include "version.hpp"
+
+namespace skiff::cli {
+
+int fail(const Error& e) {
+    std::string line = "Error: " + e.message + "\n";
+    std::fflush(stdout);
+    std::fputs(line.c_str(), stderr);
+    return e.exit_code;
+}
+
+void finish(Context& ctx, const Result<void>& r) { ctx.exit_code = r.ok() ? 0 : fail(r.error()); }
+
+Result<void> check_arg_count(const std::string& cmd, size_t got, size_t min, size_t max) {
+    if (got < min) {
+        if (min == 1) return make_error("`skiff " + cmd + "` requires at least 1 arg");
+        return make_error("`skiff " + cmd + "` requires at least " + std::to_string(min) + " args");
+    }
+    if (got > max) {
+        if (max == 0) return make_error("`skiff " + cmd + "` takes no arguments");
+        return make_error("`skiff " + cmd + "` accepts at most " + std::to_string(max) + " arg(s), received " +
+                          std::to_string(got));
+    }
+    return {};
+}
+
+namespace {
+
+struct GlobalFlags {
+    std::string root, runroot, driver, log_level = "warn";
+};
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::string(v) : fallback;
+}
+
+// Paths as podman: rootful /var/lib/skiff and /run/skiff; rootless under the XDG directories.
+Result<void> resolve_store(const GlobalFlags& g, Context& ctx) {
+    ctx.rootless = ::geteuid() != 0;
+    std::string root = "/var/lib/skiff", runroot = "/run/skiff";
+    if (ctx.rootless) {
+        std::string home = env_or("HOME", "/");
+        root = fs::join(env_or("XDG_DATA_HOME", fs::join(home, ".local/share")), "skiff");
+        std::string uid = std::to_string(::geteuid());
+        std::string xdg_run = env_or("XDG_RUNTIME_DIR", "");
+        if (xdg_run.empty() || !sys::exists(xdg_run)) xdg_run = "/tmp/skiff-run-" + uid;
+        runroot = fs::join(xdg_run, "skiff");
+    }
+    ctx.store.root = g.root.empty() ? root : g.root;
+    ctx.store.runroot = g.runroot.empty() ? runroot : g.runroot;
+    if (g.driver.empty() || g.driver == "overlay")
+        ctx.store.driver = storage::Driver::kOverlay;
+    else if (g.driver == "vfs")
+        ctx.store.driver = storage::Driver::kVfs;
+    else
+        return make_error("unsupported storage driver \"" + g.driver + "\" (want overlay or vfs)");
+    log::Level level;
+    if (!log::parse_level(g.log_level, &level))
+        return make_error("unable to parse log level: \"" + g.log_level + "\"");
+    log::set_level(level);
+    return {};
+}
+
+void add_help(CLI::App& app, Context& ctx) {
+    auto* sub = app.add_subcommand("help", "Help about any command");
+    auto names = std::make_shared<std::vector<std::string>>();
+    sub->add_option("command", *names, "Command to show help for");
+    sub->callback([&app, names, &ctx] {
+        CLI::App* target = &app;
+        for (auto& n : *names) {
+            CLI::App* next = nullptr;
+            for (auto* s : target->get_subcommands({})) {
+                if (s->get_name() == n) next = s;
+            }
+            if (!next) {
+                ctx.exit_code = fail(make_error("unrecognized command `skiff " + n + "`"));
+                return;
+            }
+            target = next;
+        }
+        std::cout << target->help();
+    });
+}
+
+}  // namespace
+}  // namespace skiff::cli
+
+int main(int argc, char** argv) {
+    using namespace skiff;
+    using namespace skiff::cli;
+
+    Context ctx;
+    GlobalFlags g;
+    CLI::App app{"Manage pods, containers and images — without a daemon.", "skiff"};
+    app.set_version_flag("-v,--version", "skiff version " SKIFF_VERSION, "Print the version");
+    app.fallthrough();
+    app.require_subcommand(0, 1);
+    app.get_formatter()->column_width(34);
+    app.add_option("--root", g.root, "Path to the root directory in which data, including images, is stored");
+    app.add_option("--runroot", g.runroot, "Path to the 'run directory' where all state information is stored");
+    app.add_option("--storage-driver", g.driver, "Select which storage driver is used to manage storage of images and containers (overlay, vfs)");
+    app.add_option("--log-level", g.log_level, "Log messages above specified level (trace, debug, info, warn, error, fatal, panic)");
+    // Resolve the store before any command's callback runs.
+    app.parse_complete_callback([&] {
+        auto r = resolve_store(g, ctx);
+        if (!r.ok()) {
+            std::exit(fail(r.error()));
+        }
+    });
+
+    size_t n = 0;
+    const CommandEntry* table = commands(&n);
+    for (size_t i = 0; i < n; ++i) table[i].add(app, ctx);
+    add_help(app, ctx);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ExtrasError& e) {
+        // An unknown word where a command was expected.
+        auto rest = app.remaining();
+        if (app.get_subcommands().empty() && !rest.empty())
+            return fail(make_error("unrecognized command `skiff " + rest.front() + "`"));
+        return fail(make_error(e.what()));
+    } catch (const CLI::ParseError& e) {
+        return fail(make_error(e.what()));
+    }
+    if (app.get_subcommands().empty()) {
+        std::cout << app.help();
+        return 0;
+    }
+    return ctx.exit_code;
+}

@@ -1,0 +1,44 @@
+// What `skiff info` reports: the host, the store, and how this invocation would run containers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "skiff/base/result.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace skiff::engine {
+
+enum class CgroupMode { kV2, kHybrid, kV1, kNone };
+const char* cgroup_mode_name(CgroupMode m);  // "v2", "hybrid", "v1", "none"
+
+// Reads the file systems mounted at `cgroup_root` (normally /sys/fs/cgroup): cgroup2 there is v2;
+// a tmpfs of v1 controllers with cgroup2 at unified/ is hybrid; without that cgroup2, v1.
+CgroupMode detect_cgroup_mode(const std::string& cgroup_root = "/sys/fs/cgroup");
+
+struct HostInfo {
+    std::string version;
+    std::string hostname;
+    std::string kernel;
+    std::string os;
+    std::string arch;
+    std::string distribution;  // PRETTY_NAME from /etc/os-release
+    CgroupMode cgroup_mode = CgroupMode::kNone;
+    std::string cgroup_v2_mount;  // where the cgroup2 hierarchy is mounted, if any
+    bool rootless = false;
+    long cpus = 0;
+    uint64_t mem_total = 0;
+    uint64_t mem_free = 0;
+    uint64_t uptime_seconds = 0;
+    std::string graph_root;
+    std::string run_root;
+    std::string graph_driver;
+    size_t images = 0;
+    size_t containers = 0;
+    size_t containers_running = 0;
+    size_t containers_stopped = 0;
+};
+
+Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string& version);
+
+}  // namespace skiff::engine

@@ -1,0 +1,83 @@
+// The container store: one definition per container (under --root, fsynced once, or under --runroot
+// for --rm containers) and one state record (under --runroot, never fsynced: it dies with the boot).
+// Names are reserved by symlink creation, which fails atomically if the name is taken.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "skiff/base/lock.hpp"
+#include "skiff/base/result.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace skiff::storage {
+
+enum class ContainerState { kCreated, kRunning, kExited };
+const char* state_name(ContainerState s);  // "created", "running", "exited"
+
+struct ContainerDefinition {
+    std::string id;  // 64 hex
+    std::string name;
+    std::string image_id;
+    std::string image_name;  // as the user named it, normalised
+    std::vector<std::string> command;  // the process args
+    std::vector<std::string> env;
+    std::string user;
+    std::string working_dir;
+    std::string hostname;
+    bool tty = false;
+    bool interactive = false;
+    bool auto_remove = false;  // --rm: the whole record lives under --runroot
+    std::map<std::string, std::string> labels;
+    int64_t created_ns = 0;  // unix time in nanoseconds
+};
+
+struct ContainerStatus {
+    ContainerState state = ContainerState::kCreated;
+    pid_t pid = 0;
+    unsigned long long pid_start = 0;  // the process's start time (clock ticks): pid identity
+    int exit_code = 0;
+    int64_t started_ns = 0;
+    int64_t finished_ns = 0;
+};
+
+struct Container : ContainerDefinition, ContainerStatus {};
+
+// Directory holding the container's file-system state (upper, work, merged).
+std::string container_dir(const StoreConfig& store, const std::string& id);
+// Directory holding the container's run-time files (state, /etc/hosts, …).
+std::string container_run_dir(const StoreConfig& store, const std::string& id);
+
+// Reserve the name (or generate one when empty), write the definition and a "created" state.
+// Fails with "the container name "N" is already in use by ID. …" when the name is taken.
+Result<Container> create_container(const StoreConfig& store, ContainerDefinition def);
+Result<void> save_status(const StoreConfig& store, const Container& c);
+// Remove records, directories and the name. The caller holds the container's lock.
+Result<void> remove_container(const StoreConfig& store, const Container& c);
+
+// All containers, newest first. Running containers whose process is gone are reported exited.
+Result<std::vector<Container>> list_containers(const StoreConfig& store);
+// By full id, name, or unique id prefix. Not found: "no container with name or ID "X" found".
+Result<Container> find_container(const StoreConfig& store, std::string_view name_or_id);
+// Ids of the containers made from an image.
+Result<std::vector<std::string>> containers_using_image(const StoreConfig& store, const std::string& image_id);
+
+// The container's lock (see store.hpp for the order).
+Result<FileLock> lock_container(const StoreConfig& store, const std::string& id);
+
+// Pure helpers, exposed for tests.
+std::string serialize_definition(const ContainerDefinition& d);
+Result<ContainerDefinition> parse_definition(std::string_view json);
+std::string serialize_status(const ContainerStatus& s);
+Result<ContainerStatus> parse_status(std::string_view json);
+std::string generate_name(uint64_t random);
+bool valid_name(std::string_view name);  // [a-zA-Z0-9][a-zA-Z0-9_.-]*
+int64_t now_ns();
+unsigned long long process_start_time(pid_t pid);  // 0 if the process is gone
+
+}  // namespace skiff::storage

@@ -1,0 +1,15 @@
+#include "commands.hpp"
+
+namespace skiff::cli {
+
+// One line per command. Keep sorted by name.
+static const CommandEntry kCommands[] = {
+    {"version", add_version},
+};
+
+const CommandEntry* commands(size_t* count) {
+    *count = sizeof kCommands / sizeof kCommands[0];
+    return kCommands;
+}
+
+}  // namespace skiff::cli

@@ -1,0 +1,24 @@
+// The command table: every command's registration function, listed once in commands.cpp.
+#pragma once
+
+#include "context.hpp"
+
+namespace skiff::cli {
+
+using AddCommand = void (*)(CLI::App& parent, Context& ctx);
+
+struct CommandEntry {
+    const char* name;
+    AddCommand add;
+};
+
+// All top-level commands, in the order `skiff --help` lists them.
+const CommandEntry* commands(size_t* count);
+
+void add_info(CLI::App& parent, Context& ctx);
+void add_version(CLI::App& parent, Context& ctx);
+void add_run(CLI::App& parent, Context& ctx);
+void add_ps(CLI::App& parent, Context& ctx);
+void add_rm(CLI::App& parent, Context& ctx);
+
+}  // namespace skiff::cli

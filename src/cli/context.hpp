@@ -1,0 +1,31 @@
+// What every command receives: the store configuration from the global flags, and where to put
+// its exit code. Commands parse argv into typed options, call one engine function, format output.
+#pragma once
+
+#include <string>
+
+#include "skiff/base/result.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace skiff::cli {
+
+struct Context {
+    storage::StoreConfig store;  // resolved from --root/--runroot/--storage-driver before callbacks
+    bool rootless = false;
+    int exit_code = 0;
+};
+
+// Print "Error: <message>" on stderr; return the error's exit code (125 unless it says otherwise).
+int fail(const Error& e);
+
+// Finish a command: 0 on success, or print the error and take its exit code.
+void finish(Context& ctx, const Result<void>& r);
+
+// Fail when a command that takes no more than `max` arguments got more, podman's wording.
+Result<void> check_arg_count(const std::string& cmd, size_t got, size_t min, size_t max);
+
+}  // namespace skiff::cli
