@@ -262,7 +262,8 @@ static Result<void> reserve_name(const StoreConfig& s, const std::string& name, 
 Result<Container> create_container(const StoreConfig& s, ContainerDefinition def) {
     TRY(fs::mkdir_p(names_dir(s), 0700));
     TRY(fs::mkdir_p(run_root(s), 0700));
-    def.id = str::random_hex(32);
+    if (def.id.empty()) def.id = str::random_hex(32);
+    if (!is_id(def.id)) return make_error("invalid container id \"" + def.id + "\"");
     if (def.created_ns == 0) def.created_ns = now_ns();
     if (!def.name.empty()) {
         if (!valid_name(def.name))

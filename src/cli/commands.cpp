@@ -4,6 +4,8 @@ namespace skiff::cli {
 
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
+    {"ps", add_ps},
+    {"rm", add_rm},
     {"version", add_version},
 };
 

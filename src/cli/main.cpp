@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -38,6 +39,27 @@ Result<void> check_arg_count(const std::string& cmd, size_t got, size_t min, siz
     }
     return {};
 }
+
+namespace {
+
+std::map<const CLI::App*, std::string>& usages() {
+    static std::map<const CLI::App*, std::string> m;
+    return m;
+}
+
+// CLI11's help with podman's "Usage:" line.
+class Formatter : public CLI::Formatter {
+public:
+    std::string make_usage(const CLI::App* app, std::string name) const override {
+        auto it = usages().find(app);
+        if (it == usages().end()) return CLI::Formatter::make_usage(app, std::move(name));
+        return "Usage: " + it->second + "\n";
+    }
+};
+
+}  // namespace
+
+void set_usage(CLI::App* app, std::string usage) { usages()[app] = std::move(usage); }
 
 namespace {
 
@@ -111,7 +133,10 @@ int main(int argc, char** argv) {
     app.set_version_flag("-v,--version", "skiff version " SKIFF_VERSION, "Print the version");
     app.fallthrough();
     app.require_subcommand(0, 1);
-    app.get_formatter()->column_width(34);
+    auto formatter = std::make_shared<Formatter>();
+    formatter->column_width(34);
+    app.formatter(formatter);
+    set_usage(&app, "skiff [options] COMMAND");
     app.add_option("--root", g.root, "Path to the root directory in which data, including images, is stored");
     app.add_option("--runroot", g.runroot, "Path to the 'run directory' where all state information is stored");
     app.add_option("--storage-driver", g.driver, "Select which storage driver is used to manage storage of images and containers (overlay, vfs)");

@@ -54,6 +54,7 @@ std::string container_dir(const StoreConfig& store, const std::string& id);
 std::string container_run_dir(const StoreConfig& store, const std::string& id);
 
 // Reserve the name (or generate one when empty), write the definition and a "created" state.
+// The id is generated unless def.id is already set (64 hex).
 // Fails with "the container name "N" is already in use by ID. …" when the name is taken.
 Result<Container> create_container(const StoreConfig& store, ContainerDefinition def);
 Result<void> save_status(const StoreConfig& store, const Container& c);

@@ -1,0 +1,28 @@
+// Container operations that need no runtime: list, and remove (with force, stopping first).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+#include "skiff/storage/containers.hpp"
+
+namespace skiff::engine {
+
+// Running containers only, unless `all`.
+Result<std::vector<storage::Container>> list_containers(const storage::StoreConfig& store, bool all);
+
+struct RemoveResult {
+    std::string input;  // what the user named
+    std::string id;
+    Error error;        // error.message empty on success
+    bool not_found = false;
+    bool running = false;
+};
+
+// `rm`: each name or id; with `force`, running containers are killed first; with `all`, every
+// container (names then ignored). One result per container, in order.
+std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, const std::vector<std::string>& names,
+                                            bool force, bool all, bool ignore_missing);
+
+}  // namespace skiff::engine

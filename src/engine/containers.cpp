@@ -1,0 +1,90 @@
+#include "skiff/engine/containers.hpp"
+
+#include <signal.h>
+#include <time.h>
+
+namespace skiff::engine {
+
+Result<std::vector<storage::Container>> list_containers(const storage::StoreConfig& store, bool all) {
+    auto list = TRY(storage::list_containers(store));
+    if (!all) std::erase_if(list, [](const storage::Container& c) { return c.state != storage::ContainerState::kRunning; });
+    return list;
+}
+
+// SIGKILL the container's pid 1 (which takes its whole pid namespace with it) and wait until gone.
+static Result<void> kill_and_wait(const storage::Container& c) {
+    if (storage::process_start_time(c.pid) != c.pid_start) return {};
+    if (::kill(c.pid, SIGKILL) < 0 && errno != ESRCH) return sys_error("kill container " + c.id);
+    for (int i = 0; i < 2000 && storage::process_start_time(c.pid) == c.pid_start; ++i) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        ::nanosleep(&ts, nullptr);
+    }
+    if (storage::process_start_time(c.pid) == c.pid_start)
+        return make_error("container " + c.id + " did not exit after SIGKILL");
+    return {};
+}
+
+static RemoveResult remove_one(const storage::StoreConfig& store, const std::string& input, bool force) {
+    RemoveResult r;
+    r.input = input;
+    auto found = storage::find_container(store, input);
+    if (!found.ok()) {
+        r.error = found.take_error();
+        r.not_found = true;
+        return r;
+    }
+    auto lock = storage::lock_container(store, found->id);
+    if (!lock.ok()) {
+        r.error = lock.take_error();
+        return r;
+    }
+    // Re-read under the lock: the state may have changed since the lookup.
+    auto c = storage::find_container(store, found->id);
+    if (!c.ok()) {
+        r.error = c.take_error();
+        r.not_found = true;
+        return r;
+    }
+    r.id = c->id;
+    if (c->state == storage::ContainerState::kRunning) {
+        if (!force) {
+            r.running = true;
+            r.error = make_error("cannot remove container " + c->id +
+                                 " as it is running - running or paused containers cannot be removed without force: container state improper");
+            return r;
+        }
+        auto k = kill_and_wait(*c);
+        if (!k.ok()) {
+            r.error = k.take_error();
+            return r;
+        }
+    }
+    auto rm = storage::remove_container(store, *c);
+    if (!rm.ok()) r.error = rm.take_error();
+    return r;
+}
+
+std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, const std::vector<std::string>& names,
+                                            bool force, bool all, bool ignore_missing) {
+    std::vector<RemoveResult> out;
+    std::vector<std::string> targets = names;
+    if (all) {
+        targets.clear();
+        auto list = storage::list_containers(store);
+        if (!list.ok()) {
+            RemoveResult r;
+            r.error = list.take_error();
+            out.push_back(std::move(r));
+            return out;
+        }
+        for (auto& c : *list) targets.push_back(c.id);
+    }
+    for (auto& t : targets) {
+        auto r = remove_one(store, t, force);
+        if (r.not_found && ignore_missing) continue;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+}  // namespace skiff::engine
