@@ -1,0 +1,131 @@
+#include <catch2/catch.hpp>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <set>
+#include <atomic>
+#include <thread>
+
+#include "skiff/base/fs.hpp"
+#include "skiff/storage/containers.hpp"
+
+using namespace skiff;
+using namespace skiff::storage;
+
+namespace {
+struct TempStore {
+    std::string dir;
+    StoreConfig cfg;
+    TempStore() {
+        char tmpl[] = "/tmp/skiff-cstore-XXXXXX";
+        dir = ::mkdtemp(tmpl);
+        cfg.root = dir + "/root";
+        cfg.runroot = dir + "/run";
+    }
+    ~TempStore() { (void)fs::remove_all(dir); }
+};
+
+ContainerDefinition def(const std::string& name) {
+    ContainerDefinition d;
+    d.name = name;
+    d.image_id = std::string(64, 'a');
+    d.image_name = "localhost/busybox:latest";
+    d.command = {"sh", "-c", "echo \"hi\""};
+    d.labels["k"] = "v";
+    return d;
+}
+}  // namespace
+
+TEST_CASE("container definition and status round-trip through JSON") {
+    ContainerDefinition d = def("web");
+    d.id = std::string(64, 'b');
+    d.env = {"A=1", "B=two words"};
+    d.tty = true;
+    d.auto_remove = true;
+    d.created_ns = 1234567890123456789;
+    auto back = parse_definition(serialize_definition(d));
+    REQUIRE(back.ok());
+    CHECK(back->name == "web");
+    CHECK(back->command == d.command);
+    CHECK(back->env == d.env);
+    CHECK(back->labels == d.labels);
+    CHECK(back->tty);
+    CHECK(back->auto_remove);
+    CHECK(back->created_ns == d.created_ns);
+
+    ContainerStatus s;
+    s.state = ContainerState::kExited;
+    s.exit_code = 137;
+    s.pid = 42;
+    s.pid_start = 99;
+    auto sb = parse_status(serialize_status(s));
+    REQUIRE(sb.ok());
+    CHECK(sb->state == ContainerState::kExited);
+    CHECK(sb->exit_code == 137);
+    CHECK(sb->pid_start == 99);
+}
+
+TEST_CASE("corrupt records are errors, not crashes") {
+    CHECK_FALSE(parse_definition("{").ok());
+    CHECK_FALSE(parse_definition("[]").ok());
+    CHECK_FALSE(parse_definition("{\"id\":\"short\"}").ok());
+    CHECK_FALSE(parse_status("{\"state\":\"dancing\"}").ok());
+}
+
+TEST_CASE("names: validity and generated names") {
+    CHECK(valid_name("web-1.a_b"));
+    CHECK_FALSE(valid_name(""));
+    CHECK_FALSE(valid_name("-x"));
+    CHECK_FALSE(valid_name("a/b"));
+    CHECK_FALSE(valid_name("a b"));
+    CHECK(valid_name(generate_name(12345)));
+}
+
+TEST_CASE("create, find by name, id and prefix, remove") {
+    TempStore t;
+    auto c = create_container(t.cfg, def("web"));
+    REQUIRE(c.ok());
+    CHECK(find_container(t.cfg, "web")->id == c->id);
+    CHECK(find_container(t.cfg, c->id)->name == "web");
+    CHECK(find_container(t.cfg, c->id.substr(0, 6))->name == "web");
+    auto missing = find_container(t.cfg, "nope");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message == "no container with name or ID \"nope\" found: no such container");
+    auto dup = create_container(t.cfg, def("web"));
+    REQUIRE_FALSE(dup.ok());
+    CHECK(dup.error().message.find("already in use") != std::string::npos);
+    CHECK((*containers_using_image(t.cfg, std::string(64, 'a'))).size() == 1);
+    REQUIRE(remove_container(t.cfg, *c).ok());
+    CHECK_FALSE(find_container(t.cfg, "web").ok());
+    CHECK(list_containers(t.cfg)->empty());
+    CHECK(create_container(t.cfg, def("web")).ok());  // the name is free again
+}
+
+TEST_CASE("a running record whose process is gone reads as exited") {
+    TempStore t;
+    auto c = create_container(t.cfg, def(""));
+    REQUIRE(c.ok());
+    CHECK_FALSE(c->name.empty());
+    c->state = ContainerState::kRunning;
+    c->pid = ::getpid();
+    c->pid_start = process_start_time(::getpid());
+    REQUIRE(save_status(t.cfg, *c).ok());
+    CHECK(find_container(t.cfg, c->id)->state == ContainerState::kRunning);
+    c->pid_start += 1;  // a recycled pid: not our process
+    REQUIRE(save_status(t.cfg, *c).ok());
+    CHECK(find_container(t.cfg, c->id)->state == ContainerState::kExited);
+}
+
+TEST_CASE("parallel creators never share a name") {
+    TempStore t;
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&] {
+            if (create_container(t.cfg, def("same")).ok()) ++ok;
+        });
+    for (auto& th : threads) th.join();
+    CHECK(ok == 1);
+    CHECK(list_containers(t.cfg)->size() == 1);
+}
