@@ -161,11 +161,15 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ExtrasError& e) {
-        // An unknown word where a command was expected.
-        auto rest = app.remaining();
-        if (app.get_subcommands().empty() && !rest.empty())
-            return fail(make_error("unrecognized command `skiff " + rest.front() + "`"));
-        return fail(make_error(e.what()));
+        // An unknown word where a command was expected, or an unknown flag, in podman's words.
+        std::string what = e.what();
+        auto colon = what.find(": ");
+        std::string first = colon == std::string::npos ? "" : what.substr(colon + 2);
+        first = first.substr(0, first.find(' '));
+        if (first.size() > 1 && first[0] == '-') return fail(make_error("unknown flag: " + first.substr(0, first.find('='))));
+        if (app.get_subcommands().empty() && !first.empty())
+            return fail(make_error("unrecognized command `skiff " + first + "`"));
+        return fail(make_error(what));
     } catch (const CLI::ParseError& e) {
         return fail(make_error(e.what()));
     }
