@@ -1,0 +1,25 @@
+// The container's init: what runs in the cloned child, from the release by skiff to the exec of
+// the container's command. It reads top to bottom; an error ends it, and travels to skiff over
+// the sync socket as {errno, exit code, message}.
+#pragma once
+
+#include <sys/ioctl.h>
+
+#include <optional>
+
+#include "skiff/runtime/plan.hpp"
+#include "skiff/runtime/spec.hpp"
+
+namespace skiff::runtime {
+
+struct ChildContext {
+    const Spec& spec;
+    const Plan& plan;
+    int sync_fd;  // the child's end of the sync socket (close-on-exec)
+    std::optional<struct winsize> window;  // skiff's terminal size, given to the container's terminal
+};
+
+// Never returns: execs the container's command, or reports the error and exits.
+[[noreturn]] void child_main(const ChildContext& ctx);
+
+}  // namespace skiff::runtime

@@ -1,0 +1,28 @@
+// Finding and starting the container's command, with podman's messages and exit codes
+// (127: not found; 126: found but cannot be run).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+
+namespace skiff::runtime {
+
+inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The value of `key` in KEY=VALUE entries (the last one wins), or `fallback`.
+std::string env_value(const std::vector<std::string>& env, const std::string& key, const std::string& fallback);
+
+// The process environment: `env`, with HOME added from the user's entry when it is missing.
+std::vector<std::string> process_env(const std::vector<std::string>& env, const std::string& home);
+
+// Resolves `name` as crun does: a name with a slash is taken as a path (relative to `cwd`),
+// otherwise each directory of `path_list` is tried. Runs in the container, as its user.
+Result<std::string> find_executable(const std::string& name, const std::string& path_list, const std::string& cwd);
+
+// execve; returns only on failure, with the error podman would report.
+Result<void> exec_command(const std::string& path, const std::vector<std::string>& args,
+                          const std::vector<std::string>& env);
+
+}  // namespace skiff::runtime

@@ -1,0 +1,76 @@
+// probe_host(): the few facts about the host that the mount plan depends on.
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <algorithm>
+
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/runtime/plan.hpp"
+
+namespace skiff::runtime {
+
+namespace {
+
+long fs_type(const char* path) {
+    struct statfs st;
+    if (::statfs(path, &st) < 0) return 0;
+    return static_cast<long>(st.f_type);
+}
+
+CgroupMode cgroup_mode() {
+    long root = fs_type("/sys/fs/cgroup");
+    if (root == CGROUP2_SUPER_MAGIC) return CgroupMode::kUnified;
+    if (root != TMPFS_MAGIC) return CgroupMode::kNone;
+    return fs_type("/sys/fs/cgroup/unified") == CGROUP2_SUPER_MAGIC ? CgroupMode::kHybrid : CgroupMode::kLegacy;
+}
+
+// "4:memory:/x" → "memory"; the v2 line "0::/x" names no hierarchy and is skipped.
+std::vector<std::string> v1_hierarchies() {
+    std::vector<std::string> out;
+    auto text = fs::read_file("/proc/self/cgroup");
+    if (!text.ok()) return out;
+    for (const std::string& line : str::split(*text, '\n')) {
+        size_t a = line.find(':');
+        if (a == std::string::npos) continue;
+        size_t b = line.find(':', a + 1);
+        if (b == std::string::npos || b == a + 1) continue;
+        out.push_back(line.substr(a + 1, b - a - 1));
+    }
+    return out;
+}
+
+// Device nodes under /dev, recursively, leaving out what every container gets its own of.
+void list_devices(const std::string& dir, std::vector<std::string>& out, int depth) {
+    static constexpr std::string_view kSkip[] = {"pts", "shm", "mqueue", "console", "ptmx", "fd"};
+    if (depth > 4) return;
+    auto names = fs::list_dir(dir);
+    if (!names.ok()) return;
+    for (const std::string& name : *names) {
+        if (depth == 0 && std::find(std::begin(kSkip), std::end(kSkip), name) != std::end(kSkip)) continue;
+        std::string path = dir + "/" + name;
+        struct stat st;
+        if (::lstat(path.c_str(), &st) < 0) continue;
+        if (S_ISDIR(st.st_mode))
+            list_devices(path, out, depth + 1);
+        else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+            out.push_back(path);
+    }
+}
+
+}  // namespace
+
+Host probe_host(bool privileged) {
+    Host h;
+    h.cgroup_mode = cgroup_mode();
+    if (h.cgroup_mode == CgroupMode::kHybrid || h.cgroup_mode == CgroupMode::kLegacy)
+        h.cgroup_v1_hierarchies = v1_hierarchies();
+    if (privileged) list_devices("/dev", h.devices, 0);
+    return h;
+}
+
+}  // namespace skiff::runtime

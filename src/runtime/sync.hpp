@@ -1,0 +1,32 @@
+// The channel between skiff and the container's init: a SOCK_SEQPACKET pair, one typed message
+// per packet. skiff releases the child when its side is ready; the child sends its terminal's
+// master, or an error ({errno, exit code, message}) and exits. The child's end is close-on-exec,
+// so end of stream without an error means the exec succeeded.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "skiff/base/fd.hpp"
+#include "skiff/base/result.hpp"
+
+namespace skiff::runtime::sync {
+
+enum class Kind : uint8_t { kRelease = 1, kTerminal = 2, kError = 3 };
+
+struct Message {
+    Kind kind = Kind::kRelease;
+    unique_fd fd;  // kTerminal: the pty master
+    Error error;   // kError
+};
+
+Result<std::pair<unique_fd, unique_fd>> socket_pair();
+Result<void> send_release(int sock);
+Result<void> send_terminal(int sock, int master_fd);
+// Best effort: the child exits right after, whatever happens.
+void send_error(int sock, const Error& e);
+// The next message, or nothing at the end of the stream.
+Result<std::optional<Message>> receive(int sock);
+
+}  // namespace skiff::runtime::sync

@@ -1,0 +1,105 @@
+#include "terminal.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "skiff/base/sys.hpp"
+
+namespace skiff::runtime {
+
+namespace {
+
+constexpr char kEndOfInput = '\x04';  // VEOF: the container's line discipline reads it as end of input
+
+// Output the user's terminal cannot take is dropped rather than left to block the container.
+void write_out(const char* data, size_t len) {
+    while (len > 0) {
+        ssize_t n = ::write(STDOUT_FILENO, data, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        data += n;
+        len -= static_cast<size_t>(n);
+    }
+}
+
+}  // namespace
+
+RawMode::RawMode(int fd) {
+    if (!::isatty(fd) || ::tcgetattr(fd, &saved_) < 0) return;
+    struct termios raw = saved_;
+    ::cfmakeraw(&raw);
+    if (::tcsetattr(fd, TCSANOW, &raw) == 0) fd_ = fd;
+}
+
+RawMode::~RawMode() {
+    if (fd_ >= 0) ::tcsetattr(fd_, TCSANOW, &saved_);
+}
+
+TerminalRelay::TerminalRelay(unique_fd master, bool forward_input)
+    : master_(std::move(master)), input_open_(forward_input) {
+    int flags = ::fcntl(master_.get(), F_GETFL);
+    if (flags >= 0) ::fcntl(master_.get(), F_SETFL, flags | O_NONBLOCK);
+}
+
+void TerminalRelay::resize() {
+    struct winsize ws {};
+    if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0) return;
+    ::ioctl(master_.get(), TIOCSWINSZ, &ws);
+}
+
+short TerminalRelay::master_events() const { return static_cast<short>(POLLIN | (pending_.empty() ? 0 : POLLOUT)); }
+
+Result<bool> TerminalRelay::on_master(short revents) {
+    if (revents & POLLOUT) TRY(flush_pending());
+    if (!(revents & (POLLIN | POLLHUP | POLLERR))) return true;
+    char buf[65536];
+    ssize_t n = ::read(master_.get(), buf, sizeof buf);
+    if (n > 0) {
+        write_out(buf, static_cast<size_t>(n));
+        return true;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+    return false;  // EIO: every slave descriptor is closed
+}
+
+Result<void> TerminalRelay::on_input() {
+    char buf[65536];
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return {};
+    if (n <= 0) {
+        input_open_ = false;
+        pending_ += kEndOfInput;
+    } else {
+        pending_.append(buf, static_cast<size_t>(n));
+    }
+    return flush_pending();
+}
+
+Result<void> TerminalRelay::flush_pending() {
+    while (!pending_.empty()) {
+        ssize_t n = ::write(master_.get(), pending_.data(), pending_.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return {};
+        if (n < 0) {
+            pending_.clear();  // the container closed its terminal: nobody will read this
+            input_open_ = false;
+            return {};
+        }
+        pending_.erase(0, static_cast<size_t>(n));
+    }
+    return {};
+}
+
+void TerminalRelay::drain() {
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(master_.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        write_out(buf, static_cast<size_t>(n));
+    }
+}
+
+}  // namespace skiff::runtime

@@ -1,0 +1,53 @@
+// skiff's side of a container's terminal: the host terminal in raw mode (restored on every way
+// out), window sizes passed on, and bytes copied between skiff's stdio and the pty master.
+#pragma once
+
+#include <termios.h>
+
+#include <string>
+
+#include "skiff/base/fd.hpp"
+#include "skiff/base/result.hpp"
+
+namespace skiff::runtime {
+
+// Puts a terminal in raw mode for its lifetime; does nothing when `fd` is not a terminal.
+class RawMode {
+public:
+    explicit RawMode(int fd);
+    ~RawMode();
+    RawMode(const RawMode&) = delete;
+    RawMode& operator=(const RawMode&) = delete;
+
+private:
+    int fd_ = -1;
+    struct termios saved_ {};
+};
+
+class TerminalRelay {
+public:
+    // `forward_input`: copy skiff's stdin to the container (-i); its output always goes to stdout.
+    TerminalRelay(unique_fd master, bool forward_input);
+
+    // Gives the container the window size of skiff's terminal (on start and on SIGWINCH).
+    void resize();
+    // poll(2) interest for the master and for stdin.
+    short master_events() const;
+    bool wants_input() const { return input_open_ && pending_.empty(); }
+    int master() const { return master_.get(); }
+
+    // Moves what is ready; false once the container's side is closed.
+    Result<bool> on_master(short revents);
+    Result<void> on_input();
+    // After the container exited: copy what it left in the pty.
+    void drain();
+
+private:
+    Result<void> flush_pending();
+
+    unique_fd master_;
+    bool input_open_;
+    std::string pending_;  // stdin bytes the master did not take yet
+};
+
+}  // namespace skiff::runtime

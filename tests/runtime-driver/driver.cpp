@@ -1,0 +1,71 @@
+// A privileged test driver for the runtime: fills a Spec from its flags, starting from
+// default_spec(), and runs it in the foreground. Not installed; the integration tests use it to
+// exercise the runtime without the engine.
+//
+//   runtime-driver --rootfs DIR (--bind SRC | --overlay LOWER[:LOWER…] [--upper U --work W])
+//                  [-t] [-i] [--hostname H] [--user U] [-w DIR] [-e K=V]… [--network host]
+//                  [--read-only] [--privileged] [--no-new-privileges] [--cgroup PATH]
+//                  [--mount TYPE,SOURCE,DEST[,OPTION…]]… -- COMMAND [ARG…]
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "skiff/base/strings.hpp"
+#include "skiff/runtime/spec.hpp"
+
+using namespace skiff;
+
+int main(int argc, char** argv) {
+    CLI::App app{"skiff runtime test driver"};
+    runtime::Spec spec = runtime::default_spec();
+    std::string bind, overlay, upper, work, network, cgroup;
+    std::vector<std::string> mounts;
+    app.add_option("--rootfs", spec.rootfs)->required();
+    app.add_option("--bind", bind);
+    app.add_option("--overlay", overlay);
+    app.add_option("--upper", upper);
+    app.add_option("--work", work);
+    app.add_flag("-t,--tty", spec.terminal);
+    app.add_flag("-i,--interactive", spec.interactive);
+    app.add_option("--hostname", spec.hostname);
+    app.add_option("-u,--user", spec.user);
+    app.add_option("-w,--workdir", spec.cwd);
+    app.add_option("-e,--env", spec.env);
+    app.add_option("--network", network);
+    app.add_flag("--read-only", spec.readonly_rootfs);
+    app.add_flag("--privileged", spec.privileged);
+    app.add_flag("--no-new-privileges", spec.no_new_privileges);
+    app.add_option("--cgroup", spec.cgroup_path);
+    app.add_option("--mount", mounts);
+    app.add_option("command", spec.args)->required();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (!bind.empty()) {
+        spec.root = {"/", "bind", bind, {"rbind"}};
+    } else {
+        spec.root = {"/", "overlay", "overlay", {"lowerdir=" + overlay}};
+        if (!upper.empty()) spec.root.options.insert(spec.root.options.end(), {"upperdir=" + upper, "workdir=" + work});
+    }
+    spec.host_network = network == "host";
+    for (const std::string& m : mounts) {
+        auto parts = str::split(m, ',');
+        if (parts.size() < 3) {
+            std::fputs("Error: --mount wants TYPE,SOURCE,DEST[,OPTION…]\n", stderr);
+            return 125;
+        }
+        spec.mounts.push_back({parts[2], parts[0], parts[1], {parts.begin() + 3, parts.end()}});
+    }
+    if (spec.env.empty()) spec.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"};
+    auto r = runtime::run_foreground(spec);
+    if (!r.ok()) {
+        std::fflush(stdout);
+        std::fputs(("Error: " + r.error().message + "\n").c_str(), stderr);
+        return r.error().exit_code;
+    }
+    return *r;
+}
