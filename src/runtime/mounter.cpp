@@ -7,6 +7,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
@@ -61,20 +63,31 @@ Error fs_error(int fsfd, const std::string& what) {
     return e;
 }
 
+constexpr int kMaxSymlinks = 40;
+
 // Opens `path` under the root, creating it and its missing parents: a directory, or an empty file.
-Result<unique_fd> open_or_create(int rootfd, const std::string& path, bool dir) {
+// A dangling symlink on the way is followed as the kernel would, inside the root, and its target
+// created (as runc and crun do for images whose /var/run points at a missing /run).
+Result<unique_fd> open_or_create(int rootfd, const std::string& path, bool dir, int links = 0) {
     int flags = O_PATH | (dir ? O_DIRECTORY : 0);
     auto fd = sys::open_in_root(rootfd, path, flags);
     if (fd.ok() || fd.error().code != ENOENT) return fd;
-    unique_fd parent = TRY(open_or_create(rootfd, fs::dirname(path), true));
+    if (links > kMaxSymlinks) return sys_error("create " + path + " in the container", ELOOP);
+    unique_fd parent = TRY(open_or_create(rootfd, fs::dirname(path), true, links));
     std::string name = fs::basename(path);
-    if (dir) {
-        if (::mkdirat(parent.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
-            return sys_error("mkdir " + path + " in the container");
-    } else {
-        int f = ::openat(parent.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (f < 0 && errno != EEXIST) return sys_error("create " + path + " in the container");
-        if (f >= 0) ::close(f);
+    int r = dir ? ::mkdirat(parent.get(), name.c_str(), 0755)
+                : ::openat(parent.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (r >= 0 && !dir) ::close(r);
+    if (r < 0 && errno == EEXIST) {
+        char target[PATH_MAX];
+        ssize_t n = ::readlinkat(parent.get(), name.c_str(), target, sizeof target - 1);
+        if (n > 0) {
+            std::string t(target, static_cast<size_t>(n));
+            std::string resolved = clean_path(t.front() == '/' ? t : fs::dirname(path) + "/" + t);
+            TRY(open_or_create(rootfd, resolved, dir, links + 1));
+        }
+    } else if (r < 0) {
+        return sys_error((dir ? "mkdir " : "create ") + path + " in the container");
     }
     return sys::open_in_root(rootfd, path, flags);
 }

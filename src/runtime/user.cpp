@@ -29,6 +29,10 @@ void for_each_record(std::string_view text, Fn&& line_fn) {
     }
 }
 
+void add_group(std::vector<gid_t>& groups, gid_t gid) {
+    if (std::find(groups.begin(), groups.end(), gid) == groups.end()) groups.push_back(gid);
+}
+
 }  // namespace
 
 std::vector<PasswdEntry> parse_passwd(std::string_view text) {
@@ -117,15 +121,14 @@ Result<ResolvedUser> resolve_user(std::string_view spec, const std::optional<std
                                   ": no matching entries in group file");
             out.gid = g->gid;
         }
-        return out;
-    }
-    if (matched) {
+    } else if (matched) {
         for (const GroupEntry& g : groups) {
-            bool member = std::find(g.members.begin(), g.members.end(), entry->name) != g.members.end();
-            if (member && std::find(out.groups.begin(), out.groups.end(), g.gid) == out.groups.end())
-                out.groups.push_back(g.gid);
+            if (std::find(g.members.begin(), g.members.end(), entry->name) != g.members.end())
+                add_group(out.groups, g.gid);
         }
     }
+    // podman lists the primary group among the supplementary ones whenever a user is given.
+    if (!spec.empty()) add_group(out.groups, out.gid);
     return out;
 }
 

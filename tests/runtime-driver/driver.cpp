@@ -32,13 +32,13 @@ int main(int argc, char** argv) {
     app.add_option("--hostname", spec.hostname);
     app.add_option("-u,--user", spec.user);
     app.add_option("-w,--workdir", spec.cwd);
-    app.add_option("-e,--env", spec.env);
+    app.add_option("-e,--env", spec.env)->allow_extra_args(false);
     app.add_option("--network", network);
     app.add_flag("--read-only", spec.readonly_rootfs);
     app.add_flag("--privileged", spec.privileged);
     app.add_flag("--no-new-privileges", spec.no_new_privileges);
     app.add_option("--cgroup", spec.cgroup_path);
-    app.add_option("--mount", mounts);
+    app.add_option("--mount", mounts)->allow_extra_args(false);
     app.add_option("command", spec.args)->required();
     try {
         app.parse(argc, argv);

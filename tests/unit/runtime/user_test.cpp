@@ -67,12 +67,13 @@ TEST_CASE("resolve_user: the default user is root, with root's entry") {
     CHECK(u.groups == std::vector<gid_t>{10});
 }
 
-TEST_CASE("resolve_user: a name takes its entry and its supplementary groups") {
+TEST_CASE("resolve_user: a name takes its entry and its supplementary groups, with its primary group") {
     auto u = resolve("alice");
     CHECK(u.uid == 1000);
     CHECK(u.gid == 1000);
     CHECK(u.home == "/home/alice");
-    CHECK(u.groups == std::vector<gid_t>{10, 29});
+    CHECK(u.groups == std::vector<gid_t>{10, 29, 1000});
+    CHECK(resolve("root").groups == std::vector<gid_t>{10, 0});
 }
 
 TEST_CASE("resolve_user: a numeric id needs no entry") {
@@ -80,11 +81,11 @@ TEST_CASE("resolve_user: a numeric id needs no entry") {
     CHECK(u.uid == 1234);
     CHECK(u.gid == 0);
     CHECK(u.home == "/");
-    CHECK(u.groups.empty());
+    CHECK(u.groups == std::vector<gid_t>{0});
 
     auto known = resolve("1001");
     CHECK(known.gid == 1001);
-    CHECK(known.groups == std::vector<gid_t>{29});
+    CHECK(known.groups == std::vector<gid_t>{29, 1001});
 
     auto r = resolve_user("1234:5678", std::nullopt, std::nullopt);
     REQUIRE(r.ok());
@@ -96,7 +97,7 @@ TEST_CASE("resolve_user: an explicit group replaces the primary group and the su
     auto u = resolve("alice:staff");
     CHECK(u.uid == 1000);
     CHECK(u.gid == 50);
-    CHECK(u.groups.empty());
+    CHECK(u.groups == std::vector<gid_t>{50});
     CHECK(resolve("alice:77").gid == 77);
     CHECK(resolve("0:wheel").gid == 10);
 }
