@@ -130,8 +130,9 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
 
     if (!master) return supervise(child, signals, nullptr);
-    // Raw, so that the container's terminal alone interprets keys and line endings.
-    RawMode raw(::isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO);
+    // As podman: skiff's terminal (if stdin is one) is raw, so the container's terminal alone
+    // interprets keys and line endings, with -i or without.
+    RawMode raw(STDIN_FILENO);
     struct sigaction ignore {}, saved_pipe {};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, &saved_pipe);

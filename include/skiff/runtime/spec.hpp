@@ -64,7 +64,10 @@ struct Hooks {
 
 // Start the container in the foreground with skiff's own stdio, forward signals (and with a
 // terminal, raw mode and window size), wait for it. Returns the exit status as podman reports it:
-// the exit code, 128+N when killed by signal N, 126/127 when the command cannot be run.
+// the exit code, or 128+N when killed by signal N. A container that could not start is an Error
+// whose message is the one line to print after "Error: " and whose exit_code is podman's: 125
+// when refused before anything ran (validate()), 127 when the command is not found, 126 for any
+// other failure of the container's set-up or exec.
 Result<int> run_foreground(const Spec& spec, const Hooks& hooks = {});
 
 }  // namespace skiff::runtime
