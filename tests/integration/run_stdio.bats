@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# stdin, ptys and signals: -i forwards stdin, without it stdin is empty; -t gives a pty whose size
+# follows the host terminal's; signals sent to skiff reach the container's process.
+
+load helpers
+
+setup_file() {
+    skiff_setup_file
+    import_busybox
+}
+
+# --- stdin -----------------------------------------------------------------------------------------
+
+@test "-i pipes stdin to the container, up to its end" {
+    run skiff run --rm -i busybox sh -c 'cat; echo "<eof>"' <<<"hello through stdin"
+    assert_status 0
+    assert_output $'hello through stdin\n<eof>'
+}
+
+@test "-i carries a megabyte of binary data unchanged" {
+    local data=$SKIFF_TEST_DIR/random.bin
+    head -c 1048576 /dev/urandom >"$data"
+    local want
+    want=$(md5sum <"$data" | cut -d' ' -f1)
+    run skiff run --rm -i busybox sh -c 'md5sum | cut -d" " -f1' <"$data"
+    assert_status 0
+    assert_output "$want"
+}
+
+@test "-i carries large output back while stdin is still being written" {
+    run skiff run --rm -i busybox sh -c 'cat | wc -c; head -c 3000000 /dev/zero | wc -c' < <(head -c 2000000 /dev/zero)
+    assert_status 0
+    assert_output $'2000000\n3000000'
+}
+
+@test "without -i the container's stdin is empty" {
+    run skiff run --rm busybox sh -c 'cat; echo "<eof>"' <<<"must not arrive"
+    assert_status 0
+    assert_output "<eof>"
+}
+
+@test "without -i skiff does not wait for its own stdin to end" {
+    # stdin is a FIFO that a writer holds open and never writes: a run that read it would hang.
+    local fifo=$SKIFF_TEST_DIR/stdin.fifo
+    mkfifo "$fifo"
+    sleep 300 >"$fifo" &
+    local holder=$!
+    run skiff run --rm busybox echo done <"$fifo"
+    kill "$holder"
+    wait "$holder" 2>/dev/null || true
+    assert_status 0
+    assert_output done
+}
+
+@test "the container's stdout and stderr are pipes or files, not a terminal, without -t" {
+    run skiff run --rm busybox sh -c 'test -t 0 && echo in-tty; test -t 1 && echo out-tty; tty; echo done'
+    assert_output_contains "not a tty"
+    refute_output_contains in-tty
+    refute_output_contains out-tty
+}
+
+# --- pty -------------------------------------------------------------------------------------------
+
+# Run SCRIPT (a file) under `script`, which gives it a pty of its own as its controlling terminal.
+# The typescript goes to $SKIFF_TEST_DIR/typescript; `script -e` exits with the script's status.
+run_in_pty() {
+    local script_file=$1
+    : >"$SKIFF_TEST_DIR/typescript"
+    run timeout -k 5 90 script -qefc "sh $script_file" "$SKIFF_TEST_DIR/typescript"
+}
+
+@test "-t gives the container a pty: tty names it and stdin, stdout are terminals" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    local s=$SKIFF_TEST_DIR/pty.sh
+    cat >"$s" <<EOF
+"$SKIFF" $(skiff_args | tr '\n' ' ') run --rm -t busybox sh -c 'tty; test -t 0 && test -t 1 && echo both-terminals; test -e /dev/console && echo console'
+echo "skiff-exit=\$?"
+EOF
+    run_in_pty "$s"
+    assert_status 0
+    assert_output_contains /dev/pts/0
+    assert_output_contains both-terminals
+    assert_output_contains console
+    assert_output_contains skiff-exit=0
+}
+
+@test "-t passes the terminal's size on and follows a change of it" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    local s=$SKIFF_TEST_DIR/winch.sh ts=$SKIFF_TEST_DIR/typescript
+    cat >"$s" <<EOF
+stty rows 33 cols 77
+"$SKIFF" $(skiff_args | tr '\n' ' ') run --rm -t busybox sh -c 'echo "size=\$(stty size)"; trap "echo \"resized=\\\$(stty size)\"; exit 7" WINCH; echo ready; while :; do sleep 0.1; done' &
+pid=\$!
+i=0
+while ! grep -q ready "$ts" && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+stty rows 44 cols 99
+wait \$pid
+echo "skiff-exit=\$?"
+EOF
+    run_in_pty "$s"
+    assert_status 0
+    assert_output_contains "size=33 77"
+    assert_output_contains "resized=44 99"
+    assert_output_contains skiff-exit=7
+}
+
+@test "-t restores the host terminal's mode when the container exits" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    local s=$SKIFF_TEST_DIR/restore.sh
+    cat >"$s" <<EOF
+before=\$(stty -g)
+"$SKIFF" $(skiff_args | tr '\n' ' ') run --rm -t busybox sh -c 'exit 3'
+rc=\$?
+after=\$(stty -g)
+[ "\$before" = "\$after" ] && echo mode-restored || echo "mode-changed: \$before -> \$after"
+echo "skiff-exit=\$rc"
+EOF
+    run_in_pty "$s"
+    assert_status 0
+    assert_output_contains mode-restored
+    assert_output_contains skiff-exit=3
+}
+
+@test "-t -i: what is typed reaches the container" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    local s=$SKIFF_TEST_DIR/typed.sh
+    # script copies its own stdin to the pty: what we feed it is "typed" into skiff's terminal.
+    cat >"$s" <<EOF
+"$SKIFF" $(skiff_args | tr '\n' ' ') run --rm -t -i busybox sh -c 'read line; echo "got=[\$line]"'
+echo "skiff-exit=\$?"
+EOF
+    : >"$SKIFF_TEST_DIR/typescript"
+    run timeout -k 5 90 script -qefc "sh $s" "$SKIFF_TEST_DIR/typescript" < <(
+        sleep 1
+        printf 'typed words\r'
+        sleep 5
+    )
+    assert_status 0
+    assert_output_contains "got=[typed words]"
+    assert_output_contains skiff-exit=0
+}
+
+# --- signals ---------------------------------------------------------------------------------------
+
+# Start skiff in the background with a container that traps SIG and exits CODE when it arrives, wait
+# until the trap is set, send SIG to skiff itself, and check the container saw it.
+signal_reaches_container() {
+    local sig=$1 code=$2 out=$SKIFF_TEST_DIR/signal-$1.out
+    # env --default-signal: a background job of a non-interactive shell starts with INT and QUIT
+    # ignored; undo that so what is tested is skiff's forwarding, not bash's job control.
+    env --default-signal "$SKIFF" $(skiff_args) run --rm busybox \
+        sh -c "trap 'echo got-$sig; exit $code' $sig; echo ready; while :; do sleep 0.1; done" >"$out" 2>&1 &
+    local pid=$!
+    wait_for_text "$out" ready || {
+        kill -KILL "$pid"
+        return 1
+    }
+    kill -"$sig" "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    grep -qx "got-$sig" "$out" || fail "the container did not get $sig: $(cat "$out")" || return 1
+    [[ $rc -eq $code ]] || fail "skiff exited $rc, want $code" || return 1
+}
+
+@test "TERM sent to skiff reaches the container" {
+    signal_reaches_container TERM 11
+}
+
+@test "INT sent to skiff reaches the container" {
+    signal_reaches_container INT 12
+}
+
+@test "HUP, QUIT, USR1 and USR2 sent to skiff reach the container" {
+    signal_reaches_container HUP 13
+    signal_reaches_container QUIT 14
+    signal_reaches_container USR1 15
+    signal_reaches_container USR2 16
+}
+
+@test "a signal the container ignores does not stop it, and skiff waits for its end" {
+    local out=$SKIFF_TEST_DIR/ignored.out
+    env --default-signal "$SKIFF" $(skiff_args) run --rm busybox \
+        sh -c 'trap "echo got-USR1" USR1; echo ready; i=0; while [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done; echo finished; exit 5' \
+        >"$out" 2>&1 &
+    local pid=$!
+    wait_for_text "$out" ready
+    kill -USR1 "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    grep -qx got-USR1 "$out" || fail "no got-USR1: $(cat "$out")"
+    grep -qx finished "$out" || fail "not finished: $(cat "$out")"
+    [[ $rc -eq 5 ]] || fail "skiff exited $rc"
+}
