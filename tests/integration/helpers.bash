@@ -73,6 +73,9 @@ remove_all_containers() {
     [[ -n ${SKIFF_TEST_ROOT:-} && -x $SKIFF ]] || return 0
     timeout -k 5 "$SKIFF_TEST_TIMEOUT" "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" \
         rm -a -f >/dev/null 2>&1 || true
+    [[ -d $SKIFF_TEST_DIR/vfs-root ]] || return 0
+    timeout -k 5 "$SKIFF_TEST_TIMEOUT" "$SKIFF" --storage-driver vfs --root "$SKIFF_TEST_DIR/vfs-root" \
+        --runroot "$SKIFF_TEST_DIR/vfs-runroot" rm -a -f >/dev/null 2>&1 || true
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -83,6 +86,12 @@ remove_all_containers() {
 skiff() {
     timeout --foreground -k 5 "$SKIFF_TEST_TIMEOUT" \
         "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" "$@"
+}
+
+# The same with --storage-driver vfs and a store of its own: a store keeps the driver it was made with.
+skiff_vfs() {
+    timeout --foreground -k 5 "$SKIFF_TEST_TIMEOUT" "$SKIFF" --storage-driver vfs \
+        --root "$SKIFF_TEST_DIR/vfs-root" --runroot "$SKIFF_TEST_DIR/vfs-runroot" "$@"
 }
 
 # The arguments `skiff` adds, for tests that must start the binary themselves (to know its pid).
@@ -179,21 +188,32 @@ assert_mounts_unchanged() {
 # ---------------------------------------------------------------------------------------------------
 # processes
 
-# The host pid of the init of a container started by skiff process PID: the descendant of PID that is
-# pid 1 in its own pid namespace. Waits up to 10 s for it to appear; prints nothing if it does not.
+# The host pid of the init of a container started by skiff process PID: pid 1 in a pid namespace of its
+# own, a descendant of PID, or (should skiff hand its container to another parent) a process whose
+# command line is exactly CMD… — give the container a command no other process has. Waits up to 10 s.
 container_init_pid() {
     local parent=$1 i p
+    shift
+    local want=""
+    (($# > 0)) && want=$(printf '%s\n' "$@")
     for ((i = 0; i < 100; i++)); do
         for p in $(descendants "$parent"); do
-            if awk '$1 == "NSpid:" && NF >= 3 && $NF == 1 { found = 1 } END { exit !found }' \
-                "/proc/$p/status" 2>/dev/null; then
-                echo "$p"
-                return 0
-            fi
+            is_namespace_init "$p" && echo "$p" && return 0
         done
+        if [[ -n $want ]]; then
+            for p in /proc/[0-9]*; do
+                p=${p#/proc/}
+                [[ $(tr '\0' '\n' 2>/dev/null <"/proc/$p/cmdline") == "$want" ]] || continue
+                is_namespace_init "$p" && echo "$p" && return 0
+            done
+        fi
         sleep 0.1
     done
     return 1
+}
+
+is_namespace_init() {
+    awk '$1 == "NSpid:" && NF >= 3 && $NF == 1 { found = 1 } END { exit !found }' "/proc/$1/status" 2>/dev/null
 }
 
 descendants() {

@@ -17,7 +17,7 @@ setup_file() {
 @test "the container's own exit status is skiff's" {
     local code
     for code in 1 2 3 42 125 126 127 255; do
-        run skiff run --rm busybox sh -c "exit $code"
+        run -"$code" skiff run --rm busybox sh -c "exit $code"
         assert_status "$code"
     done
     run skiff run --rm busybox false
@@ -32,20 +32,20 @@ setup_file() {
 }
 
 @test "a command that does not exist exits 127 with one Error line" {
-    run --separate-stderr skiff run --rm busybox /no/such/command
+    run -127 --separate-stderr skiff run --rm busybox /no/such/command
     assert_status 127
     assert_one_error_line /no/such/command
     [[ -z $output ]] || fail "stdout: [$output]"
 }
 
 @test "a command not found in PATH exits 127" {
-    run --separate-stderr skiff run --rm busybox no-such-command-anywhere
+    run -127 --separate-stderr skiff run --rm busybox no-such-command-anywhere
     assert_status 127
     assert_one_error_line no-such-command-anywhere
 }
 
 @test "an entrypoint that does not exist exits 127" {
-    run --separate-stderr skiff run --rm --entrypoint /no/entrypoint busybox
+    run -127 --separate-stderr skiff run --rm --entrypoint /no/entrypoint busybox
     assert_status 127
     assert_one_error_line /no/entrypoint
 }
@@ -64,10 +64,11 @@ setup_file() {
 
 @test "a container killed by SIGKILL exits 137" {
     local out=$SKIFF_TEST_DIR/kill.out
-    "$SKIFF" $(skiff_args) run --rm busybox sleep 1000 >"$out" 2>&1 &
+    local token=$((100000 + RANDOM))
+    "$SKIFF" $(skiff_args) run --rm busybox sleep "$token" >"$out" 2>&1 &
     local skiff_pid=$!
     local init
-    init=$(container_init_pid "$skiff_pid") || {
+    init=$(container_init_pid "$skiff_pid" sleep "$token") || {
         kill -KILL "$skiff_pid"
         fail "no container process under skiff ($skiff_pid): $(cat "$out")"
     }

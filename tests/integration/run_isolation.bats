@@ -104,9 +104,9 @@ kPodmanCaps=00000000800405fb
 }
 
 @test "--storage-driver vfs gives a root filesystem that is not an overlay" {
-    run skiff --storage-driver vfs import "$(busybox_tarball)" busybox
+    run skiff_vfs import "$(busybox_tarball)" busybox
     assert_status 0
-    run skiff --storage-driver vfs run --rm busybox sh -c 'awk '"'"'$5 == "/" { for (i = 7; $i != "-"; i++) ; print $(i + 1) }'"'"' /proc/self/mountinfo; echo hi >/tmp/f && cat /tmp/f'
+    run skiff_vfs run --rm busybox sh -c 'awk '"'"'$5 == "/" { for (i = 7; $i != "-"; i++) ; print $(i + 1) }'"'"' /proc/self/mountinfo; echo hi >/tmp/f && cat /tmp/f'
     assert_status 0
     [[ ${lines[0]} != overlay && ${lines[1]} == hi ]] || fail "[$output]"
 }

@@ -196,7 +196,7 @@ import_with_passwd() {
 # --- hostname and name -----------------------------------------------------------------------------
 
 @test "--hostname sets the hostname, /etc/hostname and HOSTNAME" {
-    run skiff run --rm --hostname my-box busybox sh -c 'hostname; cat /etc/hostname; echo "$HOSTNAME"'
+    run skiff run --rm --hostname my-box busybox sh -c 'hostname; echo "$(cat /etc/hostname)"; echo "$HOSTNAME"'
     assert_status 0
     assert_output $'my-box\nmy-box\nmy-box'
 }

@@ -62,6 +62,7 @@ setup_file() {
 # --- pty -------------------------------------------------------------------------------------------
 
 # Run SCRIPT (a file) under `script`, which gives it a pty of its own as its controlling terminal.
+# (A script that starts skiff with & must give it </dev/tty: sh gives background jobs /dev/null.)
 # The typescript goes to $SKIFF_TEST_DIR/typescript; `script -e` exits with the script's status.
 run_in_pty() {
     local script_file=$1
@@ -89,7 +90,7 @@ EOF
     local s=$SKIFF_TEST_DIR/winch.sh ts=$SKIFF_TEST_DIR/typescript
     cat >"$s" <<EOF
 stty rows 33 cols 77
-"$SKIFF" $(skiff_args | tr '\n' ' ') run --rm -t busybox sh -c 'echo "size=\$(stty size)"; trap "echo \"resized=\\\$(stty size)\"; exit 7" WINCH; echo ready; while :; do sleep 0.1; done' &
+"$SKIFF" $(skiff_args | tr '\n' ' ') run --rm -t busybox sh -c 'echo "size=\$(stty size)"; trap "echo \"resized=\\\$(stty size)\"; exit 7" WINCH; echo ready; while :; do sleep 0.1; done' </dev/tty &
 pid=\$!
 i=0
 while ! grep -q ready "$ts" && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
