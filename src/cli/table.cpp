@@ -1,5 +1,7 @@
 #include "table.hpp"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 namespace skiff::cli {
@@ -24,7 +26,8 @@ std::string Table::render(bool header) const {
         std::string line;
         for (size_t i = 0; i < rows_[r].size(); ++i) {
             line += rows_[r][i];
-            if (i + 1 < rows_[r].size()) line.append(widths[i] - width(rows_[r][i]) + 2, ' ');
+            // Go's tabwriter as podman configures it: cells at least 12 wide, padded by 2.
+            if (i + 1 < rows_[r].size()) line.append(std::max<size_t>(widths[i] + 2, 12) - width(rows_[r][i]), ' ');
         }
         while (!line.empty() && line.back() == ' ') line.pop_back();
         out += line + "\n";
