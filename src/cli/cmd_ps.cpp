@@ -8,7 +8,7 @@
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/containers.hpp"
-#include "table.hpp"
+#include "template.hpp"
 
 namespace skiff::cli {
 
@@ -34,34 +34,58 @@ std::string status_text(const storage::Container& c, int64_t now) {
     return "Unknown";
 }
 
-std::string json_list(const std::vector<std::string>& v) {
-    std::string out = "[";
-    for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + json_quote(v[i]);
-    return out + "]";
+// What a --format template sees for one container: podman's field names (Names is one string
+// there, a list in JSON, as podman has it).
+Value template_row(const storage::Container& c, int64_t now, bool no_trunc) {
+    std::string cmd = quote_command(c.command);
+    if (!no_trunc && cmd.size() > 20) cmd = cmd.substr(0, 17) + "...";
+    std::map<std::string, Value> labels(c.labels.begin(), c.labels.end());
+    return Value::record({
+        {"ID", no_trunc ? c.id : c.id.substr(0, 12)},
+        {"Image", c.image_name},
+        {"ImageID", c.image_id},
+        {"Command", cmd},
+        {"CreatedAt", str::human_duration((now - c.created_ns) / 1000000000) + " ago"},
+        {"CreatedHuman", str::human_duration((now - c.created_ns) / 1000000000) + " ago"},
+        {"Created", static_cast<long long>(c.created_ns / 1000000000)},
+        {"RunningFor", str::human_duration((now - c.created_ns) / 1000000000)},
+        {"Status", status_text(c, now)},
+        {"State", storage::state_name(c.state)},
+        {"ExitCode", c.exit_code},
+        {"Exited", c.state == storage::ContainerState::kExited},
+        {"Pid", c.state == storage::ContainerState::kRunning ? c.pid : 0},
+        {"Ports", ""},
+        {"Names", c.name},
+        {"Labels", Value::map(std::move(labels))},
+        {"AutoRemove", c.auto_remove},
+    });
 }
 
-std::string to_json(const std::vector<storage::Container>& list, int64_t now) {
-    std::string out = "[";
-    for (size_t i = 0; i < list.size(); ++i) {
-        auto& c = list[i];
-        bool exited = c.state == storage::ContainerState::kExited;
-        std::string labels = "{";
-        size_t n = 0;
-        for (auto& [k, v] : c.labels) labels += (n++ ? ", " : "") + json_quote(k) + ": " + json_quote(v);
-        labels += "}";
-        out += fmt::format(
-            "{}\n  {{\n    \"AutoRemove\": {},\n    \"Command\": {},\n    \"Created\": {},\n    \"CreatedAt\": {},\n"
-            "    \"Exited\": {},\n    \"ExitedAt\": {},\n    \"ExitCode\": {},\n    \"Id\": {},\n    \"Image\": {},\n"
-            "    \"ImageID\": {},\n    \"Labels\": {},\n    \"Names\": [{}],\n    \"Pid\": {},\n    \"StartedAt\": {},\n"
-            "    \"State\": {},\n    \"Status\": {}\n  }}",
-            i ? "," : "", c.auto_remove, json_list(c.command), c.created_ns / 1000000000,
-            json_quote(str::human_duration((now - c.created_ns) / 1000000000) + " ago"), exited, c.finished_ns / 1000000000,
-            c.exit_code, json_quote(c.id), json_quote(c.image_name), json_quote(c.image_id), labels,
-            json_quote(c.name), c.state == storage::ContainerState::kRunning ? c.pid : 0, c.started_ns / 1000000000,
-            json_quote(storage::state_name(c.state)), json_quote(status_text(c, now)));
-    }
-    return out + (list.empty() ? "]\n" : "\n]\n");
+Value json_row(const storage::Container& c, int64_t now) {
+    std::map<std::string, Value> labels(c.labels.begin(), c.labels.end());
+    bool running = c.state == storage::ContainerState::kRunning;
+    return Value::record({
+        {"AutoRemove", c.auto_remove},
+        {"Command", c.command},
+        {"Created", static_cast<long long>(c.created_ns / 1000000000)},
+        {"CreatedAt", str::human_duration((now - c.created_ns) / 1000000000) + " ago"},
+        {"Exited", c.state == storage::ContainerState::kExited},
+        {"ExitedAt", static_cast<long long>(c.finished_ns / 1000000000)},
+        {"ExitCode", c.exit_code},
+        {"Id", c.id},
+        {"Image", c.image_name},
+        {"ImageID", c.image_id},
+        {"Labels", labels.empty() ? Value() : Value::map(std::move(labels))},
+        {"Names", std::vector<std::string>{c.name}},
+        {"Pid", running ? c.pid : 0},
+        {"StartedAt", static_cast<long long>(c.started_ns / 1000000000)},
+        {"State", storage::state_name(c.state)},
+        {"Status", status_text(c, now)},
+    });
 }
+
+constexpr const char* kDefaultFormat =
+    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 
 }  // namespace
 
@@ -70,16 +94,12 @@ void add_ps(CLI::App& parent, Context& ctx) {
     set_usage(sub, "skiff ps [options]");
     auto o = std::make_shared<PsOptions>();
     sub->add_flag("-a,--all", o->all, "Show all the containers, default is only running containers");
-    sub->add_option("--format", o->format, "Pretty-print containers to JSON (json, table)");
+    sub->add_option("--format", o->format, "Pretty-print containers to JSON or using a Go template");
     sub->add_option("-n,--last", o->last, "Print the n last created containers (all states)");
     sub->add_flag("-l,--latest", o->latest, "Act on the latest container skiff is aware of");
     sub->add_flag("--no-trunc", o->no_trunc, "Display the extended information");
     sub->add_flag("-q,--quiet", o->quiet, "Print the numeric IDs of the containers only");
     sub->callback([o, &ctx] {
-        if (!o->format.empty() && o->format != "json" && o->format != "table") {
-            ctx.exit_code = fail(make_error("unsupported --format \"" + o->format + "\": want json or table"));
-            return;
-        }
         bool all = o->all || o->latest || o->last >= 0;
         auto list = engine::list_containers(ctx.store, all);
         if (!list.ok()) {
@@ -90,21 +110,20 @@ void add_ps(CLI::App& parent, Context& ctx) {
         if (o->last >= 0 && list->size() > static_cast<size_t>(o->last)) list->resize(static_cast<size_t>(o->last));
         int64_t now = storage::now_ns();
         if (o->format == "json") {
-            std::cout << to_json(*list, now);
+            Value::List rows;
+            for (auto& c : *list) rows.push_back(json_row(c, now));
+            std::cout << Value::list(std::move(rows)).json(4) << "\n";
             return;
         }
-        if (o->quiet) {
-            for (auto& c : *list) std::cout << (o->no_trunc ? c.id : c.id.substr(0, 12)) << "\n";
+        std::string format = o->quiet ? "{{.ID}}" : o->format.empty() || o->format == "table" ? kDefaultFormat : o->format;
+        std::vector<Value> rows;
+        for (auto& c : *list) rows.push_back(template_row(c, now, o->no_trunc));
+        auto out = render_rows(format, rows, {{"ID", "CONTAINER ID"}, {"CreatedHuman", "CREATED"}, {"CreatedAt", "CREATED"}});
+        if (!out.ok()) {
+            ctx.exit_code = fail(out.error());
             return;
         }
-        Table t({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
-        for (auto& c : *list) {
-            std::string cmd = quote_command(c.command);
-            if (!o->no_trunc && cmd.size() > 20) cmd = cmd.substr(0, 17) + "...";
-            t.add({o->no_trunc ? c.id : c.id.substr(0, 12), c.image_name, cmd,
-                   str::human_duration((now - c.created_ns) / 1000000000) + " ago", status_text(c, now), "", c.name});
-        }
-        std::cout << t.render();
+        std::cout << *out;
     });
 }
 
