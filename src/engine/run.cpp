@@ -1,0 +1,120 @@
+// `skiff run` in the foreground: validate and plan everything, then create the record, then run.
+#include <unistd.h>
+
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/engine/run.hpp"
+#include "skiff/storage/containers.hpp"
+#include "skiff/storage/images.hpp"
+#include "skiff/storage/rootfs.hpp"
+
+extern char** environ;
+
+namespace skiff::engine {
+
+namespace {
+
+std::map<std::string, std::string> host_environment() {
+    std::map<std::string, std::string> out;
+    for (char** e = environ; e && *e; ++e) {
+        std::string kv = *e;
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) out[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return out;
+}
+
+Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files) {
+    std::vector<std::string> lines;
+    for (auto& f : files) {
+        auto text = fs::read_file(f);
+        if (!text.ok()) return text.take_error().context("reading --env-file");
+        for (auto& l : str::split(*text, '\n')) lines.push_back(l);
+    }
+    return lines;
+}
+
+// /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, as podman writes them.
+Result<void> write_etc_files(const std::string& run_dir, const runtime::Spec& spec, const std::string& name) {
+    TRY(fs::write_file_atomic(run_dir + "/hostname", spec.hostname + "\n", fs::Durability::kNoSync));
+    std::string hosts;
+    if (spec.host_network) {
+        auto host = fs::read_file("/etc/hosts");
+        if (host.ok()) hosts = *host;
+        if (!hosts.empty() && hosts.back() != '\n') hosts += '\n';
+    } else {
+        hosts = "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
+                "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n";
+    }
+    hosts += "127.0.1.1\t" + spec.hostname + (name != spec.hostname ? " " + name : "") + "\n";
+    TRY(fs::write_file_atomic(run_dir + "/hosts", hosts, fs::Durability::kNoSync));
+    auto resolv = fs::read_file("/etc/resolv.conf");
+    TRY(fs::write_file_atomic(run_dir + "/resolv.conf", resolv.ok() ? *resolv : std::string(), fs::Durability::kNoSync));
+    return {};
+}
+
+// Everything between creating the record and the process's exit.
+Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container& c, const storage::ImageRecord& image,
+                           runtime::Spec& spec) {
+    std::string run_dir = storage::container_run_dir(store, c.id);
+    TRY(write_etc_files(run_dir, spec, c.name));
+    auto root = TRY(storage::prepare_rootfs(store, image, storage::container_dir(store, c.id)));
+    spec.root = runtime::Mount{"/", root.type, root.source, root.options};
+    spec.rootfs = root.target;
+
+    runtime::Hooks hooks;
+    hooks.started = [&](pid_t pid) {
+        c.state = storage::ContainerState::kRunning;
+        c.pid = pid;
+        c.pid_start = storage::process_start_time(pid);
+        c.started_ns = storage::now_ns();
+        (void)storage::save_status(store, c);
+    };
+    return runtime::run_foreground(spec, hooks);
+}
+
+}  // namespace
+
+Result<int> run(const storage::StoreConfig& store, const RunOptions& opts) {
+    auto image = TRY(storage::find_image(store, opts.image));
+
+    SpecInputs in;
+    in.container_id = str::random_hex(32);
+    in.run_dir = storage::container_run_dir(store, in.container_id);
+    in.cache_dir = fs::join(store.runroot, "cache");
+    in.env_file_lines = TRY(read_env_files(opts.env_files));
+    in.host_env = host_environment();
+    // Every option is checked before anything is created.
+    runtime::Spec spec = TRY(make_spec(image.config, opts, in));
+    TRY(fs::mkdir_p(in.cache_dir, 0700));
+
+    storage::ContainerDefinition def;
+    def.id = in.container_id;
+    def.name = opts.name;
+    def.image_id = image.id;
+    def.image_name = image.names.empty() ? image.id : image.names.front();
+    def.command = spec.args;
+    def.env = spec.env;
+    def.user = spec.user;
+    def.working_dir = spec.cwd;
+    def.hostname = spec.hostname;
+    def.tty = opts.tty;
+    def.interactive = opts.interactive;
+    def.auto_remove = opts.remove;
+    def.labels = opts.labels;
+    auto c = TRY(storage::create_container(store, std::move(def)));
+
+    auto status = start_and_wait(store, c, image, spec);
+    if (opts.remove) {
+        auto lock = storage::lock_container(store, c.id);
+        (void)storage::remove_container(store, c);
+    } else {
+        c.state = storage::ContainerState::kExited;
+        c.exit_code = status.ok() ? *status : status.error().exit_code;
+        c.finished_ns = storage::now_ns();
+        (void)storage::save_status(store, c);
+    }
+    return status;
+}
+
+}  // namespace skiff::engine

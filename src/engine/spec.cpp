@@ -1,0 +1,205 @@
+// Image config + run options → runtime spec. Pure: every input arrives as an argument.
+#include <algorithm>
+
+#include <rapidjson/document.h>
+
+#include "skiff/base/strings.hpp"
+#include "skiff/engine/run.hpp"
+#include "skiff/runtime/caps.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string env_name(const std::string& kv) { return kv.substr(0, kv.find('=')); }
+
+Result<std::vector<std::string>> parse_entrypoint(const std::string& s) {
+    if (s.empty()) return std::vector<std::string>{};
+    if (s.front() == '[') {
+        rapidjson::Document d;
+        d.Parse(s.c_str(), s.size());
+        if (!d.HasParseError() && d.IsArray()) {
+            std::vector<std::string> out;
+            for (auto& v : d.GetArray()) {
+                if (!v.IsString()) return make_error("invalid --entrypoint " + s + ": not an array of strings");
+                out.emplace_back(v.GetString(), v.GetStringLength());
+            }
+            return out;
+        }
+    }
+    return std::vector<std::string>{s};
+}
+
+// "-e NAME=V" as is; "-e NAME" from skiff's environment (dropped when unset, as podman does).
+std::vector<std::string> expand_env(const std::vector<std::string>& entries,
+                                    const std::map<std::string, std::string>& host) {
+    std::vector<std::string> out;
+    for (auto& e : entries) {
+        if (e.find('=') != std::string::npos) {
+            out.push_back(e);
+            continue;
+        }
+        if (!e.empty() && e.back() == '*') {  // "-e PREFIX*": every host variable with the prefix
+            std::string prefix = e.substr(0, e.size() - 1);
+            for (auto& [k, v] : host)
+                if (str::starts_with(k, prefix)) out.push_back(k + "=" + v);
+            continue;
+        }
+        auto it = host.find(e);
+        if (it != host.end()) out.push_back(e + "=" + it->second);
+    }
+    return out;
+}
+
+std::vector<std::string> env_file_entries(const std::vector<std::string>& lines) {
+    std::vector<std::string> out;
+    for (auto& raw : lines) {
+        std::string line(str::trim(raw));
+        if (line.empty() || line[0] == '#') continue;
+        out.push_back(line);
+    }
+    return out;
+}
+
+struct SecurityOpts {
+    runtime::SeccompMode seccomp = runtime::SeccompMode::kDefault;
+    std::string seccomp_profile;
+    bool no_new_privileges = false;
+};
+
+Result<SecurityOpts> parse_security_opts(const std::vector<std::string>& opts) {
+    SecurityOpts out;
+    for (auto& o : opts) {
+        auto eq = o.find_first_of("=:");
+        std::string key = o.substr(0, eq), value = eq == std::string::npos ? "" : o.substr(eq + 1);
+        if (key == "seccomp") {
+            if (value == "unconfined") {
+                out.seccomp = runtime::SeccompMode::kUnconfined;
+            } else if (!value.empty()) {
+                out.seccomp = runtime::SeccompMode::kProfile;
+                out.seccomp_profile = value;
+            } else {
+                return make_error("invalid --security-opt " + o + ": seccomp needs unconfined or a profile path");
+            }
+        } else if (key == "no-new-privileges") {
+            if (value.empty() || value == "true")
+                out.no_new_privileges = true;
+            else if (value == "false")
+                out.no_new_privileges = false;
+            else
+                return make_error("invalid --security-opt " + o + ": want no-new-privileges[=true|false]");
+        } else if ((key == "label" && (value == "disable" || str::starts_with(value, "type:") ||
+                                        str::starts_with(value, "level:") || value == "nested")) ||
+                   (key == "apparmor" && !value.empty()) || key == "mask" || key == "unmask") {
+            // SELinux labels and AppArmor profiles: this host enforces neither, so as podman on such a
+            // host they have nothing to apply. mask/unmask are applied below.
+        } else {
+            return make_error("invalid --security-opt " + o);
+        }
+    }
+    return out;
+}
+
+runtime::Mount bind_mount(const std::string& src, const std::string& dst, bool ro) {
+    runtime::Mount m{dst, "bind", src, {"rbind", "nosuid", "nodev", "noexec"}};
+    if (ro) m.options.push_back("ro");
+    return m;
+}
+
+}  // namespace
+
+std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& over) {
+    std::vector<std::string> out = base;
+    for (auto& kv : over) {
+        std::string name = env_name(kv);
+        auto it = std::find_if(out.begin(), out.end(), [&](const std::string& e) { return env_name(e) == name; });
+        if (it != out.end())
+            *it = kv;
+        else
+            out.push_back(kv);
+    }
+    return out;
+}
+
+Result<std::vector<std::string>> make_args(const oci::ContainerConfig& image, const RunOptions& opts) {
+    std::vector<std::string> entrypoint, cmd;
+    if (opts.entrypoint) {
+        // An explicit entrypoint drops the image's Cmd, as docker and podman do.
+        entrypoint = TRY(parse_entrypoint(*opts.entrypoint));
+        cmd = opts.command;
+    } else {
+        entrypoint = image.entrypoint.value_or(std::vector<std::string>{});
+        cmd = opts.command.empty() ? image.cmd.value_or(std::vector<std::string>{}) : opts.command;
+    }
+    std::vector<std::string> args = entrypoint;
+    args.insert(args.end(), cmd.begin(), cmd.end());
+    if (args.empty())
+        return make_error("no command or entrypoint provided, and no CMD or ENTRYPOINT from image");
+    return args;
+}
+
+Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions& opts, const SpecInputs& in) {
+    runtime::Spec spec = runtime::default_spec();
+    const oci::ContainerConfig& ic = image.config;
+
+    spec.args = TRY(make_args(ic, opts));
+    spec.hostname = opts.hostname.empty() ? in.container_id.substr(0, 12) : opts.hostname;
+
+    std::vector<std::string> env = {kDefaultPath, "container=skiff"};
+    if (opts.tty) env.push_back("TERM=xterm");
+    env = merge_env(env, ic.env);
+    env = merge_env(env, expand_env(env_file_entries(in.env_file_lines), in.host_env));
+    env = merge_env(env, expand_env(opts.env, in.host_env));
+    env = merge_env(env, {"HOSTNAME=" + spec.hostname});
+    spec.env = std::move(env);
+
+    spec.cwd = !opts.workdir.empty() ? opts.workdir : !ic.working_dir.empty() ? ic.working_dir : "/";
+    if (spec.cwd.front() != '/') return make_error("invalid working directory \"" + spec.cwd + "\": must be an absolute path");
+    spec.user = opts.user.empty() ? ic.user : opts.user;
+    spec.terminal = opts.tty;
+    spec.interactive = opts.interactive;
+    spec.readonly_rootfs = opts.read_only;
+
+    if (opts.network == "host")
+        spec.host_network = true;
+    else if (opts.network == "none" || opts.network.empty())
+        spec.host_network = false;
+    else
+        return make_error("unsupported network \"" + opts.network + "\": want none or host");
+
+    auto sec = TRY(parse_security_opts(opts.security_opt));
+    spec.no_new_privileges = sec.no_new_privileges;
+    spec.seccomp = sec.seccomp;
+    spec.seccomp_profile = sec.seccomp_profile;
+    spec.cache_dir = in.cache_dir;
+    spec.privileged = opts.privileged;
+    if (opts.privileged) {
+        spec.capabilities = runtime::caps::all();
+        spec.masked_paths.clear();
+        spec.readonly_paths.clear();
+        spec.seccomp = runtime::SeccompMode::kUnconfined;
+    }
+    spec.capabilities = TRY(runtime::caps::resolve(spec.capabilities, opts.cap_add, opts.cap_drop));
+    for (auto& o : opts.security_opt) {
+        if (str::starts_with(o, "unmask=")) {
+            auto keep = str::split(o.substr(7), ':');
+            bool all = std::find(keep.begin(), keep.end(), "ALL") != keep.end();
+            std::erase_if(spec.masked_paths, [&](const std::string& p) {
+                return all || std::find(keep.begin(), keep.end(), p) != keep.end();
+            });
+        } else if (str::starts_with(o, "mask=")) {
+            for (auto& p : str::split(o.substr(5), ':'))
+                if (!p.empty()) spec.masked_paths.push_back(p);
+        }
+    }
+
+    // The files podman bind-mounts over the image's own.
+    spec.mounts.push_back(bind_mount(in.run_dir + "/hostname", "/etc/hostname", false));
+    spec.mounts.push_back(bind_mount(in.run_dir + "/hosts", "/etc/hosts", false));
+    spec.mounts.push_back(bind_mount(in.run_dir + "/resolv.conf", "/etc/resolv.conf", false));
+    return spec;
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,153 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "skiff/engine/run.hpp"
+
+using namespace skiff;
+using namespace skiff::engine;
+
+namespace {
+
+oci::ImageConfig image() {
+    oci::ImageConfig img;
+    img.config.env = {"PATH=/custom/bin:/bin", "FROM_IMAGE=1"};
+    img.config.entrypoint = std::vector<std::string>{"/entry"};
+    img.config.cmd = std::vector<std::string>{"--default"};
+    img.config.working_dir = "/srv";
+    img.config.user = "daemon";
+    return img;
+}
+
+SpecInputs inputs() {
+    SpecInputs in;
+    in.container_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    in.run_dir = "/run/x";
+    in.cache_dir = "/run/cache";
+    in.host_env = {{"HOME", "/root"}, {"LANG", "C.UTF-8"}, {"LC_ALL", "C"}};
+    return in;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+}  // namespace
+
+TEST_CASE("args combine entrypoint and cmd as docker does") {
+    RunOptions o;
+    CHECK(*make_args(image().config, o) == std::vector<std::string>{"/entry", "--default"});
+    o.command = {"x", "y"};
+    CHECK(*make_args(image().config, o) == std::vector<std::string>{"/entry", "x", "y"});
+    o.entrypoint = "/other";  // an explicit entrypoint drops the image's Cmd
+    o.command.clear();
+    CHECK(*make_args(image().config, o) == std::vector<std::string>{"/other"});
+    o.entrypoint = R"(["/bin/sh","-c"])";
+    o.command = {"echo hi"};
+    CHECK(*make_args(image().config, o) == std::vector<std::string>{"/bin/sh", "-c", "echo hi"});
+    o.entrypoint = "";
+    o.command.clear();
+    auto none = make_args(image().config, o);
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().message.find("no command or entrypoint") != std::string::npos);
+}
+
+TEST_CASE("environment: defaults < image < env-file < -e, names kept in order") {
+    RunOptions o;
+    o.env = {"A=from-flag", "HOME", "NOPE", "LC_*"};
+    SpecInputs in = inputs();
+    in.env_file_lines = {"# comment", "", "A=from-file", "B=file"};
+    auto spec = make_spec(image(), o, in);
+    REQUIRE(spec.ok());
+    auto& env = spec->env;
+    CHECK(env.front() == "PATH=/custom/bin:/bin");  // the image's PATH replaces the default in place
+    CHECK(has(env, "FROM_IMAGE=1"));
+    CHECK(has(env, "A=from-flag"));
+    CHECK(has(env, "B=file"));
+    CHECK(has(env, "HOME=/root"));
+    CHECK(has(env, "LC_ALL=C"));
+    CHECK(has(env, "HOSTNAME=0123456789ab"));
+    CHECK_FALSE(std::any_of(env.begin(), env.end(), [](auto& e) { return e.rfind("NOPE", 0) == 0; }));
+    CHECK(merge_env({"A=1", "B=2"}, {"B=3", "C=4"}) == std::vector<std::string>{"A=1", "B=3", "C=4"});
+}
+
+TEST_CASE("process settings come from the image unless the options override them") {
+    RunOptions o;
+    auto spec = make_spec(image(), o, inputs());
+    REQUIRE(spec.ok());
+    CHECK(spec->cwd == "/srv");
+    CHECK(spec->user == "daemon");
+    CHECK(spec->hostname == "0123456789ab");
+    CHECK_FALSE(spec->host_network);
+    o.workdir = "/tmp";
+    o.user = "1000:1000";
+    o.hostname = "box";
+    o.network = "host";
+    o.tty = true;
+    spec = make_spec(image(), o, inputs());
+    REQUIRE(spec.ok());
+    CHECK(spec->cwd == "/tmp");
+    CHECK(spec->user == "1000:1000");
+    CHECK(spec->hostname == "box");
+    CHECK(spec->host_network);
+    CHECK(spec->terminal);
+    CHECK(has(spec->env, "TERM=xterm"));
+}
+
+TEST_CASE("the container gets its /etc files bind-mounted from the run directory") {
+    auto spec = make_spec(image(), RunOptions{}, inputs());
+    REQUIRE(spec.ok());
+    for (auto f : {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}) {
+        auto it = std::find_if(spec->mounts.begin(), spec->mounts.end(), [&](auto& m) { return m.destination == f; });
+        REQUIRE(it != spec->mounts.end());
+        CHECK(it->source == std::string("/run/x") + (f + 4));
+    }
+}
+
+TEST_CASE("security options") {
+    RunOptions o;
+    o.security_opt = {"no-new-privileges", "seccomp=unconfined"};
+    auto spec = make_spec(image(), o, inputs());
+    REQUIRE(spec.ok());
+    CHECK(spec->no_new_privileges);
+    CHECK(spec->seccomp == runtime::SeccompMode::kUnconfined);
+    o.security_opt = {"seccomp=/etc/profile.json"};
+    spec = make_spec(image(), o, inputs());
+    CHECK(spec->seccomp == runtime::SeccompMode::kProfile);
+    CHECK(spec->seccomp_profile == "/etc/profile.json");
+    o.security_opt = {"bogus=1"};
+    CHECK_FALSE(make_spec(image(), o, inputs()).ok());
+    o.security_opt = {"unmask=ALL"};
+    spec = make_spec(image(), o, inputs());
+    CHECK(spec->masked_paths.empty());
+}
+
+TEST_CASE("capabilities: defaults, add, drop, privileged") {
+    RunOptions o;
+    auto spec = make_spec(image(), o, inputs());
+    REQUIRE(spec.ok());
+    CHECK(has(spec->capabilities, "CAP_CHOWN"));
+    CHECK_FALSE(has(spec->capabilities, "CAP_SYS_ADMIN"));
+    o.cap_add = {"sys_admin"};
+    o.cap_drop = {"CAP_CHOWN"};
+    spec = make_spec(image(), o, inputs());
+    REQUIRE(spec.ok());
+    CHECK(has(spec->capabilities, "CAP_SYS_ADMIN"));
+    CHECK_FALSE(has(spec->capabilities, "CAP_CHOWN"));
+    o = RunOptions{};
+    o.privileged = true;
+    spec = make_spec(image(), o, inputs());
+    REQUIRE(spec.ok());
+    CHECK(has(spec->capabilities, "CAP_SYS_ADMIN"));
+    CHECK(spec->seccomp == runtime::SeccompMode::kUnconfined);
+    CHECK(spec->masked_paths.empty());
+    o.cap_add = {"CAP_NOT_A_THING"};
+    CHECK_FALSE(make_spec(image(), o, inputs()).ok());
+}
+
+TEST_CASE("bad options are refused before anything exists") {
+    RunOptions o;
+    o.network = "bridge0";
+    CHECK_FALSE(make_spec(image(), o, inputs()).ok());
+    o = RunOptions{};
+    o.workdir = "relative";
+    CHECK_FALSE(make_spec(image(), o, inputs()).ok());
+}
