@@ -4,8 +4,10 @@ namespace skiff::cli {
 
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
+    {"info", add_info},
     {"ps", add_ps},
     {"rm", add_rm},
+    {"run", add_run},
     {"version", add_version},
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "skiff/base/result.hpp"
 #include "skiff/storage/store.hpp"
@@ -17,6 +18,8 @@ struct Context {
     storage::StoreConfig store;  // resolved from --root/--runroot/--storage-driver before callbacks
     bool rootless = false;
     int exit_code = 0;
+    // For commands marked prefix_command() (run…): IMAGE and everything after it, unparsed.
+    std::vector<std::string> trailing;
 };
 
 // Print "Error: <message>" on stderr; return the error's exit code (125 unless it says otherwise).

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -99,6 +100,44 @@ Result<void> resolve_store(const GlobalFlags& g, Context& ctx) {
     return {};
 }
 
+// Does `arg` (an option word) consume the next word as its value?
+bool takes_value(const CLI::App& app, const std::string& arg) {
+    if (arg.find('=') != std::string::npos) return false;
+    std::string name = arg;
+    if (arg.size() > 2 && arg[0] == '-' && arg[1] != '-') name = std::string("-") + arg.back();  // -it → -t
+    for (const CLI::App* a = &app; a; a = a->get_parent()) {
+        auto* opt = a->get_option_no_throw(name);
+        if (opt) return opt->get_items_expected_min() > 0;
+    }
+    return false;
+}
+
+// Commands of the form `CMD [options] IMAGE|CONTAINER [COMMAND [ARG...]]`: every word from the
+// first positional on belongs to the container, flags included. Cut them off before CLI11 parses.
+std::vector<std::string> split_trailing(CLI::App& app, std::vector<std::string>& args) {
+    CLI::App* cmd = nullptr;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") return {};
+        if (a.size() > 1 && a[0] == '-') {
+            if (takes_value(cmd ? *cmd : app, a)) ++i;
+            continue;
+        }
+        if (!cmd) {
+            CLI::App* sub = nullptr;
+            for (auto* s : app.get_subcommands({}))
+                if (s->get_name() == a) sub = s;
+            if (!sub || !sub->get_prefix_command()) return {};
+            cmd = sub;
+            continue;
+        }
+        std::vector<std::string> tail(args.begin() + static_cast<long>(i), args.end());
+        args.resize(i);
+        return tail;
+    }
+    return {};
+}
+
 void add_help(CLI::App& app, Context& ctx) {
     auto* sub = app.add_subcommand("help", "Help about any command");
     auto names = std::make_shared<std::vector<std::string>>();
@@ -154,8 +193,11 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < n; ++i) table[i].add(app, ctx);
     add_help(app, ctx);
 
+    std::vector<std::string> args(argv + 1, argv + argc);
+    ctx.trailing = split_trailing(app, args);
+    std::reverse(args.begin(), args.end());  // CLI11 takes its vector in reverse order
     try {
-        app.parse(argc, argv);
+        app.parse(args);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForVersion& e) {
