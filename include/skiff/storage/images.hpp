@@ -1,4 +1,8 @@
 // The image store: image records, their names, and the operations that create and remove them.
+//
+// images/<id>.json holds one record (the config embedded); images/names/<encoded name> is a symbolic
+// link to the id, so a lookup by name is one readlink and one read. Every change to records or names
+// happens under the image store lock (locks/images, see store.hpp), held for a few small writes.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +21,13 @@ struct ImageRecord {
     std::vector<std::string> names;  // fully qualified: "localhost/demo:latest"
     std::string digest;              // manifest digest "sha256:…", empty if none
     std::string created;             // RFC 3339, from the config
-    uint64_t size = 0;               // bytes of the unpacked layers
+    uint64_t size = 0;               // bytes of the layers' tar streams, the config and the manifest
     oci::ImageConfig config;         // parsed config; config.diff_ids are the layers, bottom first
+
+    std::vector<std::string> digests;        // every manifest digest the image was stored with
+    std::vector<std::string> names_history;  // names it has had, newest first
+    std::string manifest_media_type;         // of `digest`'s manifest
+    int64_t created_ns = 0;                  // `created` parsed; 0 when absent or unparsable
 };
 
 // Look an image up by name ("demo", "demo:tag", "localhost/demo:tag"), full id or unique id prefix.
@@ -30,5 +39,30 @@ Result<std::vector<ImageRecord>> list_images(const StoreConfig& store);
 
 // Host directories of an image's unpacked layers, topmost first (overlay lowerdir order).
 Result<std::vector<std::string>> layer_dirs(const StoreConfig& store, const ImageRecord& image);
+
+// What a writer (import, load, pull) hands the store once every layer is unpacked and held.
+struct NewImage {
+    std::string config;      // the config's bytes: its digest is the image id
+    std::string manifest;    // the manifest's bytes, or empty
+    std::string manifest_media_type;
+    std::vector<std::string> names;  // normalised ("localhost/x:latest"); each moves here from any other image
+};
+
+// Store the blobs, create the record (or add names and digest to the existing one with the same id)
+// and move the names from other images, as podman does (those keep their id). The caller holds
+// every layer the config lists (LayerHold) until this returns.
+Result<ImageRecord> commit_image(const StoreConfig& store, const NewImage& image);
+
+// Add a name (already normalised) to an image, moving it from any other image.
+Result<void> tag_image(const StoreConfig& store, const std::string& id, const std::string& name);
+
+// Remove one name from an image; the image itself stays (with no names it shows as <none>).
+Result<void> untag_image(const StoreConfig& store, const std::string& id, const std::string& name);
+
+// Remove the record, its names and its blobs, then every layer no other image lists.
+Result<void> delete_image(const StoreConfig& store, const std::string& id);
+
+// The file-name form of an image name in images/names/ (exposed for tests).
+std::string encode_name(std::string_view name);
 
 }  // namespace skiff::storage

@@ -1,19 +1,24 @@
 // The local store: where blobs, layers, images and containers live, and the lock order.
 //
 // Layout under --root (survives reboot, fsynced):
-//   blobs/sha256/<hex>            content-addressed blobs (configs, manifests, compressed layers)
-//   layers/<diff-id hex>/         unpacked layer trees, immutable once renamed into place
-//   images/<id>.json              one record per image; images/names/ maps names to ids
+//   blobs/sha256/<hex>            content-addressed blobs (configs, manifests)
+//   layers/<diff-id hex>/diff/    unpacked layer trees (overlay lower dirs), with layer.json beside
+//                                 diff/; immutable once renamed into place from layers/.staging-*
+//   images/<id>.json              one record per image; images/names/<name> links a name to its id
 //   containers/<id>/              container definitions and their upper/work directories
 // Layout under --runroot (dies with the boot, never fsynced):
 //   containers/<id>/              running state, exit files, records of --rm containers
 //   locks/                        lock files
 //
 // Lock order (take them in this order, release in reverse; never hold one across network I/O):
-//   1. name reservation (containers/names/<name>, images/names/<name>)  — O_EXCL create, no lock
-//   2. image record lock (locks/image-<id>)
-//   3. container record lock (locks/container-<id>)
-//   4. layer lock (locks/layer-<hex>), held only while one layer is unpacked
+//   1. name reservation (containers/names/<name>)  — O_EXCL create, no lock
+//   2. layer use lock (locks/layer-<hex>.use): shared by a writer from the moment it relies on a
+//      layer until the image record listing it is written; exclusive only by whoever removes the
+//      layer, who holds no other lock meanwhile
+//   3. image store lock (locks/images): held while image records and names change (a few small
+//      writes), never across layer unpacking
+//   4. container record lock (locks/container-<id>)
+//   5. layer unpack lock (locks/layer-<hex>), held only while one layer is unpacked and published
 // Blobs and layers are published by rename and read without any lock.
 #pragma once
 

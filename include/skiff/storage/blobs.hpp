@@ -1,0 +1,47 @@
+// The content-addressed blob store: blobs/sha256/<hex>. A blob is written to a temporary file while
+// it is hashed, verified against the digest it should have, fsynced, and renamed into place, so a
+// blob that exists is always complete and correct. Readers need no lock.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "skiff/base/fd.hpp"
+#include "skiff/base/result.hpp"
+#include "skiff/oci/digest.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace skiff::storage {
+
+std::string blob_path(const StoreConfig& store, const oci::Digest& d);
+bool has_blob(const StoreConfig& store, const oci::Digest& d);
+Result<std::string> read_blob(const StoreConfig& store, const oci::Digest& d);
+
+// Streams a blob into the store. Destroying an uncommitted writer removes its temporary file.
+class BlobWriter {
+public:
+    static Result<BlobWriter> create(const StoreConfig& store);
+    BlobWriter(BlobWriter&&) noexcept;
+    BlobWriter& operator=(BlobWriter&&) = delete;
+    ~BlobWriter();
+
+    Result<void> write(std::string_view data);
+    uint64_t size() const { return size_; }
+    // Verify (when `expected` is given), fsync, rename into place. Returns the digest.
+    Result<oci::Digest> commit(const std::optional<oci::Digest>& expected = std::nullopt);
+
+private:
+    BlobWriter(std::string dir, std::string tmp, unique_fd fd) : dir_(std::move(dir)), tmp_(std::move(tmp)), fd_(std::move(fd)) {}
+    std::string dir_, tmp_;
+    unique_fd fd_;
+    oci::Sha256 hash_;
+    uint64_t size_ = 0;
+    bool committed_ = false;
+};
+
+// Whole blob in one call.
+Result<oci::Digest> put_blob(const StoreConfig& store, std::string_view data,
+                             const std::optional<oci::Digest>& expected = std::nullopt);
+
+}  // namespace skiff::storage

@@ -1,0 +1,121 @@
+#include "skiff/oci/manifest.hpp"
+
+#include "json_util.hpp"
+#include "skiff/oci/digest.hpp"
+
+namespace skiff::oci {
+
+namespace {
+
+Result<rapidjson::Document> parse_object(std::string_view text, const char* what) {
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError()) return make_error(std::string(what) + ": not valid JSON");
+    if (!doc.IsObject()) return make_error(std::string(what) + ": not a JSON object");
+    return doc;
+}
+
+Result<Descriptor> parse_descriptor(const rapidjson::Value& v, const char* what) {
+    if (!v.IsObject()) return make_error(std::string(what) + ": a descriptor is not an object");
+    Descriptor d;
+    d.media_type = json::get_string(v, "mediaType");
+    d.digest = json::get_string(v, "digest");
+    TRY_CTX(parse_digest(d.digest), what);
+    d.size = json::get_int(v, "size");
+    if (d.size < 0) return make_error(std::string(what) + ": negative size for " + d.digest);
+    d.annotations = json::get_string_map(v, "annotations");
+    auto p = v.FindMember("platform");
+    if (p != v.MemberEnd() && p->value.IsObject()) {
+        d.platform.os = json::get_string(p->value, "os");
+        d.platform.architecture = json::get_string(p->value, "architecture");
+        d.platform.variant = json::get_string(p->value, "variant");
+    }
+    return d;
+}
+
+void write_descriptor(json::Writer& w, const Descriptor& d) {
+    w.StartObject();
+    json::put(w, "mediaType", d.media_type);
+    json::put(w, "digest", d.digest);
+    w.Key("size");
+    w.Int64(d.size);
+    if (!d.annotations.empty()) json::put_string_map(w, "annotations", d.annotations);
+    w.EndObject();
+}
+
+}  // namespace
+
+bool is_index_media_type(std::string_view t) { return t == kMediaTypeImageIndex || t == kMediaTypeDockerManifestList; }
+
+bool is_manifest_media_type(std::string_view t) { return t == kMediaTypeImageManifest || t == kMediaTypeDockerManifest; }
+
+Result<Manifest> parse_manifest(std::string_view text) {
+    auto doc = TRY(parse_object(text, "image manifest"));
+    Manifest m;
+    m.schema_version = static_cast<int>(json::get_int(doc, "schemaVersion"));
+    if (m.schema_version != 2)
+        return make_error("image manifest: unsupported schema version " + std::to_string(m.schema_version));
+    m.media_type = json::get_string(doc, "mediaType");
+    if (!m.media_type.empty() && !is_manifest_media_type(m.media_type))
+        return make_error("image manifest: unsupported media type \"" + m.media_type + "\"");
+    auto cfg = doc.FindMember("config");
+    if (cfg == doc.MemberEnd()) return make_error("image manifest: no config");
+    m.config = TRY(parse_descriptor(cfg->value, "image manifest"));
+    auto layers = doc.FindMember("layers");
+    if (layers != doc.MemberEnd() && !layers->value.IsNull()) {
+        if (!layers->value.IsArray()) return make_error("image manifest: \"layers\" is not an array");
+        for (auto& l : layers->value.GetArray()) m.layers.push_back(TRY(parse_descriptor(l, "image manifest")));
+    }
+    m.annotations = json::get_string_map(doc, "annotations");
+    return m;
+}
+
+std::string serialize_manifest(const Manifest& m) {
+    rapidjson::StringBuffer buf;
+    json::Writer w(buf);
+    w.StartObject();
+    w.Key("schemaVersion");
+    w.Int(m.schema_version);
+    json::put_nonempty(w, "mediaType", m.media_type);
+    w.Key("config");
+    write_descriptor(w, m.config);
+    w.Key("layers");
+    w.StartArray();
+    for (auto& l : m.layers) write_descriptor(w, l);
+    w.EndArray();
+    if (!m.annotations.empty()) json::put_string_map(w, "annotations", m.annotations);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<Index> parse_index(std::string_view text) {
+    auto doc = TRY(parse_object(text, "image index"));
+    Index idx;
+    idx.schema_version = static_cast<int>(json::get_int(doc, "schemaVersion"));
+    if (idx.schema_version != 2)
+        return make_error("image index: unsupported schema version " + std::to_string(idx.schema_version));
+    idx.media_type = json::get_string(doc, "mediaType");
+    auto list = doc.FindMember("manifests");
+    if (list == doc.MemberEnd() || !list->value.IsArray()) return make_error("image index: no \"manifests\" array");
+    for (auto& d : list->value.GetArray()) idx.manifests.push_back(TRY(parse_descriptor(d, "image index")));
+    return idx;
+}
+
+Result<std::vector<DockerArchiveImage>> parse_docker_archive_manifest(std::string_view text) {
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError() || !doc.IsArray()) return make_error("docker-archive manifest.json: not a JSON array");
+    std::vector<DockerArchiveImage> out;
+    for (auto& v : doc.GetArray()) {
+        if (!v.IsObject()) return make_error("docker-archive manifest.json: an entry is not an object");
+        DockerArchiveImage img;
+        img.config = json::get_string(v, "Config");
+        if (img.config.empty()) return make_error("docker-archive manifest.json: an entry has no Config");
+        img.repo_tags = json::get_strings(v, "RepoTags");
+        img.layers = json::get_strings(v, "Layers");
+        out.push_back(std::move(img));
+    }
+    return out;
+}
+
+}  // namespace skiff::oci

@@ -1,0 +1,374 @@
+#include "skiff/storage/images.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "../oci/json_util.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/lock.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/oci/digest.hpp"
+#include "skiff/oci/reference.hpp"
+#include "skiff/oci/timestamp.hpp"
+#include "skiff/storage/blobs.hpp"
+#include "skiff/storage/layers.hpp"
+
+namespace skiff::storage {
+
+namespace {
+
+constexpr size_t kMaxEncodedName = 200;
+
+std::string images_dir(const StoreConfig& s) { return fs::join(s.root, "images"); }
+std::string names_dir(const StoreConfig& s) { return fs::join(images_dir(s), "names"); }
+std::string record_path(const StoreConfig& s, const std::string& id) { return fs::join(images_dir(s), id + ".json"); }
+
+bool is_hex(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+Result<FileLock> store_lock(const StoreConfig& s) {
+    std::string dir = fs::join(s.runroot, "locks");
+    TRY(fs::mkdir_p(dir, 0700));
+    return FileLock::acquire(fs::join(dir, "images"));
+}
+
+Error not_known(std::string_view what) { return make_error(std::string(what) + ": image not known"); }
+
+std::string serialize_record(const ImageRecord& r, const rapidjson::Value& config) {
+    rapidjson::StringBuffer buf;
+    json::Writer w(buf);
+    w.StartObject();
+    json::put(w, "id", r.id);
+    json::put_strings(w, "names", r.names);
+    json::put_strings(w, "names_history", r.names_history);
+    json::put(w, "digest", r.digest);
+    json::put_strings(w, "digests", r.digests);
+    json::put(w, "manifest_media_type", r.manifest_media_type);
+    json::put(w, "created", r.created);
+    w.Key("size");
+    w.Uint64(r.size);
+    w.Key("config");
+    config.Accept(w);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+// The record and its config as a JSON value (kept verbatim for rewriting the record).
+struct LoadedRecord {
+    ImageRecord record;
+    rapidjson::Document doc;
+};
+
+Result<LoadedRecord> load_record(const StoreConfig& s, const std::string& id) {
+    auto text = fs::read_file(record_path(s, id));
+    if (!text.ok()) {
+        if (text.error().code == ENOENT) return not_known(id);
+        return text.take_error();
+    }
+    LoadedRecord out;
+    out.doc.Parse(text->data(), text->size());
+    if (out.doc.HasParseError() || !out.doc.IsObject()) return make_error("image " + id + ": corrupt record");
+    ImageRecord& r = out.record;
+    r.id = json::get_string(out.doc, "id");
+    r.names = json::get_strings(out.doc, "names");
+    r.names_history = json::get_strings(out.doc, "names_history");
+    r.digest = json::get_string(out.doc, "digest");
+    r.digests = json::get_strings(out.doc, "digests");
+    r.manifest_media_type = json::get_string(out.doc, "manifest_media_type");
+    r.created = json::get_string(out.doc, "created");
+    r.size = json::get_uint(out.doc, "size");
+    auto cfg = out.doc.FindMember("config");
+    if (cfg == out.doc.MemberEnd() || !cfg->value.IsObject()) return make_error("image " + id + ": record has no config");
+    r.config = TRY_CTX(oci::parse_image_config(json::to_string(cfg->value)), "image " + id);
+    if (!r.created.empty()) {
+        auto ns = oci::parse_rfc3339(r.created);
+        if (ns.ok()) r.created_ns = *ns;
+    }
+    return out;
+}
+
+Result<void> write_record(const StoreConfig& s, const LoadedRecord& lr) {
+    auto cfg = lr.doc.FindMember("config");
+    return fs::write_file_atomic(record_path(s, lr.record.id), serialize_record(lr.record, cfg->value));
+}
+
+std::optional<std::string> read_name(const StoreConfig& s, const std::string& name) {
+    std::string link = fs::join(names_dir(s), encode_name(name));
+    char buf[128];
+    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+// Point the name at `id`, replacing any earlier link atomically.
+Result<void> write_name(const StoreConfig& s, const std::string& name, const std::string& id) {
+    std::string dir = names_dir(s);
+    TRY(fs::mkdir_p(dir, 0700));
+    std::string link = fs::join(dir, encode_name(name));
+    std::string tmp = fs::join(dir, ".tmp-" + str::random_hex(8));
+    if (::symlink(id.c_str(), tmp.c_str()) < 0) return sys_error("symlink " + tmp);
+    if (::rename(tmp.c_str(), link.c_str()) < 0) {
+        auto e = sys_error("rename " + tmp + " to " + link);
+        ::unlink(tmp.c_str());
+        return e;
+    }
+    return fs::fsync_dir(dir);
+}
+
+Result<void> remove_name_link(const StoreConfig& s, const std::string& name, const std::string& id) {
+    auto cur = read_name(s, name);
+    if (!cur || *cur != id) return {};
+    std::string link = fs::join(names_dir(s), encode_name(name));
+    if (::unlink(link.c_str()) < 0 && errno != ENOENT) return sys_error("unlink " + link);
+    return {};
+}
+
+void add_unique_front(std::vector<std::string>& v, const std::string& s) {
+    std::erase(v, s);
+    v.insert(v.begin(), s);
+}
+
+// Take `name` away from whichever other image has it. The caller holds the store lock.
+Result<void> take_name_from_others(const StoreConfig& s, const std::string& name, const std::string& id) {
+    auto owner = read_name(s, name);
+    if (!owner || *owner == id) return {};
+    auto other = load_record(s, *owner);
+    if (!other.ok()) return {};  // a stale link: the record is gone
+    auto& names = other->record.names;
+    if (std::find(names.begin(), names.end(), name) == names.end()) return {};
+    std::erase(names, name);
+    return write_record(s, *other);
+}
+
+bool repo_matches(const oci::Reference& want, const std::string& have) {
+    auto ref = oci::parse_reference(have);
+    if (!ref.ok()) return false;
+    return ref->repository == want.repository || ref->repository == "library/" + want.repository;
+}
+
+// name@digest: an image whose names include the repository and whose digests include the digest.
+std::optional<ImageRecord> find_by_digest(const std::vector<ImageRecord>& all, const oci::Reference& want, bool short_name) {
+    for (auto& img : all) {
+        if (std::find(img.digests.begin(), img.digests.end(), want.digest) == img.digests.end()) continue;
+        for (auto& n : img.names) {
+            auto ref = oci::parse_reference(n);
+            if (!ref.ok()) continue;
+            if (short_name ? repo_matches(want, n) : ref->name() == want.name()) return img;
+        }
+    }
+    return std::nullopt;
+}
+
+Result<std::optional<ImageRecord>> find_by_name(const StoreConfig& s, std::string_view input) {
+    auto parsed = oci::parse_reference(input);
+    if (!parsed.ok()) return std::optional<ImageRecord>();
+    const oci::Reference& want = *parsed;
+    bool short_name = want.registry.empty();
+    if (want.digest.empty()) {
+        std::string full = TRY(oci::normalize_local_name(input));
+        if (auto id = read_name(s, full)) {
+            auto lr = load_record(s, *id);
+            if (lr.ok() && std::find(lr->record.names.begin(), lr->record.names.end(), full) != lr->record.names.end())
+                return std::optional<ImageRecord>(std::move(lr->record));
+        }
+        if (!short_name) return std::optional<ImageRecord>();
+    }
+    // A short name may be any registry's image ("alpine" → "docker.io/library/alpine:latest").
+    auto all = TRY(list_images(s));
+    if (!want.digest.empty()) return find_by_digest(all, want, short_name);
+    std::string tag = want.tag.empty() ? "latest" : want.tag;
+    for (auto& img : all)
+        for (auto& n : img.names) {
+            auto ref = oci::parse_reference(n);
+            if (ref.ok() && ref->tag == tag && repo_matches(want, n)) return std::optional<ImageRecord>(img);
+        }
+    return std::optional<ImageRecord>();
+}
+
+Result<std::vector<std::string>> record_ids(const StoreConfig& s) {
+    std::vector<std::string> out;
+    for (auto& name : TRY(fs::list_dir(images_dir(s)))) {
+        if (name.size() != 69 || !str::starts_with(name.substr(64), ".json")) continue;
+        std::string id = name.substr(0, 64);
+        if (is_hex(id)) out.push_back(std::move(id));
+    }
+    return out;
+}
+
+uint64_t layers_size(const StoreConfig& s, const oci::ImageConfig& cfg) {
+    uint64_t total = 0;
+    for (auto& id : cfg.diff_ids) {
+        auto info = layer_info(s, id);
+        if (info.ok()) total += info->size;
+    }
+    return total;
+}
+
+}  // namespace
+
+std::string encode_name(std::string_view name) {
+    std::string out;
+    for (char c : name) {
+        if (c == '/')
+            out += "%2F";
+        else if (c == '%')
+            out += "%25";
+        else
+            out += c;
+    }
+    if (out.size() > kMaxEncodedName) return "sha256-" + oci::sha256_of(name).hex;
+    return out;
+}
+
+Result<ImageRecord> find_image(const StoreConfig& store, std::string_view input) {
+    std::string_view s = input;
+    if (str::starts_with(s, "sha256:") && is_hex(s.substr(7))) s.remove_prefix(7);
+    if (s.size() == 64 && is_hex(s) && sys::exists(record_path(store, std::string(s)))) {
+        auto lr = TRY(load_record(store, std::string(s)));
+        return std::move(lr.record);
+    }
+    auto by_name = TRY(find_by_name(store, input));
+    if (by_name) return std::move(*by_name);
+    if (is_hex(s) && s.size() < 64) {
+        std::vector<std::string> matches;
+        for (auto& id : TRY(record_ids(store)))
+            if (str::starts_with(id, s)) matches.push_back(id);
+        if (matches.size() > 1)
+            return make_error(std::string(input) + ": image id prefix is ambiguous (" + std::to_string(matches.size()) +
+                              " images)");
+        if (matches.size() == 1) {
+            auto lr = TRY(load_record(store, matches[0]));
+            return std::move(lr.record);
+        }
+    }
+    return not_known(input);
+}
+
+Result<std::vector<ImageRecord>> list_images(const StoreConfig& store) {
+    std::vector<ImageRecord> out;
+    for (auto& id : TRY(record_ids(store))) {
+        auto lr = load_record(store, id);
+        if (!lr.ok()) {
+            if (lr.error().message.find("image not known") != std::string::npos) continue;  // removed meanwhile
+            return lr.take_error();
+        }
+        out.push_back(std::move(lr->record));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const ImageRecord& a, const ImageRecord& b) {
+        if (a.created_ns != b.created_ns) return a.created_ns > b.created_ns;
+        return a.id < b.id;
+    });
+    return out;
+}
+
+Result<std::vector<std::string>> layer_dirs(const StoreConfig& store, const ImageRecord& image) {
+    std::vector<std::string> out;
+    const auto& ids = image.config.diff_ids;
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+        if (!layer_exists(store, *it)) return make_error("image " + image.id.substr(0, 12) + ": layer " + *it + " is not in the store");
+        out.push_back(layer_diff_dir(store, *it));
+    }
+    return out;
+}
+
+Result<ImageRecord> commit_image(const StoreConfig& store, const NewImage& image) {
+    oci::ImageConfig cfg = TRY(oci::parse_image_config(image.config));
+    for (auto& id : cfg.diff_ids)
+        if (!layer_exists(store, id)) return make_error("commit image: layer " + id + " is not in the store");
+    oci::Digest config_digest = TRY(put_blob(store, image.config));
+    std::string manifest_digest;
+    if (!image.manifest.empty()) manifest_digest = TRY(put_blob(store, image.manifest)).str();
+    TRY(fs::mkdir_p(images_dir(store), 0700));
+
+    auto lock = TRY(store_lock(store));
+    const std::string& id = config_digest.hex;
+    LoadedRecord lr;
+    auto existing = load_record(store, id);
+    if (existing.ok()) {
+        lr = std::move(existing.value());
+    } else {
+        lr.doc.Parse(image.config.data(), image.config.size());
+        if (lr.doc.HasParseError()) return make_error("image config: not valid JSON");
+        rapidjson::Document rec;
+        rec.SetObject();
+        rec.AddMember("config", rapidjson::Value(lr.doc, rec.GetAllocator()), rec.GetAllocator());
+        lr.doc = std::move(rec);
+        lr.record.id = id;
+        lr.record.config = cfg;
+        lr.record.created = cfg.created;
+        lr.record.size = layers_size(store, cfg) + image.config.size() + image.manifest.size();
+    }
+    ImageRecord& r = lr.record;
+    if (!manifest_digest.empty()) {
+        if (r.digest.empty()) {
+            r.digest = manifest_digest;
+            r.manifest_media_type = image.manifest_media_type;
+        }
+        if (std::find(r.digests.begin(), r.digests.end(), manifest_digest) == r.digests.end()) r.digests.push_back(manifest_digest);
+    }
+    for (auto& name : image.names) {
+        if (std::find(r.names.begin(), r.names.end(), name) == r.names.end()) r.names.push_back(name);
+        add_unique_front(r.names_history, name);
+    }
+    TRY(write_record(store, lr));
+    for (auto& name : image.names) {
+        TRY(take_name_from_others(store, name, id));
+        TRY(write_name(store, name, id));
+    }
+    if (!r.created.empty()) {
+        auto ns = oci::parse_rfc3339(r.created);
+        if (ns.ok()) r.created_ns = *ns;
+    }
+    return r;
+}
+
+Result<void> tag_image(const StoreConfig& store, const std::string& id, const std::string& name) {
+    auto lock = TRY(store_lock(store));
+    auto lr = TRY(load_record(store, id));
+    auto& names = lr.record.names;
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    add_unique_front(lr.record.names_history, name);
+    TRY(write_record(store, lr));
+    TRY(take_name_from_others(store, name, id));
+    return write_name(store, name, id);
+}
+
+Result<void> untag_image(const StoreConfig& store, const std::string& id, const std::string& name) {
+    auto lock = TRY(store_lock(store));
+    auto lr = TRY(load_record(store, id));
+    auto& names = lr.record.names;
+    if (std::find(names.begin(), names.end(), name) == names.end())
+        return make_error("image " + id.substr(0, 12) + " has no name \"" + name + "\"");
+    std::erase(names, name);
+    TRY(write_record(store, lr));
+    return remove_name_link(store, name, id);
+}
+
+Result<void> delete_image(const StoreConfig& store, const std::string& id) {
+    ImageRecord removed;
+    {
+        auto lock = TRY(store_lock(store));
+        auto lr = TRY(load_record(store, id));
+        removed = std::move(lr.record);
+        for (auto& name : removed.names) TRY(remove_name_link(store, name, id));
+        std::string path = record_path(store, id);
+        if (::unlink(path.c_str()) < 0) return sys_error("remove image record " + path);
+        TRY(fs::fsync_dir(images_dir(store)));
+    }
+    // Blobs belong to this image alone (the config's digest is its id; manifests name the config).
+    ::unlink(blob_path(store, oci::Digest{"sha256", id}).c_str());
+    for (auto& d : removed.digests) {
+        auto digest = oci::parse_digest(d);
+        if (digest.ok()) ::unlink(blob_path(store, *digest).c_str());
+    }
+    // No lock held here: removing a layer waits for writers that still rely on it.
+    for (auto& diff_id : removed.config.diff_ids) TRY(remove_layer_if_unused(store, diff_id));
+    return {};
+}
+
+}  // namespace skiff::storage

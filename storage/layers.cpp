@@ -1,0 +1,316 @@
+// The layer store and the unpack pipeline. One pass over the stream:
+//   source bytes ─(hash: compressed digest)─► libarchive "raw" reader (gzip/zstd/xz/bzip2 or none)
+//   ─(hash: diff id)─► libarchive tar reader ─► Unpacker (*at() calls under the staging root)
+// so decompression stays inside libarchive and both digests come out of the same read.
+#include "skiff/storage/layers.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "../oci/json_util.hpp"
+#include "archive_lib.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/oci/digest.hpp"
+#include "skiff/storage/images.hpp"
+#include "unpacker.hpp"
+
+namespace skiff::storage {
+
+namespace {
+
+constexpr size_t kBufferSize = 1 << 17;
+
+std::string layers_dir(const StoreConfig& s) { return fs::join(s.root, "layers"); }
+std::string locks_dir(const StoreConfig& s) { return fs::join(s.runroot, "locks"); }
+
+Result<FileLock> use_lock(const StoreConfig& s, const std::string& hex, FileLock::Mode mode) {
+    TRY(fs::mkdir_p(locks_dir(s), 0700));
+    return FileLock::acquire(fs::join(locks_dir(s), "layer-" + hex + ".use"), mode);
+}
+
+Result<FileLock> unpack_lock(const StoreConfig& s, const std::string& hex) {
+    TRY(fs::mkdir_p(locks_dir(s), 0700));
+    return FileLock::acquire(fs::join(locks_dir(s), "layer-" + hex));
+}
+
+bool is_hex64(std::string_view s) {
+    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// The staging directory of one unpack, removed unless published.
+class Staging {
+public:
+    explicit Staging(std::string path) : path_(std::move(path)) {}
+    Staging(Staging&& o) noexcept : path_(std::move(o.path_)), keep_(o.keep_) { o.keep_ = true; }
+    Staging& operator=(Staging&&) = delete;
+    ~Staging() {
+        if (!keep_) (void)fs::remove_all(path_);
+    }
+    const std::string& path() const { return path_; }
+    void published() { keep_ = true; }
+
+private:
+    std::string path_;
+    bool keep_ = false;
+};
+
+struct Staged {
+    Staging dir;
+    LayerInfo layer;
+    std::string compressed_digest;
+};
+
+// Stage 1's input: the raw bytes, hashed as they are read.
+struct RawInput {
+    explicit RawInput(ByteSource& s) : src(s) {}
+    ByteSource& src;
+    oci::Sha256 hash;
+    std::vector<char> buf = std::vector<char>(kBufferSize);
+    std::optional<Error> error;
+};
+
+la_ssize_t read_raw(struct archive*, void* client, const void** out) {
+    auto* in = static_cast<RawInput*>(client);
+    auto n = in->src.read(in->buf.data(), in->buf.size());
+    if (!n.ok()) {
+        in->error = n.take_error();
+        return -1;
+    }
+    in->hash.update(in->buf.data(), *n);
+    *out = in->buf.data();
+    return static_cast<la_ssize_t>(*n);
+}
+
+// Stage 2's input: the decompressed stream, hashed (the diff id) and counted.
+struct TarInput {
+    TarInput(const ArchiveLib* l, struct archive* r) : lib(l), raw(r) {}
+    const ArchiveLib* lib;
+    struct archive* raw;
+    bool raw_open = false;  // false for an empty stream: nothing to read
+    oci::Sha256 hash;
+    uint64_t size = 0;
+    std::vector<char> buf = std::vector<char>(kBufferSize);
+    std::optional<Error> error;
+};
+
+la_ssize_t read_tar(struct archive*, void* client, const void** out) {
+    auto* in = static_cast<TarInput*>(client);
+    if (!in->raw_open) return 0;
+    la_ssize_t n = in->lib->archive_read_data(in->raw, in->buf.data(), in->buf.size());
+    if (n < 0) {
+        const char* e = in->lib->archive_error_string(in->raw);
+        if (!in->error) in->error = make_error(std::string("decompress: ") + (e ? e : "error"));
+        return -1;
+    }
+    in->hash.update(in->buf.data(), static_cast<size_t>(n));
+    in->size += static_cast<uint64_t>(n);
+    *out = in->buf.data();
+    return n;
+}
+
+Error stream_error(const std::string& label, RawInput& raw, TarInput& tar, const std::string& fallback) {
+    if (raw.error) return std::move(*raw.error).context("layer " + label + ": read");
+    if (tar.error) return std::move(*tar.error).context("layer " + label);
+    return make_error("layer " + label + ": " + fallback);
+}
+
+std::string layer_json(const LayerInfo& info) {
+    rapidjson::StringBuffer buf;
+    json::Writer w(buf);
+    w.StartObject();
+    json::put(w, "diff_id", info.diff_id);
+    w.Key("size");
+    w.Uint64(info.size);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+// Unpack the whole stream into a new staging directory; digests computed, nothing verified yet.
+Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, const std::string& label) {
+    Staging staging(fs::join(layers_dir(store), ".staging-" + str::random_hex(12)));
+    TRY(sys::mkdir(staging.path(), 0700));
+    std::string diff_path = fs::join(staging.path(), "diff");
+    TRY(sys::mkdir(diff_path, 0755));
+    auto diff = TRY(sys::open(diff_path, O_PATH | O_DIRECTORY | O_NOFOLLOW));
+
+    auto raw_reader = TRY(ArchiveReader::create());
+    auto tar_reader = TRY(ArchiveReader::create());
+    const ArchiveLib& lib = raw_reader.lib();
+    RawInput raw(src);
+    TarInput tar(&lib, raw_reader.get());
+
+    struct archive* r1 = raw_reader.get();
+    lib.archive_read_support_filter_gzip(r1);
+    lib.archive_read_support_filter_zstd(r1);
+    lib.archive_read_support_filter_xz(r1);
+    lib.archive_read_support_filter_bzip2(r1);
+    lib.archive_read_support_format_raw(r1);
+    lib.archive_read_support_format_empty(r1);
+    if (lib.archive_read_open(r1, &raw, nullptr, read_raw, nullptr) != ARCHIVE_OK)
+        return stream_error(label, raw, tar, "not a tar stream: " + raw_reader.error());
+    struct archive_entry* e;
+    int r = lib.archive_read_next_header(r1, &e);
+    if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
+        tar.raw_open = true;
+    else if (r != ARCHIVE_EOF)
+        return stream_error(label, raw, tar, "not a tar stream: " + raw_reader.error());
+
+    struct archive* r2 = tar_reader.get();
+    lib.archive_read_support_format_tar(r2);
+    lib.archive_read_support_format_empty(r2);
+    if (lib.archive_read_open(r2, &tar, nullptr, read_tar, nullptr) != ARCHIVE_OK)
+        return stream_error(label, raw, tar, "not a tar stream: " + tar_reader.error());
+
+    Unpacker unpacker(lib, diff.get(), store.idmap, label);
+    for (;;) {
+        r = lib.archive_read_next_header(r2, &e);
+        if (r == ARCHIVE_EOF) break;
+        if (r < ARCHIVE_WARN) return stream_error(label, raw, tar, "bad tar stream: " + tar_reader.error());
+        auto written = unpacker.entry(r2, e);
+        if (!written.ok()) {
+            if (raw.error || tar.error) return stream_error(label, raw, tar, "");
+            return written.take_error();
+        }
+    }
+    TRY(unpacker.finish());
+    // The digests cover the whole stream, padding after the tar's end included.
+    const void* ignored;
+    while (read_tar(nullptr, &tar, &ignored) > 0) {
+    }
+    if (tar.error || raw.error) return stream_error(label, raw, tar, "");
+    for (;;) {
+        auto n = src.read(raw.buf.data(), raw.buf.size());
+        if (!n.ok()) return n.take_error().context("layer " + label + ": read");
+        if (*n == 0) break;
+        raw.hash.update(raw.buf.data(), *n);
+    }
+
+    LayerInfo info{tar.hash.finish().str(), tar.size};
+    TRY(fs::write_file_atomic(fs::join(staging.path(), "layer.json"), layer_json(info), fs::Durability::kNoSync));
+    return Staged{std::move(staging), std::move(info), raw.hash.finish().str()};
+}
+
+// Make the staged layer durable and visible under layers/<hex>. The caller holds the unpack lock.
+Result<void> publish(const StoreConfig& store, Staged& staged, const std::string& hex) {
+    auto dir = TRY(sys::open(staged.dir.path(), O_RDONLY | O_DIRECTORY));
+    if (::syncfs(dir.get()) < 0) return sys_error("sync " + staged.dir.path());
+    std::string final_path = fs::join(layers_dir(store), hex);
+    if (::rename(staged.dir.path().c_str(), final_path.c_str()) < 0)
+        return sys_error("rename " + staged.dir.path() + " to " + final_path);
+    staged.dir.published();
+    return fs::fsync_dir(layers_dir(store));
+}
+
+Result<UnpackResult> reuse(const StoreConfig& store, const std::string& diff_id, FileLock hold, std::string compressed) {
+    auto info = TRY(layer_info(store, diff_id));
+    return UnpackResult{std::move(info), std::move(compressed), false, LayerHold(diff_id, std::move(hold))};
+}
+
+Result<void> check_compressed(const UnpackRequest& req, const Staged& staged) {
+    if (!req.compressed_digest.empty() && req.compressed_digest != staged.compressed_digest)
+        return make_error("layer " + req.label + ": digest mismatch: want " + req.compressed_digest + ", got " +
+                          staged.compressed_digest);
+    return {};
+}
+
+}  // namespace
+
+Result<size_t> FdSource::read(char* buf, size_t len) {
+    for (;;) {
+        ssize_t n = ::read(fd_, buf, len);
+        if (n >= 0) return static_cast<size_t>(n);
+        if (errno != EINTR) return sys_error("read");
+    }
+}
+
+Result<size_t> MemorySource::read(char* buf, size_t len) {
+    size_t n = std::min(len, data_.size());
+    std::copy_n(data_.data(), n, buf);
+    data_.remove_prefix(n);
+    return n;
+}
+
+std::string layer_diff_dir(const StoreConfig& store, const std::string& diff_id) {
+    auto colon = diff_id.find(':');
+    return fs::join(layers_dir(store), diff_id.substr(colon == std::string::npos ? 0 : colon + 1) + "/diff");
+}
+
+bool layer_exists(const StoreConfig& store, const std::string& diff_id) {
+    auto d = oci::parse_digest(diff_id);
+    return d.ok() && sys::exists(fs::join(layers_dir(store), d->hex + "/layer.json"));
+}
+
+Result<LayerInfo> layer_info(const StoreConfig& store, const std::string& diff_id) {
+    auto d = TRY(oci::parse_digest(diff_id));
+    auto text = fs::read_file(fs::join(layers_dir(store), d.hex + "/layer.json"));
+    if (!text.ok()) return text.take_error().context("layer " + diff_id);
+    rapidjson::Document doc;
+    doc.Parse(text->data(), text->size());
+    if (doc.HasParseError() || !doc.IsObject()) return make_error("layer " + diff_id + ": corrupt layer.json");
+    return LayerInfo{diff_id, json::get_uint(doc, "size")};
+}
+
+Result<std::vector<std::string>> list_layers(const StoreConfig& store) {
+    std::vector<std::string> out;
+    for (auto& name : TRY(fs::list_dir(layers_dir(store))))
+        if (is_hex64(name)) out.push_back("sha256:" + name);
+    return out;
+}
+
+Result<LayerHold> hold_layer(const StoreConfig& store, const std::string& diff_id) {
+    auto d = TRY(oci::parse_digest(diff_id));
+    auto lock = TRY(use_lock(store, d.hex, FileLock::Mode::kShared));
+    if (!layer_exists(store, diff_id)) return make_error("layer " + diff_id + " is not in the store");
+    return LayerHold(diff_id, std::move(lock));
+}
+
+Result<UnpackResult> unpack_layer(const StoreConfig& store, ByteSource& src, const UnpackRequest& req) {
+    TRY(fs::mkdir_p(layers_dir(store), 0700));
+    if (!req.diff_id.empty()) {
+        auto want = TRY_CTX(oci::parse_digest(req.diff_id), "layer " + req.label);
+        auto hold = TRY(use_lock(store, want.hex, FileLock::Mode::kShared));
+        if (layer_exists(store, req.diff_id)) return reuse(store, req.diff_id, std::move(hold), "");
+        auto lock = TRY(unpack_lock(store, want.hex));
+        if (layer_exists(store, req.diff_id)) return reuse(store, req.diff_id, std::move(hold), "");
+        auto staged = TRY(unpack_to_staging(store, src, req.label));
+        if (staged.layer.diff_id != req.diff_id)
+            return make_error("layer " + req.label + ": diff id mismatch: want " + req.diff_id + ", got " +
+                              staged.layer.diff_id);
+        TRY(check_compressed(req, staged));
+        TRY(publish(store, staged, want.hex));
+        return UnpackResult{staged.layer, staged.compressed_digest, true, LayerHold(req.diff_id, std::move(hold))};
+    }
+    auto staged = TRY(unpack_to_staging(store, src, req.label));
+    TRY(check_compressed(req, staged));
+    auto got = TRY(oci::parse_digest(staged.layer.diff_id));
+    auto hold = TRY(use_lock(store, got.hex, FileLock::Mode::kShared));
+    auto lock = TRY(unpack_lock(store, got.hex));
+    if (layer_exists(store, staged.layer.diff_id))
+        return reuse(store, staged.layer.diff_id, std::move(hold), staged.compressed_digest);
+    TRY(publish(store, staged, got.hex));
+    return UnpackResult{staged.layer, staged.compressed_digest, true, LayerHold(staged.layer.diff_id, std::move(hold))};
+}
+
+Result<bool> remove_layer_if_unused(const StoreConfig& store, const std::string& diff_id) {
+    auto d = TRY(oci::parse_digest(diff_id));
+    // Exclusive: waits until no writer relies on the layer; nothing else is held while waiting.
+    auto lock = TRY(use_lock(store, d.hex, FileLock::Mode::kExclusive));
+    if (!sys::exists(fs::join(layers_dir(store), d.hex))) return false;
+    for (auto& image : TRY(list_images(store)))
+        for (auto& id : image.config.diff_ids)
+            if (id == diff_id) return false;
+    // Out of sight first (one rename), then removed at leisure: no reader sees half a layer.
+    std::string doomed = fs::join(layers_dir(store), ".removing-" + str::random_hex(12));
+    std::string path = fs::join(layers_dir(store), d.hex);
+    if (::rename(path.c_str(), doomed.c_str()) < 0) return sys_error("rename " + path + " to " + doomed);
+    TRY(fs::remove_all(doomed));
+    return true;
+}
+
+}  // namespace skiff::storage

@@ -1,0 +1,85 @@
+#include "skiff/storage/rootfs.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
+#include "tree.hpp"
+
+namespace skiff::storage {
+
+namespace {
+
+// overlay's lowerdir list: ':' separates, so a ':' or '\' in a path is escaped with '\'.
+std::string escape_lower(const std::string& path) {
+    std::string out;
+    for (char c : path) {
+        if (c == ':' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+Result<RootfsMount> prepare_overlay(const StoreConfig& store, const ImageRecord& image, const std::string& dir) {
+    auto lowers = TRY(layer_dirs(store, image));
+    std::string upper = fs::join(dir, "upper"), work = fs::join(dir, "work"), merged = fs::join(dir, "merged");
+    TRY(sys::mkdir(upper, 0755));
+    TRY(sys::mkdir(work, 0700));
+    TRY(sys::mkdir(merged, 0755));
+    if (lowers.empty()) {  // an image with no layer: overlay still needs a lower directory
+        std::string empty = fs::join(dir, "empty");
+        TRY(sys::mkdir(empty, 0755));
+        lowers.push_back(empty);
+    }
+    std::vector<std::string> escaped;
+    for (auto& l : lowers) escaped.push_back(escape_lower(l));
+    RootfsMount m;
+    m.type = "overlay";
+    m.source = "overlay";
+    m.options = {"lowerdir=" + str::join(escaped, ":"), "upperdir=" + upper, "workdir=" + work};
+    m.target = merged;
+    return m;
+}
+
+// vfs: a private copy of every layer, bottom first, made once (into a staging name, then renamed) so
+// a container that starts again keeps its changes.
+Result<RootfsMount> prepare_copy(const StoreConfig& store, const ImageRecord& image, const std::string& dir) {
+    std::string rootfs = fs::join(dir, "rootfs"), merged = fs::join(dir, "merged");
+    TRY(sys::mkdir(merged, 0755));
+    if (!sys::exists(rootfs)) {
+        auto lowers = TRY(layer_dirs(store, image));
+        std::string staging = fs::join(dir, ".rootfs-" + str::random_hex(8));
+        TRY(sys::mkdir(staging, 0755));
+        auto copied = [&]() -> Result<void> {
+            auto dst = TRY(sys::open(staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+            for (auto it = lowers.rbegin(); it != lowers.rend(); ++it) {
+                auto src = TRY(sys::open(*it, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+                TRY(apply_layer_copy(src.get(), dst.get(), *it));
+            }
+            if (::rename(staging.c_str(), rootfs.c_str()) < 0) return sys_error("rename " + staging + " to " + rootfs);
+            return {};
+        }();
+        if (!copied.ok()) {
+            (void)fs::remove_all(staging);
+            return copied.take_error().context("copy the layers of image " + image.id.substr(0, 12));
+        }
+    }
+    RootfsMount m;
+    m.type = "bind";
+    m.source = rootfs;
+    m.options = {"rbind"};
+    m.target = merged;
+    return m;
+}
+
+}  // namespace
+
+Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& container_dir) {
+    TRY(fs::mkdir_p(container_dir, 0700));
+    if (store.driver == Driver::kVfs) return prepare_copy(store, image, container_dir);
+    return prepare_overlay(store, image, container_dir);
+}
+
+}  // namespace skiff::storage

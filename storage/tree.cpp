@@ -1,0 +1,237 @@
+#include "tree.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "skiff/base/fd.hpp"
+#include "skiff/base/strings.hpp"
+
+namespace skiff::storage {
+
+namespace {
+
+Result<std::vector<std::string>> list_names(int dirfd, const std::string& shown) {
+    int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return sys_error("open " + shown);
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        ::close(fd);
+        return sys_error("opendir " + shown);
+    }
+    std::vector<std::string> out;
+    while (auto* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") out.push_back(std::move(n));
+    }
+    ::closedir(d);
+    return out;
+}
+
+std::string proc_path(int dirfd, const std::string& name) {
+    return "/proc/self/fd/" + std::to_string(dirfd) + "/" + name;
+}
+
+std::string child(const std::string& parent, const std::string& name) {
+    return parent.empty() ? name : parent + "/" + name;
+}
+
+bool is_overlay_xattr(std::string_view name) {
+    return str::starts_with(name, "trusted.overlay.") || str::starts_with(name, "user.overlay.");
+}
+
+// The value of an overlay xattr ("trusted.overlay.X" or "user.overlay.X"), empty when absent.
+std::string overlay_attr(int dirfd, const std::string& name, const char* what) {
+    std::string path = proc_path(dirfd, name);
+    for (const char* prefix : {"trusted.overlay.", "user.overlay."}) {
+        char buf[8];
+        ssize_t n = ::lgetxattr(path.c_str(), (std::string(prefix) + what).c_str(), buf, sizeof buf);
+        if (n >= 0) return n == 0 ? std::string("\0", 1) : std::string(buf, static_cast<size_t>(n));
+    }
+    return {};
+}
+
+Result<void> copy_xattrs(int sdir, const std::string& sname, int ddir, const std::string& dname,
+                         const std::string& shown) {
+    std::string spath = proc_path(sdir, sname), dpath = proc_path(ddir, dname);
+    ssize_t len = ::llistxattr(spath.c_str(), nullptr, 0);
+    if (len <= 0) return {};
+    std::string names(static_cast<size_t>(len), '\0');
+    len = ::llistxattr(spath.c_str(), names.data(), names.size());
+    if (len < 0) return sys_error("list extended attributes of " + shown);
+    for (size_t i = 0; i < static_cast<size_t>(len);) {
+        std::string key = names.c_str() + i;
+        i += key.size() + 1;
+        if (key.empty() || is_overlay_xattr(key)) continue;
+        ssize_t vlen = ::lgetxattr(spath.c_str(), key.c_str(), nullptr, 0);
+        if (vlen < 0) continue;
+        std::string value(static_cast<size_t>(vlen), '\0');
+        vlen = ::lgetxattr(spath.c_str(), key.c_str(), value.data(), value.size());
+        if (vlen < 0) continue;
+        if (::lsetxattr(dpath.c_str(), key.c_str(), value.data(), static_cast<size_t>(vlen), 0) < 0 && errno != ENOTSUP)
+            return sys_error("set extended attribute " + key + " on the copy of " + shown);
+    }
+    return {};
+}
+
+// Owner, mode, extended attributes and times of `st` onto ddir/dname (in that order: chown clears
+// set-id bits and file capabilities).
+Result<void> copy_metadata(const struct stat& st, int sdir, const std::string& sname, int ddir,
+                           const std::string& dname, const std::string& shown) {
+    if (::fchownat(ddir, dname.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+        !(errno == EPERM && ::geteuid() != 0))
+        return sys_error("chown the copy of " + shown);
+    if (!S_ISLNK(st.st_mode) && ::fchmodat(ddir, dname.c_str(), st.st_mode & 07777, 0) < 0)
+        return sys_error("chmod the copy of " + shown);
+    TRY(copy_xattrs(sdir, sname, ddir, dname, shown));
+    struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (::utimensat(ddir, dname.c_str(), times, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("set times of the copy of " + shown);
+    return {};
+}
+
+Result<void> copy_data(int sdir, const std::string& name, int ddir, const struct stat& st, const std::string& shown) {
+    unique_fd in(::openat(sdir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!in) return sys_error("open " + shown);
+    unique_fd out(::openat(ddir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out) return sys_error("create the copy of " + shown);
+    off_t left = st.st_size;
+    while (left > 0) {
+        ssize_t n = ::sendfile(out.get(), in.get(), nullptr, static_cast<size_t>(std::min<off_t>(left, 1 << 30)));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return sys_error("copy " + shown);
+        }
+        if (n == 0) break;  // the file shrank: layers are immutable, but never loop forever
+        left -= n;
+    }
+    return {};
+}
+
+unsigned long long open_resolve() { return RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS; }
+
+int open_beneath(int dirfd, const std::string& path, int flags) {
+    struct open_how how {};
+    how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
+    how.resolve = open_resolve();
+    return static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
+}
+
+class LayerCopier {
+public:
+    LayerCopier(int dst_root, std::string shown_root) : dst_root_(dst_root), shown_root_(std::move(shown_root)) {}
+
+    Result<void> copy_dir(int sdir, int ddir, const std::string& rel) {
+        auto names = TRY(list_names(sdir, shown(rel)));
+        for (auto& name : names) TRY(copy_entry(sdir, ddir, name, child(rel, name)));
+        return {};
+    }
+
+private:
+    std::string shown(const std::string& rel) const { return rel.empty() ? shown_root_ : shown_root_ + "/" + rel; }
+
+    Result<void> copy_entry(int sdir, int ddir, const std::string& name, const std::string& rel) {
+        struct stat st;
+        if (::fstatat(sdir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat " + shown(rel));
+        bool whiteout = (S_ISCHR(st.st_mode) && st.st_rdev == 0) ||
+                        (S_ISREG(st.st_mode) && st.st_size == 0 && !overlay_attr(sdir, name, "whiteout").empty());
+        if (whiteout) return remove_tree_at(ddir, name);
+        struct stat dst;
+        bool exists = ::fstatat(ddir, name.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0;
+        if (S_ISDIR(st.st_mode)) return copy_subdir(sdir, ddir, name, rel, st, exists && S_ISDIR(dst.st_mode), exists);
+        if (exists) TRY(remove_tree_at(ddir, name));
+        if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+            auto key = std::make_pair(st.st_dev, st.st_ino);
+            auto it = links_.find(key);
+            if (it != links_.end()) return link_to(it->second, ddir, name, rel);
+            links_.emplace(key, rel);
+        }
+        if (S_ISREG(st.st_mode)) {
+            TRY(copy_data(sdir, name, ddir, st, shown(rel)));
+        } else if (S_ISLNK(st.st_mode)) {
+            std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+            ssize_t n = ::readlinkat(sdir, name.c_str(), target.data(), target.size());
+            if (n < 0) return sys_error("readlink " + shown(rel));
+            target.resize(static_cast<size_t>(n));
+            if (::symlinkat(target.c_str(), ddir, name.c_str()) < 0) return sys_error("symlink the copy of " + shown(rel));
+        } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
+            if (::mknodat(ddir, name.c_str(), (st.st_mode & S_IFMT) | 0600, st.st_rdev) < 0)
+                return sys_error("mknod the copy of " + shown(rel));
+        } else {
+            return {};  // sockets: nothing to copy
+        }
+        return copy_metadata(st, sdir, name, ddir, name, shown(rel));
+    }
+
+    Result<void> copy_subdir(int sdir, int ddir, const std::string& name, const std::string& rel, const struct stat& st,
+                             bool dst_is_dir, bool exists) {
+        if (exists && !dst_is_dir) TRY(remove_tree_at(ddir, name));
+        if (!dst_is_dir && ::mkdirat(ddir, name.c_str(), 0700) < 0) return sys_error("mkdir the copy of " + shown(rel));
+        unique_fd s(::openat(sdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!s) return sys_error("open " + shown(rel));
+        unique_fd d(::openat(ddir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!d) return sys_error("open the copy of " + shown(rel));
+        if (dst_is_dir && overlay_attr(sdir, name, "opaque") == "y") {
+            auto names = TRY(list_names(d.get(), shown(rel)));
+            for (auto& n : names) TRY(remove_tree_at(d.get(), n));
+        }
+        TRY(copy_dir(s.get(), d.get(), rel));
+        return copy_metadata(st, sdir, name, ddir, name, shown(rel));
+    }
+
+    Result<void> link_to(const std::string& first, int ddir, const std::string& name, const std::string& rel) {
+        auto slash = first.rfind('/');
+        std::string parent = slash == std::string::npos ? "." : first.substr(0, slash);
+        std::string base = slash == std::string::npos ? first : first.substr(slash + 1);
+        unique_fd p(open_beneath(dst_root_, parent, O_PATH | O_DIRECTORY));
+        if (!p) return sys_error("open the copy of " + shown(parent));
+        if (::linkat(p.get(), base.c_str(), ddir, name.c_str(), 0) < 0) return sys_error("link the copy of " + shown(rel));
+        return {};
+    }
+
+    int dst_root_;
+    std::string shown_root_;
+    std::map<std::pair<dev_t, ino_t>, std::string> links_;
+};
+
+}  // namespace
+
+Result<void> remove_tree_at(int dirfd, const std::string& name) {
+    struct stat st;
+    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT) return {};
+        return sys_error("stat " + name);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlinkat(dirfd, name.c_str(), 0) < 0 && errno != ENOENT) return sys_error("unlink " + name);
+        return {};
+    }
+    (void)::fchmodat(dirfd, name.c_str(), 0700, 0);  // so we may list and unlink inside, whatever its mode
+    unique_fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return sys_error("open " + name);
+    struct stat inner;
+    if (::fstat(fd.get(), &inner) == 0 && inner.st_dev != st.st_dev) return sys_error("remove " + name + " (a mount point)", EBUSY);
+    auto names = TRY(list_names(fd.get(), name));
+    for (auto& n : names) TRY_CTX(remove_tree_at(fd.get(), n), name);
+    if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) return sys_error("rmdir " + name);
+    return {};
+}
+
+Result<void> apply_layer_copy(int src, int dst, const std::string& shown_src) {
+    LayerCopier copier(dst, shown_src);
+    TRY(copier.copy_dir(src, dst, ""));
+    struct stat st;
+    if (::fstat(src, &st) < 0) return sys_error("stat " + shown_src);
+    return copy_metadata(st, src, ".", dst, ".", shown_src);
+}
+
+}  // namespace skiff::storage

@@ -1,0 +1,64 @@
+// Writes the entries of one layer's tar stream under a layer root, with *at() calls relative to the
+// root's descriptor only. Private to the storage module.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archive_lib.hpp"
+#include "skiff/base/fd.hpp"
+#include "skiff/base/idmap.hpp"
+#include "skiff/base/result.hpp"
+
+namespace skiff::storage {
+
+// A tar entry name made relative and split into components. Leading "/" and "." components are
+// dropped as podman does; any ".." component is refused. An empty result names the root itself.
+Result<std::vector<std::string>> clean_entry_name(std::string_view name);
+
+// The overlay xattr names: "trusted.overlay.*" for real root, "user.overlay.*" otherwise.
+std::string overlay_xattr(std::string_view what);
+
+class Unpacker {
+public:
+    // `root` is an O_PATH descriptor of the (empty) layer directory; `label` names the layer in errors.
+    Unpacker(const ArchiveLib& lib, int root, const IdMap& idmap, std::string label)
+        : lib_(lib), root_(root), idmap_(idmap), label_(std::move(label)) {}
+
+    // Write one entry; its data is read from `a`.
+    Result<void> entry(struct archive* a, struct archive_entry* e);
+    // Directory modes and times, applied last (writing into a directory changes its mtime).
+    Result<void> finish();
+
+private:
+    struct DeferredDir {
+        std::vector<std::string> path;
+        mode_t mode;
+        struct timespec times[2];
+    };
+
+    Error refuse(std::string_view name, std::string_view why) const;
+    Result<unique_fd> open_dir(const std::vector<std::string>& comps, size_t n, std::string_view shown, bool create);
+    Result<void> remove_existing(int dirfd, const std::string& name, std::string_view shown);
+    Result<void> whiteout(int dirfd, const std::string& name, std::string_view shown);
+    Result<void> write_file(struct archive* a, int dirfd, const std::string& name, struct archive_entry* e,
+                            std::string_view shown);
+    Result<void> hardlink(struct archive_entry* e, int dirfd, const std::string& name, std::string_view shown);
+    Result<void> set_owner(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown);
+    Result<void> set_xattrs(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown);
+    void entry_times(struct archive_entry* e, struct timespec times[2]) const;
+
+    const ArchiveLib& lib_;
+    int root_;
+    const IdMap& idmap_;
+    std::string label_;
+    std::vector<DeferredDir> dirs_;
+    // The last parent directory opened, reused while entries stay in it; dropped on any removal.
+    std::string cached_parent_;
+    unique_fd cached_fd_;
+};
+
+}  // namespace skiff::storage
