@@ -23,6 +23,7 @@
 #include "mounter.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/user.hpp"
 #include "sync.hpp"
 
@@ -183,11 +184,16 @@ Result<void> init_container(const ChildContext& c) {
     TRY(pivot_into(root.get()));
     root.reset();
     TRY(setup_stdio(c, console, user));
+    // Without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: load it
+    // while still root, before the capabilities go; with it, load it last.
+    if (!spec.no_new_privileges) TRY(seccomp::load(c.seccomp));
     TRY(switch_user(user));
+    TRY(caps::apply_mask(c.capabilities));
     TRY(enter_cwd(spec.cwd));
     if (spec.no_new_privileges) TRY(set_no_new_privileges());
     std::vector<std::string> env = process_env(spec.env, user.home);
     std::string exe = TRY(find_executable(spec.args.front(), env_value(env, "PATH", kDefaultPath), spec.cwd));
+    if (spec.no_new_privileges) TRY(seccomp::load(c.seccomp));
     TRY(close_fds_on_exec());
     return exec_command(exe, spec.args, env);
 }

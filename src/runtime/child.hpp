@@ -7,7 +7,10 @@
 
 #include <optional>
 
+#include <cstdint>
+
 #include "skiff/runtime/plan.hpp"
+#include "skiff/runtime/seccomp.hpp"
 #include "skiff/runtime/spec.hpp"
 
 namespace skiff::runtime {
@@ -17,6 +20,8 @@ struct ChildContext {
     const Plan& plan;
     int sync_fd;  // the child's end of the sync socket (close-on-exec)
     std::optional<struct winsize> window;  // skiff's terminal size, given to the container's terminal
+    const seccomp::Program& seccomp;       // prepared by skiff before clone
+    uint64_t capabilities;                 // caps::to_mask(spec.capabilities), computed before clone
 };
 
 // Never returns: execs the container's command, or reports the error and exits.

@@ -12,7 +12,9 @@
 
 #include "child.hpp"
 #include "process.hpp"
+#include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/plan.hpp"
+#include "skiff/runtime/seccomp.hpp"
 #include "skiff/runtime/spec.hpp"
 #include "sync.hpp"
 #include "terminal.hpp"
@@ -115,11 +117,13 @@ Result<int> supervise(ChildProcess& child, SignalRelay& signals, TerminalRelay* 
 
 Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     Plan plan = TRY(runtime::plan(spec, probe_host(spec.privileged)));
+    seccomp::Program filter = TRY(seccomp::prepare(spec));
+    uint64_t capabilities = TRY(caps::to_mask(spec.capabilities));
     auto [sync_fd, child_sync_fd] = TRY(sync::socket_pair());
     SignalRelay signals = TRY(SignalRelay::start());
     CgroupDir cgroup = TRY(CgroupDir::create(spec.cgroup_path));
 
-    ChildContext ctx{spec, plan, child_sync_fd.get(), std::nullopt};
+    ChildContext ctx{spec, plan, child_sync_fd.get(), std::nullopt, filter, capabilities};
     struct winsize ws {};
     if (spec.terminal && (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0))
         ctx.window = ws;

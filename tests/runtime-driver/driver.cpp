@@ -5,6 +5,8 @@
 //   runtime-driver --rootfs DIR (--bind SRC | --overlay LOWER[:LOWER…] [--upper U --work W])
 //                  [-t] [-i] [--hostname H] [--user U] [-w DIR] [-e K=V]… [--network host]
 //                  [--read-only] [--privileged] [--no-new-privileges] [--cgroup PATH]
+//                  [--seccomp default|unconfined|PROFILE.json] [--cache-dir DIR]
+//                  [--cap-add CAP]… [--cap-drop CAP]…
 //                  [--mount TYPE,SOURCE,DEST[,OPTION…]]… -- COMMAND [ARG…]
 #include <cstdio>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "skiff/base/strings.hpp"
+#include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/spec.hpp"
 
 using namespace skiff;
@@ -21,7 +24,8 @@ int main(int argc, char** argv) {
     CLI::App app{"skiff runtime test driver"};
     runtime::Spec spec = runtime::default_spec();
     std::string bind, overlay, upper, work, network, cgroup;
-    std::vector<std::string> mounts;
+    std::vector<std::string> mounts, cap_add, cap_drop;
+    std::string seccomp = "default";
     app.add_option("--rootfs", spec.rootfs)->required();
     app.add_option("--bind", bind);
     app.add_option("--overlay", overlay);
@@ -39,6 +43,10 @@ int main(int argc, char** argv) {
     app.add_flag("--no-new-privileges", spec.no_new_privileges);
     app.add_option("--cgroup", spec.cgroup_path);
     app.add_option("--mount", mounts)->allow_extra_args(false);
+    app.add_option("--seccomp", seccomp);
+    app.add_option("--cache-dir", spec.cache_dir);
+    app.add_option("--cap-add", cap_add)->allow_extra_args(false);
+    app.add_option("--cap-drop", cap_drop)->allow_extra_args(false);
     app.add_option("command", spec.args)->required();
     try {
         app.parse(argc, argv);
@@ -52,6 +60,18 @@ int main(int argc, char** argv) {
         if (!upper.empty()) spec.root.options.insert(spec.root.options.end(), {"upperdir=" + upper, "workdir=" + work});
     }
     spec.host_network = network == "host";
+    if (seccomp == "unconfined") {
+        spec.seccomp = runtime::SeccompMode::kUnconfined;
+    } else if (seccomp != "default") {
+        spec.seccomp = runtime::SeccompMode::kProfile;
+        spec.seccomp_profile = seccomp;
+    }
+    auto caps = runtime::caps::resolve(spec.capabilities, cap_add, cap_drop);
+    if (!caps.ok()) {
+        std::fputs(("Error: " + caps.error().message + "\n").c_str(), stderr);
+        return caps.error().exit_code;
+    }
+    spec.capabilities = caps.take();
     for (const std::string& m : mounts) {
         auto parts = str::split(m, ',');
         if (parts.size() < 3) {
