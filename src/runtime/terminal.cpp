@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -26,15 +27,24 @@ void write_out(const char* data, size_t len) {
 
 }  // namespace
 
+// Only the terminal's foreground job may set its modes: from the background, skiff would be
+// stopped by SIGTTOU (or, with it blocked, change the modes under the shell's feet).
 RawMode::RawMode(int fd) {
-    if (!::isatty(fd) || ::tcgetattr(fd, &saved_) < 0) return;
+    if (!::isatty(fd) || ::tcgetpgrp(fd) != ::getpgrp() || ::tcgetattr(fd, &saved_) < 0) return;
     struct termios raw = saved_;
     ::cfmakeraw(&raw);
     if (::tcsetattr(fd, TCSANOW, &raw) == 0) fd_ = fd;
 }
 
 RawMode::~RawMode() {
-    if (fd_ >= 0) ::tcsetattr(fd_, TCSANOW, &saved_);
+    if (fd_ < 0) return;
+    // Put back what was there even if skiff was moved to the background meanwhile.
+    sigset_t ttou, saved;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    ::sigprocmask(SIG_BLOCK, &ttou, &saved);
+    ::tcsetattr(fd_, TCSANOW, &saved_);
+    ::sigprocmask(SIG_SETMASK, &saved, nullptr);
 }
 
 TerminalRelay::TerminalRelay(unique_fd master, bool forward_input)
