@@ -155,7 +155,8 @@ void add_help(CLI::App& app, Context& ctx) {
             }
             target = next;
         }
-        std::cout << target->help();
+        // Not App::help(): on the root it would print the help of the command being run (help).
+        std::cout << target->get_formatter()->make_help(target, target->get_name(), CLI::AppFormatMode::Normal);
     });
 }
 
@@ -192,6 +193,8 @@ int main(int argc, char** argv) {
     const CommandEntry* table = commands(&n);
     for (size_t i = 0; i < n; ++i) table[i].add(app, ctx);
     add_help(app, ctx);
+    for (auto* sub : app.get_subcommands({}))
+        if (!usages().count(sub)) set_usage(sub, "skiff " + sub->get_name() + " [options]");
 
     std::vector<std::string> args(argv + 1, argv + argc);
     ctx.trailing = split_trailing(app, args);
