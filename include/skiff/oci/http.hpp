@@ -39,8 +39,8 @@ bool iequals(std::string_view a, std::string_view b);
 
 struct TlsOptions {
     bool verify = true;          // --tls-verify=false turns off peer and host verification
-    std::string ca_dir;          // extra CA certificates (a hashed directory), empty: system only
-    std::string ca_file;         // extra CA bundle file, empty: none
+    std::string ca_dir;          // a certs.d directory: its *.crt files are trusted besides the system CAs
+    std::string ca_file;         // an extra PEM bundle trusted besides the system CAs
     std::string client_cert;     // PEM client certificate, empty: none
     std::string client_key;      // PEM key of client_cert
 };
@@ -62,7 +62,8 @@ struct Request {
     std::string body;             // sent when `upload` is null and body is non-empty (or method is PUT/POST/PATCH)
     BodyReader* upload = nullptr; // streamed body; not owned
     uint64_t upload_size = kUnknownLength;  // Content-Length of `upload`; unknown: chunked encoding
-    uint64_t range_start = 0;     // >0: "Range: bytes=N-" (resuming a blob)
+    uint64_t range_start = 0;     // >0: "Range: bytes=N-" (resuming a blob); a server that answers 200
+                                  // anyway has its first N bytes dropped, so the sink always gets N on
     bool follow_redirects = false;  // blob GETs: registries redirect to storage
     TlsOptions tls;
 };

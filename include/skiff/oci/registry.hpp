@@ -1,0 +1,101 @@
+// A client for one repository of one registry (the distribution API, /v2/): manifests, blobs,
+// uploads, cross-repository mounts. Handles 401 → token → retry, and retries 429/5xx/connection
+// errors with backoff. Errors read as podman's: "reading manifest latest in host/repo: manifest unknown".
+//
+// Not thread-safe (it owns an Authorizer and uses one http::Client): one Registry per thread; each
+// thread's Registry shares nothing but what the caller gives it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "skiff/base/result.hpp"
+#include "skiff/oci/auth.hpp"
+#include "skiff/oci/http.hpp"
+
+namespace skiff::oci {
+
+inline constexpr size_t kMaxManifestBytes = 4 << 20;
+
+struct RegistryOptions {
+    std::string registry;                // as in the reference: "docker.io", "127.0.0.1:5000"
+    std::string endpoint;                // host[:port] actually contacted; empty: from `registry`
+    bool insecure = false;               // plain http allowed (and TLS unverified), as --tls-verify=false
+    http::TlsOptions tls;
+    std::optional<Credentials> credentials;
+    int max_attempts = 5;                // for 429, 5xx and connection errors
+    unsigned backoff_ms = 250;           // first delay; doubles each attempt
+};
+
+// The manifest accept list podman sends: OCI and Docker manifests and indexes (and schema 1, so it
+// can be refused with a clear message rather than a 404).
+extern const char* const kManifestAccept;
+
+struct ManifestBytes {
+    std::string bytes;       // exactly as sent: digests are computed over these
+    std::string media_type;  // the Content-Type the registry declared (may be empty)
+    std::string digest;      // "sha256:…" of bytes
+};
+
+class Registry {
+public:
+    Registry(http::Client& client, RegistryOptions opts, std::string repository);
+
+    const std::string& repository() const { return repository_; }
+    // "host/repository" as messages name it.
+    std::string name() const;
+
+    // GET /v2/: reachable, and the credentials (if any) accepted.
+    Result<void> ping();
+
+    // The manifest for a tag or "sha256:…". A digest reference is checked against the bytes;
+    // more than kMaxManifestBytes is refused.
+    Result<ManifestBytes> get_manifest(const std::string& tag_or_digest);
+
+    // Size of the blob when the repository has it, nullopt when not (404).
+    Result<std::optional<uint64_t>> head_blob(const std::string& digest);
+
+    // Stream a blob from byte `offset` into `sink`. Connection errors resume with Range where the
+    // registry honours it. The caller verifies the digest of what it received.
+    Result<void> get_blob(const std::string& digest, uint64_t offset, const http::BodySink& sink);
+    // A small blob (a config) whole, checked against its digest.
+    Result<std::string> fetch_blob(const std::string& digest, size_t max_size = 64 << 20);
+
+    // Uploads: start → (chunks) → finish. The location returned by each step is passed to the next.
+    Result<std::string> start_upload();
+    Result<std::string> upload_chunk(const std::string& location, std::string_view data, uint64_t offset);
+    // The closing PUT; with `body` the whole blob goes in it (monolithic upload).
+    Result<void> finish_upload(const std::string& location, const std::string& digest, http::BodyReader* body = nullptr,
+                               uint64_t size = http::kUnknownLength);
+    // Cross-repository mount: true when the registry mounted it, false when it started an upload
+    // instead (its location in *upload_location, if given).
+    Result<bool> mount_blob(const std::string& digest, const std::string& from_repository,
+                            std::string* upload_location = nullptr);
+
+    // PUT a manifest under a tag or digest; returns the digest of the bytes.
+    Result<std::string> put_manifest(const std::string& tag_or_digest, std::string_view bytes,
+                                     const std::string& media_type);
+
+private:
+    std::string base_url() const;
+    std::string resolve_location(const std::string& location) const;
+    // Send with auth answered and transient failures retried. `scope` is the token scope the
+    // request needs.
+    Result<http::Response> send(http::Request req, const std::string& scope, const http::BodySink* sink = nullptr,
+                                size_t max_body = 1 << 20);
+    std::string pull_scope() const;
+    std::string push_scope() const;
+
+    http::Client& client_;
+    RegistryOptions opts_;
+    std::string repository_;
+    Authorizer auth_;
+    bool use_http_ = false;  // insecure registry that answered plain http
+};
+
+// The text of a registry's error body ({"errors":[{"code","message"}]}), as podman prints it:
+// "manifest unknown", "unauthorized: authentication required"; empty when the body has none.
+std::string registry_error_text(std::string_view body);
+
+}  // namespace skiff::oci
