@@ -5,6 +5,8 @@ namespace skiff::cli {
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
     {"info", add_info},
+    {"login", add_login},
+    {"logout", add_logout},
     {"ps", add_ps},
     {"rm", add_rm},
     {"run", add_run},

@@ -20,5 +20,7 @@ void add_version(CLI::App& parent, Context& ctx);
 void add_run(CLI::App& parent, Context& ctx);
 void add_ps(CLI::App& parent, Context& ctx);
 void add_rm(CLI::App& parent, Context& ctx);
+void add_login(CLI::App& parent, Context& ctx);
+void add_logout(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli
