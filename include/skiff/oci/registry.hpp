@@ -13,6 +13,7 @@
 #include "skiff/base/result.hpp"
 #include "skiff/oci/auth.hpp"
 #include "skiff/oci/http.hpp"
+#include "skiff/oci/reference.hpp"
 
 namespace skiff::oci {
 
@@ -93,6 +94,32 @@ private:
     Authorizer auth_;
     bool use_http_ = false;  // insecure registry that answered plain http
 };
+
+struct RegistriesConf;
+
+// What the user said about reaching registries (pull/push/login flags).
+struct RegistryAccess {
+    std::string authfile;                    // --authfile
+    std::string cert_dir;                    // --cert-dir
+    std::optional<bool> tls_verify;          // --tls-verify; unset: registries.conf decides
+    std::optional<Credentials> credentials;  // --creds; unset: from the auth files
+};
+
+// One place to fetch a reference from: options for a Registry and the repository there.
+struct RegistryTarget {
+    RegistryOptions options;
+    std::string repository;
+};
+
+// Where a fully qualified reference is pulled from, in order (mirrors first, then the location
+// registries.conf rewrites it to), each with its TLS (certs.d), insecure flag and credentials
+// (auth.json looked up for the host actually contacted) resolved. Errors: a blocked registry,
+// unreadable auth files.
+Result<std::vector<RegistryTarget>> registry_targets(const RegistriesConf& conf, const Reference& ref,
+                                                     const RegistryAccess& access);
+
+// The one target a push goes to (no mirrors: registries.conf's location rewrite only).
+Result<RegistryTarget> push_target(const RegistriesConf& conf, const Reference& ref, const RegistryAccess& access);
 
 // The text of a registry's error body ({"errors":[{"code","message"}]}), as podman prints it:
 // "manifest unknown", "unauthorized: authentication required"; empty when the body has none.

@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include "skiff/oci/auth.hpp"
 #include "skiff/oci/registries_conf.hpp"
+#include "skiff/oci/registry.hpp"
 
 using namespace skiff;
 using namespace skiff::oci;
@@ -107,4 +111,41 @@ insecure = true
     CHECK(registry_insecure(c, "reg.corp.net:5000"));
     CHECK(registry_insecure(c, "mirror.local"));
     CHECK_FALSE(registry_insecure(c, "corp.net"));
+}
+
+TEST_CASE("registry targets: mirrors, insecure, flags and auth.json resolved", "[registries_conf]") {
+    auto c = conf_of(R"(
+[[registry]]
+prefix = "example.com"
+location = "internal:5000"
+insecure = true
+[[registry.mirror]]
+location = "mirror.local"
+)");
+    std::string dir = "/tmp/skiff-targets-test-" + std::to_string(::getpid());
+    std::string file = dir + "/auth.json";
+    REQUIRE(store_credentials(file, "internal:5000", Credentials{"u", "p", ""}).ok());
+    RegistryAccess access;
+    access.authfile = file;
+    auto t = registry_targets(c, *normalize_reference("example.com/app:1"), access);
+    REQUIRE(t.ok());
+    REQUIRE(t->size() == 2);
+    CHECK((*t)[0].options.registry == "mirror.local");
+    CHECK_FALSE((*t)[0].options.insecure);
+    CHECK_FALSE((*t)[0].options.credentials.has_value());
+    CHECK((*t)[1].options.registry == "internal:5000");
+    CHECK((*t)[1].repository == "app");
+    CHECK((*t)[1].options.insecure);
+    CHECK_FALSE((*t)[1].options.tls.verify);
+    REQUIRE((*t)[1].options.credentials.has_value());
+    CHECK((*t)[1].options.credentials->username == "u");
+
+    access.tls_verify = true;
+    auto p = push_target(c, *normalize_reference("example.com/app:1"), access);
+    REQUIRE(p.ok());
+    CHECK(p->options.registry == "internal:5000");
+    CHECK_FALSE(p->options.insecure);
+    CHECK(p->options.tls.verify);
+    CHECK(::unlink(file.c_str()) == 0);
+    CHECK(::rmdir(dir.c_str()) == 0);
 }
