@@ -77,7 +77,9 @@ int errno_for(CURLcode c) {
     case CURLE_OPERATION_TIMEDOUT: return ETIMEDOUT;
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE:
-    case CURLE_GOT_NOTHING: return ECONNRESET;
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM: return ECONNRESET;
     case CURLE_SEND_ERROR: return EPIPE;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL: return EINVAL;
