@@ -1,5 +1,6 @@
 // run_foreground(): validate and plan, clone the container's init into its namespaces, release it,
 // then relay signals (and the terminal) until it exits.
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -113,10 +114,26 @@ Result<int> supervise(ChildProcess& child, SignalRelay& signals, TerminalRelay* 
     return child.wait();
 }
 
+// A closed 0, 1 or 2 in skiff would be taken by the next descriptor it opens (the sync socket,
+// say) and then clobbered when the child sets up the container's stdio: fill them with /dev/null.
+Result<void> ensure_stdio_open() {
+    for (int fd = 0; fd < 3; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+        int null = ::open("/dev/null", O_RDWR);
+        if (null < 0) return sys_error("open /dev/null");
+        if (null != fd) {
+            ::dup2(null, fd);
+            ::close(null);
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     Plan plan = TRY(runtime::plan(spec, probe_host(spec.privileged)));
+    TRY(ensure_stdio_open());
     seccomp::Program filter = TRY(seccomp::prepare(spec));
     uint64_t capabilities = TRY(caps::to_mask(spec.capabilities));
     auto [sync_fd, child_sync_fd] = TRY(sync::socket_pair());
