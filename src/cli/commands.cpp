@@ -4,11 +4,16 @@ namespace skiff::cli {
 
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
+    {"images", add_images},
+    {"import", add_import},
     {"info", add_info},
+    {"inspect", add_inspect},
+    {"load", add_load},
     {"login", add_login},
     {"logout", add_logout},
     {"ps", add_ps},
     {"rm", add_rm},
+    {"rmi", add_rmi},
     {"run", add_run},
     {"version", add_version},
 };

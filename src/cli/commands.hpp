@@ -20,6 +20,11 @@ void add_version(CLI::App& parent, Context& ctx);
 void add_run(CLI::App& parent, Context& ctx);
 void add_ps(CLI::App& parent, Context& ctx);
 void add_rm(CLI::App& parent, Context& ctx);
+void add_images(CLI::App& parent, Context& ctx);
+void add_import(CLI::App& parent, Context& ctx);
+void add_inspect(CLI::App& parent, Context& ctx);
+void add_load(CLI::App& parent, Context& ctx);
+void add_rmi(CLI::App& parent, Context& ctx);
 void add_login(CLI::App& parent, Context& ctx);
 void add_logout(CLI::App& parent, Context& ctx);
 

@@ -1,0 +1,47 @@
+// Image operations the user names: import, load, list, remove, inspect. No printing here: the CLI
+// formats what these return.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+#include "skiff/storage/image_archive.hpp"
+#include "skiff/storage/images.hpp"
+
+namespace skiff::engine {
+
+struct ImportOptions {
+    std::string source;                // a rootfs tarball (plain, gzip, zstd, xz, bzip2), or "-" for stdin
+    std::string reference;             // NAME[:TAG], or empty for an unnamed image
+    std::vector<std::string> changes;  // --change "CMD …", "ENV K=V", …
+    std::string message;               // --message: the history comment
+};
+
+// One layer and a config made for it; podman's: the config's "created" is the tarball's mtime (now
+// for stdin), history says "ADD file:<diff id hex> in /".
+Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, const ImportOptions& opts);
+
+// An oci-archive or docker-archive from a file, or stdin when `input` is empty or "-". One entry per
+// image, in the archive's order.
+Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig& store, const std::string& input);
+
+// Images newest first; with a `reference`, only those with a name it matches ("demo" matches
+// "localhost/demo:latest" and every other tag of localhost/demo when no tag is given).
+Result<std::vector<storage::ImageRecord>> list_images(const storage::StoreConfig& store, const std::string& reference);
+
+struct RemoveImageResult {
+    std::string input;                  // what the user named
+    std::vector<std::string> untagged;  // names removed, in order
+    std::string deleted;                // the image id when the image itself went
+    Error error;                        // error.message empty on success
+};
+
+// `rmi`, podman's rules: a name untags (the image goes with its last name); an id deletes, refused for
+// an image with several names unless `force`; an image used by a container is refused (exit 2)
+// unless `force`, which removes those containers first. `all`: every image (names then ignored).
+// Exit codes in the errors: 1 not found, 2 in use, 125 otherwise.
+std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
+                                             bool force, bool all);
+
+}  // namespace skiff::engine

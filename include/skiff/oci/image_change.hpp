@@ -1,0 +1,16 @@
+// Dockerfile-style changes applied to an image config (`import --change`, later `commit --change`):
+// "CMD …", "ENTRYPOINT …", "ENV K=V", "EXPOSE 80", "LABEL k=v", "STOPSIGNAL SIGTERM", "USER u",
+// "VOLUME /v", "WORKDIR /w", as "INSTRUCTION VALUE" or "INSTRUCTION=VALUE", as podman accepts them.
+#pragma once
+
+#include <string_view>
+
+#include "skiff/base/result.hpp"
+#include "skiff/oci/image.hpp"
+
+namespace skiff::oci {
+
+// Errors: `invalid change "…" - <why>`, podman's wording.
+Result<void> apply_change(ContainerConfig& config, std::string_view change);
+
+}  // namespace skiff::oci

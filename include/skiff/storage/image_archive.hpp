@@ -1,0 +1,25 @@
+// Image archives read into the store in one pass: an oci-archive (as `skopeo copy … oci-archive:` and
+// `podman save --format oci-archive` write it) or a docker-archive (as `podman save` and `docker save`
+// write it, several images included), plain or compressed. Layers are unpacked as they stream past;
+// configs, manifests and indexes are verified against their digests, layers against the configs'
+// diff ids. A failure leaves no image and no layer that it created.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+#include "skiff/storage/layers.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace skiff::storage {
+
+struct LoadedImage {
+    std::string id;
+    std::vector<std::string> names;  // normalised; empty when the archive named none
+};
+
+// `label` names the archive in errors (a file name, or "stdin").
+Result<std::vector<LoadedImage>> load_image_archive(const StoreConfig& store, ByteSource& src, const std::string& label);
+
+}  // namespace skiff::storage

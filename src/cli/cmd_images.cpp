@@ -1,0 +1,169 @@
+// skiff images [options] [IMAGE]
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/engine/images.hpp"
+#include "skiff/oci/reference.hpp"
+#include "skiff/oci/timestamp.hpp"
+#include "skiff/storage/containers.hpp"
+#include "template.hpp"
+
+namespace skiff::cli {
+
+namespace {
+
+struct ImagesOptions {
+    bool all = false, quiet = false, no_trunc = false, noheading = false, digests = false;
+    std::string format;
+    std::vector<std::string> args;
+};
+
+constexpr const char* kDefaultFormat = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+constexpr const char* kDigestsFormat =
+    "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+
+// "2.14MB" → "2.14 MB", as podman's images prints sizes.
+std::string size_text(uint64_t bytes) {
+    std::string s = str::human_size(bytes);
+    auto unit = s.find_first_not_of("0123456789.");
+    return unit == std::string::npos ? s : s.substr(0, unit) + " " + s.substr(unit);
+}
+
+// Go's time.Time String() in UTC, seconds only, as podman's {{.CreatedAt}}.
+std::string go_time(int64_t ns) {
+    std::string t = oci::format_rfc3339(ns - ns % 1000000000);  // "2026-11-23T21:57:16Z"
+    return t.substr(0, 10) + " " + t.substr(11, 8) + " +0000 UTC";
+}
+
+std::pair<std::string, std::string> repo_and_tag(const std::string& name) {
+    auto ref = oci::parse_reference(name);
+    if (!ref.ok()) return {name, "<none>"};
+    return {ref->name(), ref->tag.empty() ? "<none>" : ref->tag};
+}
+
+std::vector<std::string> repo_digests(const storage::ImageRecord& img) {
+    std::vector<std::string> out;
+    for (auto& name : img.names) {
+        auto ref = oci::parse_reference(name);
+        if (!ref.ok()) continue;
+        for (auto& d : img.digests) {
+            std::string rd = ref->name() + "@" + d;
+            if (std::find(out.begin(), out.end(), rd) == out.end()) out.push_back(rd);
+        }
+    }
+    return out;
+}
+
+Value labels_value(const storage::ImageRecord& img) {
+    std::map<std::string, Value> labels(img.config.config.labels.begin(), img.config.config.labels.end());
+    return Value::map(std::move(labels));
+}
+
+// One row per name (one "<none>" row for an image without any), podman's template fields.
+std::vector<Value> template_rows(const storage::ImageRecord& img, size_t containers, bool no_trunc, int64_t now) {
+    std::vector<std::string> names = img.names;
+    std::sort(names.begin(), names.end());
+    if (names.empty()) names.push_back("");
+    std::string since = img.created_ns ? str::human_duration((now - img.created_ns) / 1000000000) + " ago" : "";
+    std::vector<Value> rows;
+    for (auto& name : names) {
+        auto [repo, tag] = name.empty() ? std::pair<std::string, std::string>{"<none>", "<none>"} : repo_and_tag(name);
+        rows.push_back(Value::record({
+            {"ID", no_trunc ? "sha256:" + img.id : img.id.substr(0, 12)},
+            {"Id", img.id},
+            {"ParentId", ""},
+            {"Repository", repo},
+            {"Tag", tag},
+            {"Digest", img.digest},
+            {"Created", since},
+            {"CreatedSince", since},
+            {"CreatedAt", img.created_ns ? go_time(img.created_ns) : ""},
+            {"Size", size_text(img.size)},
+            {"VirtualSize", static_cast<unsigned long long>(img.size)},
+            {"SharedSize", 0},
+            {"Containers", static_cast<unsigned long long>(containers)},
+            {"Dangling", img.names.empty()},
+            {"ReadOnly", false},
+            {"Labels", labels_value(img)},
+            {"Names", img.names},
+            {"History", str::join(img.names_history, ", ")},
+        }));
+    }
+    return rows;
+}
+
+Value json_value(const storage::ImageRecord& img, size_t containers) {
+    const auto& labels = img.config.config.labels;
+    return Value::record({
+        {"Id", img.id},
+        {"ParentId", ""},
+        {"RepoTags", Value()},
+        {"RepoDigests", repo_digests(img)},
+        {"Size", static_cast<unsigned long long>(img.size)},
+        {"SharedSize", 0},
+        {"VirtualSize", static_cast<unsigned long long>(img.size)},
+        {"Labels", labels.empty() ? Value() : labels_value(img)},
+        {"Containers", static_cast<unsigned long long>(containers)},
+        {"Names", img.names},
+        {"Digest", img.digest},
+        {"History", img.names_history},
+        {"Created", static_cast<long long>(img.created_ns / 1000000000)},
+        {"CreatedAt", img.created_ns ? oci::format_rfc3339(img.created_ns - img.created_ns % 1000000000) : ""},
+    });
+}
+
+size_t container_count(const storage::StoreConfig& store, const std::string& id) {
+    auto users = storage::containers_using_image(store, id);
+    return users.ok() ? users->size() : 0;
+}
+
+Result<void> run_images(Context& ctx, const ImagesOptions& o) {
+    TRY(check_arg_count("images", o.args.size(), 0, 1));
+    auto list = TRY(engine::list_images(ctx.store, o.args.empty() ? "" : o.args[0]));
+    int64_t now = storage::now_ns();
+    if (o.format == "json") {
+        Value::List items;
+        for (auto& img : list) items.push_back(json_value(img, container_count(ctx.store, img.id)));
+        std::cout << Value::list(std::move(items)).json(4) << "\n";
+        return {};
+    }
+    if (o.quiet) {
+        for (auto& img : list) std::cout << (o.no_trunc ? "sha256:" + img.id : img.id.substr(0, 12)) << "\n";
+        return {};
+    }
+    std::string format = o.format.empty() || o.format == "table" ? (o.digests ? kDigestsFormat : kDefaultFormat) : o.format;
+    std::vector<Value> rows;
+    for (auto& img : list)
+        for (auto& row : template_rows(img, container_count(ctx.store, img.id), o.no_trunc, now)) rows.push_back(std::move(row));
+    std::string out = TRY(render_rows(format, rows, {{"ID", "IMAGE ID"}, {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"}}));
+    if (o.noheading && str::starts_with(format, "table")) {
+        auto nl = out.find('\n');
+        out = nl == std::string::npos ? "" : out.substr(nl + 1);
+    }
+    std::cout << out;
+    return {};
+}
+
+}  // namespace
+
+void add_images(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("images", "List images in local storage");
+    set_usage(sub, "skiff images [options] [IMAGE]");
+    auto o = std::make_shared<ImagesOptions>();
+    sub->add_flag("-a,--all", o->all, "Show all images (default hides intermediate images)");
+    sub->add_flag("--digests", o->digests, "Show digests");
+    sub->add_option("--format", o->format, "Change the output format to JSON or a Go template");
+    sub->add_flag("-n,--noheading", o->noheading, "Do not print column headings");
+    sub->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");
+    sub->add_flag("-q,--quiet", o->quiet, "Display only image IDs");
+    sub->add_option("image", o->args, "Show only images with this name");
+    sub->callback([o, &ctx] { finish(ctx, run_images(ctx, *o)); });
+}
+
+}  // namespace skiff::cli

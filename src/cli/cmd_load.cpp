@@ -1,0 +1,40 @@
+// skiff load [options]
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "skiff/engine/images.hpp"
+
+namespace skiff::cli {
+
+namespace {
+
+struct LoadOptions {
+    std::string input;
+    std::vector<std::string> args;
+};
+
+Result<void> run_load(Context& ctx, const LoadOptions& o) {
+    TRY(check_arg_count("load", o.args.size(), 0, 0));
+    auto loaded = TRY(engine::load_images(ctx.store, o.input));
+    for (auto& img : loaded) {
+        if (img.names.empty()) std::cout << "Loaded image: sha256:" << img.id << "\n";
+        for (auto& name : img.names) std::cout << "Loaded image: " << name << "\n";
+    }
+    return {};
+}
+
+}  // namespace
+
+void add_load(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("load", "Load image(s) from a tar archive");
+    set_usage(sub, "skiff load [options]");
+    auto o = std::make_shared<LoadOptions>();
+    sub->add_option("-i,--input", o->input, "Read from specified archive file (default: stdin)");
+    sub->add_option("args", o->args)->group("");
+    sub->callback([o, &ctx] { finish(ctx, run_load(ctx, *o)); });
+}
+
+}  // namespace skiff::cli

@@ -1,0 +1,205 @@
+#include "skiff/engine/images.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/engine/containers.hpp"
+#include "skiff/oci/digest.hpp"
+#include "skiff/oci/image_change.hpp"
+#include "skiff/oci/manifest.hpp"
+#include "skiff/oci/platform.hpp"
+#include "skiff/oci/reference.hpp"
+#include "skiff/oci/timestamp.hpp"
+#include "skiff/storage/containers.hpp"
+#include "skiff/storage/layers.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+constexpr int kExitNoSuchImage = 1;
+constexpr int kExitImageInUse = 2;
+
+int64_t now_ns() {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+struct Input {
+    unique_fd owned;  // empty for stdin
+    int fd = 0;
+    std::string label;
+    int64_t mtime_ns = 0;
+};
+
+Result<Input> open_input(const std::string& path) {
+    Input in;
+    if (path.empty() || path == "-") {
+        in.label = "stdin";
+        return in;
+    }
+    in.owned = TRY(sys::open(path, O_RDONLY));
+    in.fd = in.owned.get();
+    in.label = path;
+    struct stat st;
+    if (::fstat(in.fd, &st) < 0) return sys_error("stat " + path);
+    if (S_ISDIR(st.st_mode)) return make_error("open " + path + ": is a directory");
+    in.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return in;
+}
+
+std::string import_manifest(const std::string& config, const storage::LayerInfo& layer) {
+    oci::Manifest m;
+    m.media_type = std::string(oci::kMediaTypeImageManifest);
+    m.config = {std::string(oci::kMediaTypeImageConfig), oci::sha256_of(config).str(), static_cast<int64_t>(config.size()), {}, {}};
+    m.layers.push_back({std::string(oci::kMediaTypeLayerTar), layer.diff_id, static_cast<int64_t>(layer.size), {}, {}});
+    return oci::serialize_manifest(m);
+}
+
+bool has_name(const storage::ImageRecord& img, const std::string& name) {
+    return std::find(img.names.begin(), img.names.end(), name) != img.names.end();
+}
+
+Error with_exit(Error e, int code) {
+    e.exit_code = code;
+    return e;
+}
+
+// Remove the image `img` as `input` named it (a name, or an id when `by_id`).
+Result<void> remove_one(const storage::StoreConfig& store, const storage::ImageRecord& img, bool by_id,
+                        const std::string& name, bool force_tags, bool force, RemoveImageResult& res) {
+    if (!by_id && img.names.size() > 1) {
+        TRY(storage::untag_image(store, img.id, name));
+        res.untagged.push_back(name);
+        return {};
+    }
+    if (by_id && img.names.size() > 1 && !force_tags)
+        return make_error("unable to delete image \"" + img.id + "\" by ID with more than one tag ([" +
+                          str::join(img.names, " ") + "]): please force removal");
+    auto users = TRY(storage::containers_using_image(store, img.id));
+    if (!users.empty()) {
+        if (!force)
+            return with_exit(make_error("image used by " + users.front() +
+                                        ": image is in use by a container: consider listing external containers and "
+                                        "force-removing image"),
+                             kExitImageInUse);
+        for (auto& r : remove_containers(store, users, true, false, true))
+            if (!r.error.message.empty()) return Error(r.error).context("remove container " + r.id.substr(0, 12));
+    }
+    TRY(storage::delete_image(store, img.id));
+    res.untagged = img.names;
+    res.deleted = img.id;
+    return {};
+}
+
+}  // namespace
+
+Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, const ImportOptions& opts) {
+    oci::ImageConfig cfg;
+    for (auto& change : opts.changes) TRY(oci::apply_change(cfg.config, change));
+    std::vector<std::string> names;
+    if (!opts.reference.empty()) names.push_back(TRY(oci::normalize_local_name(opts.reference)));
+
+    auto in = TRY(open_input(opts.source));
+    storage::FdSource src(in.fd);
+    auto unpacked = TRY(storage::unpack_layer(store, src, {in.label, {}, {}}));
+
+    cfg.created = oci::format_rfc3339(in.mtime_ns ? in.mtime_ns : now_ns());
+    cfg.architecture = oci::host_architecture();
+    cfg.os = "linux";
+    cfg.variant = oci::host_variant();
+    cfg.diff_ids = {unpacked.layer.diff_id};
+    oci::HistoryEntry h;
+    h.created = cfg.created;
+    h.created_by = "/bin/sh -c #(nop) ADD file:" + unpacked.layer.diff_id.substr(7) + " in /";
+    h.comment = opts.message.empty() ? "imported from tarball" : opts.message;
+    cfg.history = {h};
+    std::string config = oci::serialize_image_config(cfg);
+    storage::NewImage img{config, import_manifest(config, unpacked.layer), std::string(oci::kMediaTypeImageManifest), names};
+    return storage::commit_image(store, img);
+}
+
+Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig& store, const std::string& input) {
+    auto in = TRY(open_input(input));
+    if (!in.owned && ::isatty(in.fd))
+        return make_error("cannot read from terminal, use command-line redirection or the --input flag");
+    storage::FdSource src(in.fd);
+    return storage::load_image_archive(store, src, in.label);
+}
+
+Result<std::vector<storage::ImageRecord>> list_images(const storage::StoreConfig& store, const std::string& reference) {
+    auto all = TRY(storage::list_images(store));
+    if (reference.empty()) return all;
+    auto want = TRY(oci::parse_reference(reference));
+    auto matches = [&](const std::string& name) {
+        auto have = oci::parse_reference(name);
+        if (!have.ok()) return false;
+        if (!want.tag.empty() && have->tag != want.tag) return false;
+        if (!want.digest.empty() && have->digest != want.digest) return false;
+        if (!want.registry.empty()) return have->name() == want.name();
+        return have->repository == want.repository || have->repository == "library/" + want.repository;
+    };
+    std::vector<storage::ImageRecord> out;
+    for (auto& img : all)
+        if (std::any_of(img.names.begin(), img.names.end(), matches)) out.push_back(std::move(img));
+    return out;
+}
+
+std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
+                                             bool force, bool all) {
+    std::vector<RemoveImageResult> out;
+    std::vector<std::string> inputs = names;
+    if (all) {
+        inputs.clear();
+        auto list = storage::list_images(store);
+        if (!list.ok()) {
+            out.push_back({"", {}, {}, list.take_error()});
+            return out;
+        }
+        for (auto& img : *list) inputs.push_back(img.id);
+    }
+    for (auto& input : inputs) {
+        RemoveImageResult res;
+        res.input = input;
+        auto img = storage::find_image(store, input);
+        if (!img.ok()) {
+            res.error = with_exit(img.take_error(), kExitNoSuchImage);
+            out.push_back(std::move(res));
+            continue;
+        }
+        auto normalized = oci::normalize_local_name(input);
+        bool by_id = !(normalized.ok() && has_name(*img, *normalized));
+        std::string name = by_id ? std::string() : *normalized;
+        // A short name may have matched another registry's image ("alpine" → docker.io/library/alpine).
+        if (by_id && !all) {
+            auto ref = oci::parse_reference(input);
+            std::string hex = str::starts_with(input, "sha256:") ? input.substr(7) : input;
+            bool is_id_prefix = !hex.empty() && str::starts_with(img->id, hex);
+            if (ref.ok() && !is_id_prefix && img->names.size() >= 1) {
+                for (auto& n : img->names) {
+                    auto have = oci::parse_reference(n);
+                    std::string tag = ref->tag.empty() ? "latest" : ref->tag;
+                    if (have.ok() && have->tag == tag &&
+                        (have->repository == ref->repository || have->repository == "library/" + ref->repository)) {
+                        name = n;
+                        by_id = false;
+                        break;
+                    }
+                }
+            }
+        }
+        auto r = remove_one(store, *img, by_id, name, force || all, force, res);
+        if (!r.ok()) res.error = r.take_error();
+        out.push_back(std::move(res));
+    }
+    return out;
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,374 @@
+#include "skiff/storage/image_archive.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "../oci/json_util.hpp"
+#include "archive_lib.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/oci/digest.hpp"
+#include "skiff/oci/image.hpp"
+#include "skiff/oci/manifest.hpp"
+#include "skiff/oci/platform.hpp"
+#include "skiff/oci/reference.hpp"
+#include "skiff/storage/images.hpp"
+
+namespace skiff::storage {
+
+namespace {
+
+// Files up to this size are kept in memory and unpacked only if a manifest names them as a layer;
+// JSON documents up to kMaxDocument are kept too. Everything else is streamed into the layer store.
+constexpr size_t kSmallFile = 64 << 10;
+constexpr size_t kMaxDocument = 8 << 20;
+constexpr size_t kPeek = 512;
+constexpr const char* kDockerConfigType = "application/vnd.docker.container.image.v1+json";
+constexpr const char* kDockerLayerType = "application/vnd.docker.image.rootfs.diff.tar";
+
+// "a/./b/../c" → "a/c": paths inside the archive are only keys, never touched on disk.
+std::string normalize_path(std::string_view p) {
+    std::vector<std::string> parts;
+    for (auto& c : str::split(p, '/')) {
+        if (c.empty() || c == ".") continue;
+        if (c == "..") {
+            if (!parts.empty()) parts.pop_back();
+            continue;
+        }
+        parts.push_back(c);
+    }
+    return str::join(parts, "/");
+}
+
+std::string parent_of(const std::string& p) {
+    auto slash = p.rfind('/');
+    return slash == std::string::npos ? "" : p.substr(0, slash);
+}
+
+// The outer archive's input.
+struct OuterInput {
+    explicit OuterInput(ByteSource& s) : src(s) {}
+    ByteSource& src;
+    std::vector<char> buf = std::vector<char>(1 << 17);
+    std::optional<Error> error;
+};
+
+la_ssize_t read_outer(struct archive*, void* client, const void** out) {
+    auto* in = static_cast<OuterInput*>(client);
+    auto n = in->src.read(in->buf.data(), in->buf.size());
+    if (!n.ok()) {
+        in->error = n.take_error();
+        return -1;
+    }
+    *out = in->buf.data();
+    return static_cast<la_ssize_t>(*n);
+}
+
+// One entry's data: the bytes already peeked at, then the rest from the outer archive.
+class EntrySource : public ByteSource {
+public:
+    EntrySource(const ArchiveLib& lib, struct archive* a, std::string prefix) : lib_(lib), a_(a), prefix_(std::move(prefix)) {}
+    Result<size_t> read(char* buf, size_t len) override {
+        if (pos_ < prefix_.size()) {
+            size_t n = std::min(len, prefix_.size() - pos_);
+            std::copy_n(prefix_.data() + pos_, n, buf);
+            pos_ += n;
+            return n;
+        }
+        la_ssize_t n = lib_.archive_read_data(a_, buf, len);
+        if (n < 0) {
+            failed = true;
+            const char* e = lib_.archive_error_string(a_);
+            return make_error(std::string("read archive: ") + (e ? e : "error"));
+        }
+        return static_cast<size_t>(n);
+    }
+    bool failed = false;  // the outer archive itself failed: fatal, whatever the layer was
+
+private:
+    const ArchiveLib& lib_;
+    struct archive* a_;
+    std::string prefix_;
+    size_t pos_ = 0;
+};
+
+class ArchiveLoader {
+public:
+    ArchiveLoader(const StoreConfig& store, std::string label, std::vector<std::string>& created)
+        : store_(store), label_(std::move(label)), created_(created) {}
+
+    Result<void> scan(ByteSource& src);
+    Result<std::vector<LoadedImage>> load();
+
+private:
+    Error fail(const std::string& why) const { return make_error("load " + label_ + ": " + why); }
+    Result<void> scan_entry(const ArchiveLib& lib, struct archive* a, struct archive_entry* e);
+    std::string resolve(std::string path) const;
+    Result<std::string> file(const std::string& path) const;
+    Result<std::string> blob(const oci::Descriptor& d) const;
+    Result<const UnpackResult*> layer(const std::string& path);
+    Result<void> check_layers(const oci::ImageConfig& cfg, const std::vector<std::string>& paths,
+                              const std::vector<std::string>& compressed);
+    Result<LoadedImage> commit(const std::string& config, const std::string& manifest, const std::string& media_type,
+                               const std::vector<std::string>& names);
+    Result<std::vector<LoadedImage>> load_oci();
+    Result<std::vector<LoadedImage>> load_docker();
+    Result<void> collect_manifests(const oci::Index& index, const std::string& ref_name,
+                                   std::vector<std::pair<oci::Descriptor, std::string>>& out, int depth) const;
+
+    const StoreConfig& store_;
+    std::string label_;
+    std::vector<std::string>& created_;  // diff ids this load unpacked (for the clean-up)
+    std::map<std::string, std::string> files_;
+    std::map<std::string, std::string> links_;
+    std::map<std::string, UnpackResult> layers_;
+    std::map<std::string, Error> layer_errors_;
+};
+
+Result<void> ArchiveLoader::scan(ByteSource& src) {
+    auto reader = TRY(ArchiveReader::create());
+    const ArchiveLib& lib = reader.lib();
+    struct archive* a = reader.get();
+    lib.archive_read_support_filter_gzip(a);
+    lib.archive_read_support_filter_zstd(a);
+    lib.archive_read_support_filter_xz(a);
+    lib.archive_read_support_filter_bzip2(a);
+    lib.archive_read_support_format_tar(a);
+    OuterInput in(src);
+    if (lib.archive_read_open(a, &in, nullptr, read_outer, nullptr) != ARCHIVE_OK) {
+        if (in.error) return std::move(*in.error).context("load " + label_);
+        return fail("not a tar archive: " + reader.error());
+    }
+    for (;;) {
+        struct archive_entry* e;
+        int r = lib.archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF) break;
+        if (r < ARCHIVE_WARN) {
+            if (in.error) return std::move(*in.error).context("load " + label_);
+            return fail("not a valid tar archive: " + reader.error());
+        }
+        TRY(scan_entry(lib, a, e));
+    }
+    if (in.error) return std::move(*in.error).context("load " + label_);
+    return {};
+}
+
+Result<void> ArchiveLoader::scan_entry(const ArchiveLib& lib, struct archive* a, struct archive_entry* e) {
+    const char* raw = lib.archive_entry_pathname(e);
+    if (!raw) raw = lib.archive_entry_pathname_utf8(e);
+    if (!raw) return {};
+    std::string name = normalize_path(raw);
+    if (const char* hard = lib.archive_entry_hardlink(e)) {
+        links_[name] = normalize_path(hard);
+        return {};
+    }
+    auto type = lib.archive_entry_filetype(e);
+    if (type == AE_IFLNK) {
+        const char* target = lib.archive_entry_symlink(e);
+        if (!target) return {};
+        std::string t = target;
+        links_[name] = normalize_path(!t.empty() && t[0] == '/' ? t : parent_of(name) + "/" + t);
+        return {};
+    }
+    if (type != AE_IFREG) return {};
+
+    uint64_t size = static_cast<uint64_t>(lib.archive_entry_size(e));
+    std::string prefix;
+    char buf[kPeek];
+    while (prefix.size() < kPeek) {
+        la_ssize_t n = lib.archive_read_data(a, buf, kPeek - prefix.size());
+        if (n < 0) return fail("read " + name + ": " + (lib.archive_error_string(a) ?: "error"));
+        if (n == 0) break;
+        prefix.append(buf, static_cast<size_t>(n));
+    }
+    auto first = prefix.find_first_not_of(" \t\r\n");
+    bool json = first != std::string::npos && (prefix[first] == '{' || prefix[first] == '[');
+    if (size <= kSmallFile || (json && size <= kMaxDocument)) {
+        std::string data = std::move(prefix);
+        for (;;) {
+            char chunk[1 << 16];
+            la_ssize_t n = lib.archive_read_data(a, chunk, sizeof chunk);
+            if (n < 0) return fail("read " + name + ": " + (lib.archive_error_string(a) ?: "error"));
+            if (n == 0) break;
+            data.append(chunk, static_cast<size_t>(n));
+        }
+        files_[name] = std::move(data);
+        return {};
+    }
+    EntrySource entry(lib, a, std::move(prefix));
+    auto r = unpack_layer(store_, entry, {label_ + ": " + name, {}, {}});
+    if (entry.failed) return r.ok() ? fail("read " + name) : r.take_error().context("load " + label_);
+    if (!r.ok()) {
+        layer_errors_.emplace(name, r.take_error());
+        return {};
+    }
+    if (r->created) created_.push_back(r->layer.diff_id);
+    layers_.emplace(name, r.take());
+    return {};
+}
+
+std::string ArchiveLoader::resolve(std::string path) const {
+    for (int i = 0; i < 16; ++i) {
+        auto it = links_.find(path);
+        if (it == links_.end()) return path;
+        path = it->second;
+    }
+    return path;
+}
+
+Result<std::string> ArchiveLoader::file(const std::string& path) const {
+    auto it = files_.find(resolve(normalize_path(path)));
+    if (it == files_.end()) return fail("\"" + path + "\" is not in the archive");
+    return it->second;
+}
+
+Result<std::string> ArchiveLoader::blob(const oci::Descriptor& d) const {
+    auto digest = TRY(oci::parse_digest(d.digest));
+    auto data = TRY(file("blobs/" + digest.algorithm + "/" + digest.hex));
+    if (oci::sha256_of(data) != digest) return fail("blob " + d.digest + " does not match its digest");
+    return data;
+}
+
+// A layer by its path in the archive: unpacked already while scanning, or now from memory.
+Result<const UnpackResult*> ArchiveLoader::layer(const std::string& path) {
+    std::string key = resolve(normalize_path(path));
+    if (auto it = layers_.find(key); it != layers_.end()) return &it->second;
+    if (auto err = layer_errors_.find(key); err != layer_errors_.end()) return Error(err->second);
+    auto small = files_.find(key);
+    if (small == files_.end()) return fail("layer \"" + path + "\" is not in the archive");
+    MemorySource src(small->second);
+    auto r = TRY(unpack_layer(store_, src, {label_ + ": " + key, {}, {}}));
+    if (r.created) created_.push_back(r.layer.diff_id);
+    return &layers_.emplace(key, std::move(r)).first->second;
+}
+
+Result<void> ArchiveLoader::check_layers(const oci::ImageConfig& cfg, const std::vector<std::string>& paths,
+                                         const std::vector<std::string>& compressed) {
+    if (paths.size() != cfg.diff_ids.size())
+        return fail("the image has " + std::to_string(paths.size()) + " layers but its config lists " +
+                    std::to_string(cfg.diff_ids.size()));
+    for (size_t i = 0; i < paths.size(); ++i) {
+        const UnpackResult* l = TRY(layer(paths[i]));
+        if (!compressed.empty() && l->compressed_digest != compressed[i])
+            return fail("layer " + compressed[i] + " does not match its digest (got " + l->compressed_digest + ")");
+        if (l->layer.diff_id != cfg.diff_ids[i])
+            return fail("layer \"" + paths[i] + "\" has diff id " + l->layer.diff_id + ", the config expects " + cfg.diff_ids[i]);
+    }
+    return {};
+}
+
+Result<LoadedImage> ArchiveLoader::commit(const std::string& config, const std::string& manifest,
+                                          const std::string& media_type, const std::vector<std::string>& names) {
+    NewImage img{config, manifest, media_type, names};
+    auto rec = TRY(commit_image(store_, img));
+    return LoadedImage{rec.id, names};
+}
+
+Result<void> ArchiveLoader::collect_manifests(const oci::Index& index, const std::string& ref_name,
+                                              std::vector<std::pair<oci::Descriptor, std::string>>& out, int depth) const {
+    if (depth > 4) return fail("image indexes nested too deep");
+    for (auto& d : index.manifests) {
+        auto ref = d.annotations.find(std::string(oci::kAnnotationRefName));
+        std::string name = ref != d.annotations.end() ? ref->second : ref_name;
+        if (oci::is_index_media_type(d.media_type)) {
+            auto nested = TRY(oci::parse_index(TRY(blob(d))));
+            std::vector<std::pair<oci::Descriptor, std::string>> all;
+            TRY(collect_manifests(nested, name, all, depth + 1));
+            // From a multi-platform index, the one image for this host.
+            for (auto& m : all)
+                if (oci::platform_matches_host(m.first.platform)) {
+                    out.push_back(m);
+                    break;
+                }
+            continue;
+        }
+        if (!d.media_type.empty() && !oci::is_manifest_media_type(d.media_type)) continue;  // artifacts, signatures
+        // At the top, images for other platforms are skipped; below, the caller picks one.
+        if (depth > 0 || oci::platform_matches_host(d.platform)) out.emplace_back(d, name);
+    }
+    return {};
+}
+
+Result<std::vector<LoadedImage>> ArchiveLoader::load_oci() {
+    auto index = TRY_CTX(oci::parse_index(TRY(file("index.json"))), "load " + label_);
+    std::vector<std::pair<oci::Descriptor, std::string>> manifests;
+    TRY(collect_manifests(index, "", manifests, 0));
+    if (manifests.empty()) return fail("the archive's index lists no image");
+    std::vector<LoadedImage> out;
+    for (auto& [desc, ref_name] : manifests) {
+        std::string manifest_bytes = TRY(blob(desc));
+        auto man = TRY_CTX(oci::parse_manifest(manifest_bytes), "load " + label_);
+        std::string config = TRY(blob(man.config));
+        auto cfg = TRY_CTX(oci::parse_image_config(config), "load " + label_);
+        std::vector<std::string> paths, compressed;
+        for (auto& l : man.layers) {
+            auto d = TRY(oci::parse_digest(l.digest));
+            paths.push_back("blobs/" + d.algorithm + "/" + d.hex);
+            compressed.push_back(l.digest);
+        }
+        TRY(check_layers(cfg, paths, compressed));
+        std::vector<std::string> names;
+        if (!ref_name.empty()) {
+            auto n = oci::normalize_local_name(ref_name);
+            if (n.ok()) names.push_back(*n);
+        }
+        std::string type = man.media_type.empty() ? std::string(oci::kMediaTypeImageManifest) : man.media_type;
+        out.push_back(TRY(commit(config, manifest_bytes, type, names)));
+    }
+    return out;
+}
+
+// docker-archives carry no manifest: make the docker schema 2 manifest podman makes, over the
+// uncompressed layers.
+std::string docker_manifest(const std::string& config, const std::vector<LayerInfo>& layers) {
+    oci::Manifest m;
+    m.media_type = std::string(oci::kMediaTypeDockerManifest);
+    m.config = {kDockerConfigType, oci::sha256_of(config).str(), static_cast<int64_t>(config.size()), {}, {}};
+    for (auto& l : layers) m.layers.push_back({kDockerLayerType, l.diff_id, static_cast<int64_t>(l.size), {}, {}});
+    return oci::serialize_manifest(m);
+}
+
+Result<std::vector<LoadedImage>> ArchiveLoader::load_docker() {
+    auto entries = TRY_CTX(oci::parse_docker_archive_manifest(TRY(file("manifest.json"))), "load " + label_);
+    if (entries.empty()) return fail("the archive's manifest.json lists no image");
+    std::vector<LoadedImage> out;
+    for (auto& entry : entries) {
+        std::string config = TRY(file(entry.config));
+        auto cfg = TRY_CTX(oci::parse_image_config(config), "load " + label_);
+        TRY(check_layers(cfg, entry.layers, {}));
+        std::vector<LayerInfo> infos;
+        for (auto& p : entry.layers) infos.push_back(TRY(layer(p))->layer);
+        std::vector<std::string> names;
+        for (auto& tag : entry.repo_tags) {
+            auto n = oci::normalize_local_name(tag);
+            if (!n.ok()) return n.take_error().context("load " + label_);
+            names.push_back(*n);
+        }
+        std::string manifest = docker_manifest(config, infos);
+        out.push_back(TRY(commit(config, manifest, std::string(oci::kMediaTypeDockerManifest), names)));
+    }
+    return out;
+}
+
+Result<std::vector<LoadedImage>> ArchiveLoader::load() {
+    if (files_.count("index.json") && (files_.count("oci-layout") || !files_.count("manifest.json"))) return load_oci();
+    if (files_.count("manifest.json")) return load_docker();
+    return fail("payload does not match any of the supported image formats (oci-archive, docker-archive)");
+}
+
+}  // namespace
+
+Result<std::vector<LoadedImage>> load_image_archive(const StoreConfig& store, ByteSource& src, const std::string& label) {
+    std::vector<std::string> created;
+    auto loaded = [&]() -> Result<std::vector<LoadedImage>> {
+        ArchiveLoader loader(store, label, created);
+        TRY(loader.scan(src));
+        return loader.load();
+    }();
+    // The loader's layer holds are released: layers unpacked for nothing (another platform, a
+    // failure half-way) go, those an image lists stay.
+    for (auto& diff_id : created) (void)remove_layer_if_unused(store, diff_id);
+    return loaded;
+}
+
+}  // namespace skiff::storage
