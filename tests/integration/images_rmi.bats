@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# `skiff rmi`: podman's untag/delete rules, its output and exit codes, containers using an image, and
+# layers removed only when the last image using them goes.
+
+load helpers
+
+setup() { skiff rmi -a -f >/dev/null 2>&1 || true; }
+
+layer_count() { find "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+
+@test "rmi of one of two names untags; of the last name deletes" {
+    tar=$(busybox_tarball)
+    id=$(skiff import "$tar" a | cut -d: -f2)
+    skiff import "$tar" b >/dev/null  # same tarball, same mtime: the same image
+    run --separate-stderr skiff rmi a
+    assert_status 0
+    assert_output "Untagged: localhost/a:latest"
+    run --separate-stderr skiff rmi b
+    assert_status 0
+    assert_output "Untagged: localhost/b:latest
+Deleted: $id"
+    run skiff images -q
+    assert_output ""
+    [[ $(layer_count) -eq 0 ]] || fail "the layer was left"
+}
+
+@test "rmi by id of an image with several names needs -f" {
+    tar=$(busybox_tarball)
+    id=$(skiff import "$tar" a | cut -d: -f2)
+    skiff import "$tar" b >/dev/null
+    run --separate-stderr skiff rmi "${id:0:12}"
+    assert_status 125
+    assert_one_error_line "unable to delete image \"$id\" by ID with more than one tag" "please force removal"
+    run --separate-stderr skiff rmi -f "${id:0:12}"
+    assert_status 0
+    assert_output "Untagged: localhost/a:latest
+Untagged: localhost/b:latest
+Deleted: $id"
+}
+
+@test "rmi of a missing image exits 1, -i ignores it, and the others are still removed" {
+    tar=$(busybox_tarball)
+    id=$(skiff import "$tar" present | cut -d: -f2)
+    run --separate-stderr skiff rmi nope present
+    assert_status 1
+    assert_one_error_line "nope: image not known"
+    assert_output_contains "Deleted: $id"
+    run --separate-stderr skiff rmi -i nope
+    assert_status 0
+    run --separate-stderr skiff rmi
+    assert_status 125
+    assert_one_error_line "image name or ID must be specified"
+}
+
+@test "a layer shared by two images stays until the second goes" {
+    tar=$(busybox_tarball)
+    skiff import "$tar" first >/dev/null
+    skiff import - second <"$tar" >/dev/null  # from stdin: a new config, the same layer
+    [[ $(layer_count) -eq 1 ]] || fail "layers: $(layer_count)"
+    skiff rmi first >/dev/null
+    [[ $(layer_count) -eq 1 ]] || fail "the shared layer went with the first image"
+    run skiff run --rm second echo still-runs
+    assert_output "still-runs"
+    skiff rmi second >/dev/null
+    [[ $(layer_count) -eq 0 ]] || fail "the layer stayed after the last image"
+}
+
+@test "an image used by a container is refused (exit 2) unless -f, which removes the container" {
+    import_busybox used
+    skiff run --name user-of-image used true
+    run --separate-stderr skiff rmi used
+    assert_status 2
+    assert_one_error_line "image is in use by a container"
+    run skiff ps -a -q
+    [[ -n $output ]] || fail "the container went"
+    run --separate-stderr skiff rmi -f used
+    assert_status 0
+    assert_output_contains "Deleted: "
+    run skiff ps -a -q
+    assert_output ""
+}
+
+@test "rmi -a removes every image and takes no names" {
+    tar=$(busybox_tarball)
+    skiff import "$tar" x >/dev/null
+    skiff import - y <"$tar" >/dev/null
+    run --separate-stderr skiff rmi -a x
+    assert_status 125
+    run --separate-stderr skiff rmi -a
+    assert_status 0
+    [[ $(grep -c '^Deleted: ' <<<"$output") -eq 2 ]] || fail "output: $output"
+    run skiff images -q
+    assert_output ""
+    [[ $(layer_count) -eq 0 ]] || fail "layers left"
+}
