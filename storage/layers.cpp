@@ -5,6 +5,7 @@
 #include "skiff/storage/layers.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,6 +42,25 @@ Result<FileLock> unpack_lock(const StoreConfig& s, const std::string& hex) {
 
 bool is_hex64(std::string_view s) {
     return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// ".staging-<pid>-<random>": the pid tells a later process whether the owner is still alive.
+std::string temp_name(const char* what) {
+    return "." + std::string(what) + "-" + std::to_string(::getpid()) + "-" + str::random_hex(8);
+}
+
+// Remove what a killed process left behind: staging and removal directories whose owner is gone.
+void sweep_stale(const StoreConfig& store) {
+    auto names = fs::list_dir(layers_dir(store));
+    if (!names.ok()) return;
+    for (auto& name : *names) {
+        if (!str::starts_with(name, ".staging-") && !str::starts_with(name, ".removing-")) continue;
+        auto parts = str::split(name, '-');
+        if (parts.size() != 3 || parts[1].empty() || parts[1].find_first_not_of("0123456789") != std::string::npos) continue;
+        pid_t pid = static_cast<pid_t>(std::stol(parts[1]));
+        if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM) continue;
+        (void)fs::remove_all(fs::join(layers_dir(store), name));
+    }
 }
 
 // The staging directory of one unpack, removed unless published.
@@ -133,7 +153,7 @@ std::string layer_json(const LayerInfo& info) {
 
 // Unpack the whole stream into a new staging directory; digests computed, nothing verified yet.
 Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, const std::string& label) {
-    Staging staging(fs::join(layers_dir(store), ".staging-" + str::random_hex(12)));
+    Staging staging(fs::join(layers_dir(store), temp_name("staging")));
     TRY(sys::mkdir(staging.path(), 0700));
     std::string diff_path = fs::join(staging.path(), "diff");
     TRY(sys::mkdir(diff_path, 0755));
@@ -272,6 +292,7 @@ Result<LayerHold> hold_layer(const StoreConfig& store, const std::string& diff_i
 
 Result<UnpackResult> unpack_layer(const StoreConfig& store, ByteSource& src, const UnpackRequest& req) {
     TRY(fs::mkdir_p(layers_dir(store), 0700));
+    sweep_stale(store);
     if (!req.diff_id.empty()) {
         auto want = TRY_CTX(oci::parse_digest(req.diff_id), "layer " + req.label);
         auto hold = TRY(use_lock(store, want.hex, FileLock::Mode::kShared));
@@ -306,7 +327,7 @@ Result<bool> remove_layer_if_unused(const StoreConfig& store, const std::string&
         for (auto& id : image.config.diff_ids)
             if (id == diff_id) return false;
     // Out of sight first (one rename), then removed at leisure: no reader sees half a layer.
-    std::string doomed = fs::join(layers_dir(store), ".removing-" + str::random_hex(12));
+    std::string doomed = fs::join(layers_dir(store), temp_name("removing"));
     std::string path = fs::join(layers_dir(store), d.hex);
     if (::rename(path.c_str(), doomed.c_str()) < 0) return sys_error("rename " + path + " to " + doomed);
     TRY(fs::remove_all(doomed));

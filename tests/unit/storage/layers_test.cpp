@@ -364,3 +364,13 @@ TEST_CASE("an unused layer is removed, a held one waits") {
     CHECK(leftovers(ts.config).empty());
     CHECK_FALSE(storage::hold_layer(ts.config, id).ok());
 }
+
+TEST_CASE("staging directories of dead processes are swept; a live one's are kept") {
+    test::TempStore ts;
+    REQUIRE(fs::mkdir_p(ts.config.root + "/layers/.staging-999999999-dead/diff").ok());
+    std::string live = ts.config.root + "/layers/.staging-1-live";  // pid 1 is always alive
+    REQUIRE(fs::mkdir_p(live).ok());
+    REQUIRE(unpack(ts.config, TarBuilder().add(tar_file("f", "x")).finish()).ok());
+    CHECK_FALSE(sys::exists(ts.config.root + "/layers/.staging-999999999-dead"));
+    CHECK(sys::exists(live));
+}
