@@ -144,3 +144,18 @@ EOF
     assert_one_error_line 'no such object: "nope"'
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert len(d) == 1' "$output"
 }
+
+@test "parallel imports of one tarball all succeed and share one layer" {
+    tar=$(busybox_tarball)
+    pids=()
+    for i in 1 2 3 4; do
+        skiff import - "par$i" <"$tar" >"$SKIFF_TEST_DIR/par$i.out" 2>&1 &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || fail "an import failed: $(cat "$SKIFF_TEST_DIR"/par*.out)"; done
+    [[ $(layer_count) -eq 1 ]] || fail "layers: $(ls -a "$SKIFF_TEST_ROOT/layers")"
+    run skiff images --format '{{.Repository}}'
+    [[ $(grep -c 'localhost/par' <<<"$output") -eq 4 ]] || fail "images: $output"
+    run find "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1 -name '.*'
+    assert_output ""
+}
