@@ -12,6 +12,7 @@ static const CommandEntry kCommands[] = {
     {"login", add_login},
     {"logout", add_logout},
     {"ps", add_ps},
+    {"pull", add_pull},
     {"rm", add_rm},
     {"rmi", add_rmi},
     {"run", add_run},

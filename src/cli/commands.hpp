@@ -25,6 +25,7 @@ void add_import(CLI::App& parent, Context& ctx);
 void add_inspect(CLI::App& parent, Context& ctx);
 void add_load(CLI::App& parent, Context& ctx);
 void add_rmi(CLI::App& parent, Context& ctx);
+void add_pull(CLI::App& parent, Context& ctx);
 void add_login(CLI::App& parent, Context& ctx);
 void add_logout(CLI::App& parent, Context& ctx);
 

@@ -1,0 +1,127 @@
+// Pull: an image from a source (a registry, an OCI layout directory) into the store. The flow is
+// manifest or index (platform chosen) → config → every missing layer streamed straight into
+// storage::unpack_layer, several at once → image record written last. Everything fetched is checked
+// against its digest; a failure leaves no image and no layer that it created.
+//
+// The engine prints nothing: progress goes to a PullProgress the caller supplies.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <condition_variable>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+#include "skiff/oci/manifest.hpp"
+#include "skiff/storage/layers.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace skiff::engine {
+
+inline constexpr size_t kMaxManifestSize = 4 << 20;
+inline constexpr int kDefaultPullJobs = 6;
+
+// Bytes of a manifest as the source sent them, with the media type it declared (may be empty).
+struct FetchedManifest {
+    std::string bytes;
+    std::string media_type;
+    std::string digest;  // what the source says the bytes hash to (an index entry, a header); checked
+};
+
+// Where images come from. Implementations: a registry repository (the oci registry client), an OCI
+// layout directory. Streams returned by open_blob must do no I/O before their first read, so that a
+// layer another process is already unpacking is never fetched twice.
+class ImageSource {
+public:
+    virtual ~ImageSource() = default;
+    // The manifest or index named by `tag_or_digest` ("latest", "sha256:…"). At most
+    // kMaxManifestSize bytes: a source refuses larger ones.
+    virtual Result<FetchedManifest> get_manifest(const std::string& tag_or_digest) = 0;
+    // A small blob (a config) whole.
+    virtual Result<std::string> get_blob(const oci::Descriptor& d) = 0;
+    // A blob as a lazy stream.
+    virtual Result<std::unique_ptr<storage::ByteSource>> open_blob(const oci::Descriptor& d) = 0;
+};
+
+// A bounded in-memory queue between a producer thread (an HTTP body callback) and the unpacker's
+// reads: the producer blocks when `capacity` bytes wait, the reader when none do.
+class StreamQueue : public storage::ByteSource {
+public:
+    explicit StreamQueue(size_t capacity = 8 << 20) : capacity_(capacity) {}
+    // Producer side. False when the reader has gone (close_read): stop producing.
+    bool push(std::string_view data);
+    // Producer side: no more data; an error makes the reader's next read fail with it.
+    void finish(Result<void> status);
+    // Reader side: stop reading; pushes fail from now on.
+    void close_read();
+    Result<size_t> read(char* buf, size_t len) override;
+
+private:
+    size_t capacity_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> chunks_;
+    size_t front_off_ = 0;
+    size_t queued_ = 0;
+    bool finished_ = false;
+    bool reader_closed_ = false;
+    Result<void> status_ = Result<void>();
+};
+
+// What the caller hears about a pull, in podman's order. Calls may come from several threads.
+class PullProgress {
+public:
+    virtual ~PullProgress() = default;
+    virtual void resolved(const std::string& /*reference*/) {}
+    virtual void blob_start(const oci::Descriptor& /*layer*/, bool /*already_stored*/) {}
+    virtual void blob_bytes(const std::string& /*digest*/, uint64_t /*n*/) {}
+    virtual void blob_done(const std::string& /*digest*/) {}
+    virtual void config(const std::string& /*digest*/) {}
+    virtual void writing_manifest() {}
+    virtual void storing_signatures() {}
+};
+
+struct PlatformChoice {
+    std::string os;            // empty: the host's (linux)
+    std::string architecture;  // empty: the host's
+    std::string variant;       // empty: any (the host's preferred first)
+};
+
+// "os/arch[/variant]" as --platform takes it.
+Result<PlatformChoice> parse_platform(std::string_view s);
+
+struct PullOptions {
+    PlatformChoice platform;
+    int jobs = kDefaultPullJobs;
+    std::vector<std::string> names;  // names the image gets ("docker.io/library/x:latest")
+};
+
+struct PulledImage {
+    std::string id;
+    std::string manifest_digest;
+    size_t layers_fetched = 0;
+    size_t layers_reused = 0;
+};
+
+// Pull `tag_or_digest` from `src` into `store`.
+Result<PulledImage> pull_image(const storage::StoreConfig& store, ImageSource& src, const std::string& tag_or_digest,
+                               const PullOptions& opts, PullProgress& progress);
+
+// The media type of a manifest's bytes: the declared one, else the JSON's mediaType, else inferred
+// from its shape ("manifests" → OCI index, "layers"+"config" → OCI manifest). Schema 1 and unknown
+// types are errors.
+Result<std::string> manifest_kind(const FetchedManifest& m);
+
+// The entry of an index for the platform wanted; an error listing what the index offers otherwise.
+Result<oci::Descriptor> choose_platform(const oci::Index& index, const PlatformChoice& want);
+
+// An OCI image layout directory (as `skopeo copy … oci:DIR` and umoci write it) as a source.
+// `tag_or_digest` names an index.json entry by its ref.name annotation, or a manifest by digest; an
+// empty tag takes the only entry.
+Result<std::unique_ptr<ImageSource>> open_oci_layout(const std::string& dir);
+
+}  // namespace skiff::engine

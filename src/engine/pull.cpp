@@ -1,0 +1,268 @@
+// pull_image: manifest or index → platform → config → missing layers streamed into the layer store in
+// parallel → image record last.
+#include "skiff/engine/pull.hpp"
+
+#include <atomic>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include "skiff/base/strings.hpp"
+#include "skiff/oci/digest.hpp"
+#include "skiff/oci/image.hpp"
+#include "skiff/oci/platform.hpp"
+#include "skiff/storage/images.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+constexpr std::string_view kDockerSchema1 = "application/vnd.docker.distribution.manifest.v1+json";
+constexpr std::string_view kDockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
+
+bool is_layer_media_type(std::string_view t) {
+    return t == oci::kMediaTypeLayerTar || t == oci::kMediaTypeLayerGzip || t == oci::kMediaTypeLayerZstd ||
+           t == "application/vnd.docker.image.rootfs.diff.tar.gzip" ||
+           t == "application/vnd.docker.image.rootfs.diff.tar.zstd" ||
+           t == "application/vnd.oci.image.layer.nondistributable.v1.tar" ||
+           t == "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip" ||
+           t == "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd" ||
+           t == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+}
+
+// Counts a stream's bytes for the progress display.
+class CountingSource : public storage::ByteSource {
+public:
+    CountingSource(storage::ByteSource& inner, PullProgress& progress, std::string digest)
+        : inner_(inner), progress_(progress), digest_(std::move(digest)) {}
+    Result<size_t> read(char* buf, size_t len) override {
+        size_t n = TRY(inner_.read(buf, len));
+        if (n > 0) progress_.blob_bytes(digest_, n);
+        return n;
+    }
+
+private:
+    storage::ByteSource& inner_;
+    PullProgress& progress_;
+    std::string digest_;
+};
+
+Result<void> check_digest(std::string_view what, std::string_view data, const std::string& want) {
+    auto d = TRY_CTX(oci::parse_digest(want), std::string(what));
+    auto got = oci::sha256_of(data);
+    if (!(got == d))
+        return make_error(std::string(what) + ": digest mismatch: want " + want + ", got " + got.str());
+    return {};
+}
+
+// A manifest of either kind, resolved through an index when needed.
+struct Resolved {
+    FetchedManifest raw;
+    std::string media_type;
+    std::string digest;
+    oci::Manifest manifest;
+};
+
+Result<FetchedManifest> fetch_manifest(ImageSource& src, const std::string& ref) {
+    auto m = TRY(src.get_manifest(ref));
+    if (m.bytes.size() > kMaxManifestSize)
+        return make_error("manifest " + ref + ": " + std::to_string(m.bytes.size()) + " bytes, larger than the " +
+                          std::to_string(kMaxManifestSize) + " allowed");
+    if (ref.find(':') != std::string::npos) TRY(check_digest("manifest " + ref, m.bytes, ref));
+    if (!m.digest.empty()) TRY(check_digest("manifest " + ref, m.bytes, m.digest));
+    return m;
+}
+
+Result<Resolved> resolve_manifest(ImageSource& src, const std::string& tag_or_digest, const PlatformChoice& want) {
+    Resolved r;
+    r.raw = TRY(fetch_manifest(src, tag_or_digest));
+    r.media_type = TRY(manifest_kind(r.raw));
+    r.digest = oci::sha256_of(r.raw.bytes).str();
+    if (oci::is_index_media_type(r.media_type)) {
+        auto index = TRY_CTX(oci::parse_index(r.raw.bytes), "image index " + tag_or_digest);
+        auto entry = TRY_CTX(choose_platform(index, want), "image index " + tag_or_digest);
+        r.raw = TRY(fetch_manifest(src, entry.digest));
+        r.media_type = TRY(manifest_kind(r.raw));
+        if (oci::is_index_media_type(r.media_type))
+            return make_error("manifest " + entry.digest + ": an index inside an index is not supported");
+        r.digest = entry.digest;
+    }
+    r.manifest = TRY_CTX(oci::parse_manifest(r.raw.bytes), "manifest " + r.digest);
+    if (r.manifest.media_type.empty()) r.manifest.media_type = r.media_type;
+    return r;
+}
+
+Result<void> check_manifest(const oci::Manifest& m, const std::string& digest) {
+    auto& ct = m.config.media_type;
+    if (!ct.empty() && ct != oci::kMediaTypeImageConfig && ct != kDockerConfig)
+        return make_error("manifest " + digest + ": config media type \"" + ct + "\" is not a container image");
+    TRY_CTX(oci::parse_digest(m.config.digest), "manifest " + digest + ": config");
+    for (auto& l : m.layers) {
+        TRY_CTX(oci::parse_digest(l.digest), "manifest " + digest + ": layer");
+        if (!l.media_type.empty() && !is_layer_media_type(l.media_type))
+            return make_error("manifest " + digest + ": layer " + l.digest + ": unknown media type \"" +
+                              l.media_type + "\"");
+    }
+    return {};
+}
+
+struct LayerJob {
+    oci::Descriptor desc;
+    std::string diff_id;
+};
+
+// Unpack every job, `jobs` at a time. The first error stops the workers from taking new layers.
+Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig& store, ImageSource& src,
+                                                     const std::vector<LayerJob>& todo, int jobs,
+                                                     PullProgress& progress) {
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex mu;
+    std::vector<storage::LayerHold> holds;
+    std::optional<Error> first_error;
+
+    auto worker = [&] {
+        for (;;) {
+            size_t i = next.fetch_add(1);
+            if (i >= todo.size() || failed.load()) return;
+            const LayerJob& job = todo[i];
+            auto result = [&]() -> Result<storage::UnpackResult> {
+                auto stream = TRY(src.open_blob(job.desc));
+                CountingSource counted(*stream, progress, job.desc.digest);
+                return storage::unpack_layer(store, counted,
+                                             {job.desc.digest, job.diff_id, job.desc.digest});
+            }();
+            std::lock_guard lk(mu);
+            if (!result.ok()) {
+                if (!first_error) first_error = result.take_error().context("copying blob " + job.desc.digest);
+                failed = true;
+                return;
+            }
+            progress.blob_done(job.desc.digest);
+            holds.push_back(std::move(result->hold));
+        }
+    };
+    size_t n = std::min<size_t>(todo.size(), static_cast<size_t>(std::max(jobs, 1)));
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < n; i++) threads.emplace_back(worker);
+    if (n > 0) worker();
+    for (auto& t : threads) t.join();
+    if (first_error) return std::move(*first_error);
+    return holds;
+}
+
+}  // namespace
+
+Result<PlatformChoice> parse_platform(std::string_view s) {
+    auto parts = str::split(s, '/');
+    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
+        return make_error("invalid platform \"" + std::string(s) + "\": want os/arch[/variant]");
+    PlatformChoice p{parts[0], parts[1], parts.size() == 3 ? parts[2] : ""};
+    return p;
+}
+
+Result<std::string> manifest_kind(const FetchedManifest& m) {
+    std::string declared = m.media_type;
+    if (auto semi = declared.find(';'); semi != std::string::npos) declared = std::string(str::trim(std::string_view(declared).substr(0, semi)));
+    rapidjson::Document doc;
+    doc.Parse(m.bytes.data(), m.bytes.size());
+    if (doc.HasParseError() || !doc.IsObject()) return make_error("manifest: malformed JSON");
+    std::string inner;
+    if (auto it = doc.FindMember("mediaType"); it != doc.MemberEnd() && it->value.IsString())
+        inner = it->value.GetString();
+    int schema = 0;
+    if (auto it = doc.FindMember("schemaVersion"); it != doc.MemberEnd() && it->value.IsInt())
+        schema = it->value.GetInt();
+    auto refuse_schema1 = [] {
+        return make_error("manifest: Docker schema 1 images are not supported (deprecated, convert with a newer registry or tool)");
+    };
+    if (schema == 1 || declared == kDockerSchema1 || declared == kDockerSchema1Signed || inner == kDockerSchema1 ||
+        inner == kDockerSchema1Signed)
+        return refuse_schema1();
+    // The JSON's own mediaType wins over a generic Content-Type (application/json, octet-stream).
+    std::string t = !inner.empty() ? inner : declared;
+    if (t.empty() || t == "application/json" || t == "application/octet-stream" || t == "text/plain") {
+        if (doc.HasMember("manifests")) return std::string(oci::kMediaTypeImageIndex);
+        if (doc.HasMember("config") && doc.HasMember("layers")) return std::string(oci::kMediaTypeImageManifest);
+        return make_error("manifest: neither an image manifest nor an index");
+    }
+    if (oci::is_index_media_type(t) || oci::is_manifest_media_type(t)) return t;
+    return make_error("manifest: unsupported media type \"" + t + "\"");
+}
+
+Result<oci::Descriptor> choose_platform(const oci::Index& index, const PlatformChoice& want) {
+    std::string os = want.os.empty() ? "linux" : want.os;
+    std::string arch = want.architecture.empty() ? oci::host_architecture() : want.architecture;
+    std::string variant = want.variant;
+    if (variant.empty() && want.architecture.empty()) variant = oci::host_variant();
+    const oci::Descriptor* any_variant = nullptr;
+    std::vector<std::string> offered;
+    for (auto& d : index.manifests) {
+        auto& p = d.platform;
+        std::string desc = p.os + "/" + p.architecture + (p.variant.empty() ? "" : "/" + p.variant);
+        offered.push_back(desc);
+        if (!oci::is_manifest_media_type(d.media_type) && !d.media_type.empty()) continue;
+        if (p.os != os || p.architecture != arch) continue;
+        if (p.variant == variant) return d;
+        if (want.variant.empty() && !any_variant) any_variant = &d;
+    }
+    if (any_variant) return *any_variant;
+    std::string target = os + "/" + arch + (variant.empty() ? "" : "/" + variant);
+    return make_error("no image found for platform " + target + " (the index offers: " +
+                      (offered.empty() ? std::string("nothing") : str::join(offered, ", ")) + ")");
+}
+
+Result<PulledImage> pull_image(const storage::StoreConfig& store, ImageSource& src, const std::string& tag_or_digest,
+                               const PullOptions& opts, PullProgress& progress) {
+    auto r = TRY(resolve_manifest(src, tag_or_digest, opts.platform));
+    TRY(check_manifest(r.manifest, r.digest));
+
+    std::string config = TRY_CTX(src.get_blob(r.manifest.config), "config " + r.manifest.config.digest);
+    TRY(check_digest("config " + r.manifest.config.digest, config, r.manifest.config.digest));
+    auto cfg = TRY_CTX(oci::parse_image_config(config), "config " + r.manifest.config.digest);
+    if (cfg.diff_ids.size() != r.manifest.layers.size())
+        return make_error("manifest " + r.digest + ": " + std::to_string(r.manifest.layers.size()) +
+                          " layers but the config lists " + std::to_string(cfg.diff_ids.size()) + " diff ids");
+
+    // Stored layers are held (so nobody removes them) and never fetched; the rest are fetched once
+    // each, even when the image lists one twice.
+    std::vector<storage::LayerHold> holds;
+    std::vector<LayerJob> todo;
+    PulledImage out;
+    for (size_t i = 0; i < r.manifest.layers.size(); i++) {
+        auto& desc = r.manifest.layers[i];
+        auto& diff_id = cfg.diff_ids[i];
+        TRY_CTX(oci::parse_digest(diff_id), "config " + r.manifest.config.digest + ": diff id");
+        bool queued = false;
+        for (auto& j : todo) queued = queued || j.diff_id == diff_id;
+        if (queued) continue;
+        if (storage::layer_exists(store, diff_id)) {
+            auto hold = storage::hold_layer(store, diff_id);
+            if (hold.ok()) {
+                holds.push_back(hold.take());
+                progress.blob_start(desc, true);
+                out.layers_reused++;
+                continue;
+            }
+        }
+        progress.blob_start(desc, false);
+        todo.push_back({desc, diff_id});
+    }
+    auto fetched = TRY(fetch_layers(store, src, todo, opts.jobs, progress));
+    for (auto& h : fetched) {
+        holds.push_back(std::move(h));
+        out.layers_fetched++;
+    }
+
+    progress.config(r.manifest.config.digest);
+    progress.writing_manifest();
+    storage::NewImage img{config, r.raw.bytes, r.manifest.media_type, opts.names};
+    auto rec = TRY(storage::commit_image(store, img));
+    progress.storing_signatures();
+    out.id = rec.id;
+    out.manifest_digest = r.digest;
+    return out;
+}
+
+}  // namespace skiff::engine

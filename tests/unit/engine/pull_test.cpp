@@ -1,0 +1,231 @@
+#include <fcntl.h>
+
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "../storage/tar_builder.hpp"
+#include "../storage/temp_store.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/engine/pull.hpp"
+#include "skiff/oci/digest.hpp"
+#include "skiff/oci/platform.hpp"
+#include "skiff/storage/images.hpp"
+
+using namespace skiff;
+using skiff::test::TarBuilder;
+using skiff::test::tar_dir;
+using skiff::test::tar_file;
+
+namespace {
+
+class Silent : public engine::PullProgress {};
+
+// An OCI layout with one image of the given layers (plain tars), written under `dir`.
+struct Layout {
+    std::string dir;
+    std::vector<std::string> layer_digests;
+    std::string config_digest;
+    std::string manifest_digest;
+
+    std::string put(const std::string& data) {
+        auto d = oci::sha256_of(data);
+        REQUIRE(fs::write_file_atomic(dir + "/blobs/sha256/" + d.hex, data).ok());
+        return d.str();
+    }
+
+    Layout(std::string d, const std::vector<std::string>& layers, bool with_media_type = true) : dir(std::move(d)) {
+        REQUIRE(fs::mkdir_p(dir + "/blobs/sha256").ok());
+        REQUIRE(fs::write_file_atomic(dir + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})").ok());
+        std::string diff_ids, descs;
+        for (auto& l : layers) {
+            auto digest = put(l);
+            layer_digests.push_back(digest);
+            diff_ids += std::string(diff_ids.empty() ? "" : ",") + "\"" + digest + "\"";
+            descs += std::string(descs.empty() ? "" : ",") +
+                     R"({"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":")" + digest +
+                     R"(","size":)" + std::to_string(l.size()) + "}";
+        }
+        std::string config = R"({"architecture":")" + oci::host_architecture() +
+                             R"(","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[)" +
+                             diff_ids + "]}}";
+        config_digest = put(config);
+        std::string manifest = std::string(R"({"schemaVersion":2,)") +
+                               (with_media_type ? R"("mediaType":"application/vnd.oci.image.manifest.v1+json",)" : "") +
+                               R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+                               config_digest + R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[)" +
+                               descs + "]}";
+        manifest_digest = put(manifest);
+        std::string index = R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+                            manifest_digest + R"(","size":)" + std::to_string(manifest.size()) +
+                            R"(,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]})";
+        REQUIRE(fs::write_file_atomic(dir + "/index.json", index).ok());
+    }
+};
+
+std::string layer_one() {
+    return TarBuilder().add(tar_dir("etc")).add(tar_file("etc/hello", "hello\n")).finish();
+}
+std::string layer_two() { return TarBuilder().add(tar_file("two", "second layer\n")).finish(); }
+
+}  // namespace
+
+TEST_CASE("StreamQueue passes bytes from a producer thread in order") {
+    engine::StreamQueue q(64);
+    std::string sent;
+    for (int i = 0; i < 1000; i++) sent += std::to_string(i) + ",";
+    std::thread producer([&] {
+        for (size_t i = 0; i < sent.size(); i += 37) REQUIRE(q.push(std::string_view(sent).substr(i, 37)));
+        q.finish({});
+    });
+    std::string got;
+    char buf[50];
+    for (;;) {
+        auto n = q.read(buf, sizeof buf);
+        REQUIRE(n.ok());
+        if (*n == 0) break;
+        got.append(buf, *n);
+    }
+    producer.join();
+    CHECK(got == sent);
+}
+
+TEST_CASE("StreamQueue hands the producer's error to the reader, and a closed reader stops the producer") {
+    engine::StreamQueue q(8);
+    REQUIRE(q.push("abc"));
+    q.finish(make_error("connection reset"));
+    char buf[8];
+    auto n = q.read(buf, sizeof buf);
+    REQUIRE(n.ok());
+    CHECK(*n == 3);
+    auto e = q.read(buf, sizeof buf);
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().message == "connection reset");
+
+    engine::StreamQueue q2(4);
+    REQUIRE(q2.push("1234"));
+    std::thread producer([&] { CHECK_FALSE(q2.push("5678")); });  // blocks: full, until the reader closes
+    q2.close_read();
+    producer.join();
+}
+
+TEST_CASE("manifest_kind infers a missing mediaType and refuses schema 1 and unknown types") {
+    using engine::FetchedManifest;
+    auto kind = [](std::string bytes, std::string type = "") { return engine::manifest_kind(FetchedManifest{bytes, type, ""}); };
+    CHECK(*kind(R"({"schemaVersion":2,"config":{},"layers":[]})") == oci::kMediaTypeImageManifest);
+    CHECK(*kind(R"({"schemaVersion":2,"manifests":[]})") == oci::kMediaTypeImageIndex);
+    CHECK(*kind(R"({"schemaVersion":2,"manifests":[]})", "application/json") == oci::kMediaTypeImageIndex);
+    CHECK(*kind(R"({"schemaVersion":2,"config":{},"layers":[]})",
+                "application/vnd.docker.distribution.manifest.v2+json; charset=utf-8") == oci::kMediaTypeDockerManifest);
+    auto s1 = kind(R"({"schemaVersion":1,"name":"x","fsLayers":[]})");
+    REQUIRE_FALSE(s1.ok());
+    CHECK_THAT(s1.error().message, Catch::Contains("schema 1"));
+    CHECK_FALSE(kind("{}", "application/vnd.docker.distribution.manifest.v1+prettyjws").ok());
+    auto unknown = kind(R"({"schemaVersion":2,"mediaType":"application/x-helm","config":{},"layers":[]})");
+    REQUIRE_FALSE(unknown.ok());
+    CHECK_THAT(unknown.error().message, Catch::Contains("application/x-helm"));
+    auto bad = kind("{\"schemaVersion\":2,");
+    REQUIRE_FALSE(bad.ok());
+    CHECK_THAT(bad.error().message, Catch::Contains("malformed"));
+}
+
+TEST_CASE("choose_platform picks the host's entry, or the one asked for") {
+    oci::Index idx;
+    auto entry = [](std::string os, std::string arch, std::string variant, char c) {
+        oci::Descriptor d;
+        d.media_type = std::string(oci::kMediaTypeImageManifest);
+        d.digest = "sha256:" + std::string(64, c);
+        d.platform = {os, arch, variant};
+        return d;
+    };
+    idx.manifests = {entry("linux", "arm", "v7", 'a'), entry("linux", "arm64", "v8", 'b'),
+                     entry("linux", "amd64", "", 'c'), entry("windows", "amd64", "", 'd'),
+                     entry("linux", "arm", "v6", 'e')};
+    auto host = engine::choose_platform(idx, {});
+    REQUIRE(host.ok());
+    CHECK(host->platform.architecture == oci::host_architecture());
+    CHECK(engine::choose_platform(idx, {"linux", "arm", "v6"})->digest.back() == 'e');
+    CHECK(engine::choose_platform(idx, {"linux", "arm", ""})->digest.back() == 'a');
+    CHECK(engine::choose_platform(idx, {"windows", "amd64", ""})->digest.back() == 'd');
+    auto none = engine::choose_platform(idx, {"linux", "s390x", ""});
+    REQUIRE_FALSE(none.ok());
+    CHECK_THAT(none.error().message, Catch::Contains("linux/s390x"));
+    CHECK_THAT(none.error().message, Catch::Contains("linux/arm64/v8"));
+
+    CHECK(engine::parse_platform("linux/arm64/v8")->variant == "v8");
+    CHECK_FALSE(engine::parse_platform("linux").ok());
+    CHECK_FALSE(engine::parse_platform("linux/").ok());
+}
+
+TEST_CASE("pull from an OCI layout stores the image, then reuses its layers without reading them") {
+    test::TempStore ts;
+    Layout layout(ts.dir() + "/layout", {layer_one(), layer_two()}, false);
+    auto src = engine::open_oci_layout(layout.dir);
+    REQUIRE(src.ok());
+    Silent quiet;
+    engine::PullOptions opts;
+    opts.names = {"localhost/layout:v1"};
+    auto pulled = engine::pull_image(ts.config, **src, "v1", opts, quiet);
+    REQUIRE(pulled.ok());
+    CHECK(pulled->layers_fetched == 2);
+    CHECK(pulled->manifest_digest == layout.manifest_digest);
+    CHECK("sha256:" + pulled->id == layout.config_digest);
+    auto img = storage::find_image(ts.config, "localhost/layout:v1");
+    REQUIRE(img.ok());
+    CHECK(img->digest == layout.manifest_digest);
+    auto dirs = storage::layer_dirs(ts.config, *img);
+    REQUIRE(dirs.ok());
+    REQUIRE(dirs->size() == 2);
+    CHECK(*fs::read_file(dirs->back() + "/etc/hello") == "hello\n");
+
+    // Layer blobs gone from the source: a second pull must not need them.
+    for (auto& d : layout.layer_digests) REQUIRE(::unlink((layout.dir + "/blobs/sha256/" + d.substr(7)).c_str()) == 0);
+    auto again = engine::pull_image(ts.config, **src, layout.manifest_digest, opts, quiet);
+    REQUIRE(again.ok());
+    CHECK(again->layers_fetched == 0);
+    CHECK(again->layers_reused == 2);
+}
+
+TEST_CASE("a layer that does not match its digest fails the pull and leaves no image and no layer") {
+    test::TempStore ts;
+    Layout layout(ts.dir() + "/layout", {layer_one(), layer_two()});
+    // Tamper with the second layer: same length, different bytes.
+    std::string path = layout.dir + "/blobs/sha256/" + layout.layer_digests[1].substr(7);
+    std::string tampered = layer_two();
+    tampered[520] = 'X';
+    REQUIRE(fs::write_file_atomic(path, tampered).ok());
+    auto src = engine::open_oci_layout(layout.dir);
+    REQUIRE(src.ok());
+    Silent quiet;
+    engine::PullOptions opts;
+    opts.jobs = 1;
+    auto pulled = engine::pull_image(ts.config, **src, "v1", opts, quiet);
+    REQUIRE_FALSE(pulled.ok());
+    CHECK_THAT(pulled.error().message, Catch::Contains(layout.layer_digests[1]));
+    auto images = storage::list_images(ts.config);
+    REQUIRE(images.ok());
+    CHECK(images->empty());
+    auto layers = storage::list_layers(ts.config);
+    REQUIRE(layers.ok());
+    CHECK(layers->size() <= 1);  // the good layer may stay (unreferenced); the bad one never appears
+    CHECK_FALSE(storage::layer_exists(ts.config, layout.layer_digests[1]));
+}
+
+TEST_CASE("a manifest fetched by digest must match it, and a missing tag is a clear error") {
+    test::TempStore ts;
+    Layout layout(ts.dir() + "/layout", {layer_one()});
+    std::string path = layout.dir + "/blobs/sha256/" + layout.manifest_digest.substr(7);
+    auto raw = fs::read_file(path);
+    REQUIRE(raw.ok());
+    REQUIRE(fs::write_file_atomic(path, *raw + " ").ok());
+    auto src = engine::open_oci_layout(layout.dir);
+    REQUIRE(src.ok());
+    Silent quiet;
+    auto pulled = engine::pull_image(ts.config, **src, "v1", {}, quiet);
+    REQUIRE_FALSE(pulled.ok());
+    CHECK_THAT(pulled.error().message, Catch::Contains("digest mismatch"));
+    auto missing = engine::pull_image(ts.config, **src, "nope", {}, quiet);
+    REQUIRE_FALSE(missing.ok());
+    CHECK_THAT(missing.error().message, Catch::Contains("no image named \"nope\""));
+}
