@@ -2,61 +2,18 @@
 # login / logout against a real docker-registry with TLS (a CA made here) and htpasswd (bcrypt).
 
 load helpers
-
-start_auth_registry() {
-    local d=$SKIFF_TEST_DIR/registry
-    mkdir -p "$d/data" "$d/certs.d"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=skiff test CA" \
-        -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1\n' >"$d/ext"
-    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-        -extfile "$d/ext" -out "$d/server.crt" 2>/dev/null
-    python3 -W ignore -c "import crypt; print('testuser:' + crypt.crypt('testpassword', crypt.mksalt(crypt.METHOD_BLOWFISH)))" \
-        >"$d/htpasswd"
-    REGISTRY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    cat >"$d/config.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $d/data
-http:
-  addr: 127.0.0.1:$REGISTRY_PORT
-  tls:
-    certificate: $d/server.crt
-    key: $d/server.key
-auth:
-  htpasswd:
-    realm: skiff-test
-    path: $d/htpasswd
-YML
-    docker-registry serve "$d/config.yml" >"$d/log" 2>&1 &
-    echo $! >"$d/pid"
-    REGISTRY=127.0.0.1:$REGISTRY_PORT
-    CERT_DIR=$d/certs.d/$REGISTRY
-    mkdir -p "$CERT_DIR"
-    cp "$d/ca.crt" "$CERT_DIR/ca.crt"
-    local i
-    for i in $(seq 50); do
-        curl -s -o /dev/null --cacert "$d/ca.crt" "https://$REGISTRY/v2/" && break
-        sleep 0.1
-    done
-    export REGISTRY REGISTRY_PORT CERT_DIR
-}
+load registry_helpers
 
 setup_file() {
     skiff_setup_file
-    start_auth_registry
+    start_registry --htpasswd testuser:testpassword
     export AUTHFILE=$SKIFF_TEST_DIR/auth.json
     export CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/registries.conf
     echo 'unqualified-search-registries = []' >"$CONTAINERS_REGISTRIES_CONF"
 }
 
 teardown_file() {
-    local pid
-    pid=$(cat "$SKIFF_TEST_DIR/registry/pid" 2>/dev/null) && kill "$pid" 2>/dev/null
+    stop_registry
     skiff_teardown_file
 }
 
