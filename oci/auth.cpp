@@ -193,7 +193,7 @@ Result<void> Authorizer::answer(const http::Response& unauthorized, const std::s
         return {};
     }
     if (basic) {
-        if (!has_credentials()) return make_error("authentication required");
+        if (!has_credentials()) return make_error("unauthorized: authentication required");
         if (!basic_.empty()) return make_error("unauthorized: incorrect username or password");
         basic_ = "Basic " + base64_encode(creds_->username + ":" + creds_->password);
         return {};
@@ -236,7 +236,7 @@ Result<std::string> Authorizer::fetch_token(const AuthChallenge& c, const std::s
     http::Response resp = TRY_CTX(client_.send(req, nullptr, 1 << 20), "fetching token");
     if (resp.status == 401 || resp.status == 403) {
         if (has_credentials()) return make_error("unauthorized: incorrect username or password");
-        return make_error("authentication required");
+        return make_error("unauthorized: authentication required");
     }
     if (resp.status != 200)
         return make_error("fetching token from " + realm + ": unexpected HTTP status " + std::to_string(resp.status));

@@ -152,7 +152,7 @@ Result<void> Registry::ping() {
     auto resp = TRY_CTX(send(req, ""), "pinging container registry " + opts_.registry);
     if (resp.status == 200) return {};
     if (resp.status == 401) {
-        if (!auth_.has_credentials()) return make_error("authentication required");
+        if (!auth_.has_credentials()) return make_error("unauthorized: authentication required");
         return make_error("unauthorized: incorrect username or password");
     }
     return make_error("pinging container registry " + opts_.registry + ": " + status_text(resp));

@@ -82,3 +82,29 @@ teardown_file() {
     run skiff login --authfile "$AUTHFILE" --get-login nowhere.example
     [[ $status -eq 125 && $output == "Error: not logged into nowhere.example" ]]
 }
+
+@test "pull needs credentials: none → unauthorized, wrong → refused, --creds and login → pulled" {
+    registry_push_oci "$(busybox_oci_layout):latest" private/busybox:1 --dest-creds testuser:testpassword
+    rm -f "$AUTHFILE"
+    run --separate-stderr skiff pull -q --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" "$REGISTRY/private/busybox:1"
+    [[ $status -eq 125 ]] || { echo "$output $stderr"; false; }
+    [[ $(grep -c '' <<<"$stderr") -eq 1 && $stderr == "Error: "*"$REGISTRY/private/busybox"*"unauthorized"* ]] ||
+        { echo "stderr: $stderr"; false; }
+    run skiff images -q
+    [[ -z $output ]]
+
+    run --separate-stderr skiff pull -q --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" --creds testuser:wrong \
+        "$REGISTRY/private/busybox:1"
+    [[ $status -eq 125 && $stderr == "Error: "*"unauthorized"* ]] || { echo "stderr: $stderr"; false; }
+
+    run --separate-stderr skiff pull -q --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" --creds testuser:testpassword \
+        "$REGISTRY/private/busybox:1"
+    [[ $status -eq 0 && $output =~ ^[0-9a-f]{64}$ ]] || { echo "$output $stderr"; false; }
+    skiff rmi -a >/dev/null
+
+    skiff login --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" -u testuser -p testpassword "$REGISTRY" >/dev/null
+    run --separate-stderr skiff run --rm --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" "$REGISTRY/private/busybox:1" \
+        echo logged in
+    [[ $status -eq 0 && $output == "logged in" ]] || { echo "$output $stderr"; false; }
+    skiff logout --authfile "$AUTHFILE" "$REGISTRY" >/dev/null
+}

@@ -17,6 +17,8 @@
 
 #include "skiff/base/result.hpp"
 #include "skiff/oci/manifest.hpp"
+#include "skiff/oci/registry.hpp"
+#include "skiff/storage/images.hpp"
 #include "skiff/storage/layers.hpp"
 #include "skiff/storage/store.hpp"
 
@@ -123,5 +125,28 @@ Result<oci::Descriptor> choose_platform(const oci::Index& index, const PlatformC
 // `tag_or_digest` names an index.json entry by its ref.name annotation, or a manifest by digest; an
 // empty tag takes the only entry.
 Result<std::unique_ptr<ImageSource>> open_oci_layout(const std::string& dir);
+
+// A repository of a registry as a source. Manifests and configs are read on the caller's thread;
+// each layer stream makes its own connection on its first read, on a thread of its own feeding a
+// StreamQueue, so that layers download in parallel and a layer another process is unpacking is
+// never fetched.
+Result<std::unique_ptr<ImageSource>> open_registry(const oci::RegistryTarget& target, const oci::Reference& ref);
+
+// Pull an image as the user names it: "oci:DIR[:REF]", "docker://REF", or a reference (short names
+// resolved through registries.conf; each candidate, mirrors first, tried in turn until one works).
+// opts.names is filled from the reference.
+Result<PulledImage> pull(const storage::StoreConfig& store, const std::string& image, PullOptions opts,
+                         const oci::RegistryAccess& access, PullProgress& progress);
+
+enum class PullPolicy { kMissing, kAlways, kNever, kNewer };
+// "missing", "always", "never", "newer" (podman also takes "ifmissing", "ifnewer", "true", "false").
+Result<PullPolicy> parse_pull_policy(std::string_view s);
+
+// The stored image `image` names, pulled first as `policy` says: missing → only when not stored;
+// always → every time; newer → every time, but a stored image is used when the registry cannot be
+// reached; never → never.
+Result<storage::ImageRecord> ensure_image(const storage::StoreConfig& store, const std::string& image, PullPolicy policy,
+                                          const PullOptions& opts, const oci::RegistryAccess& access,
+                                          PullProgress& progress);
 
 }  // namespace skiff::engine

@@ -1,0 +1,24 @@
+// The flags every command that talks to a registry takes, as podman spells them: --authfile,
+// --cert-dir, --creds, --tls-verify[=false].
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "skiff/base/result.hpp"
+#include "skiff/oci/registry.hpp"
+
+namespace skiff::cli {
+
+struct RegistryFlags {
+    std::string authfile, cert_dir, creds, tls_verify;
+    CLI::Option* tls_option = nullptr;
+};
+
+void add_registry_flags(CLI::App* sub, RegistryFlags& f);
+
+// Checked: --tls-verify is true or false; --creds is USER[:PASSWORD] with a user.
+Result<oci::RegistryAccess> registry_access(const RegistryFlags& f);
+
+}  // namespace skiff::cli
