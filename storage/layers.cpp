@@ -14,6 +14,7 @@
 
 #include "../oci/json_util.hpp"
 #include "archive_lib.hpp"
+#include "gunzip.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
@@ -87,10 +88,44 @@ struct Staged {
 };
 
 // Stage 1's input: the raw bytes, hashed as they are read.
+// What came from the source, hashed (the compressed digest); the bytes read ahead to recognise
+// gzip are replayed first.
+class HashedSource : public ByteSource {
+public:
+    explicit HashedSource(ByteSource& s) : src_(s) {}
+    // Up to `n` bytes from the start, kept to be read again.
+    Result<std::string_view> peek(size_t n) {
+        while (head_.size() < n) {
+            char b[16];
+            size_t got = TRY(src_.read(b, std::min(sizeof b, n - head_.size())));
+            if (got == 0) break;
+            hash.update(b, got);
+            head_.append(b, got);
+        }
+        return std::string_view(head_);
+    }
+    Result<size_t> read(char* buf, size_t len) override {
+        if (head_off_ < head_.size()) {
+            size_t n = std::min(len, head_.size() - head_off_);
+            std::copy_n(head_.data() + head_off_, n, buf);
+            head_off_ += n;
+            return n;
+        }
+        size_t n = TRY(src_.read(buf, len));
+        hash.update(buf, n);
+        return n;
+    }
+    oci::Sha256 hash;
+
+private:
+    ByteSource& src_;
+    std::string head_;
+    size_t head_off_ = 0;
+};
+
 struct RawInput {
     explicit RawInput(ByteSource& s) : src(s) {}
     ByteSource& src;
-    oci::Sha256 hash;
     std::vector<char> buf = std::vector<char>(kBufferSize);
     std::optional<Error> error;
 };
@@ -102,7 +137,6 @@ la_ssize_t read_raw(struct archive*, void* client, const void** out) {
         in->error = n.take_error();
         return -1;
     }
-    in->hash.update(in->buf.data(), *n);
     *out = in->buf.data();
     return static_cast<la_ssize_t>(*n);
 }
@@ -162,7 +196,12 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     auto raw_reader = TRY(ArchiveReader::create());
     auto tar_reader = TRY(ArchiveReader::create());
     const ArchiveLib& lib = raw_reader.lib();
-    RawInput raw(src);
+    // gzip is inflated by ISA-L when it can be loaded, else by libarchive's filter below.
+    HashedSource hashed(src);
+    ByteSource* input = &hashed;
+    std::unique_ptr<ByteSource> gunzip;
+    if (looks_gzip(TRY(hashed.peek(2))) && (gunzip = isal_gunzip(hashed))) input = gunzip.get();
+    RawInput raw(*input);
     TarInput tar(&lib, raw_reader.get());
 
     struct archive* r1 = raw_reader.get();
@@ -204,16 +243,17 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     while (read_tar(nullptr, &tar, &ignored) > 0) {
     }
     if (tar.error || raw.error) return stream_error(label, raw, tar, "");
-    for (;;) {
-        auto n = src.read(raw.buf.data(), raw.buf.size());
-        if (!n.ok()) return n.take_error().context("layer " + label + ": read");
-        if (*n == 0) break;
-        raw.hash.update(raw.buf.data(), *n);
+    for (ByteSource* rest : {input, static_cast<ByteSource*>(&hashed)}) {
+        for (;;) {
+            auto n = rest->read(raw.buf.data(), raw.buf.size());
+            if (!n.ok()) return n.take_error().context("layer " + label + ": read");
+            if (*n == 0) break;
+        }
     }
 
     LayerInfo info{tar.hash.finish().str(), tar.size};
     TRY(fs::write_file_atomic(fs::join(staging.path(), "layer.json"), layer_json(info), fs::Durability::kNoSync));
-    return Staged{std::move(staging), std::move(info), raw.hash.finish().str()};
+    return Staged{std::move(staging), std::move(info), hashed.hash.finish().str()};
 }
 
 // Make the staged layer durable and visible under layers/<hex>. The caller holds the unpack lock.

@@ -186,8 +186,14 @@ Result<void> Unpacker::whiteout(int dirfd, const std::string& name, std::string_
 
 Result<void> Unpacker::write_file(struct archive* a, int dirfd, const std::string& name, struct archive_entry* e,
                                   std::string_view shown) {
-    unique_fd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    unique_fd fd(::openat(dirfd, name.c_str(), kCreate, 0600));
+    if (!fd && errno == EEXIST) {  // an earlier entry's: this one replaces it
+        TRY(remove_existing(dirfd, name, shown));
+        fd = unique_fd(::openat(dirfd, name.c_str(), kCreate, 0600));
+    }
     if (!fd) return refuse(shown, std::string("cannot be created: ") + std::strerror(errno));
+    la_int64_t end = 0;
     for (;;) {
         const void* buf;
         size_t size;
@@ -206,8 +212,10 @@ Result<void> Unpacker::write_file(struct archive* a, int dirfd, const std::strin
             offset += n;
             size -= static_cast<size_t>(n);
         }
+        end = std::max(end, offset);
     }
-    if (::ftruncate(fd.get(), lib_.archive_entry_size(e)) < 0)
+    // Only a sparse file's tail is a hole that nothing wrote.
+    if (end != lib_.archive_entry_size(e) && ::ftruncate(fd.get(), lib_.archive_entry_size(e)) < 0)
         return refuse(shown, std::string("cannot be written: ") + std::strerror(errno));
     TRY(set_owner(dirfd, name, e, shown));
     if (::fchmod(fd.get(), lib_.archive_entry_mode(e) & 07777) < 0)
@@ -271,6 +279,9 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
         return whiteout(pfd, base.substr(4), shown);
     }
 
+    bool is_hardlink = lib_.archive_entry_hardlink(e) || lib_.archive_entry_hardlink_utf8(e);
+    if (type == AE_IFREG && !is_hardlink) return write_file(a, pfd, base, e, shown);  // replaces what is there
+
     struct stat st;
     bool keep_dir = false;
     if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -280,13 +291,11 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
             TRY(remove_existing(pfd, base, shown));
     }
 
-    if (lib_.archive_entry_hardlink(e) || lib_.archive_entry_hardlink_utf8(e)) return hardlink(e, pfd, base, shown);
+    if (is_hardlink) return hardlink(e, pfd, base, shown);
 
     struct timespec times[2];
     entry_times(e, times);
     switch (type) {
-        case AE_IFREG:
-            return write_file(a, pfd, base, e, shown);
         case AE_IFDIR: {
             if (!keep_dir && ::mkdirat(pfd, base.c_str(), 0700) < 0)
                 return refuse(shown, std::string("cannot be created: ") + std::strerror(errno));
