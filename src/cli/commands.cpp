@@ -16,6 +16,8 @@ static const CommandEntry kCommands[] = {
     {"rm", add_rm},
     {"rmi", add_rmi},
     {"run", add_run},
+    {"tag", add_tag},
+    {"untag", add_untag},
     {"version", add_version},
 };
 

@@ -28,5 +28,7 @@ void add_rmi(CLI::App& parent, Context& ctx);
 void add_pull(CLI::App& parent, Context& ctx);
 void add_login(CLI::App& parent, Context& ctx);
 void add_logout(CLI::App& parent, Context& ctx);
+void add_tag(CLI::App& parent, Context& ctx);
+void add_untag(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# skiff tag and skiff untag: names added and removed, normalised as podman's, bad names refused whole.
+
+load helpers
+
+setup() {
+    import_busybox
+}
+
+teardown() {
+    skiff rmi -a -f >/dev/null 2>&1 || true
+}
+
+names() {
+    skiff images --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' '
+}
+
+@test "tag adds normalised names that run and rmi understand" {
+    run --separate-stderr skiff tag busybox bb:1 registry.example.com/team/bb:2 shell
+    assert_status 0
+    [[ -z $output && -z $stderr ]] || fail "tag printed: [$output] [$stderr]"
+    [[ $(names) == "localhost/bb:1 localhost/busybox:latest localhost/shell:latest registry.example.com/team/bb:2 " ]] ||
+        fail "names: $(names)"
+    run skiff run --rm bb:1 echo tagged
+    assert_output tagged
+    run skiff rmi registry.example.com/team/bb:2
+    assert_output "Untagged: registry.example.com/team/bb:2"
+}
+
+@test "a name moves from another image" {
+    mkdir -p "$BATS_TEST_TMPDIR/other"
+    echo other >"$BATS_TEST_TMPDIR/other/file"
+    tar -C "$BATS_TEST_TMPDIR/other" -cf "$BATS_TEST_TMPDIR/other.tar" .
+    local other_id
+    other_id=$(skiff import "$BATS_TEST_TMPDIR/other.tar" other | cut -d: -f2)
+    skiff tag busybox moving:1
+    skiff tag other moving:1
+    run skiff inspect --format '{{.Id}}' moving:1
+    assert_output "$other_id"
+    run skiff images --format '{{.Repository}}:{{.Tag}}' busybox
+    assert_output "localhost/busybox:latest"
+}
+
+@test "bad names change nothing" {
+    local before
+    before=$(names)
+    run --separate-stderr skiff tag busybox good:1 UPPER:1
+    assert_status 125
+    assert_one_error_line UPPER "repository name must be lowercase"
+    run --separate-stderr skiff tag busybox "x@sha256:$(printf '%064d' 0)"
+    assert_status 125
+    assert_one_error_line "tag by digest not supported"
+    [[ $(names) == "$before" ]] || fail "names changed: $(names)"
+    run --separate-stderr skiff tag nosuch x
+    assert_status 125
+    assert_one_error_line "nosuch: image not known"
+    run --separate-stderr skiff tag busybox
+    assert_status 125
+    assert_one_error_line "requires at least 2 args"
+}
+
+@test "untag removes the names given, or all; the image stays" {
+    skiff tag busybox a:1 b:1
+    run --separate-stderr skiff untag busybox a:1
+    assert_status 0
+    [[ $(names) == "localhost/b:1 localhost/busybox:latest " ]] || fail "names: $(names)"
+    run --separate-stderr skiff untag busybox nothere:1
+    assert_status 125
+    assert_one_error_line "localhost/nothere:1: tag not known"
+    local id
+    id=$(skiff images -q | head -1)
+    skiff untag b:1
+    run skiff images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+    assert_output "<none>:<none> $id"
+    run skiff run --rm "$id" echo still here
+    assert_output "still here"
+}
