@@ -30,5 +30,6 @@ void add_login(CLI::App& parent, Context& ctx);
 void add_logout(CLI::App& parent, Context& ctx);
 void add_tag(CLI::App& parent, Context& ctx);
 void add_untag(CLI::App& parent, Context& ctx);
+void add_image(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -30,6 +30,8 @@ void finish(Context& ctx, const Result<void>& r);
 
 // The "Usage:" line of a command's --help (and of `skiff help CMD`), as podman words it.
 void set_usage(CLI::App* app, std::string usage);
+// The usage set for `app`, or "" when none was.
+std::string usage_of(const CLI::App* app);
 
 // Fail when a command that takes no more than `max` arguments got more, podman's wording.
 Result<void> check_arg_count(const std::string& cmd, size_t got, size_t min, size_t max);

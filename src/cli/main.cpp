@@ -62,6 +62,11 @@ public:
 
 void set_usage(CLI::App* app, std::string usage) { usages()[app] = std::move(usage); }
 
+std::string usage_of(const CLI::App* app) {
+    auto it = usages().find(app);
+    return it == usages().end() ? std::string() : it->second;
+}
+
 namespace {
 
 struct GlobalFlags {
@@ -147,7 +152,7 @@ void add_help(CLI::App& app, Context& ctx) {
         for (auto& n : *names) {
             CLI::App* next = nullptr;
             for (auto* s : target->get_subcommands({})) {
-                if (s->get_name() == n) next = s;
+                if (s->check_name(n)) next = s;
             }
             if (!next) {
                 ctx.exit_code = fail(make_error("unrecognized command `skiff " + n + "`"));
@@ -214,6 +219,10 @@ int main(int argc, char** argv) {
         if (first.size() > 1 && first[0] == '-') return fail(make_error("unknown flag: " + first.substr(0, first.find('='))));
         if (app.get_subcommands().empty() && !first.empty())
             return fail(make_error("unrecognized command `skiff " + first + "`"));
+        // A parent command (`skiff image`) given a word that is none of its subcommands.
+        for (auto* parent : app.get_subcommands())
+            if (!parent->get_subcommands({}).empty() && parent->get_subcommands().empty() && !first.empty())
+                return fail(make_error("unrecognized command `skiff " + parent->get_name() + " " + first + "`"));
         return fail(make_error(what));
     } catch (const CLI::ParseError& e) {
         return fail(make_error(e.what()));

@@ -75,3 +75,28 @@ names() {
     run skiff run --rm "$id" echo still here
     assert_output "still here"
 }
+
+@test "skiff image: podman's subcommand names reach the same commands; image exists" {
+    run skiff image ls --format '{{.Repository}}'
+    assert_output localhost/busybox
+    run skiff image list -q
+    [[ $output =~ ^[0-9a-f]{12}$ ]] || fail "image list -q: $output"
+    run skiff image exists busybox
+    assert_status 0
+    [[ -z $output ]] || fail "exists printed: $output"
+    run skiff image exists nosuch
+    assert_status 1
+    [[ -z $output ]] || fail "exists printed: $output"
+    skiff image tag busybox via-parent:1
+    run skiff image exists via-parent:1
+    assert_status 0
+    run skiff image rm via-parent:1
+    assert_output "Untagged: localhost/via-parent:1"
+    run --separate-stderr skiff image
+    assert_status 125
+    assert_one_error_line "missing command 'skiff image COMMAND'"
+    run --separate-stderr skiff image bogus
+    assert_status 125
+    assert_one_error_line "unrecognized command \`skiff image bogus\`"
+    [[ $("$SKIFF" help image ls) == "$("$SKIFF" image ls --help)" ]] || fail "help image ls differs"
+}

@@ -1,0 +1,65 @@
+// skiff image SUBCOMMAND: podman's `podman image …` — the image commands under one parent, plus
+// `image exists`. Each subcommand is the top-level command itself, registered again under the
+// parent with podman's subcommand name, so both spellings run the same code.
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "skiff/storage/images.hpp"
+
+namespace skiff::cli {
+
+namespace {
+
+struct SubcommandEntry {
+    AddCommand add;
+    const char* command;  // the name `add` registers
+    const char* name;     // the name under `skiff image`
+    const char* alias;    // another name, or null
+};
+
+const SubcommandEntry kImageSubcommands[] = {
+    {add_import, "import", "import", nullptr},
+    {add_inspect, "inspect", "inspect", nullptr},
+    {add_images, "images", "list", "ls"},
+    {add_load, "load", "load", nullptr},
+    {add_pull, "pull", "pull", nullptr},
+    {add_rmi, "rmi", "rm", nullptr},
+    {add_tag, "tag", "tag", nullptr},
+    {add_untag, "untag", "untag", nullptr},
+};
+
+// Exit 0 when the image is stored, 1 when it is not, 125 when the store cannot tell.
+int image_exists(Context& ctx, const std::string& image) {
+    auto found = storage::find_image(ctx.store, image);
+    if (found) return 0;
+    if (found.error().message.ends_with(": image not known")) return 1;
+    return fail(found.error());
+}
+
+}  // namespace
+
+void add_image(CLI::App& parent, Context& ctx) {
+    auto* img = parent.add_subcommand("image", "Manage images");
+    set_usage(img, "skiff image SUBCOMMAND");
+    img->callback([img, &ctx] {
+        if (img->get_subcommands().empty()) ctx.exit_code = fail(make_error("missing command 'skiff image COMMAND'"));
+    });
+    for (const auto& e : kImageSubcommands) {
+        e.add(*img, ctx);
+        CLI::App* sub = img->get_subcommand(e.command);
+        sub->name(e.name);
+        if (e.alias) sub->alias(e.alias);
+        std::string usage = usage_of(sub);
+        std::string old_prefix = std::string("skiff ") + e.command;
+        if (usage.starts_with(old_prefix)) set_usage(sub, "skiff image " + std::string(e.name) + usage.substr(old_prefix.size()));
+    }
+    auto* exists = img->add_subcommand("exists", "Check if an image exists in local storage");
+    set_usage(exists, "skiff image exists IMAGE");
+    auto name = std::make_shared<std::string>();
+    exists->add_option("image", *name, "Image to look for")->required();
+    exists->callback([name, &ctx] { ctx.exit_code = image_exists(ctx, *name); });
+}
+
+}  // namespace skiff::cli
