@@ -1,11 +1,14 @@
 // skiff image SUBCOMMAND: podman's `podman image …` — the image commands under one parent, plus
 // `image exists`. Each subcommand is the top-level command itself, registered again under the
 // parent with podman's subcommand name, so both spellings run the same code.
+#include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "skiff/engine/image_filter.hpp"
+#include "skiff/engine/images.hpp"
 #include "skiff/storage/images.hpp"
 
 namespace skiff::cli {
@@ -38,6 +41,38 @@ int image_exists(Context& ctx, const std::string& image) {
     return fail(found.error());
 }
 
+struct PruneOptions {
+    bool all = false, force = false;
+    std::vector<std::string> filters;
+};
+
+// podman's question, answered on stdin; anything but y/yes is no.
+bool confirmed(bool all) {
+    std::cout << (all ? "WARNING! This command removes all images without at least one container associated with them.\n"
+                      : "WARNING! This command removes all dangling images.\n")
+              << "Are you sure you want to continue? [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    return answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes";
+}
+
+Result<void> prune(Context& ctx, const PruneOptions& o) {
+    auto filter = TRY(engine::ImageFilter::parse(ctx.store, o.filters));
+    if (!o.force && !confirmed(o.all)) return {};
+    for (auto& id : TRY(engine::prune_images(ctx.store, o.all, filter))) std::cout << id << "\n";
+    return {};
+}
+
+void add_prune(CLI::App& img, Context& ctx) {
+    auto* sub = img.add_subcommand("prune", "Remove unused images");
+    set_usage(sub, "skiff image prune [options]");
+    auto o = std::make_shared<PruneOptions>();
+    sub->add_flag("-a,--all", o->all, "Remove all images not in use by containers, not just dangling ones");
+    sub->add_option("--filter", o->filters, "Provide filter values (e.g. 'label=<key>=<value>')")->allow_extra_args(false);
+    sub->add_flag("-f,--force", o->force, "Do not prompt for confirmation");
+    sub->callback([o, &ctx] { finish(ctx, prune(ctx, *o)); });
+}
+
 }  // namespace
 
 void add_image(CLI::App& parent, Context& ctx) {
@@ -55,6 +90,7 @@ void add_image(CLI::App& parent, Context& ctx) {
         std::string old_prefix = std::string("skiff ") + e.command;
         if (usage.starts_with(old_prefix)) set_usage(sub, "skiff image " + std::string(e.name) + usage.substr(old_prefix.size()));
     }
+    add_prune(*img, ctx);
     auto* exists = img->add_subcommand("exists", "Check if an image exists in local storage");
     set_usage(exists, "skiff image exists IMAGE");
     auto name = std::make_shared<std::string>();

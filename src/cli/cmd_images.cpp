@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/engine/image_filter.hpp"
 #include "skiff/engine/images.hpp"
 #include "skiff/oci/reference.hpp"
 #include "skiff/oci/timestamp.hpp"
@@ -21,6 +22,7 @@ namespace {
 struct ImagesOptions {
     bool all = false, quiet = false, no_trunc = false, noheading = false, digests = false;
     std::string format;
+    std::vector<std::string> filters;
     std::vector<std::string> args;
 };
 
@@ -126,6 +128,8 @@ size_t container_count(const storage::StoreConfig& store, const std::string& id)
 Result<void> run_images(Context& ctx, const ImagesOptions& o) {
     TRY(check_arg_count("images", o.args.size(), 0, 1));
     auto list = TRY(engine::list_images(ctx.store, o.args.empty() ? "" : o.args[0]));
+    auto filter = TRY(engine::ImageFilter::parse(ctx.store, o.filters));
+    std::erase_if(list, [&](const storage::ImageRecord& img) { return !filter.matches(img); });
     int64_t now = storage::now_ns();
     if (o.format == "json") {
         Value::List items;
@@ -158,6 +162,8 @@ void add_images(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<ImagesOptions>();
     sub->add_flag("-a,--all", o->all, "Show all images (default hides intermediate images)");
     sub->add_flag("--digests", o->digests, "Show digests");
+    sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided (dangling=, reference=, label=, before=, since=, id=)")
+        ->allow_extra_args(false);
     sub->add_option("--format", o->format, "Change the output format to JSON or a Go template");
     sub->add_flag("-n,--noheading", o->noheading, "Do not print column headings");
     sub->add_flag("--no-trunc", o->no_trunc, "Do not truncate output");

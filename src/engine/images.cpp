@@ -1,5 +1,7 @@
 #include "skiff/engine/images.hpp"
 
+#include "skiff/engine/image_filter.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -200,6 +202,20 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
         out.push_back(std::move(res));
     }
     return out;
+}
+
+Result<std::vector<std::string>> prune_images(const storage::StoreConfig& store, bool all, const ImageFilter& filter) {
+    std::vector<std::string> removed;
+    for (auto& img : TRY(storage::list_images(store))) {
+        if ((!all && !img.names.empty()) || !filter.matches(img)) continue;
+        if (!TRY(storage::containers_using_image(store, img.id)).empty()) continue;
+        auto r = storage::delete_image(store, img.id);
+        // Removed meanwhile by another process: not ours to report.
+        if (!r && r.error().message.ends_with(": image not known")) continue;
+        TRY(std::move(r));
+        removed.push_back(img.id);
+    }
+    return removed;
 }
 
 }  // namespace skiff::engine

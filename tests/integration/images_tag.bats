@@ -100,3 +100,75 @@ names() {
     assert_one_error_line "unrecognized command \`skiff image bogus\`"
     [[ $("$SKIFF" help image ls) == "$("$SKIFF" image ls --help)" ]] || fail "help image ls differs"
 }
+
+# A one-file image of its own (a fresh id), named NAME; with LABEL=VALUE as a label.
+import_small() {
+    local name=$1 dir=$BATS_TEST_TMPDIR/small-$1
+    mkdir -p "$dir/rootfs"
+    echo "$name" >"$dir/rootfs/file"
+    tar -C "$dir/rootfs" -cf "$dir/small.tar" .
+    if [[ -n ${2:-} ]]; then
+        skiff import --change "LABEL $2" "$dir/small.tar" "$name" | cut -d: -f2
+    else
+        skiff import "$dir/small.tar" "$name" | cut -d: -f2
+    fi
+}
+
+@test "images --filter: dangling, reference, label, before, since, id; AND across keys, OR within one" {
+    local a b c
+    a=$(import_small first:1)
+    sleep 1.1
+    b=$(import_small second:1 stage=build)
+    sleep 1.1
+    c=$(import_small third:1)
+    skiff untag third:1
+    run skiff images -q --no-trunc --filter dangling=true
+    assert_output "sha256:$c"
+    run skiff images --format '{{.Repository}}' --filter reference=first
+    assert_output localhost/first
+    run skiff images --format '{{.Repository}}' -f 'reference=*:1' -f reference=busybox
+    [[ $(sort <<<"$output" | tr '\n' ' ') == "localhost/busybox localhost/first localhost/second " ]] ||
+        fail "OR within reference: $output"
+    run skiff images -q --no-trunc --filter label=stage=build
+    assert_output "sha256:$b"
+    run skiff images -q --filter label=stage=other
+    assert_output ""
+    run skiff images -q --no-trunc --filter since=first:1 --filter dangling=false
+    assert_output "sha256:$b"
+    run skiff images -q --no-trunc --filter before=second:1 --filter reference=first
+    assert_output "sha256:$a"
+    run skiff images -q --no-trunc --filter "id=${b:0:8}"
+    assert_output "sha256:$b"
+    run --separate-stderr skiff images --filter color=red
+    assert_status 125
+    assert_one_error_line color
+    run --separate-stderr skiff images --filter since=nosuch
+    assert_status 125
+    assert_one_error_line nosuch
+}
+
+@test "image prune: dangling images only, -a everything unused, never an image a container uses" {
+    local dangling used
+    dangling=$(import_small gone:1)
+    skiff untag gone:1
+    used=$(import_small used:1)
+    skiff run --name user used:1 /file 2>/dev/null || true
+    run --separate-stderr skiff image prune <<<"n"
+    assert_status 0
+    [[ $(skiff images -q | wc -l) -eq 3 ]] || fail "declined prune removed images"
+    run --separate-stderr skiff image prune -f
+    assert_status 0
+    assert_output "$dangling"
+    run --separate-stderr skiff image prune -a -f --filter reference=nosuch
+    assert_output ""
+    local busybox
+    busybox=$(skiff images -q --no-trunc busybox)
+    run --separate-stderr skiff image prune -a -f
+    assert_status 0
+    assert_output "${busybox#sha256:}"
+    run skiff images --format '{{.Repository}}'
+    assert_output localhost/used
+    skiff rm user >/dev/null
+    run skiff image prune -a -f
+    assert_output "$used"
+}

@@ -44,4 +44,10 @@ struct RemoveImageResult {
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
                                              bool force, bool all);
 
+class ImageFilter;
+
+// `image prune`: every image no container uses that is dangling (any such image, with `all`) and
+// passes `filter`, removed with its unshared layers. Returns the ids removed.
+Result<std::vector<std::string>> prune_images(const storage::StoreConfig& store, bool all, const ImageFilter& filter);
+
 }  // namespace skiff::engine
