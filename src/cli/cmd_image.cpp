@@ -23,6 +23,7 @@ struct SubcommandEntry {
 };
 
 const SubcommandEntry kImageSubcommands[] = {
+    {add_history, "history", "history", nullptr},
     {add_import, "import", "import", nullptr},
     {add_inspect, "inspect", "inspect", nullptr},
     {add_images, "images", "list", "ls"},

@@ -4,6 +4,7 @@ namespace skiff::cli {
 
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
+    {"history", add_history},
     {"image", add_image},
     {"images", add_images},
     {"import", add_import},

@@ -31,5 +31,6 @@ void add_logout(CLI::App& parent, Context& ctx);
 void add_tag(CLI::App& parent, Context& ctx);
 void add_untag(CLI::App& parent, Context& ctx);
 void add_image(CLI::App& parent, Context& ctx);
+void add_history(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -172,3 +172,22 @@ import_small() {
     run skiff image prune -a -f
     assert_output "$used"
 }
+
+@test "history: newest step first with the image id, older ones <missing>; formats" {
+    local id
+    id=$(skiff images -q --no-trunc busybox)
+    id=${id#sha256:}
+    run skiff history busybox
+    assert_status 0
+    [[ ${lines[0]} == "ID "*"CREATED BY"*"SIZE"*"COMMENT"* ]] || fail "header: ${lines[0]}"
+    [[ ${lines[1]} == "${id:0:12}  "*"ADD file:"*"MB"*"imported from tarball" ]] || fail "row: ${lines[1]}"
+    run skiff history -q --no-trunc busybox
+    assert_output "$id"
+    run skiff history --human=false --format '{{.Size}}' busybox
+    [[ $output =~ ^[0-9]+$ && $output -gt 1000000 ]] || fail "bytes: $output"
+    run skiff image history --format json busybox
+    [[ $(jq -r '.[0].Comment' <<<"$output") == "imported from tarball" ]] || fail "json: $output"
+    run --separate-stderr skiff history nosuch
+    assert_status 125
+    assert_one_error_line "nosuch: image not known"
+}

@@ -1,0 +1,120 @@
+// skiff history [options] IMAGE
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/oci/timestamp.hpp"
+#include "skiff/storage/containers.hpp"
+#include "skiff/storage/images.hpp"
+#include "skiff/storage/layers.hpp"
+#include "template.hpp"
+
+namespace skiff::cli {
+
+namespace {
+
+struct HistoryOptions {
+    std::string human_flag = "true";  // -H[=true|false]; pflag also takes "-H=false"
+    bool human = true, no_trunc = false, quiet = false;
+    std::string format;
+    std::string image;
+};
+
+constexpr const char* kDefaultFormat = "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+constexpr size_t kCreatedByWidth = 45;
+
+struct Step {
+    oci::HistoryEntry entry;
+    std::string id;  // the image's id on the newest step, "<missing>" on the others, as podman
+    uint64_t size = 0;
+};
+
+// The config's history, newest first, each step that made a layer paired with that layer (the
+// layers, bottom first, belong to the non-empty steps in order). A config without history gets a
+// step per layer.
+Result<std::vector<Step>> steps_of(const Context& ctx, const storage::ImageRecord& img) {
+    std::vector<oci::HistoryEntry> history = img.config.history;
+    if (history.empty()) history.resize(img.config.diff_ids.size());
+    std::vector<Step> out;
+    size_t layer = 0;
+    for (auto& h : history) {
+        Step s{h, "<missing>", 0};
+        if (!h.empty_layer && layer < img.config.diff_ids.size()) {
+            auto info = storage::layer_info(ctx.store, img.config.diff_ids[layer++]);
+            if (info) s.size = info->size;
+        }
+        out.push_back(std::move(s));
+    }
+    std::reverse(out.begin(), out.end());
+    if (!out.empty()) out.front().id = img.id;
+    return out;
+}
+
+Result<void> history(Context& ctx, HistoryOptions o) {
+    std::string_view h = o.human_flag;
+    if (h.starts_with("=")) h.remove_prefix(1);
+    if (h != "true" && h != "false" && !h.empty())
+        return make_error("invalid argument \"" + std::string(h) + "\" for \"-H, --human\" flag: invalid syntax");
+    o.human = h != "false";
+    auto img = TRY(storage::find_image(ctx.store, o.image));
+    auto steps = TRY(steps_of(ctx, img));
+    int64_t now = storage::now_ns();
+    std::vector<Value> rows;
+    for (auto& s : steps) {
+        std::string id = s.id == "<missing>" || o.no_trunc ? s.id : s.id.substr(0, 12);
+        if (o.quiet) {
+            std::cout << id << "\n";
+            continue;
+        }
+        auto created = oci::parse_rfc3339(s.entry.created);
+        std::string since = created ? str::human_duration((now - *created) / 1000000000) + " ago" : "";
+        std::string at = created ? oci::format_rfc3339(*created) : "";
+        std::string by = s.entry.created_by;
+        if (!o.no_trunc && by.size() > kCreatedByWidth) by = by.substr(0, kCreatedByWidth - 3) + "...";
+        std::string size = o.human ? str::human_size(s.size) : std::to_string(s.size);
+        if (o.human) {
+            auto unit = size.find_first_not_of("0123456789.");
+            if (unit != std::string::npos) size = size.substr(0, unit) + " " + size.substr(unit);
+        }
+        rows.push_back(Value::record({
+            {"ID", id},
+            {"Created", o.human ? since : at},
+            {"CreatedSince", since},
+            {"CreatedAt", at},
+            {"CreatedBy", by},
+            {"Size", size},
+            {"Comment", s.entry.comment},
+            {"Author", s.entry.author},
+            {"Tags", img.names},
+        }));
+    }
+    if (o.quiet) return {};
+    std::string format = o.format.empty() || o.format == "table" ? kDefaultFormat : o.format;
+    if (format == "json") {
+        std::cout << Value::list(std::move(rows)).json(4) << "\n";
+        return {};
+    }
+    std::cout << TRY(render_rows(format, rows, {{"ID", "ID"}, {"CreatedBy", "CREATED BY"}, {"CreatedAt", "CREATED AT"}}));
+    return {};
+}
+
+}  // namespace
+
+void add_history(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("history", "Show history of a specified image");
+    set_usage(sub, "skiff history [options] IMAGE");
+    auto o = std::make_shared<HistoryOptions>();
+    sub->add_option("--format", o->format, "Change the output to JSON or a Go template");
+    sub->add_option("-H,--human", o->human_flag, "Display sizes and dates in human readable format (true|false)")
+        ->expected(0, 1)
+        ->default_str("true");  // a bare -H leaves "true"
+    sub->add_flag("--no-trunc", o->no_trunc, "Do not truncate the output");
+    sub->add_flag("-q,--quiet", o->quiet, "Display the numeric IDs only");
+    sub->add_option("image", o->image, "Image")->required();
+    sub->callback([o, &ctx] { finish(ctx, history(ctx, *o)); });
+}
+
+}  // namespace skiff::cli
