@@ -48,6 +48,8 @@ Result<PulledImage> pull_reference(const storage::StoreConfig& store, const oci:
         }();
         if (pulled) return pulled;
         last = pulled.take_error();
+        // Registry errors name the reference already ("initializing source docker://…").
+        if (!last->message.starts_with("initializing source")) last = std::move(*last).context("pulling docker://" + ref.str());
     }
     if (!last) return make_error("pulling " + ref.str() + ": no registry to pull it from");
     return std::move(*last);

@@ -15,6 +15,11 @@
 #                                      built once per bats run; prints DIR
 #   registry_push_oci LAYOUT:TAG REPO:TAG [skopeo copy options…]
 #                                      pushes an OCI layout image into the registry with skopeo
+#   start_registry_proxy               a misbehaving TLS proxy in front of the registry
+#                                      (tests/fixtures/registry_proxy.py): exports PROXY
+#                                      (127.0.0.1:PORT, same CA), PROXY_RULES (its JSON rules file),
+#                                      PROXY_LOG, PROXY_PID
+#   stop_registry_proxy
 
 start_registry() {
     local htpasswd=
@@ -149,4 +154,34 @@ registry_push_oci() {
     local src=$1 dest=$2
     shift 2
     skopeo copy -q --dest-cert-dir "$CERT_DIR" "$@" "oci:$src" "docker://$REGISTRY/$dest"
+}
+
+start_registry_proxy() {
+    PROXY_RULES=$REGISTRY_DIR/proxy-rules.json
+    PROXY_LOG=$REGISTRY_DIR/proxy.log
+    echo '{}' >"$PROXY_RULES"
+    rm -f "$REGISTRY_DIR/proxy-port"
+    python3 "$REPO/tests/fixtures/registry_proxy.py" "$REGISTRY_DIR/proxy-port" "$REGISTRY" "$REGISTRY_CA" \
+        "$REGISTRY_DIR/server.crt" "$REGISTRY_DIR/server.key" "$PROXY_RULES" 2>"$PROXY_LOG" &
+    PROXY_PID=$!
+    local i
+    for i in $(seq 100); do
+        [[ -s $REGISTRY_DIR/proxy-port ]] && break
+        kill -0 "$PROXY_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    [[ -s $REGISTRY_DIR/proxy-port ]] || {
+        echo "# the registry proxy did not start:" >&3
+        sed 's/^/#   /' "$PROXY_LOG" >&3
+        return 1
+    }
+    PROXY=127.0.0.1:$(cat "$REGISTRY_DIR/proxy-port")
+    export PROXY PROXY_RULES PROXY_LOG PROXY_PID
+}
+
+stop_registry_proxy() {
+    [[ -n ${PROXY_PID:-} ]] || return 0
+    kill "$PROXY_PID" 2>/dev/null || true
+    wait "$PROXY_PID" 2>/dev/null || true
+    PROXY_PID=
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# Pull against a registry that misbehaves (a TLS proxy in front of a real docker-registry,
+# tests/fixtures/registry_proxy.py): a connection cut mid-layer is resumed with Range; malformed,
+# unknown and schema 1 manifests are refused with one clear error and nothing stored.
+
+load helpers
+load registry_helpers
+
+setup_file() {
+    skiff_setup_file
+    start_registry
+    start_registry_proxy
+    export CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/registries.conf
+    echo 'unqualified-search-registries = []' >"$CONTAINERS_REGISTRIES_CONF"
+    local big=$SKIFF_TEST_DIR/big
+    mkdir -p "$big/rootfs"
+    head -c 8M /dev/urandom >"$big/rootfs/blob"
+    "$REPO/tools/mkimage-oci" --out "$big/layout" "$big/rootfs" >/dev/null
+    registry_push_oci "$big/layout:latest" test/big:1
+}
+
+teardown_file() {
+    stop_registry_proxy
+    stop_registry
+    skiff_teardown_file
+}
+
+setup() {
+    export SKIFF_TEST_ROOT=$SKIFF_TEST_DIR/root-$BATS_TEST_NUMBER
+    export SKIFF_TEST_RUNROOT=$SKIFF_TEST_DIR/runroot-$BATS_TEST_NUMBER
+    mkdir -p "$SKIFF_TEST_ROOT" "$SKIFF_TEST_RUNROOT"
+    echo '{}' >"$PROXY_RULES"
+}
+
+rules() {
+    echo "$1" >"$PROXY_RULES"
+}
+
+# The last stderr line is the only Error line and names every word given.
+assert_error_last() {
+    local last
+    last=$(tail -n 1 <<<"$stderr")
+    [[ $last == "Error: "* && $(grep -c '^Error: ' <<<"$stderr") -eq 1 ]] ||
+        fail "want one Error line, last: got [$stderr]" || return 1
+    local w
+    for w in "$@"; do
+        [[ $last == *"$w"* ]] || fail "error should name [$w]: [$last]" || return 1
+    done
+}
+
+assert_nothing_stored() {
+    run skiff images -q
+    [[ -z $output ]] || fail "images left: $output" || return 1
+    local left
+    left=$(find "$SKIFF_TEST_ROOT" -mindepth 2 -maxdepth 2 -path '*/layers/*' 2>/dev/null)
+    [[ -z $left ]] || fail "left in the store:" "$left"
+}
+
+@test "a connection cut in the middle of a layer is resumed with Range" {
+    local layer
+    layer=$(curl -sf --cacert "$REGISTRY_CA" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+        "https://$REGISTRY/v2/test/big/manifests/1" | jq -r '.layers[0].digest')
+    rules "{\"cut\": {\"digest\": \"$layer\", \"after\": 1000000, \"times\": 1}}"
+    run --separate-stderr skiff pull -q --cert-dir "$CERT_DIR" "$PROXY/test/big:1"
+    assert_status 0
+    grep -q "GET /v2/test/big/blobs/$layer" "$PROXY_LOG"
+    [[ $(grep -c "GET /v2/test/big/blobs/$layer" "$PROXY_LOG") -ge 2 ]] || fail "no second request: $(cat "$PROXY_LOG")"
+    run skiff images --format '{{.Repository}}:{{.Tag}}'
+    assert_output "$PROXY/test/big:1"
+}
+
+@test "malformed manifest JSON" {
+    rules '{"manifests": {"/v2/test/bad/manifests/1": {"content_type": "application/vnd.oci.image.manifest.v1+json", "body": "{\"schemaVersion\": 2, \"layers\": ["}}}'
+    run --separate-stderr skiff pull --cert-dir "$CERT_DIR" "$PROXY/test/bad:1"
+    assert_status 125
+    assert_error_last "malformed"
+    assert_nothing_stored
+}
+
+@test "an unknown manifest media type" {
+    rules '{"manifests": {"/v2/test/bad/manifests/1": {"content_type": "application/vnd.example.thing.v1+json", "body": "{\"schemaVersion\": 2, \"mediaType\": \"application/vnd.example.thing.v1+json\"}"}}}'
+    run --separate-stderr skiff pull --cert-dir "$CERT_DIR" "$PROXY/test/bad:1"
+    assert_status 125
+    assert_error_last "application/vnd.example.thing.v1+json"
+    assert_nothing_stored
+}
+
+@test "a Docker schema 1 manifest is refused clearly" {
+    rules '{"manifests": {"/v2/test/bad/manifests/1": {"content_type": "application/vnd.docker.distribution.manifest.v1+prettyjws", "body": "{\"schemaVersion\": 1, \"name\": \"test/bad\", \"tag\": \"1\", \"architecture\": \"amd64\", \"fsLayers\": [], \"history\": []}"}}}'
+    run --separate-stderr skiff pull --cert-dir "$CERT_DIR" "$PROXY/test/bad:1"
+    assert_status 125
+    assert_error_last "schema 1"
+    assert_nothing_stored
+    # The store is still usable: a good pull through the same proxy works.
+    rules '{}'
+    run --separate-stderr skiff pull -q --cert-dir "$CERT_DIR" "$PROXY/test/big:1"
+    assert_status 0
+}
+
+@test "a manifest naming a layer digest of the wrong form" {
+    local bad='{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000", "size": 2}, "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "md5:../../etc/passwd", "size": 1}]}'
+    rules "$(jq -n --arg b "$bad" '{manifests: {"/v2/test/bad/manifests/1": {content_type: "application/vnd.oci.image.manifest.v1+json", body: $b}}}')"
+    run --separate-stderr skiff pull --cert-dir "$CERT_DIR" "$PROXY/test/bad:1"
+    assert_status 125
+    assert_error_last "md5:../../etc/passwd"
+    assert_nothing_stored
+}
