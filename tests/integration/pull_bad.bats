@@ -26,26 +26,12 @@ teardown_file() {
 }
 
 setup() {
-    export SKIFF_TEST_ROOT=$SKIFF_TEST_DIR/root-$BATS_TEST_NUMBER
-    export SKIFF_TEST_RUNROOT=$SKIFF_TEST_DIR/runroot-$BATS_TEST_NUMBER
-    mkdir -p "$SKIFF_TEST_ROOT" "$SKIFF_TEST_RUNROOT"
+    use_fresh_store
     echo '{}' >"$PROXY_RULES"
 }
 
 rules() {
     echo "$1" >"$PROXY_RULES"
-}
-
-# The last stderr line is the only Error line and names every word given.
-assert_error_last() {
-    local last
-    last=$(tail -n 1 <<<"$stderr")
-    [[ $last == "Error: "* && $(grep -c '^Error: ' <<<"$stderr") -eq 1 ]] ||
-        fail "want one Error line, last: got [$stderr]" || return 1
-    local w
-    for w in "$@"; do
-        [[ $last == *"$w"* ]] || fail "error should name [$w]: [$last]" || return 1
-    done
 }
 
 assert_nothing_stored() {

@@ -26,23 +26,8 @@ teardown_file() {
     skiff_teardown_file
 }
 
-# A fresh store for each test: a test must see the pull it makes.
 setup() {
-    export SKIFF_TEST_ROOT=$SKIFF_TEST_DIR/root-$BATS_TEST_NUMBER
-    export SKIFF_TEST_RUNROOT=$SKIFF_TEST_DIR/runroot-$BATS_TEST_NUMBER
-    mkdir -p "$SKIFF_TEST_ROOT" "$SKIFF_TEST_RUNROOT"
-}
-
-# stderr's last line is the one `Error: …` line (progress lines may come before it) naming each word.
-assert_error_last() {
-    local last
-    last=$(tail -n 1 <<<"$stderr")
-    [[ $last == "Error: "* ]] || fail "last stderr line should be Error: …, got [$stderr]" || return 1
-    [[ $(grep -c '^Error: ' <<<"$stderr") -eq 1 ]] || fail "more than one Error line: [$stderr]" || return 1
-    local w
-    for w in "$@"; do
-        [[ $last == *"$w"* ]] || fail "error should name [$w]: [$last]" || return 1
-    done
+    use_fresh_store
 }
 
 # Nothing half-stored: no image record, no layer, no staging directory left in the store.

@@ -20,6 +20,10 @@
 #                                      (127.0.0.1:PORT, same CA), PROXY_RULES (its JSON rules file),
 #                                      PROXY_LOG, PROXY_PID
 #   stop_registry_proxy
+#   use_fresh_store                    a store of its own for the current test (call from setup):
+#                                      every test then sees the pulls it makes itself
+#   assert_error_last WORD…            after `run --separate-stderr`: stderr's last line is its only
+#                                      `Error: …` line (progress may come before) and names each WORD
 
 start_registry() {
     local htpasswd=
@@ -184,4 +188,21 @@ stop_registry_proxy() {
     kill "$PROXY_PID" 2>/dev/null || true
     wait "$PROXY_PID" 2>/dev/null || true
     PROXY_PID=
+}
+
+use_fresh_store() {
+    export SKIFF_TEST_ROOT=$SKIFF_TEST_DIR/root-$BATS_TEST_NUMBER
+    export SKIFF_TEST_RUNROOT=$SKIFF_TEST_DIR/runroot-$BATS_TEST_NUMBER
+    mkdir -p "$SKIFF_TEST_ROOT" "$SKIFF_TEST_RUNROOT"
+}
+
+assert_error_last() {
+    local last
+    last=$(tail -n 1 <<<"$stderr")
+    [[ $last == "Error: "* && $(grep -c '^Error: ' <<<"$stderr") -eq 1 ]] ||
+        fail "want one Error line, last: got [$stderr]" || return 1
+    local w
+    for w in "$@"; do
+        [[ $last == *"$w"* ]] || fail "error should name [$w]: [$last]" || return 1
+    done
 }
