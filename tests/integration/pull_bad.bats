@@ -10,8 +10,7 @@ setup_file() {
     skiff_setup_file
     start_registry
     start_registry_proxy
-    export CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/registries.conf
-    echo 'unqualified-search-registries = []' >"$CONTAINERS_REGISTRIES_CONF"
+    use_test_registries_conf
     local big=$SKIFF_TEST_DIR/big
     mkdir -p "$big/rootfs"
     head -c 8M /dev/urandom >"$big/rootfs/blob"

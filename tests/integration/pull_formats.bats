@@ -9,8 +9,7 @@ load registry_helpers
 setup_file() {
     skiff_setup_file
     start_registry
-    export CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/registries.conf
-    echo 'unqualified-search-registries = []' >"$CONTAINERS_REGISTRIES_CONF"
+    use_test_registries_conf
     BUSYBOX_LAYOUT=$(busybox_oci_layout)
     export BUSYBOX_LAYOUT
     # A layout with the busybox image for amd64 and a one-file image claiming arm64, and an index.

@@ -8,8 +8,7 @@ load registry_helpers
 setup_file() {
     skiff_setup_file
     start_registry
-    export CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/registries.conf
-    echo 'unqualified-search-registries = []' >"$CONTAINERS_REGISTRIES_CONF"
+    use_test_registries_conf
     export BUSYBOX_LAYOUT
     BUSYBOX_LAYOUT=$(busybox_oci_layout)
     registry_push_oci "$BUSYBOX_LAYOUT:latest" test/busybox:1

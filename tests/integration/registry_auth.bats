@@ -8,8 +8,7 @@ setup_file() {
     skiff_setup_file
     start_registry --htpasswd testuser:testpassword
     export AUTHFILE=$SKIFF_TEST_DIR/auth.json
-    export CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/registries.conf
-    echo 'unqualified-search-registries = []' >"$CONTAINERS_REGISTRIES_CONF"
+    use_test_registries_conf
 }
 
 teardown_file() {

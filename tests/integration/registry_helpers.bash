@@ -20,6 +20,7 @@
 #                                      (127.0.0.1:PORT, same CA), PROXY_RULES (its JSON rules file),
 #                                      PROXY_LOG, PROXY_PID
 #   stop_registry_proxy
+#   use_test_registries_conf           a registries.conf of the test's own, with no search registries
 #   use_fresh_store                    a store of its own for the current test (call from setup):
 #                                      every test then sees the pulls it makes itself
 #   assert_error_last WORD…            after `run --separate-stderr`: stderr's last line is its only
@@ -205,4 +206,9 @@ assert_error_last() {
     for w in "$@"; do
         [[ $last == *"$w"* ]] || fail "error should name [$w]: [$last]" || return 1
     done
+}
+
+use_test_registries_conf() {
+    export CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/registries.conf
+    echo 'unqualified-search-registries = []' >"$CONTAINERS_REGISTRIES_CONF"
 }
