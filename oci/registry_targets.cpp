@@ -14,6 +14,8 @@ Result<RegistryTarget> target_for(const RegistriesConf& conf, const PullEndpoint
     bool verify = access.tls_verify.value_or(!insecure);
     t.options.insecure = !verify;
     t.options.tls = tls_for_registry(ep.registry, access.cert_dir, verify);
+    if (access.retries) t.options.max_attempts = *access.retries + 1;
+    if (access.retry_delay_ms) t.options.backoff_ms = *access.retry_delay_ms;
     if (access.credentials) {
         t.options.credentials = access.credentials;
     } else {

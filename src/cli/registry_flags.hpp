@@ -11,8 +11,11 @@
 
 namespace skiff::cli {
 
+inline constexpr int kRetryUnset = -1000000;
+
 struct RegistryFlags {
-    std::string authfile, cert_dir, creds, tls_verify;
+    std::string authfile, cert_dir, creds, tls_verify, retry_delay;
+    int retry = kRetryUnset;
     CLI::Option* tls_option = nullptr;
 };
 

@@ -90,3 +90,22 @@ assert_nothing_stored() {
     assert_error_last "md5:../../etc/passwd"
     assert_nothing_stored
 }
+
+@test "--retry and --retry-delay: bad values refused, --retry 0 gives up at once" {
+    run --separate-stderr skiff pull --retry-delay soon "$PROXY/test/big:1"
+    assert_status 125
+    assert_one_error_line "--retry-delay" soon
+    run --separate-stderr skiff pull --retry -1 "$PROXY/test/big:1"
+    assert_status 125
+    assert_one_error_line "--retry"
+    local layer
+    layer=$(curl -sf --cacert "$REGISTRY_CA" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+        "https://$REGISTRY/v2/test/big/manifests/1" | jq -r '.layers[0].digest')
+    rules "{\"cut\": {\"digest\": \"$layer\", \"after\": 1000000, \"times\": 1}}"
+    run --separate-stderr skiff pull -q --retry 0 --cert-dir "$CERT_DIR" "$PROXY/test/big:1"
+    assert_status 125
+    assert_error_last "$layer"
+    assert_nothing_stored
+    run --separate-stderr skiff pull -q --retry 1 --retry-delay 10ms --cert-dir "$CERT_DIR" "$PROXY/test/big:1"
+    assert_status 0
+}

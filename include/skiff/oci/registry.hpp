@@ -103,6 +103,8 @@ struct RegistryAccess {
     std::string cert_dir;                    // --cert-dir
     std::optional<bool> tls_verify;          // --tls-verify; unset: registries.conf decides
     std::optional<Credentials> credentials;  // --creds; unset: from the auth files
+    std::optional<int> retries;              // --retry: retries after the first attempt
+    std::optional<unsigned> retry_delay_ms;  // --retry-delay: the first wait (then doubling)
 };
 
 // One place to fetch a reference from: options for a Registry and the repository there.
