@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/engine/container_filter.hpp"
 #include "skiff/engine/containers.hpp"
 #include "template.hpp"
 
@@ -18,6 +19,7 @@ struct PsOptions {
     bool all = false, quiet = false, no_trunc = false, latest = false;
     int last = -1;
     std::string format;
+    std::vector<std::string> filters;
 };
 
 std::string quote_command(const std::vector<std::string>& args) { return str::join(args, " "); }
@@ -94,18 +96,27 @@ void add_ps(CLI::App& parent, Context& ctx) {
     set_usage(sub, "skiff ps [options]");
     auto o = std::make_shared<PsOptions>();
     sub->add_flag("-a,--all", o->all, "Show all the containers, default is only running containers");
+    sub->add_option("-f,--filter", o->filters, "Filter output based on conditions given (id, name, status, exited, label, ancestor, before, since)")
+        ->allow_extra_args(false);
     sub->add_option("--format", o->format, "Pretty-print containers to JSON or using a Go template");
     sub->add_option("-n,--last", o->last, "Print the n last created containers (all states)");
     sub->add_flag("-l,--latest", o->latest, "Act on the latest container skiff is aware of");
     sub->add_flag("--no-trunc", o->no_trunc, "Display the extended information");
     sub->add_flag("-q,--quiet", o->quiet, "Print the numeric IDs of the containers only");
     sub->callback([o, &ctx] {
-        bool all = o->all || o->latest || o->last >= 0;
+        auto filter = engine::ContainerFilter::parse(ctx.store, o->filters);
+        if (!filter.ok()) {
+            ctx.exit_code = fail(filter.error());
+            return;
+        }
+        // As podman: a filter, like --latest and --last, looks at containers in every state.
+        bool all = o->all || o->latest || o->last >= 0 || !filter->empty();
         auto list = engine::list_containers(ctx.store, all);
         if (!list.ok()) {
             ctx.exit_code = fail(list.error());
             return;
         }
+        std::erase_if(*list, [&](const storage::Container& c) { return !filter->matches(c); });
         if (o->latest && list->size() > 1) list->resize(1);
         if (o->last >= 0 && list->size() > static_cast<size_t>(o->last)) list->resize(static_cast<size_t>(o->last));
         int64_t now = storage::now_ns();

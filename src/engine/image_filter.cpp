@@ -43,22 +43,18 @@ bool reference_matches(const std::string& pattern, const storage::ImageRecord& i
 }
 
 Result<ImageFilter> ImageFilter::parse(const storage::StoreConfig& store, const std::vector<std::string>& specs) {
+    const char* const may_be_empty[] = {"label"};
     ImageFilter f;
-    for (auto& spec : specs) {
-        auto eq = spec.find('=');
-        if (eq == std::string::npos || eq == 0)
-            return make_error("invalid filter \"" + spec + "\": want KEY=VALUE");
-        std::string key = spec.substr(0, eq), value = spec.substr(eq + 1);
-        if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
-            return make_error("invalid filter \"" + key + "\": want dangling, reference, label, before, since or id");
-        if (key == "dangling" && value != "true" && value != "false")
-            return make_error("invalid filter \"" + spec + "\": dangling wants true or false");
-        if (value.empty() && key != "label") return make_error("invalid filter \"" + spec + "\": a value is required");
-        if (key == "before" || key == "since") {
-            auto img = TRY_CTX(storage::find_image(store, value), "filter " + spec);
-            f.reference_times_[value] = img.created_ns;
+    f.values_ = TRY(group_filters(specs, kKeys, may_be_empty));
+    for (auto& [key, values] : f.values_) {
+        for (auto& value : values) {
+            if (key == "dangling" && value != "true" && value != "false")
+                return make_error("invalid filter \"dangling=" + value + "\": dangling wants true or false");
+            if (key == "before" || key == "since") {
+                auto img = TRY_CTX(storage::find_image(store, value), "filter " + key + "=" + value);
+                f.reference_times_[value] = img.created_ns;
+            }
         }
-        f.values_[key].push_back(value);
     }
     return f;
 }
@@ -79,12 +75,7 @@ bool ImageFilter::matches_one(const std::string& key, const std::string& value, 
 }
 
 bool ImageFilter::matches(const storage::ImageRecord& img) const {
-    for (auto& [key, values] : values_) {
-        bool any = false;
-        for (auto& v : values) any = any || matches_one(key, v, img);
-        if (!any) return false;
-    }
-    return true;
+    return filters_match(values_, [&](const std::string& k, const std::string& v) { return matches_one(k, v, img); });
 }
 
 }  // namespace skiff::engine

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "skiff/base/result.hpp"
+#include "skiff/engine/filters.hpp"
 #include "skiff/storage/images.hpp"
 
 namespace skiff::engine {
@@ -23,7 +24,7 @@ public:
 private:
     bool matches_one(const std::string& key, const std::string& value, const storage::ImageRecord& img) const;
 
-    std::map<std::string, std::vector<std::string>> values_;
+    FilterValues values_;
     std::map<std::string, int64_t> reference_times_;  // before=/since= value → that image's creation time
 };
 

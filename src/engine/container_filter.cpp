@@ -1,0 +1,86 @@
+#include "skiff/engine/container_filter.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <regex>
+
+namespace skiff::engine {
+
+namespace {
+
+const char* const kKeys[] = {"id", "name", "status", "exited", "label", "ancestor", "before", "since"};
+// podman's states; skiff's containers are only ever created, running or exited, but filtering by
+// the others is valid and matches nothing.
+const char* const kStates[] = {"created", "running", "exited", "paused", "stopped", "stopping", "unknown", "removing"};
+
+bool is_number(const std::string& s) {
+    return !s.empty() && s.size() < 5 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Image names as stored ("localhost/demo:latest") also match without registry or tag ("demo").
+bool ancestor_matches(const std::string& want, const storage::Container& c) {
+    if (c.image_id.starts_with(want.starts_with("sha256:") ? want.substr(7) : want)) return true;
+    std::string name = c.image_name;
+    if (::fnmatch(want.c_str(), name.c_str(), FNM_PATHNAME) == 0) return true;
+    auto colon = name.rfind(':');
+    std::string repo = colon == std::string::npos || name.find('/', colon) != std::string::npos ? name : name.substr(0, colon);
+    for (std::string_view implied : {"localhost/", "docker.io/library/"}) {
+        if (repo.starts_with(implied) && ::fnmatch(want.c_str(), repo.substr(implied.size()).c_str(), FNM_PATHNAME) == 0)
+            return true;
+        if (name.starts_with(implied) && ::fnmatch(want.c_str(), name.substr(implied.size()).c_str(), FNM_PATHNAME) == 0)
+            return true;
+    }
+    return ::fnmatch(want.c_str(), repo.c_str(), FNM_PATHNAME) == 0;
+}
+
+}  // namespace
+
+Result<ContainerFilter> ContainerFilter::parse(const storage::StoreConfig& store, const std::vector<std::string>& specs) {
+    const char* const may_be_empty[] = {"label"};
+    ContainerFilter f;
+    f.values_ = TRY(group_filters(specs, kKeys, may_be_empty));
+    for (auto& [key, values] : f.values_) {
+        for (auto& value : values) {
+            std::string spec = key + "=" + value;
+            if (key == "status" && std::none_of(std::begin(kStates), std::end(kStates), [&](const char* s) { return value == s; }))
+                return make_error("invalid filter \"" + spec + "\": " + value + " is not a valid status");
+            if (key == "exited" && !is_number(value))
+                return make_error("invalid filter \"" + spec + "\": exited wants an exit code");
+            if (key == "name") {
+                try {
+                    std::regex check(value);
+                } catch (const std::regex_error&) {
+                    return make_error("invalid filter \"" + spec + "\": not a regular expression");
+                }
+            }
+            if (key == "before" || key == "since") {
+                auto c = TRY_CTX(storage::find_container(store, value), "filter " + spec);
+                f.reference_times_[value] = c.created_ns;
+            }
+        }
+    }
+    return f;
+}
+
+bool ContainerFilter::matches_one(const std::string& key, const std::string& value, const storage::Container& c) const {
+    if (key == "id") return c.id.starts_with(value);
+    if (key == "name") return std::regex_search(c.name, std::regex(value));
+    if (key == "status") return value == storage::state_name(c.state);
+    if (key == "exited") return c.state == storage::ContainerState::kExited && c.exit_code == std::stoi(value);
+    if (key == "ancestor") return ancestor_matches(value, c);
+    if (key == "label") {
+        auto eq = value.find('=');
+        auto it = c.labels.find(value.substr(0, eq));
+        if (it == c.labels.end()) return false;
+        return eq == std::string::npos || it->second == value.substr(eq + 1);
+    }
+    int64_t t = reference_times_.at(value);
+    return key == "before" ? c.created_ns < t : c.created_ns > t;
+}
+
+bool ContainerFilter::matches(const storage::Container& c) const {
+    return filters_match(values_, [&](const std::string& k, const std::string& v) { return matches_one(k, v, c); });
+}
+
+}  // namespace skiff::engine

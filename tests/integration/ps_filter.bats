@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+# ps --filter: podman's keys, OR within a key, AND across keys, every state looked at.
+
+load helpers
+
+setup_file() {
+    skiff_setup_file
+    import_busybox
+    skiff run --name one -l team=a busybox true
+    skiff run --name two busybox sh -c 'exit 3' || true
+    skiff run --name three -l team=b busybox true
+}
+
+teardown() {
+    :  # the three containers are shared by every test of this file
+}
+
+names() {
+    skiff ps "$@" --format '{{.Names}}' | sort | tr '\n' ' '
+}
+
+@test "status, exited, name, label, with AND and OR" {
+    [[ $(names --filter status=exited) == "one three two " ]] || fail "$(names --filter status=exited)"
+    [[ $(names --filter status=running) == "" ]]
+    [[ $(names --filter exited=3) == "two " ]]
+    [[ $(names --filter exited=3 --filter exited=0) == "one three two " ]]
+    [[ $(names --filter name='^t') == "three two " ]]
+    [[ $(names --filter label=team) == "one three " ]]
+    [[ $(names --filter label=team=b --filter name=t) == "three " ]]
+    [[ $(names --filter label=team=a --filter exited=3) == "" ]]
+}
+
+@test "id, ancestor, before, since" {
+    local id
+    id=$(skiff ps -a --no-trunc --filter name=one --format '{{.ID}}')
+    [[ $(names --filter "id=${id:0:10}") == "one " ]]
+    [[ $(names --filter ancestor=busybox) == "one three two " ]]
+    [[ $(names --filter ancestor=localhost/busybox:latest) == "one three two " ]]
+    [[ $(names --filter ancestor=other) == "" ]]
+    [[ $(names --filter since=one) == "three two " ]]
+    [[ $(names --filter before=two) == "one " ]]
+}
+
+@test "bad filters: one clear error" {
+    run --separate-stderr skiff ps --filter status=sleeping
+    assert_status 125
+    assert_one_error_line sleeping
+    run --separate-stderr skiff ps --filter color=red
+    assert_status 125
+    assert_one_error_line color
+    run --separate-stderr skiff ps --filter since=nosuch
+    assert_status 125
+    assert_one_error_line nosuch
+    run --separate-stderr skiff ps --filter 'name=('
+    assert_status 125
+    assert_one_error_line "regular expression"
+}
