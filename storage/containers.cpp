@@ -302,18 +302,38 @@ Result<void> save_status(const StoreConfig& s, const Container& c) {
     return fs::write_file_atomic(status_path(s, c.id), serialize_status(c), fs::Durability::kNoSync, 0600);
 }
 
+static void release_name(const StoreConfig& s, const std::string& name, const std::string& id) {
+    std::string link = fs::join(names_dir(s), name);
+    char target[128];
+    ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    if (n > 0 && std::string(target, static_cast<size_t>(n)) == id) ::unlink(link.c_str());
+}
+
+Result<void> rename_container(const StoreConfig& s, Container& c, const std::string& name) {
+    if (!valid_name(name))
+        return make_error("invalid container name \"" + name + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    if (name == c.name) return {};
+    TRY(reserve_name(s, name, c.id));
+    ContainerDefinition def = c;
+    def.name = name;
+    auto durability = def.auto_remove ? fs::Durability::kNoSync : fs::Durability::kFsync;
+    auto written = fs::write_file_atomic(def_path(s, c.id, def.auto_remove), serialize_definition(def), durability, 0600);
+    if (!written) {
+        release_name(s, name, c.id);
+        return written.take_error();
+    }
+    release_name(s, c.name, c.id);
+    c.name = name;
+    return {};
+}
+
 Result<void> remove_container(const StoreConfig& s, const Container& c) {
     // The definition goes first: once it is gone, nobody lists the container.
     ::unlink(def_path(s, c.id, false).c_str());
     ::unlink(def_path(s, c.id, true).c_str());
     TRY(fs::remove_all(container_dir(s, c.id)));
     TRY(fs::remove_all(container_run_dir(s, c.id)));
-    if (!c.name.empty()) {
-        std::string link = fs::join(names_dir(s), c.name);
-        char target[128];
-        ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
-        if (n > 0 && std::string(target, static_cast<size_t>(n)) == c.id) ::unlink(link.c_str());
-    }
+    if (!c.name.empty()) release_name(s, c.name, c.id);
     ::unlink(fs::join(s.runroot, "locks/container-" + c.id).c_str());
     return {};
 }

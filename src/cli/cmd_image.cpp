@@ -1,6 +1,5 @@
-// skiff image SUBCOMMAND: podman's `podman image …` — the image commands under one parent, plus
-// `image exists`. Each subcommand is the top-level command itself, registered again under the
-// parent with podman's subcommand name, so both spellings run the same code.
+// skiff image SUBCOMMAND: podman's `podman image …` — the image commands under one parent (see
+// add_parent), plus `image prune` and `image exists`.
 #include <iostream>
 #include <memory>
 
@@ -14,13 +13,6 @@
 namespace skiff::cli {
 
 namespace {
-
-struct SubcommandEntry {
-    AddCommand add;
-    const char* command;  // the name `add` registers
-    const char* name;     // the name under `skiff image`
-    const char* alias;    // another name, or null
-};
 
 const SubcommandEntry kImageSubcommands[] = {
     {add_history, "history", "history", nullptr},
@@ -47,19 +39,11 @@ struct PruneOptions {
     std::vector<std::string> filters;
 };
 
-// podman's question, answered on stdin; anything but y/yes is no.
-bool confirmed(bool all) {
-    std::cout << (all ? "WARNING! This command removes all images without at least one container associated with them.\n"
-                      : "WARNING! This command removes all dangling images.\n")
-              << "Are you sure you want to continue? [y/N] " << std::flush;
-    std::string answer;
-    if (!std::getline(std::cin, answer)) return false;
-    return answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes";
-}
-
 Result<void> prune(Context& ctx, const PruneOptions& o) {
     auto filter = TRY(engine::ImageFilter::parse(ctx.store, o.filters));
-    if (!o.force && !confirmed(o.all)) return {};
+    if (!o.force && !confirmed(o.all ? "WARNING! This command removes all images without at least one container associated with them."
+                                     : "WARNING! This command removes all dangling images."))
+        return {};
     for (auto& id : TRY(engine::prune_images(ctx.store, o.all, filter))) std::cout << id << "\n";
     return {};
 }
@@ -77,20 +61,7 @@ void add_prune(CLI::App& img, Context& ctx) {
 }  // namespace
 
 void add_image(CLI::App& parent, Context& ctx) {
-    auto* img = parent.add_subcommand("image", "Manage images");
-    set_usage(img, "skiff image SUBCOMMAND");
-    img->callback([img, &ctx] {
-        if (img->get_subcommands().empty()) ctx.exit_code = fail(make_error("missing command 'skiff image COMMAND'"));
-    });
-    for (const auto& e : kImageSubcommands) {
-        e.add(*img, ctx);
-        CLI::App* sub = img->get_subcommand(e.command);
-        sub->name(e.name);
-        if (e.alias) sub->alias(e.alias);
-        std::string usage = usage_of(sub);
-        std::string old_prefix = std::string("skiff ") + e.command;
-        if (usage.starts_with(old_prefix)) set_usage(sub, "skiff image " + std::string(e.name) + usage.substr(old_prefix.size()));
-    }
+    auto* img = add_parent(parent, ctx, "image", "Manage images", kImageSubcommands);
     add_prune(*img, ctx);
     auto* exists = img->add_subcommand("exists", "Check if an image exists in local storage");
     set_usage(exists, "skiff image exists IMAGE");

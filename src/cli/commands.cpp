@@ -4,6 +4,7 @@ namespace skiff::cli {
 
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
+    {"container", add_container},
     {"history", add_history},
     {"image", add_image},
     {"images", add_images},
@@ -15,6 +16,7 @@ static const CommandEntry kCommands[] = {
     {"logout", add_logout},
     {"ps", add_ps},
     {"pull", add_pull},
+    {"rename", add_rename},
     {"rm", add_rm},
     {"rmi", add_rmi},
     {"run", add_run},

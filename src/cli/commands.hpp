@@ -1,6 +1,9 @@
 // The command table: every command's registration function, listed once in commands.cpp.
 #pragma once
 
+#include <span>
+#include <string>
+
 #include "context.hpp"
 
 namespace skiff::cli {
@@ -14,6 +17,23 @@ struct CommandEntry {
 
 // All top-level commands, in the order `skiff --help` lists them.
 const CommandEntry* commands(size_t* count);
+
+// A command registered again under a parent (`skiff image ls` is `skiff images`).
+struct SubcommandEntry {
+    AddCommand add;
+    const char* command;  // the name `add` registers
+    const char* name;     // the name under the parent
+    const char* alias;    // another name, or null
+};
+
+// A parent command (`skiff image`, `skiff container`) holding `subs`, each the top-level command
+// itself renamed, so both spellings run the same code; without a subcommand it fails as podman's.
+// Print `warning` and podman's "Are you sure you want to continue? [y/N] "; true only when stdin
+// answers y or yes.
+bool confirmed(const std::string& warning);
+
+CLI::App* add_parent(CLI::App& app, Context& ctx, const char* name, const char* description,
+                     std::span<const SubcommandEntry> subs);
 
 void add_info(CLI::App& parent, Context& ctx);
 void add_version(CLI::App& parent, Context& ctx);
@@ -32,5 +52,7 @@ void add_tag(CLI::App& parent, Context& ctx);
 void add_untag(CLI::App& parent, Context& ctx);
 void add_image(CLI::App& parent, Context& ctx);
 void add_history(CLI::App& parent, Context& ctx);
+void add_rename(CLI::App& parent, Context& ctx);
+void add_container(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

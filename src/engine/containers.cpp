@@ -87,4 +87,23 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
     return out;
 }
 
+Result<void> rename_container(const storage::StoreConfig& store, const std::string& name_or_id, const std::string& new_name) {
+    auto found = TRY(storage::find_container(store, name_or_id));
+    auto lock = TRY(storage::lock_container(store, found.id));
+    auto c = TRY(storage::find_container(store, found.id));  // re-read under the lock
+    return storage::rename_container(store, c, new_name);
+}
+
+Result<std::vector<std::string>> prune_containers(const storage::StoreConfig& store) {
+    std::vector<std::string> removed;
+    for (auto& c : TRY(storage::list_containers(store))) {
+        if (c.state == storage::ContainerState::kRunning) continue;
+        auto r = remove_one(store, c.id, false);
+        if (r.not_found || r.running) continue;  // gone meanwhile, or started meanwhile
+        if (!r.error.message.empty()) return r.error;
+        removed.push_back(c.id);
+    }
+    return removed;
+}
+
 }  // namespace skiff::engine

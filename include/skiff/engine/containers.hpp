@@ -25,4 +25,10 @@ struct RemoveResult {
 std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, const std::vector<std::string>& names,
                                             bool force, bool all, bool ignore_missing);
 
+// `rename`: the container named by `name_or_id` gets `new_name`, under its lock.
+Result<void> rename_container(const storage::StoreConfig& store, const std::string& name_or_id, const std::string& new_name);
+
+// `container prune`: every container that is not running, removed. Returns their ids.
+Result<std::vector<std::string>> prune_containers(const storage::StoreConfig& store);
+
 }  // namespace skiff::engine

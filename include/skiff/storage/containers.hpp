@@ -58,6 +58,9 @@ std::string container_run_dir(const StoreConfig& store, const std::string& id);
 // Fails with "the container name "N" is already in use by ID. …" when the name is taken.
 Result<Container> create_container(const StoreConfig& store, ContainerDefinition def);
 Result<void> save_status(const StoreConfig& store, const Container& c);
+// Give the container `name`: the new name is reserved first (atomically; an error if in use), the
+// definition rewritten, then the old name released. The caller holds the container's lock.
+Result<void> rename_container(const StoreConfig& store, Container& c, const std::string& name);
 // Remove records, directories and the name. The caller holds the container's lock.
 Result<void> remove_container(const StoreConfig& store, const Container& c);
 

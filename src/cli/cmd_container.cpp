@@ -1,0 +1,68 @@
+// skiff rename CONTAINER NAME, and skiff container SUBCOMMAND: podman's `podman container …` — the
+// container commands under one parent (see add_parent), plus `container exists` and `container prune`.
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "skiff/engine/containers.hpp"
+#include "skiff/storage/containers.hpp"
+
+namespace skiff::cli {
+
+namespace {
+
+const SubcommandEntry kContainerSubcommands[] = {
+    {add_ps, "ps", "list", "ls"},
+    {add_rename, "rename", "rename", nullptr},
+    {add_rm, "rm", "rm", nullptr},
+};
+
+// Exit 0 when the container exists, 1 when it does not, 125 when the store cannot tell.
+int container_exists(Context& ctx, const std::string& name) {
+    auto found = storage::find_container(ctx.store, name);
+    if (found) return 0;
+    if (found.error().message.find("no container with name or ID") != std::string::npos) return 1;
+    return fail(found.error());
+}
+
+Result<void> prune(Context& ctx, bool force) {
+    if (!force && !confirmed("WARNING! This will remove all non running containers.")) return {};
+    for (auto& id : TRY(engine::prune_containers(ctx.store))) std::cout << id << "\n";
+    return {};
+}
+
+}  // namespace
+
+void add_rename(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("rename", "Rename an existing container");
+    set_usage(sub, "skiff rename CONTAINER NAME");
+    auto args = std::make_shared<std::vector<std::string>>();
+    sub->add_option("args", *args, "The container, then its new name");
+    sub->callback([args, &ctx] {
+        if (args->size() != 2) {
+            ctx.exit_code = fail(make_error("`skiff rename` requires 2 args: a container and a new name, received " +
+                                            std::to_string(args->size())));
+            return;
+        }
+        finish(ctx, engine::rename_container(ctx.store, (*args)[0], (*args)[1]));
+    });
+}
+
+void add_container(CLI::App& parent, Context& ctx) {
+    auto* c = add_parent(parent, ctx, "container", "Manage containers", kContainerSubcommands);
+    auto* exists = c->add_subcommand("exists", "Check if a container exists in local storage");
+    set_usage(exists, "skiff container exists CONTAINER");
+    auto name = std::make_shared<std::string>();
+    exists->add_option("container", *name, "Container to look for")->required();
+    exists->callback([name, &ctx] { ctx.exit_code = container_exists(ctx, *name); });
+
+    auto* prune_cmd = c->add_subcommand("prune", "Remove all non running containers");
+    set_usage(prune_cmd, "skiff container prune [options]");
+    auto force = std::make_shared<bool>(false);
+    prune_cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
+    prune_cmd->callback([force, &ctx] { finish(ctx, prune(ctx, *force)); });
+}
+
+}  // namespace skiff::cli
