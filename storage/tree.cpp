@@ -9,6 +9,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <utility>
@@ -61,18 +62,35 @@ std::string overlay_attr(int dirfd, const std::string& name, const char* what) {
     return {};
 }
 
-Result<void> copy_xattrs(int sdir, const std::string& sname, int ddir, const std::string& dname,
-                         const std::string& shown) {
-    std::string spath = proc_path(sdir, sname), dpath = proc_path(ddir, dname);
-    ssize_t len = ::llistxattr(spath.c_str(), nullptr, 0);
-    if (len <= 0) return {};
+// The names of path's extended attributes, overlay's own left out.
+Result<std::vector<std::string>> xattr_names(const std::string& path, const std::string& shown) {
+    std::vector<std::string> out;
+    ssize_t len = ::llistxattr(path.c_str(), nullptr, 0);
+    if (len <= 0) return out;
     std::string names(static_cast<size_t>(len), '\0');
-    len = ::llistxattr(spath.c_str(), names.data(), names.size());
+    len = ::llistxattr(path.c_str(), names.data(), names.size());
     if (len < 0) return sys_error("list extended attributes of " + shown);
     for (size_t i = 0; i < static_cast<size_t>(len);) {
         std::string key = names.c_str() + i;
         i += key.size() + 1;
-        if (key.empty() || is_overlay_xattr(key)) continue;
+        if (!key.empty() && !is_overlay_xattr(key)) out.push_back(std::move(key));
+    }
+    return out;
+}
+
+// The copy ends with exactly the source's attributes: a directory merged into a lower layer's copy
+// loses those the lower one had, as overlay shows only the upper directory's.
+Result<void> copy_xattrs(int sdir, const std::string& sname, int ddir, const std::string& dname,
+                         const std::string& shown) {
+    std::string spath = proc_path(sdir, sname), dpath = proc_path(ddir, dname);
+    auto keys = TRY(xattr_names(spath, shown));
+    auto old_keys = TRY(xattr_names(dpath, "the copy of " + shown));
+    for (auto& key : old_keys) {
+        if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+        if (::lremovexattr(dpath.c_str(), key.c_str()) < 0 && errno != ENODATA && errno != ENOTSUP)
+            return sys_error("remove extended attribute " + key + " from the copy of " + shown);
+    }
+    for (auto& key : keys) {
         ssize_t vlen = ::lgetxattr(spath.c_str(), key.c_str(), nullptr, 0);
         if (vlen < 0) continue;
         std::string value(static_cast<size_t>(vlen), '\0');

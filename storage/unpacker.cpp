@@ -50,6 +50,25 @@ bool is_overlay_xattr(std::string_view name) {
 
 bool running_as_root() { return ::geteuid() == 0; }
 
+// A whiteout this layer wrote: a 0/0 character device, or (rootless) an empty file with overlay's
+// whiteout xattr.
+bool is_whiteout(int dirfd, const std::string& name, const struct stat& st) {
+    if (S_ISCHR(st.st_mode)) return st.st_rdev == makedev(0, 0);
+    if (!S_ISREG(st.st_mode) || st.st_size != 0) return false;
+    std::string path = proc_path(dirfd, name);
+    return ::lgetxattr(path.c_str(), overlay_xattr("whiteout").c_str(), nullptr, 0) >= 0;
+}
+
+// Remove dirfd/name if it is a whiteout; errno is kept when it is not.
+bool remove_whiteout(int dirfd, const std::string& name) {
+    int saved = errno;
+    struct stat st;
+    bool removed = ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && is_whiteout(dirfd, name, st) &&
+                   ::unlinkat(dirfd, name.c_str(), 0) == 0;
+    if (!removed) errno = saved;
+    return removed;
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> clean_entry_name(std::string_view name) {
@@ -86,6 +105,9 @@ Result<unique_fd> Unpacker::open_dir(const std::vector<std::string>& comps, size
         unique_fd cur(::fcntl(root_, F_DUPFD_CLOEXEC, 0));
         for (size_t i = 0; i < n; ++i) {
             int next = open_beneath(cur.get(), comps[i], O_PATH | O_DIRECTORY);
+            // A parent this layer whited out is made again (the whiteout gives way), opaque.
+            bool remade = next < 0 && errno == ENOTDIR && create && remove_whiteout(cur.get(), comps[i]);
+            if (remade) errno = ENOENT;
             if (next < 0 && errno == ENOENT && create) {
                 if (::mkdirat(cur.get(), comps[i].c_str(), 0755) < 0 && errno != EEXIST)
                     return refuse(shown, "cannot be created: mkdir " + join_comps(comps, i + 1) + ": " + std::strerror(errno));
@@ -93,6 +115,7 @@ Result<unique_fd> Unpacker::open_dir(const std::vector<std::string>& comps, size
                 gid_t gid = TRY(idmap_.host_gid(0));
                 if (::fchownat(cur.get(), comps[i].c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && running_as_root())
                     return refuse(shown, "cannot be created: chown " + join_comps(comps, i + 1) + ": " + std::strerror(errno));
+                if (remade) TRY(make_opaque(cur.get(), comps[i], shown));
                 next = open_beneath(cur.get(), comps[i], O_PATH | O_DIRECTORY);
             }
             if (next < 0) {
@@ -159,6 +182,14 @@ void Unpacker::entry_times(struct archive_entry* e, struct timespec times[2]) co
     } else {
         times[0] = times[1];
     }
+}
+
+// The lower layers' entries of this directory are hidden: the layer's tar listed none of them.
+Result<void> Unpacker::make_opaque(int dirfd, const std::string& name, std::string_view shown) {
+    unique_fd dir(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir || ::fsetxattr(dir.get(), overlay_xattr("opaque").c_str(), "y", 1, 0) < 0)
+        return refuse(shown, std::string("cannot mark its directory opaque: ") + std::strerror(errno));
+    return {};
 }
 
 Result<void> Unpacker::whiteout(int dirfd, const std::string& name, std::string_view shown) {
@@ -269,12 +300,7 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
     unique_fd parent = TRY(open_dir(comps, comps.size() - 1, shown, true));
     int pfd = parent.get();
     if (str::starts_with(base, ".wh.")) {
-        if (base == ".wh..wh..opq") {
-            unique_fd dir(::openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-            if (!dir || ::fsetxattr(dir.get(), overlay_xattr("opaque").c_str(), "y", 1, 0) < 0)
-                return refuse(shown, std::string("cannot mark its directory opaque: ") + std::strerror(errno));
-            return {};
-        }
+        if (base == ".wh..wh..opq") return make_opaque(pfd, ".", shown);
         if (str::starts_with(base, ".wh..wh.")) return {};  // aufs bookkeeping, as docker skips it
         return whiteout(pfd, base.substr(4), shown);
     }
@@ -283,12 +309,14 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
     if (type == AE_IFREG && !is_hardlink) return write_file(a, pfd, base, e, shown);  // replaces what is there
 
     struct stat st;
-    bool keep_dir = false;
+    bool keep_dir = false, replaces_whiteout = false;
     if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (type == AE_IFDIR && S_ISDIR(st.st_mode) && !lib_.archive_entry_hardlink(e))
+        if (type == AE_IFDIR && S_ISDIR(st.st_mode) && !lib_.archive_entry_hardlink(e)) {
             keep_dir = true;
-        else
+        } else {
+            replaces_whiteout = is_whiteout(pfd, base, st);
             TRY(remove_existing(pfd, base, shown));
+        }
     }
 
     if (is_hardlink) return hardlink(e, pfd, base, shown);
@@ -299,6 +327,7 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
         case AE_IFDIR: {
             if (!keep_dir && ::mkdirat(pfd, base.c_str(), 0700) < 0)
                 return refuse(shown, std::string("cannot be created: ") + std::strerror(errno));
+            if (replaces_whiteout) TRY(make_opaque(pfd, base, shown));
             TRY(set_owner(pfd, base, e, shown));
             TRY(set_xattrs(pfd, base, e, shown));
             dirs_.push_back(DeferredDir{comps, perm, {times[0], times[1]}});

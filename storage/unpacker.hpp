@@ -43,6 +43,7 @@ private:
     Error refuse(std::string_view name, std::string_view why) const;
     Result<unique_fd> open_dir(const std::vector<std::string>& comps, size_t n, std::string_view shown, bool create);
     Result<void> remove_existing(int dirfd, const std::string& name, std::string_view shown);
+    Result<void> make_opaque(int dirfd, const std::string& name, std::string_view shown);
     Result<void> whiteout(int dirfd, const std::string& name, std::string_view shown);
     Result<void> write_file(struct archive* a, int dirfd, const std::string& name, struct archive_entry* e,
                             std::string_view shown);

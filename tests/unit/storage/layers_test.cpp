@@ -179,6 +179,32 @@ TEST_CASE("whiteouts become overlay whiteouts and opaque directories") {
     CHECK_FALSE(sys::exists(d + "/.wh..wh.plnk"));
 }
 
+TEST_CASE("a directory whited out and made again in one layer hides the lower one's entries") {
+    if (::geteuid() != 0) return;  // char device whiteouts and trusted.* xattrs need root
+    test::TempStore ts;
+    TarBuilder b;
+    b.add(tar_file(".wh.remade", ""));
+    b.add(tar_dir("remade/", 0750));
+    b.add(tar_file("remade/new", "n"));
+    b.add(tar_file(".wh.implicit", ""));
+    b.add(tar_file("implicit/inner/file", "i"));  // no entry for its parents
+    b.add(tar_dir("kept/"));
+    b.add(tar_file("kept/.wh.gone", ""));
+    auto r = unpack(ts.config, b.finish());
+    REQUIRE(r.ok());
+    std::string d = storage::layer_diff_dir(ts.config, r->layer.diff_id);
+    CHECK(S_ISDIR(lstat_of(d + "/remade").st_mode));
+    CHECK((lstat_of(d + "/remade").st_mode & 07777) == 0750);
+    CHECK(xattr(d + "/remade", "trusted.overlay.opaque") == "y");
+    CHECK(read(d + "/remade/new") == "n");
+    CHECK(xattr(d + "/implicit", "trusted.overlay.opaque") == "y");
+    CHECK(xattr(d + "/implicit/inner", "trusted.overlay.opaque") == "<none>");
+    CHECK(read(d + "/implicit/inner/file") == "i");
+    // A directory that was never whited out merges with the lower one.
+    CHECK(xattr(d + "/kept", "trusted.overlay.opaque") == "<none>");
+    CHECK(S_ISCHR(lstat_of(d + "/kept/gone").st_mode));
+}
+
 TEST_CASE("absolute names are made relative, as podman does") {
     test::TempStore ts;
     std::string marker = "skiff-unit-absolute-" + std::to_string(::getpid());
