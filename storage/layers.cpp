@@ -181,6 +181,21 @@ std::string layer_json(const LayerInfo& info) {
     json::put(w, "diff_id", info.diff_id);
     w.Key("size");
     w.Uint64(info.size);
+    if (!info.blobs.empty()) {
+        w.Key("blobs");
+        w.StartArray();
+        for (auto& b : info.blobs) {
+            w.StartObject();
+            json::put(w, "digest", b.digest);
+            json::put(w, "media_type", b.media_type);
+            w.Key("size");
+            w.Uint64(b.size);
+            json::put(w, "diff_id", b.diff_id);
+            json::put_strings(w, "repositories", b.repositories);
+            w.EndObject();
+        }
+        w.EndArray();
+    }
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -251,7 +266,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
         }
     }
 
-    LayerInfo info{tar.hash.finish().str(), tar.size};
+    LayerInfo info{tar.hash.finish().str(), tar.size, {}};
     TRY(fs::write_file_atomic(fs::join(staging.path(), "layer.json"), layer_json(info), fs::Durability::kNoSync));
     return Staged{std::move(staging), std::move(info), hashed.hash.finish().str()};
 }
@@ -313,7 +328,39 @@ Result<LayerInfo> layer_info(const StoreConfig& store, const std::string& diff_i
     rapidjson::Document doc;
     doc.Parse(text->data(), text->size());
     if (doc.HasParseError() || !doc.IsObject()) return make_error("layer " + diff_id + ": corrupt layer.json");
-    return LayerInfo{diff_id, json::get_uint(doc, "size")};
+    LayerInfo info{diff_id, json::get_uint(doc, "size"), {}};
+    if (auto it = doc.FindMember("blobs"); it != doc.MemberEnd() && it->value.IsArray()) {
+        for (auto& b : it->value.GetArray()) {
+            if (!b.IsObject()) continue;
+            LayerBlob blob{json::get_string(b, "digest"), json::get_string(b, "media_type"), json::get_uint(b, "size"),
+                           json::get_string(b, "diff_id"), json::get_strings(b, "repositories")};
+            if (oci::parse_digest(blob.digest).ok() && oci::parse_digest(blob.diff_id).ok())
+                info.blobs.push_back(std::move(blob));
+        }
+    }
+    return info;
+}
+
+Result<void> record_layer_blob(const StoreConfig& store, const std::string& diff_id, const LayerBlob& blob) {
+    auto d = TRY(oci::parse_digest(diff_id));
+    auto lock = TRY(unpack_lock(store, d.hex));
+    auto info = TRY(layer_info(store, diff_id));
+    bool changed = false;
+    LayerBlob* known = nullptr;
+    for (auto& b : info.blobs)
+        if (b.digest == blob.digest) known = &b;
+    if (!known) {
+        info.blobs.push_back(blob);
+        changed = true;
+    } else {
+        for (auto& r : blob.repositories) {
+            if (std::find(known->repositories.begin(), known->repositories.end(), r) != known->repositories.end()) continue;
+            known->repositories.push_back(r);
+            changed = true;
+        }
+    }
+    if (!changed) return {};
+    return fs::write_file_atomic(fs::join(layers_dir(store), d.hex + "/layer.json"), layer_json(info));
 }
 
 Result<std::vector<std::string>> list_layers(const StoreConfig& store) {

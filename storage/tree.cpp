@@ -17,65 +17,14 @@
 
 #include "skiff/base/fd.hpp"
 #include "skiff/base/strings.hpp"
+#include "xattrs.hpp"
 
 namespace skiff::storage {
 
 namespace {
 
-Result<std::vector<std::string>> list_names(int dirfd, const std::string& shown) {
-    int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return sys_error("open " + shown);
-    DIR* d = ::fdopendir(fd);
-    if (!d) {
-        ::close(fd);
-        return sys_error("opendir " + shown);
-    }
-    std::vector<std::string> out;
-    while (auto* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") out.push_back(std::move(n));
-    }
-    ::closedir(d);
-    return out;
-}
-
-std::string proc_path(int dirfd, const std::string& name) {
-    return "/proc/self/fd/" + std::to_string(dirfd) + "/" + name;
-}
-
 std::string child(const std::string& parent, const std::string& name) {
     return parent.empty() ? name : parent + "/" + name;
-}
-
-bool is_overlay_xattr(std::string_view name) {
-    return str::starts_with(name, "trusted.overlay.") || str::starts_with(name, "user.overlay.");
-}
-
-// The value of an overlay xattr ("trusted.overlay.X" or "user.overlay.X"), empty when absent.
-std::string overlay_attr(int dirfd, const std::string& name, const char* what) {
-    std::string path = proc_path(dirfd, name);
-    for (const char* prefix : {"trusted.overlay.", "user.overlay."}) {
-        char buf[8];
-        ssize_t n = ::lgetxattr(path.c_str(), (std::string(prefix) + what).c_str(), buf, sizeof buf);
-        if (n >= 0) return n == 0 ? std::string("\0", 1) : std::string(buf, static_cast<size_t>(n));
-    }
-    return {};
-}
-
-// The names of path's extended attributes, overlay's own left out.
-Result<std::vector<std::string>> xattr_names(const std::string& path, const std::string& shown) {
-    std::vector<std::string> out;
-    ssize_t len = ::llistxattr(path.c_str(), nullptr, 0);
-    if (len <= 0) return out;
-    std::string names(static_cast<size_t>(len), '\0');
-    len = ::llistxattr(path.c_str(), names.data(), names.size());
-    if (len < 0) return sys_error("list extended attributes of " + shown);
-    for (size_t i = 0; i < static_cast<size_t>(len);) {
-        std::string key = names.c_str() + i;
-        i += key.size() + 1;
-        if (!key.empty() && !is_overlay_xattr(key)) out.push_back(std::move(key));
-    }
-    return out;
 }
 
 // The copy ends with exactly the source's attributes: a directory merged into a lower layer's copy
@@ -91,12 +40,9 @@ Result<void> copy_xattrs(int sdir, const std::string& sname, int ddir, const std
             return sys_error("remove extended attribute " + key + " from the copy of " + shown);
     }
     for (auto& key : keys) {
-        ssize_t vlen = ::lgetxattr(spath.c_str(), key.c_str(), nullptr, 0);
-        if (vlen < 0) continue;
-        std::string value(static_cast<size_t>(vlen), '\0');
-        vlen = ::lgetxattr(spath.c_str(), key.c_str(), value.data(), value.size());
-        if (vlen < 0) continue;
-        if (::lsetxattr(dpath.c_str(), key.c_str(), value.data(), static_cast<size_t>(vlen), 0) < 0 && errno != ENOTSUP)
+        auto value = xattr_value(spath, key);
+        if (!value) continue;
+        if (::lsetxattr(dpath.c_str(), key.c_str(), value->data(), value->size(), 0) < 0 && errno != ENOTSUP)
             return sys_error("set extended attribute " + key + " on the copy of " + shown);
     }
     return {};
@@ -161,7 +107,7 @@ private:
         struct stat st;
         if (::fstatat(sdir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat " + shown(rel));
         bool whiteout = (S_ISCHR(st.st_mode) && st.st_rdev == 0) ||
-                        (S_ISREG(st.st_mode) && st.st_size == 0 && !overlay_attr(sdir, name, "whiteout").empty());
+                        (S_ISREG(st.st_mode) && st.st_size == 0 && overlay_attr(sdir, name, "whiteout").has_value());
         if (whiteout) return remove_tree_at(ddir, name);
         struct stat dst;
         bool exists = ::fstatat(ddir, name.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0;

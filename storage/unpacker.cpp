@@ -13,6 +13,7 @@
 
 #include "skiff/base/strings.hpp"
 #include "tree.hpp"
+#include "xattrs.hpp"
 
 namespace skiff::storage {
 
@@ -38,14 +39,6 @@ std::string join_comps(const std::vector<std::string>& comps, size_t n) {
         out += comps[i];
     }
     return out;
-}
-
-std::string proc_path(int dirfd, const std::string& name) {
-    return "/proc/self/fd/" + std::to_string(dirfd) + "/" + name;
-}
-
-bool is_overlay_xattr(std::string_view name) {
-    return str::starts_with(name, "trusted.overlay.") || str::starts_with(name, "user.overlay.");
 }
 
 bool running_as_root() { return ::geteuid() == 0; }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "skiff/base/lock.hpp"
 #include "skiff/base/result.hpp"
@@ -39,9 +40,22 @@ private:
     std::string_view data_;
 };
 
+// A blob known to carry a layer: the compressed form it was pulled in, or one an export made and
+// pushed. Recorded so that a push can find it at its destination (or mount it from a repository
+// that has it) instead of exporting and uploading the layer again.
+struct LayerBlob {
+    std::string digest;                     // "sha256:…" of the blob
+    std::string media_type;                 // as the manifest listed it
+    uint64_t size = 0;
+    std::string diff_id;                    // of the blob's uncompressed stream (an export's may differ
+                                            // from the layer's own)
+    std::vector<std::string> repositories;  // "host/repository" known to hold it
+};
+
 struct LayerInfo {
     std::string diff_id;  // "sha256:…" of the uncompressed tar stream
     uint64_t size = 0;    // bytes of the uncompressed tar stream
+    std::vector<LayerBlob> blobs;
 };
 
 // While held, the layer is not removed: a writer holds one from the moment it relies on a layer
@@ -81,6 +95,9 @@ bool layer_exists(const StoreConfig& store, const std::string& diff_id);
 Result<LayerInfo> layer_info(const StoreConfig& store, const std::string& diff_id);
 // The unpacked tree (an overlay lower directory).
 std::string layer_diff_dir(const StoreConfig& store, const std::string& diff_id);
+// Add `blob` to the layer's record (merging repositories when the digest is known), under the
+// layer's lock. The record is a cache: losing an update costs an upload, never correctness.
+Result<void> record_layer_blob(const StoreConfig& store, const std::string& diff_id, const LayerBlob& blob);
 // Every diff id in the store.
 Result<std::vector<std::string>> list_layers(const StoreConfig& store);
 

@@ -1,0 +1,65 @@
+// Layers back to tar streams, and the sinks that carry them on: hashing, gzip, zstd.
+//
+// export_tree writes a directory tree (an unpacked layer, a container's upper directory) as the tar
+// stream a layer's author would have written: overlay's whiteouts (a 0/0 character device, or a file
+// marked with the whiteout xattr) become `.wh.NAME` entries, an opaque directory gets a
+// `.wh..wh..opq` entry, overlay's own xattrs are left out, hard links within the tree become link
+// entries. The stream is deterministic: names in byte order, PAX records only where ustar cannot say
+// it (long or non-ASCII names, large ids and sizes, xattrs), no trailing padding beyond the two zero
+// blocks. Exporting the same tree twice gives the same bytes, so its digests can be recorded.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "skiff/base/idmap.hpp"
+#include "skiff/base/result.hpp"
+#include "skiff/oci/digest.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace skiff::storage {
+
+// Where a stream of bytes goes. close() flushes what a transforming sink still holds (a compressor's
+// trailer) into the next one; it is called once, after the last write.
+class ByteSink {
+public:
+    virtual ~ByteSink() = default;
+    virtual Result<void> write(std::string_view data) = 0;
+    virtual Result<void> close() { return {}; }
+};
+
+// Counts and hashes what passes through on its way to `next`.
+class HashingSink : public ByteSink {
+public:
+    explicit HashingSink(ByteSink& next) : next_(next) {}
+    Result<void> write(std::string_view data) override;
+    Result<void> close() override { return next_.close(); }
+    uint64_t size() const { return size_; }
+    std::string digest() { return hash_.finish().str(); }  // once, after close
+
+private:
+    ByteSink& next_;
+    oci::Sha256 hash_;
+    uint64_t size_ = 0;
+};
+
+enum class Compression { kNone, kGzip, kZstd };
+
+// "gzip", "zstd", "none"/"uncompressed" → the value; anything else an error naming the choices.
+Result<Compression> parse_compression(std::string_view s);
+const char* compression_name(Compression c);
+
+// A sink compressing into `next` (zlib for gzip, libzstd for zstd, both loaded on first use).
+// `level` < 0: the format's default (gzip 6, zstd 3). kNone passes the bytes on unchanged.
+Result<std::unique_ptr<ByteSink>> make_compressor(Compression c, int level, ByteSink& next);
+
+// Write the tree under `dirfd` as a tar stream into `out` (not closed). `shown` names the tree in
+// errors. Owners are mapped back through `ids` (host → container; an unmapped id becomes 65534).
+Result<void> export_tree(int dirfd, const std::string& shown, ByteSink& out, const IdMap& ids = IdMap::identity());
+
+// A stored layer's tree, as export_tree writes it.
+Result<void> export_layer(const StoreConfig& store, const std::string& diff_id, ByteSink& out);
+
+}  // namespace skiff::storage
