@@ -120,6 +120,7 @@ Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig&
     std::atomic<bool> failed{false};
     std::mutex mu;
     std::vector<storage::LayerHold> holds;
+    std::vector<std::string> created;  // layers this pull unpacked, removed again if it fails
     std::optional<Error> first_error;
 
     auto worker = [&] {
@@ -140,6 +141,14 @@ Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig&
                 return;
             }
             progress.blob_done(job.desc.digest);
+            if (result->created) {
+                created.push_back(job.diff_id);
+                // The blob was read and verified: remember it, so a push can reuse it. A cache only.
+                storage::LayerBlob blob{job.desc.digest, job.desc.media_type, static_cast<uint64_t>(job.desc.size),
+                                        job.diff_id, {}};
+                if (auto repo = src.repository(); !repo.empty()) blob.repositories.push_back(repo);
+                (void)storage::record_layer_blob(store, job.diff_id, blob);
+            }
             holds.push_back(std::move(result->hold));
         }
     };
@@ -148,7 +157,14 @@ Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig&
     for (size_t i = 1; i < n; i++) threads.emplace_back(worker);
     if (n > 0) worker();
     for (auto& t : threads) t.join();
-    if (first_error) return std::move(*first_error);
+    if (first_error) {
+        // Nothing half-stored: the layers this pull made go again, unless another image (a
+        // concurrent pull's) has come to list them meanwhile. Our holds go first: removal waits
+        // for every holder.
+        holds.clear();
+        for (auto& id : created) (void)storage::remove_layer_if_unused(store, id);
+        return std::move(*first_error);
+    }
     return holds;
 }
 

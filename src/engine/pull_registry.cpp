@@ -65,6 +65,7 @@ public:
     }
 
     Result<std::string> get_blob(const oci::Descriptor& d) override { return registry_.fetch_blob(d.digest); }
+    std::string repository() const override { return registry_.name(); }
 
     Result<std::unique_ptr<storage::ByteSource>> open_blob(const oci::Descriptor& d) override {
         return std::unique_ptr<storage::ByteSource>(std::make_unique<RegistryBlobStream>(target_, d.digest));

@@ -47,6 +47,9 @@ public:
     virtual Result<std::string> get_blob(const oci::Descriptor& d) = 0;
     // A blob as a lazy stream.
     virtual Result<std::unique_ptr<storage::ByteSource>> open_blob(const oci::Descriptor& d) = 0;
+    // "host/repository" of a registry source (recorded with its layers, so a push to the same
+    // registry can mount them); empty for other sources.
+    virtual std::string repository() const { return {}; }
 };
 
 // A bounded in-memory queue between a producer thread (an HTTP body callback) and the unpacker's
