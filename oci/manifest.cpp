@@ -40,6 +40,14 @@ void write_descriptor(json::Writer& w, const Descriptor& d) {
     w.Key("size");
     w.Int64(d.size);
     if (!d.annotations.empty()) json::put_string_map(w, "annotations", d.annotations);
+    if (!d.platform.os.empty() || !d.platform.architecture.empty()) {
+        w.Key("platform");
+        w.StartObject();
+        json::put(w, "architecture", d.platform.architecture);
+        json::put(w, "os", d.platform.os);
+        json::put_nonempty(w, "variant", d.platform.variant);
+        w.EndObject();
+    }
     w.EndObject();
 }
 
@@ -84,6 +92,21 @@ std::string serialize_manifest(const Manifest& m) {
     for (auto& l : m.layers) write_descriptor(w, l);
     w.EndArray();
     if (!m.annotations.empty()) json::put_string_map(w, "annotations", m.annotations);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string serialize_index(const Index& idx) {
+    rapidjson::StringBuffer buf;
+    json::Writer w(buf);
+    w.StartObject();
+    w.Key("schemaVersion");
+    w.Int(idx.schema_version);
+    json::put_nonempty(w, "mediaType", idx.media_type);
+    w.Key("manifests");
+    w.StartArray();
+    for (auto& d : idx.manifests) write_descriptor(w, d);
+    w.EndArray();
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }

@@ -271,18 +271,14 @@ Result<std::string> Registry::upload_chunk(const std::string& location, std::str
     return loc.empty() ? location : resolve_location(loc);
 }
 
-Result<void> Registry::finish_upload(const std::string& location, const std::string& digest, http::BodyReader* body,
-                                     uint64_t size) {
+Result<void> Registry::finish_upload(const std::string& location, const std::string& digest, std::string_view body) {
     std::string what = "uploading blob " + digest + " to " + name();
     TRY_CTX(parse_digest(digest), what);
     http::Request req;
     req.method = "PUT";
     req.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + http::url_encode(digest);
     req.headers.add("Content-Type", "application/octet-stream");
-    if (body) {
-        req.upload = body;
-        req.upload_size = size;
-    }
+    req.body = std::string(body);
     http::Response resp = TRY_CTX(send(req, push_scope()), what);
     if (resp.status != 201 && resp.status != 204) return make_error(what + ": " + status_text(resp));
     return {};

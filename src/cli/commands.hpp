@@ -46,6 +46,8 @@ void add_inspect(CLI::App& parent, Context& ctx);
 void add_load(CLI::App& parent, Context& ctx);
 void add_rmi(CLI::App& parent, Context& ctx);
 void add_pull(CLI::App& parent, Context& ctx);
+void add_push(CLI::App& parent, Context& ctx);
+void add_save(CLI::App& parent, Context& ctx);
 void add_login(CLI::App& parent, Context& ctx);
 void add_logout(CLI::App& parent, Context& ctx);
 void add_tag(CLI::App& parent, Context& ctx);

@@ -139,4 +139,21 @@ void PullDisplay::redraw(bool force) {
     std::fflush(out_);
 }
 
+void PushDisplay::line(const std::string& s) {
+    if (quiet_) return;
+    std::lock_guard lk(mu_);
+    if (!started_) {
+        started_ = true;
+        std::fputs("Getting image source signatures\n", out_);
+    }
+    std::fputs(s.c_str(), out_);
+    std::fputc('\n', out_);
+    std::fflush(out_);
+}
+
+void PushDisplay::blob_skipped(const std::string& digest) { line("Copying blob " + digest + " skipped: already exists"); }
+void PushDisplay::blob_written(const std::string& digest) { line("Copying blob " + digest + " done"); }
+void PushDisplay::config(const std::string& digest) { line("Copying config " + digest + " done"); }
+void PushDisplay::writing_manifest() { line("Writing manifest to image destination"); }
+
 }  // namespace skiff::cli

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "skiff/engine/pull.hpp"
+#include "skiff/engine/push.hpp"
 
 namespace skiff::cli {
 
@@ -50,6 +51,23 @@ private:
     size_t drawn_ = 0;  // lines of bars currently on the screen
     Clock::time_point last_draw_{};
     bool started_blobs_ = false;
+};
+
+// Push and save progress as podman prints it, one line per step, to `out`; nothing when quiet.
+class PushDisplay : public engine::PushProgress {
+public:
+    PushDisplay(FILE* out, bool quiet) : out_(out), quiet_(quiet) {}
+    void blob_skipped(const std::string& digest) override;
+    void blob_written(const std::string& digest) override;
+    void config(const std::string& digest) override;
+    void writing_manifest() override;
+
+private:
+    void line(const std::string& s);
+    FILE* out_;
+    bool quiet_;
+    std::mutex mu_;
+    bool started_ = false;
 };
 
 // "12.3MB", "1.05GB" as podman (decimal units, three significant digits).

@@ -192,3 +192,64 @@ setup_outside() {
     diff_dir=$(skiff inspect --format '{{.GraphDriver.Data.UpperDir}}' abs)
     [[ $(cat "$diff_dir/$SKIFF_TEST_DIR/outside/sentinel") == inside ]] || fail "not stored under the layer"
 }
+
+# Every entry of a tree: name, type, mode, owner, size, content hash, link target, device, xattrs
+# (overlay's included: whiteouts and opaque marks must survive too). Hard links share an inode group.
+tree_listing() {
+    python3 - "$1" <<'PY'
+import hashlib, os, stat, sys
+root = sys.argv[1]
+groups = {}
+for dirpath, dirs, files in os.walk(root):
+    dirs.sort()
+    for name in sorted(dirs + files):
+        p = os.path.join(dirpath, name)
+        st = os.lstat(p)
+        rel = os.path.relpath(p, root)
+        extra = ""
+        if stat.S_ISREG(st.st_mode):
+            extra = hashlib.sha256(open(p, "rb").read()).hexdigest()
+            if st.st_nlink > 1:
+                extra += " link-group:" + groups.setdefault((st.st_dev, st.st_ino), rel)
+        elif stat.S_ISLNK(st.st_mode):
+            extra = "-> " + os.readlink(p)
+        elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            extra = "dev %d,%d" % (os.major(st.st_rdev), os.minor(st.st_rdev))
+        xattrs = []
+        if not stat.S_ISLNK(st.st_mode):
+            for k in sorted(os.listxattr(p, follow_symlinks=False)):
+                xattrs.append("%s=%r" % (k, os.getxattr(p, k, follow_symlinks=False)))
+        size = st.st_size if stat.S_ISREG(st.st_mode) else 0
+        print(rel, oct(st.st_mode), st.st_uid, st.st_gid, size, int(st.st_mtime), extra, " ".join(xattrs))
+PY
+}
+
+@test "save and load again give every layer back as it was (whiteouts, opaque dirs, special files)" {
+    make_image "$SKIFF_TEST_DIR/rt.tar" "$whiteout_script
+f('opt/suid', b'#!/bin/sh\n', mode=0o4755, uid=1000, gid=1000)
+h('opt/suid-link', 'opt/suid')
+l('opt/sym', '../etc/passwd')
+dev('opt/null', 1, 3)
+fifo('opt/fifo')
+f('opt/attr', b'x', xattrs={'user.skiff': 'yes'})
+f('deep/$(printf 'c%.0s' {1..120})/$(printf 'd%.0s' {1..140})', b'long')
+f('opt/h\u00e9llo', b'utf8')
+"
+    skiff load -i "$SKIFF_TEST_DIR/rt.tar" >/dev/null
+    skiff save -o "$SKIFF_TEST_DIR/rt-saved.tar" layered
+    local other=$SKIFF_TEST_DIR/rt-store
+    "$SKIFF" --root "$other/root" --runroot "$other/run" load -i "$SKIFF_TEST_DIR/rt-saved.tar" >/dev/null
+    local ours theirs
+    ours=$(skiff inspect --format '{{.GraphDriver.Data.UpperDir}}' layered)
+    theirs=$("$SKIFF" --root "$other/root" --runroot "$other/run" inspect --format '{{.GraphDriver.Data.UpperDir}}' layered)
+    run diff <(tree_listing "$ours") <(tree_listing "$theirs")
+    assert_status 0
+    ours=$(skiff inspect --format '{{.GraphDriver.Data.LowerDir}}' layered)
+    theirs=$("$SKIFF" --root "$other/root" --runroot "$other/run" inspect --format '{{.GraphDriver.Data.LowerDir}}' layered)
+    run diff <(tree_listing "$ours") <(tree_listing "$theirs")
+    assert_status 0
+    run "$SKIFF" --root "$other/root" --runroot "$other/run" run --rm layered sh -c 'ls /home; test -e /etc/group || echo no group'
+    assert_output "new-file
+no group"
+    "$SKIFF" --root "$other/root" --runroot "$other/run" rmi -a -f >/dev/null
+}

@@ -107,3 +107,27 @@ teardown_file() {
     [[ $status -eq 0 && $output == "logged in" ]] || { echo "$output $stderr"; false; }
     skiff logout --authfile "$AUTHFILE" "$REGISTRY" >/dev/null
 }
+
+@test "push needs credentials: none → unauthorized, wrong → refused, --creds and login → pushed" {
+    import_busybox pushme
+    rm -f "$AUTHFILE"
+    run --separate-stderr skiff push -q --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" pushme "$REGISTRY/private/pushed:1"
+    assert_status 125
+    assert_one_error_line "$REGISTRY/private/pushed" "unauthorized"
+
+    run --separate-stderr skiff push -q --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" --creds testuser:wrong \
+        pushme "$REGISTRY/private/pushed:1"
+    assert_status 125
+    assert_one_error_line "unauthorized"
+
+    run --separate-stderr skiff push -q --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" --creds testuser:testpassword \
+        pushme "$REGISTRY/private/pushed:1"
+    assert_status 0
+
+    skiff login --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" -u testuser -p testpassword "$REGISTRY" >/dev/null
+    run --separate-stderr skiff push -q --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" pushme "$REGISTRY/private/pushed:2"
+    assert_status 0
+    run skopeo inspect --cert-dir "$CERT_DIR" --creds testuser:testpassword "docker://$REGISTRY/private/pushed:2"
+    assert_status 0
+    skiff logout --authfile "$AUTHFILE" "$REGISTRY" >/dev/null
+}

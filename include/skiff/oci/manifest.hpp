@@ -58,6 +58,7 @@ bool is_manifest_media_type(std::string_view media_type);
 Result<Manifest> parse_manifest(std::string_view json);
 std::string serialize_manifest(const Manifest& m);
 Result<Index> parse_index(std::string_view json);
+std::string serialize_index(const Index& idx);
 
 // One image of a docker-archive's manifest.json: paths inside the archive.
 struct DockerArchiveImage {

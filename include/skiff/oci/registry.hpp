@@ -66,9 +66,8 @@ public:
     // Uploads: start → (chunks) → finish. The location returned by each step is passed to the next.
     Result<std::string> start_upload();
     Result<std::string> upload_chunk(const std::string& location, std::string_view data, uint64_t offset);
-    // The closing PUT; with `body` the whole blob goes in it (monolithic upload).
-    Result<void> finish_upload(const std::string& location, const std::string& digest, http::BodyReader* body = nullptr,
-                               uint64_t size = http::kUnknownLength);
+    // The closing PUT; with a `body` the rest of the blob (all of it: a monolithic upload) goes in it.
+    Result<void> finish_upload(const std::string& location, const std::string& digest, std::string_view body = {});
     // Cross-repository mount: true when the registry mounted it, false when it started an upload
     // instead (its location in *upload_location, if given).
     Result<bool> mount_blob(const std::string& digest, const std::string& from_repository,

@@ -1,0 +1,186 @@
+// push: a stored image to a registry repository (or, through save.cpp, to an archive or a directory
+// named with a transport). Blobs first (a HEAD, then a cross-repository mount, then an upload:
+// monolithic when the blob fits in one chunk, chunked otherwise), the manifest last.
+#include <mutex>
+
+#include "copy_image.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/engine/push.hpp"
+#include "skiff/oci/reference.hpp"
+#include "skiff/oci/registries_conf.hpp"
+#include "skiff/storage/images.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+constexpr size_t kChunkSize = 32 << 20;
+
+// One registry repository; its connections (a client and a Registry with its tokens each) are
+// pooled, so parallel layer uploads reuse connections and tokens.
+class RegistryDestination : public ImageDestination {
+public:
+    struct Conn {
+        std::unique_ptr<oci::http::Client> client;
+        std::unique_ptr<oci::Registry> registry;
+    };
+
+    explicit RegistryDestination(oci::RegistryTarget target) : target_(std::move(target)) {}
+
+    Result<std::unique_ptr<Conn>> borrow() {
+        {
+            std::lock_guard lk(mu_);
+            if (!pool_.empty()) {
+                auto c = std::move(pool_.back());
+                pool_.pop_back();
+                return c;
+            }
+        }
+        auto c = std::make_unique<Conn>();
+        c->client = TRY(oci::http::make_client());
+        c->registry = std::make_unique<oci::Registry>(*c->client, target_.options, target_.repository);
+        return c;
+    }
+    void give_back(std::unique_ptr<Conn> c) {
+        std::lock_guard lk(mu_);
+        pool_.push_back(std::move(c));
+    }
+
+    Result<bool> reuse(const storage::LayerBlob& blob) override {
+        auto conn = TRY(borrow());
+        auto found = conn->registry->head_blob(blob.digest);
+        if (!found) return found.take_error();
+        bool there = found->has_value();
+        std::string prefix = target_.options.registry + "/";
+        for (auto& repo : blob.repositories) {
+            if (there) break;
+            if (!repo.starts_with(prefix) || repo.substr(prefix.size()) == target_.repository) continue;
+            // A mount the registry refuses (no access to the source, a registry without mounts) is
+            // not an error: the blob is uploaded instead.
+            auto mounted = conn->registry->mount_blob(blob.digest, repo.substr(prefix.size()));
+            there = mounted.ok() && *mounted;
+        }
+        give_back(std::move(conn));
+        return there;
+    }
+
+    Result<bool> has(const std::string& digest, BlobKind) override {
+        auto conn = TRY(borrow());
+        auto found = TRY(conn->registry->head_blob(digest));
+        give_back(std::move(conn));
+        return found.has_value();
+    }
+
+    Result<std::unique_ptr<BlobUpload>> upload(BlobKind) override;
+    std::string repository() const override { return target_.options.registry + "/" + target_.repository; }
+    bool accepts(storage::Compression) const override { return true; }
+
+    Result<std::string> put_manifest(const std::string& tag, const std::string& bytes, const std::string& media_type) {
+        auto conn = TRY(borrow());
+        auto digest = TRY(conn->registry->put_manifest(tag, bytes, media_type));
+        give_back(std::move(conn));
+        return digest;
+    }
+
+private:
+    oci::RegistryTarget target_;
+    std::mutex mu_;
+    std::vector<std::unique_ptr<Conn>> pool_;
+};
+
+// Holds bytes until a chunk is full; a blob smaller than a chunk goes in the closing PUT alone.
+class RegistryUpload : public BlobUpload {
+public:
+    RegistryUpload(RegistryDestination& dest, std::unique_ptr<RegistryDestination::Conn> conn)
+        : dest_(dest), conn_(std::move(conn)) {}
+    ~RegistryUpload() override {
+        if (committed_) dest_.give_back(std::move(conn_));
+    }
+
+    Result<void> write(std::string_view data) override {
+        buf_.append(data);
+        if (buf_.size() >= kChunkSize) TRY(flush());
+        return {};
+    }
+
+    Result<void> commit(const std::string& digest, uint64_t) override {
+        if (location_.empty()) location_ = TRY(conn_->registry->start_upload());
+        TRY(conn_->registry->finish_upload(location_, digest, buf_));
+        committed_ = true;
+        return {};
+    }
+
+private:
+    Result<void> flush() {
+        if (location_.empty()) location_ = TRY(conn_->registry->start_upload());
+        location_ = TRY(conn_->registry->upload_chunk(location_, buf_, offset_));
+        offset_ += buf_.size();
+        buf_.clear();
+        return {};
+    }
+
+    RegistryDestination& dest_;
+    std::unique_ptr<RegistryDestination::Conn> conn_;
+    std::string buf_;
+    std::string location_;
+    uint64_t offset_ = 0;
+    bool committed_ = false;
+};
+
+Result<std::unique_ptr<BlobUpload>> RegistryDestination::upload(BlobKind) {
+    auto conn = TRY(borrow());
+    return std::unique_ptr<BlobUpload>(std::make_unique<RegistryUpload>(*this, std::move(conn)));
+}
+
+Result<std::optional<ManifestFormat>> parse_format(const std::string& s) {
+    if (s.empty()) return std::optional<ManifestFormat>();
+    if (s == "oci") return std::optional<ManifestFormat>(ManifestFormat::kOci);
+    if (s == "v2s2" || s == "docker") return std::optional<ManifestFormat>(ManifestFormat::kDocker);
+    if (s == "v2s1") return make_error("manifest format v2s1 (Docker schema 1) is not supported: use oci or v2s2");
+    return make_error("unknown manifest format \"" + s + "\": want oci or v2s2");
+}
+
+Result<PushedImage> push_to_registry(const storage::StoreConfig& store, const storage::ImageRecord& image,
+                                     const std::string& destination, const PushOptions& opts,
+                                     const oci::RegistryAccess& access, PushProgress& progress) {
+    auto ref = TRY(oci::normalize_reference(destination));
+    if (!ref.digest.empty()) return make_error("push destination " + destination + ": a digest cannot be pushed to; name a tag");
+    if (ref.tag.empty()) ref.tag = "latest";
+    oci::RegistriesConf conf = TRY(oci::load_registries_conf());
+    auto target = TRY(oci::push_target(conf, ref, access));
+    RegistryDestination dest(target);
+
+    CopyOptions copy;
+    copy.format = TRY(parse_format(opts.format));
+    copy.compression = opts.compression.value_or(storage::Compression::kGzip);
+    copy.compression_level = opts.compression_level;
+    copy.force_compression = opts.force_compression;
+    copy.jobs = opts.jobs;
+    Counting counting(progress);
+    auto copied = TRY_CTX(copy_image(store, image, dest, copy, counting), "pushing to docker://" + ref.str());
+    progress.writing_manifest();
+    TRY_CTX(dest.put_manifest(ref.tag, copied.manifest, copied.manifest_media_type), "pushing to docker://" + ref.str());
+    return PushedImage{copied.manifest_digest, counting.written, counting.skipped};
+}
+
+}  // namespace
+
+Result<PushedImage> push(const storage::StoreConfig& store, const std::string& image, const std::string& destination,
+                         const PushOptions& opts, const oci::RegistryAccess& access, PushProgress& progress) {
+    auto record = TRY(storage::find_image(store, image));
+    std::string dest = destination;
+    if (dest.empty()) {
+        // podman pushes to the name it was given; an id names no destination.
+        if (record.id.starts_with(image)) return make_error("no destination given and " + image + " is an image id, not a name");
+        dest = image;
+    }
+    for (std::string_view t : {"oci:", "oci-archive:", "docker-archive:", "dir:"})
+        if (dest.starts_with(t)) return push_to_transport(store, record, dest, opts, progress);
+    if (dest.starts_with("docker://")) dest.erase(0, 9);
+    auto pushed = TRY(push_to_registry(store, record, dest, opts, access, progress));
+    if (!opts.digestfile.empty()) TRY(fs::write_file_atomic(opts.digestfile, pushed.manifest_digest));
+    return pushed;
+}
+
+}  // namespace skiff::engine
