@@ -1,0 +1,122 @@
+// A container's cgroup: where this host keeps cgroups (cgroup2, cgroup v1 controllers, or both on a
+// hybrid host), one cgroup made beneath this process's own, its limits, the process skiff started
+// put into it, freezing, killing, usage, and its removal. Each limit goes to the hierarchy that
+// holds its controller: a v1 mount when there is one, else the cgroup2 tree. Nothing here moves a
+// process skiff did not start, mounts anything, or touches a cgroup outside this process's own.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "skiff/base/fd.hpp"
+#include "skiff/base/result.hpp"
+
+namespace skiff::runtime {
+
+// Limits in podman's units. Every field is optional: unset leaves the cgroup's value alone.
+struct Resources {
+    std::optional<int64_t> memory;        // bytes (--memory); -1: unlimited
+    std::optional<int64_t> memory_swap;   // bytes of memory + swap (--memory-swap); -1: unlimited swap
+    std::optional<double> cpus;           // --cpus 1.5 → a quota of 150000 per 100000 µs; 0: no quota
+    std::optional<uint64_t> cpu_shares;   // --cpu-shares (v1 shares; cgroup2 weight converted); 0: unset
+    std::optional<std::string> cpuset_cpus;  // --cpuset-cpus "0-2,4"
+    std::optional<int64_t> pids_limit;    // --pids-limit; -1 or 0: unlimited
+    std::optional<uint16_t> io_weight;    // --blkio-weight, 10 to 1000 (cgroup2 io.weight converted)
+};
+
+// The host's cgroup layout, as seen by this process.
+struct CgroupHost {
+    std::string unified;      // the cgroup2 mount: "/sys/fs/cgroup", ".../unified", or empty: none
+    std::string unified_own;  // this process's cgroup2 path ("/" or "/user.slice/…"), from "0::"
+    struct V1 {
+        std::string hierarchy;                 // as /proc/self/cgroup names it: "cpu,cpuacct"
+        std::vector<std::string> controllers;  // {"cpu", "cpuacct"}
+        std::string mount;                     // "/sys/fs/cgroup/cpu,cpuacct"
+        std::string own;                       // this process's path in it: "/", "/x/y"
+    };
+    std::vector<V1> v1;  // controller hierarchies only (named ones such as name=systemd are left out)
+
+    bool pure_v2() const { return !unified.empty() && v1.empty(); }
+};
+
+// Reads the layout from the files themselves, so tests can point it at fixture directories:
+// `sys_root` holding cgroup.controllers is a pure cgroup2 host; `sys_root`/unified holding it is
+// the cgroup2 half of a hybrid host; v1 hierarchies are `sys_root`/<hierarchy> or
+// `sys_root`/<controller>. A hierarchy whose own cgroup is not found there is left out.
+Result<CgroupHost> probe_cgroups(const std::string& sys_root = "/sys/fs/cgroup",
+                                 const std::string& proc_self_cgroup = "/proc/self/cgroup");
+
+// "cgroups: v1 (hybrid: cgroup2 at …, controllers: hugetlb; v1: memory pids …)" for `skiff info`.
+std::string describe(const CgroupHost& host);
+
+// What a container's cgroup is made of: recorded in the container's state to open it again.
+struct CgroupPaths {
+    std::string unified;                                    // cgroup2 directory, or empty
+    std::vector<std::pair<std::string, std::string>> v1;    // hierarchy ("memory") → directory
+    std::vector<std::string> created_parents;  // --cgroup-parent directories made here, deepest first
+
+    bool operator==(const CgroupPaths&) const = default;
+};
+
+struct CgroupStats {
+    std::optional<uint64_t> memory_usage;  // bytes
+    std::optional<uint64_t> memory_limit;  // bytes; unset: unlimited
+    std::optional<uint64_t> cpu_usage_ns;
+    std::optional<uint64_t> pids_current;
+};
+
+class Cgroup {
+public:
+    // Makes `name` ("skiff-<id>") beneath `parent` (--cgroup-parent: relative to this process's own
+    // cgroup, or absolute and at or beneath it) in the cgroup2 tree and in every v1 controller
+    // hierarchy; on cgroup2, enables the available controllers (memory pids cpu cpuset io) in each
+    // parent's cgroup.subtree_control. An existing empty cgroup of that name is reused; one with
+    // processes is an error. On failure nothing made here is left behind.
+    static Result<Cgroup> create(const CgroupHost& host, const std::string& name,
+                                 const std::string& parent = {});
+    // An existing cgroup, by the paths recorded when it was made.
+    static Result<Cgroup> open(const CgroupPaths& paths);
+
+    Cgroup(Cgroup&&) noexcept = default;
+    Cgroup& operator=(Cgroup&&) noexcept = default;
+
+    // Writes the limits that are set; a limit whose controller the host lacks is an error naming it.
+    Result<void> apply(const Resources& r);
+    // The cgroup2 directory (O_PATH) for clone3's CLONE_INTO_CGROUP; -1 without one.
+    int unified_fd() const { return unified_fd_.get(); }
+    // Puts a process skiff started into every hierarchy (cgroup2 too, a no-op after CLONE_INTO_CGROUP).
+    Result<void> add(pid_t pid);
+    Result<std::vector<pid_t>> pids() const;
+    // cgroup.freeze on cgroup2 or freezer.state on v1 (v1 when the freezer is a v1 controller);
+    // freezing waits until the kernel reports the cgroup frozen.
+    Result<void> freeze(bool frozen);
+    // cgroup.kill for SIGKILL where the kernel has it; otherwise signals every process listed (for
+    // SIGKILL inside a freeze, so nothing forks past it).
+    Result<void> kill_all(int sig);
+    Result<CgroupStats> stats() const;
+    // Whether the kernel's OOM killer killed a process here: memory.events (cgroup2) or
+    // memory.oom_control (v1). False where there is no memory accounting.
+    Result<bool> oom_killed() const;
+    // Removes every directory, retrying briefly while exiting processes keep it busy; then the
+    // parents made here, unless another container is using them. Removing twice is no error.
+    Result<void> remove();
+
+    const CgroupPaths& paths() const { return paths_; }
+
+private:
+    Cgroup() = default;
+
+    CgroupPaths paths_;
+    unique_fd unified_fd_;
+};
+
+// cgroup2 weights from podman's units, as crun and runc convert them.
+uint64_t cpu_shares_to_weight(uint64_t shares);  // 2…262144 → 1…10000
+uint64_t blkio_to_io_weight(uint64_t weight);    // 10…1000 → 1…10000
+
+}  // namespace skiff::runtime
