@@ -31,31 +31,6 @@ bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// "SIGTERM", "TERM", "15", "RTMIN+3" → the number, as podman stores it.
-Result<int> parse_signal(std::string_view s) {
-    std::string up;
-    for (char c : s) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (str::starts_with(up, "SIG")) up = up.substr(3);
-    if (all_digits(up)) {
-        int n = std::stoi(up);
-        if (n >= 1 && n <= SIGRTMAX) return n;
-    }
-    for (auto& sig : kSignals)
-        if (up == sig.name) return sig.number;
-    if (str::starts_with(up, "RTMIN") || str::starts_with(up, "RTMAX")) {
-        bool min = up[3] == 'I';
-        std::string_view rest = std::string_view(up).substr(5);
-        int off = 0;
-        if (!rest.empty()) {
-            if ((rest[0] != '+' && rest[0] != '-') || !all_digits(rest.substr(1))) return make_error("invalid signal: " + std::string(s));
-            off = std::stoi(std::string(rest.substr(1))) * (rest[0] == '+' ? 1 : -1);
-        }
-        int n = (min ? SIGRTMIN : SIGRTMAX) + off;
-        if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
-    }
-    return make_error("invalid signal: " + std::string(s));
-}
-
 // A JSON array of strings, or nothing when `value` is not one (the shell form then).
 std::optional<std::vector<std::string>> json_array(std::string_view value) {
     if (value.empty() || value.front() != '[') return std::nullopt;
@@ -111,6 +86,31 @@ std::string join_path(const std::string& base, const std::string& rel) {
 }
 
 }  // namespace
+
+// "SIGTERM", "TERM", "15", "RTMIN+3" → the number, as podman stores it.
+Result<int> parse_signal(std::string_view s) {
+    std::string up;
+    for (char c : s) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (str::starts_with(up, "SIG")) up = up.substr(3);
+    if (all_digits(up)) {
+        int n = std::stoi(up);
+        if (n >= 1 && n <= SIGRTMAX) return n;
+    }
+    for (auto& sig : kSignals)
+        if (up == sig.name) return sig.number;
+    if (str::starts_with(up, "RTMIN") || str::starts_with(up, "RTMAX")) {
+        bool min = up[3] == 'I';
+        std::string_view rest = std::string_view(up).substr(5);
+        int off = 0;
+        if (!rest.empty()) {
+            if ((rest[0] != '+' && rest[0] != '-') || !all_digits(rest.substr(1))) return make_error("invalid signal: " + std::string(s));
+            off = std::stoi(std::string(rest.substr(1))) * (rest[0] == '+' ? 1 : -1);
+        }
+        int n = (min ? SIGRTMIN : SIGRTMAX) + off;
+        if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
+    }
+    return make_error("invalid signal: " + std::string(s));
+}
 
 Result<void> apply_change(ContainerConfig& c, std::string_view change) {
     auto bad = [&](const std::string& why) { return make_error("invalid change \"" + std::string(change) + "\" - " + why); };

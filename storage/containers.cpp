@@ -88,8 +88,10 @@ Result<Container> load(const StoreConfig& s, const std::string& id) {
         auto parsed = parse_status(*st);
         if (parsed.ok()) static_cast<ContainerStatus&>(c) = parsed.take();
     }
-    // A container whose process is gone (its skiff was killed) has exited.
-    if (c.state == ContainerState::kRunning && process_start_time(c.pid) != c.pid_start) {
+    // A container whose process is gone (its skiff or its monitor was killed) has exited. While its
+    // monitor lives, the monitor records the exit: until then it is still running.
+    bool monitor_alive = c.monitor_pid > 0 && process_start_time(c.monitor_pid) == c.monitor_start;
+    if (c.state == ContainerState::kRunning && process_start_time(c.pid) != c.pid_start && !monitor_alive) {
         c.state = ContainerState::kExited;
         c.exit_code = -1;
     }
@@ -171,6 +173,7 @@ std::string serialize_definition(const ContainerDefinition& d) {
     w.EndObject();
     w.Key("created_ns");
     w.Int64(d.created_ns);
+    if (!d.run_options.empty()) put(w, "run_options", d.run_options);
     w.EndObject();
     return buf.GetString();
 }
@@ -196,6 +199,7 @@ Result<ContainerDefinition> parse_definition(std::string_view json) {
         for (auto& m : labels->value.GetObject())
             if (m.value.IsString()) d.labels[m.name.GetString()] = m.value.GetString();
     d.created_ns = get_int(doc, "created_ns");
+    d.run_options = get_str(doc, "run_options");
     return d;
 }
 
@@ -214,6 +218,16 @@ std::string serialize_status(const ContainerStatus& s) {
     w.Int64(s.started_ns);
     w.Key("finished_ns");
     w.Int64(s.finished_ns);
+    if (s.monitor_pid > 0) {
+        w.Key("monitor_pid");
+        w.Int(s.monitor_pid);
+        w.Key("monitor_start");
+        w.Uint64(s.monitor_start);
+    }
+    if (s.restarts > 0) {
+        w.Key("restarts");
+        w.Int(s.restarts);
+    }
     w.EndObject();
     return buf.GetString();
 }
@@ -236,6 +250,10 @@ Result<ContainerStatus> parse_status(std::string_view json) {
     s.exit_code = static_cast<int>(get_int(doc, "exit_code"));
     s.started_ns = get_int(doc, "started_ns");
     s.finished_ns = get_int(doc, "finished_ns");
+    s.monitor_pid = static_cast<pid_t>(get_int(doc, "monitor_pid"));
+    if (auto m = doc.FindMember("monitor_start"); m != doc.MemberEnd() && m->value.IsUint64())
+        s.monitor_start = m->value.GetUint64();
+    s.restarts = static_cast<int>(get_int(doc, "restarts"));
     return s;
 }
 

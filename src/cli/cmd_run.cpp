@@ -1,4 +1,5 @@
 // skiff run [options] IMAGE [COMMAND [ARG...]]
+#include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -35,27 +36,34 @@ Result<std::string> find_or_pull(Context& ctx, const std::string& image, const R
     return record.id;
 }
 
-}  // namespace
+// The flags run and create share, and what their callback needs.
+struct RunCli {
+    std::shared_ptr<engine::RunOptions> opts = std::make_shared<engine::RunOptions>();
+    std::shared_ptr<std::string> entrypoint = std::make_shared<std::string>();
+    std::shared_ptr<std::vector<std::string>> labels = std::make_shared<std::vector<std::string>>();
+    std::shared_ptr<RunPullFlags> pull = std::make_shared<RunPullFlags>();
+    CLI::Option* entrypoint_option = nullptr;
+};
 
-void add_run(CLI::App& parent, Context& ctx) {
-    auto* sub = parent.add_subcommand("run", "Run a command in a new container");
-    set_usage(sub, "skiff run [options] IMAGE [COMMAND [ARG...]]");
+RunCli add_run_flags(CLI::App* sub, bool is_run) {
+    RunCli r;
+    auto& o = r.opts;
+    auto& pull = r.pull;
     sub->set_help_flag("--help", "Print usage");
     sub->prefix_command();  // marks it: main() hands IMAGE and what follows over in ctx.trailing
-    auto o = std::make_shared<engine::RunOptions>();
-    auto entrypoint = std::make_shared<std::string>();
-    auto labels = std::make_shared<std::vector<std::string>>();
-    auto pull = std::make_shared<RunPullFlags>();
     sub->add_option("--arch", pull->arch, "use ARCH instead of the architecture of the machine for choosing images");
     add_registry_flags(sub, pull->registry);
     sub->add_option("--cap-add", o->cap_add, "Add capabilities to the container")->allow_extra_args(false);
     sub->add_option("--cap-drop", o->cap_drop, "Drop capabilities from the container")->allow_extra_args(false);
-    auto* ep = sub->add_option("--entrypoint", *entrypoint, "Overwrite the default ENTRYPOINT of the image");
+    if (is_run) sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
+    r.entrypoint_option = sub->add_option("--entrypoint", *r.entrypoint, "Overwrite the default ENTRYPOINT of the image");
     sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);
     sub->add_option("--env-file", o->env_files, "Read in a file of environment variables")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
-    sub->add_option("-l,--label", *labels, "Set metadata on container")->allow_extra_args(false);
+    sub->add_option("-l,--label", *r.labels, "Set metadata on container")->allow_extra_args(false);
+    sub->add_option("--log-driver", o->log_driver, "Logging driver for the container (k8s-file, json-file, none, passthrough)");
+    sub->add_option("--log-opt", o->log_opts, "Logging driver options (max-size=SIZE, path=FILE)")->allow_extra_args(false);
     sub->add_option("--name", o->name, "Assign a name to the container");
     sub->add_option("--os", pull->os, "use OS instead of the running OS for choosing images");
     sub->add_option("--platform", pull->platform, "Specify the platform for selecting the image");
@@ -64,35 +72,84 @@ void add_run(CLI::App& parent, Context& ctx) {
     sub->add_option("--network,--net", o->network, "Connect a container to a network (none, host)");
     sub->add_flag("--privileged", o->privileged, "Give extended privileges to container");
     sub->add_flag("--read-only", o->read_only, "Make containers root filesystem read-only");
+    sub->add_option("--restart", o->restart, "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)");
     sub->add_flag("--rm", o->remove, "Remove container (and pod if created) after exit");
     sub->add_option("--security-opt", o->security_opt,
                     "Security options (seccomp=unconfined|PROFILE.json, no-new-privileges, mask=PATHS, unmask=PATHS|ALL)")
         ->allow_extra_args(false);
+    sub->add_option("--stop-signal", o->stop_signal, "Signal to stop a container. Default is SIGTERM");
+    sub->add_option("--stop-timeout", o->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");
     sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY for container");
     sub->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])");
     sub->add_option("--variant", pull->variant, "Use VARIANT instead of the running architecture variant for choosing images");
     sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
-    sub->callback([o, ep, entrypoint, labels, pull, &ctx] {
-        auto rest = ctx.trailing;
-        if (rest.empty()) {
-            ctx.exit_code = fail(make_error("`skiff run` requires at least 1 arg: an image"));
+    return r;
+}
+
+// IMAGE and the command from what followed the flags, the entrypoint and labels, the image pulled
+// as --pull says. Errors are printed; false then.
+bool complete(Context& ctx, const RunCli& r, const char* cmd) {
+    auto& o = r.opts;
+    auto rest = ctx.trailing;
+    if (rest.empty()) {
+        ctx.exit_code = fail(make_error(std::string("`skiff ") + cmd + "` requires at least 1 arg: an image"));
+        return false;
+    }
+    o->image = rest.front();
+    o->command.assign(rest.begin() + 1, rest.end());
+    if (r.entrypoint_option->count() > 0) o->entrypoint = *r.entrypoint;
+    for (auto& l : *r.labels) {
+        auto eq = l.find('=');
+        o->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+    }
+    auto id = find_or_pull(ctx, o->image, *r.pull);
+    if (!id) {
+        ctx.exit_code = fail(id.error());
+        return false;
+    }
+    o->image = *id;
+    return true;
+}
+
+}  // namespace
+
+void add_run(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("run", "Run a command in a new container");
+    set_usage(sub, "skiff run [options] IMAGE [COMMAND [ARG...]]");
+    RunCli r = add_run_flags(sub, true);
+    sub->callback([r, &ctx] {
+        if (!complete(ctx, r, "run")) return;
+        if (r.opts->detach) {
+            auto c = engine::create(ctx.store, *r.opts);
+            if (!c) {
+                ctx.exit_code = fail(c.error());
+                return;
+            }
+            auto started = engine::start(ctx.store, c->id);
+            if (!started) {
+                ctx.exit_code = fail(started.error());
+                return;
+            }
+            std::cout << c->id << std::endl;
             return;
         }
-        o->image = rest.front();
-        o->command.assign(rest.begin() + 1, rest.end());
-        if (ep->count() > 0) o->entrypoint = *entrypoint;
-        for (auto& l : *labels) {
-            auto eq = l.find('=');
-            o->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
-        }
-        auto id = find_or_pull(ctx, o->image, *pull);
-        if (!id) {
-            ctx.exit_code = fail(id.error());
-            return;
-        }
-        o->image = *id;
-        auto status = engine::run(ctx.store, *o);
+        auto status = engine::run(ctx.store, *r.opts);
         ctx.exit_code = status.ok() ? *status : fail(status.error());
+    });
+}
+
+void add_create(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("create", "Create but do not start a container");
+    set_usage(sub, "skiff create [options] IMAGE [COMMAND [ARG...]]");
+    RunCli r = add_run_flags(sub, false);
+    sub->callback([r, &ctx] {
+        if (!complete(ctx, r, "create")) return;
+        auto c = engine::create(ctx.store, *r.opts);
+        if (!c) {
+            ctx.exit_code = fail(c.error());
+            return;
+        }
+        std::cout << c->id << std::endl;
     });
 }
 

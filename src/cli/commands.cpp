@@ -5,15 +5,18 @@ namespace skiff::cli {
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
     {"container", add_container},
+    {"create", add_create},
     {"history", add_history},
     {"image", add_image},
     {"images", add_images},
     {"import", add_import},
     {"info", add_info},
     {"inspect", add_inspect},
+    {"kill", add_kill},
     {"load", add_load},
     {"login", add_login},
     {"logout", add_logout},
+    {"logs", add_logs},
     {"ps", add_ps},
     {"pull", add_pull},
     {"push", add_push},
@@ -22,9 +25,12 @@ static const CommandEntry kCommands[] = {
     {"rmi", add_rmi},
     {"run", add_run},
     {"save", add_save},
+    {"start", add_start},
+    {"stop", add_stop},
     {"tag", add_tag},
     {"untag", add_untag},
     {"version", add_version},
+    {"wait", add_wait},
 };
 
 const CommandEntry* commands(size_t* count) {

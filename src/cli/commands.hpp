@@ -56,5 +56,11 @@ void add_image(CLI::App& parent, Context& ctx);
 void add_history(CLI::App& parent, Context& ctx);
 void add_rename(CLI::App& parent, Context& ctx);
 void add_container(CLI::App& parent, Context& ctx);
+void add_create(CLI::App& parent, Context& ctx);
+void add_start(CLI::App& parent, Context& ctx);
+void add_stop(CLI::App& parent, Context& ctx);
+void add_kill(CLI::App& parent, Context& ctx);
+void add_wait(CLI::App& parent, Context& ctx);
+void add_logs(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -3,6 +3,7 @@
 
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "run_internal.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
@@ -53,21 +54,65 @@ Result<void> write_etc_files(const std::string& run_dir, const runtime::Spec& sp
     return {};
 }
 
-// Everything between creating the record and the process's exit.
-Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container& c, const storage::ImageRecord& image,
-                           runtime::Spec& spec) {
+}  // namespace
+
+Result<void> finish_spec(const storage::StoreConfig& store, const storage::Container& c,
+                         const storage::ImageRecord& image, runtime::Spec& spec) {
     std::string run_dir = storage::container_run_dir(store, c.id);
     TRY(write_etc_files(run_dir, spec, c.name));
     auto root = TRY(storage::prepare_rootfs(store, image, storage::container_dir(store, c.id)));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
     spec.rootfs = root.target;
+    return {};
+}
 
+void mark_running(storage::Container& c, pid_t pid) {
+    c.state = storage::ContainerState::kRunning;
+    c.pid = pid;
+    c.pid_start = storage::process_start_time(pid);
+    c.started_ns = storage::now_ns();
+}
+
+Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id) {
+    Prepared p{TRY(storage::find_image(store, opts.image)), {}, {}};
+    p.inputs.container_id = id;
+    p.inputs.run_dir = storage::container_run_dir(store, id);
+    p.inputs.cache_dir = fs::join(store.runroot, "cache");
+    p.inputs.env_file_lines = TRY(read_env_files(opts.env_files));
+    p.inputs.host_env = host_environment();
+    // Every option is checked before anything is created.
+    p.spec = TRY(make_spec(p.image.config, opts, p.inputs));
+    TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
+    return p;
+}
+
+storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& opts) {
+    storage::ContainerDefinition def;
+    def.id = p.inputs.container_id;
+    def.name = opts.name;
+    def.image_id = p.image.id;
+    def.image_name = p.image.names.empty() ? p.image.id : p.image.names.front();
+    def.command = p.spec.args;
+    def.env = p.spec.env;
+    def.user = p.spec.user;
+    def.working_dir = p.spec.cwd;
+    def.hostname = p.spec.hostname;
+    def.tty = opts.tty;
+    def.interactive = opts.interactive;
+    def.auto_remove = opts.remove;
+    def.labels = opts.labels;
+    return def;
+}
+
+namespace {
+
+// Everything between creating the record and the process's exit.
+Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container& c, const storage::ImageRecord& image,
+                           runtime::Spec& spec) {
+    TRY(finish_spec(store, c, image, spec));
     runtime::Hooks hooks;
     hooks.started = [&](pid_t pid) {
-        c.state = storage::ContainerState::kRunning;
-        c.pid = pid;
-        c.pid_start = storage::process_start_time(pid);
-        c.started_ns = storage::now_ns();
+        mark_running(c, pid);
         (void)storage::save_status(store, c);
     };
     return runtime::run_foreground(spec, hooks);
@@ -76,35 +121,9 @@ Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container
 }  // namespace
 
 Result<int> run(const storage::StoreConfig& store, const RunOptions& opts) {
-    auto image = TRY(storage::find_image(store, opts.image));
-
-    SpecInputs in;
-    in.container_id = str::random_hex(32);
-    in.run_dir = storage::container_run_dir(store, in.container_id);
-    in.cache_dir = fs::join(store.runroot, "cache");
-    in.env_file_lines = TRY(read_env_files(opts.env_files));
-    in.host_env = host_environment();
-    // Every option is checked before anything is created.
-    runtime::Spec spec = TRY(make_spec(image.config, opts, in));
-    TRY(fs::mkdir_p(in.cache_dir, 0700));
-
-    storage::ContainerDefinition def;
-    def.id = in.container_id;
-    def.name = opts.name;
-    def.image_id = image.id;
-    def.image_name = image.names.empty() ? image.id : image.names.front();
-    def.command = spec.args;
-    def.env = spec.env;
-    def.user = spec.user;
-    def.working_dir = spec.cwd;
-    def.hostname = spec.hostname;
-    def.tty = opts.tty;
-    def.interactive = opts.interactive;
-    def.auto_remove = opts.remove;
-    def.labels = opts.labels;
-    auto c = TRY(storage::create_container(store, std::move(def)));
-
-    auto status = start_and_wait(store, c, image, spec);
+    auto p = TRY(prepare(store, opts, str::random_hex(32)));
+    auto c = TRY(storage::create_container(store, definition_of(p, opts)));
+    auto status = start_and_wait(store, c, p.image, p.spec);
     if (opts.remove) {
         auto lock = storage::lock_container(store, c.id);
         (void)storage::remove_container(store, c);

@@ -149,6 +149,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     if (hooks.started) hooks.started(child.pid());
     TRY(sync::send_release(sync_fd.get()));
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
+    if (hooks.executed) hooks.executed();
 
     if (!master) return supervise(child, signals, nullptr);
     // As podman: skiff's terminal (if stdin is one) is raw, so the container's terminal alone

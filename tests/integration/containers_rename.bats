@@ -33,23 +33,23 @@ setup_file() {
 }
 
 @test "container: ls, exists, rm, prune; a missing or unknown subcommand fails as podman's" {
-    skiff run --name a busybox true
-    skiff run --name b busybox true
+    skiff run --name first busybox true
+    skiff run --name second busybox true
     run skiff container ls -a --format '{{.Names}}'
-    [[ $(sort <<<"$output" | tr '\n' ' ') == "a b " ]] || fail "ls: $output"
-    run skiff container exists a
+    [[ $(sort <<<"$output" | tr '\n' ' ') == "first second " ]] || fail "ls: $output"
+    run skiff container exists first
     assert_status 0
     [[ -z $output ]]
-    run skiff container rm a
+    run skiff container rm first
     assert_status 0
-    run skiff container exists a
+    run skiff container exists first
     assert_status 1
     run skiff container prune <<<"n"
     assert_status 0
-    run skiff container exists b
+    run skiff container exists second
     assert_status 0
     local id
-    id=$(skiff ps -a --no-trunc -q --filter name=b)
+    id=$(skiff ps -a --no-trunc -q --filter name=second)
     run --separate-stderr skiff container prune -f
     assert_status 0
     assert_output "$id"

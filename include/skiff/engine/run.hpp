@@ -9,6 +9,7 @@
 #include "skiff/base/result.hpp"
 #include "skiff/oci/image.hpp"
 #include "skiff/runtime/spec.hpp"
+#include "skiff/storage/containers.hpp"
 #include "skiff/storage/store.hpp"
 
 namespace skiff::engine {
@@ -32,7 +33,45 @@ struct RunOptions {
     std::vector<std::string> cap_add, cap_drop;
     std::vector<std::string> security_opt;
     std::map<std::string, std::string> labels;
+
+    // Detached containers (run -d, create + start), carried out by the monitor.
+    bool detach = false;                // -d
+    std::string restart = "no";         // --restart no|on-failure[:N]|always|unless-stopped
+    std::string log_driver = "k8s-file";  // --log-driver k8s-file|json-file|none|passthrough
+    std::vector<std::string> log_opts;  // --log-opt max-size=SIZE, path=FILE
+    std::string stop_signal;            // --stop-signal; empty: the image's StopSignal, else SIGTERM
+    int stop_timeout = 10;              // --stop-timeout seconds
 };
+
+// A restart policy, parsed.
+struct RestartPolicy {
+    enum class Kind { kNo, kOnFailure, kAlways, kUnlessStopped } kind = Kind::kNo;
+    int max_retries = 0;  // on-failure:N; 0 = no limit
+};
+Result<RestartPolicy> parse_restart_policy(std::string_view s);
+
+// The options as stored with a created container (what start needs to build its spec again).
+std::string serialize_run_options(const RunOptions& o);
+Result<RunOptions> parse_run_options(std::string_view json);
+
+// `create`: check every option, write the container's record and options; nothing runs. --env-file
+// contents and "-e NAME" values are resolved now, as podman does.
+Result<storage::Container> create(const storage::StoreConfig& store, RunOptions opts);
+
+// `start`: a created (or exited) container run detached under a monitor process (`skiff` forked and
+// detached with setsid) that holds its output, writes its log, records its exit and carries out its
+// restart policy. Returns once the container's command has been executed, or its error.
+Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id);
+
+// `stop`: the stop signal, then SIGKILL after `timeout` seconds (negative: the container's own
+// --stop-timeout); returns once the exit is recorded. A container not running is left as it is.
+Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, int timeout);
+
+// `kill`: one signal to the container's process.
+Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_id, int signal);
+
+// `wait`: until the container has exited; its exit code.
+Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_id);
 
 // What the spec needs beyond the image and the options: all inputs of the pure function.
 struct SpecInputs {

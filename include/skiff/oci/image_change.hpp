@@ -10,6 +10,9 @@
 
 namespace skiff::oci {
 
+// "SIGTERM", "TERM", "15", "RTMIN+3" → the signal's number; "invalid signal: X" otherwise.
+Result<int> parse_signal(std::string_view s);
+
 // Errors: `invalid change "…" - <why>`, podman's wording.
 Result<void> apply_change(ContainerConfig& config, std::string_view change);
 

@@ -60,6 +60,7 @@ Spec default_spec();
 
 struct Hooks {
     std::function<void(pid_t)> started;  // the container's pid 1 is running (before exec)
+    std::function<void()> executed;      // its command has been executed
 };
 
 // Start the container in the foreground with skiff's own stdio, forward signals (and with a

@@ -35,6 +35,7 @@ struct ContainerDefinition {
     bool auto_remove = false;  // --rm: the whole record lives under --runroot
     std::map<std::string, std::string> labels;
     int64_t created_ns = 0;  // unix time in nanoseconds
+    std::string run_options;  // the engine's options for starting it again (JSON, opaque here)
 };
 
 struct ContainerStatus {
@@ -44,6 +45,9 @@ struct ContainerStatus {
     int exit_code = 0;
     int64_t started_ns = 0;
     int64_t finished_ns = 0;
+    pid_t monitor_pid = 0;                 // the monitor of a detached container, 0 for foreground
+    unsigned long long monitor_start = 0;  // its start time (pid identity)
+    int restarts = 0;                      // how often the restart policy has restarted it
 };
 
 struct Container : ContainerDefinition, ContainerStatus {};

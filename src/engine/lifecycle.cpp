@@ -1,0 +1,160 @@
+// create, start, stop, kill, wait: detached containers, carried out through their records and
+// their processes (signals go through pidfds, to the process the record names and no other).
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "run_internal.hpp"
+#include "skiff/base/fd.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/oci/image_change.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    ::nanosleep(&ts, nullptr);
+}
+
+bool alive(const storage::Container& c) {
+    return c.pid > 0 && storage::process_start_time(c.pid) == c.pid_start;
+}
+
+// A pidfd for the container's process, only if it is still the process the record names.
+Result<unique_fd> open_process(const storage::Container& c) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0));
+    if (fd < 0) return sys_error("open container " + c.id.substr(0, 12) + "'s process");
+    unique_fd pidfd(fd);
+    if (!alive(c)) return make_error("container " + c.id.substr(0, 12) + "'s process has exited", kExitFailure);
+    return pidfd;
+}
+
+Result<void> send(const storage::Container& c, int sig) {
+    auto pidfd = TRY(open_process(c));
+    if (::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) < 0 && errno != ESRCH)
+        return sys_error("send signal " + std::to_string(sig) + " to container " + c.id.substr(0, 12));
+    return {};
+}
+
+// Until the process is gone or `ms` have passed (negative: no limit). True when gone.
+bool wait_gone(const storage::Container& c, int ms) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0));
+    if (fd < 0) return true;
+    unique_fd pidfd(fd);
+    if (!alive(c)) return true;
+    struct pollfd p = {pidfd.get(), POLLIN, 0};
+    return ::poll(&p, 1, ms) > 0;
+}
+
+// Until the record no longer says running: the monitor records the exit (a dead monitor's
+// container shows exited by itself).
+Result<storage::Container> wait_recorded(const storage::StoreConfig& store, const std::string& id, int ms) {
+    for (int waited = 0;; waited += 10) {
+        auto c = TRY(storage::find_container(store, id));
+        if (c.state != storage::ContainerState::kRunning || (ms >= 0 && waited >= ms)) return c;
+        sleep_ms(10);
+    }
+}
+
+Result<RunOptions> options_of(const storage::Container& c) {
+    if (c.run_options.empty())
+        return make_error("container " + c.id.substr(0, 12) + " was run in the foreground and cannot be started again");
+    return parse_run_options(c.run_options);
+}
+
+}  // namespace
+
+Result<storage::Container> create(const storage::StoreConfig& store, RunOptions opts) {
+    if (opts.log_driver == "json-file") opts.log_driver = "k8s-file";
+    if (opts.log_driver != "k8s-file" && opts.log_driver != "none" && opts.log_driver != "passthrough")
+        return make_error("invalid log driver \"" + opts.log_driver + "\": want k8s-file, json-file, none or passthrough");
+    if (opts.log_driver == "passthrough") return make_error("the passthrough log driver needs a container in the foreground");
+    auto policy = TRY(parse_restart_policy(opts.restart));
+    if (policy.kind != RestartPolicy::Kind::kNo && opts.remove)
+        return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
+    auto p = TRY(prepare(store, opts, str::random_hex(32)));
+    // What was read from the caller's environment and files is resolved now, as podman does.
+    opts.env = p.spec.env;
+    opts.env_files.clear();
+    if (opts.stop_signal.empty()) opts.stop_signal = p.image.config.config.stop_signal;
+    if (opts.stop_signal.empty()) opts.stop_signal = "SIGTERM";
+    TRY(oci::parse_signal(opts.stop_signal));
+    auto def = definition_of(p, opts);
+    def.run_options = serialize_run_options(opts);
+    return storage::create_container(store, std::move(def));
+}
+
+Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id) {
+    auto found = TRY(storage::find_container(store, name_or_id));
+    std::optional<FileLock> lock = TRY(storage::lock_container(store, found.id));
+    auto c = TRY(storage::find_container(store, found.id));
+    if (c.state == storage::ContainerState::kRunning) return {};  // as podman: already running is fine
+    auto opts = TRY(options_of(c));
+    auto p = TRY(prepare(store, opts, c.id));
+    TRY(finish_spec(store, c, p.image, p.spec));
+    c.restarts = 0;
+    // The monitor takes the lock to record the start: let go of it first.
+    lock.reset();
+    return launch_monitor(store, c, p.spec, opts);
+}
+
+Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, int timeout) {
+    auto c = TRY(storage::find_container(store, name_or_id));
+    if (c.state != storage::ContainerState::kRunning) return {};
+    auto opts = options_of(c);
+    int sig = SIGTERM;
+    if (opts.ok() && !opts->stop_signal.empty()) sig = TRY(oci::parse_signal(opts->stop_signal));
+    if (timeout < 0) timeout = opts.ok() ? opts->stop_timeout : 10;
+    // The monitor must not restart what the user stopped.
+    (void)fs::write_file_atomic(stop_marker(store, c.id), "", fs::Durability::kNoSync);
+    if (alive(c)) {
+        auto sent = send(c, sig);
+        if (!sent.ok() && alive(c)) return sent;
+        if (!wait_gone(c, timeout * 1000)) {
+            auto killed = send(c, SIGKILL);
+            if (!killed.ok() && alive(c)) return killed;
+            if (!wait_gone(c, 10000)) return make_error("container " + c.id.substr(0, 12) + " did not exit after SIGKILL");
+        }
+    }
+    TRY(wait_recorded(store, c.id, 10000));
+    return {};
+}
+
+Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_id, int signal) {
+    auto c = TRY(storage::find_container(store, name_or_id));
+    if (c.state != storage::ContainerState::kRunning || !alive(c))
+        return make_error("can only kill running containers. " + c.id + " is in state " +
+                          storage::state_name(c.state) + ": container state improper");
+    if (signal == SIGKILL || signal == SIGTERM || signal == SIGINT)
+        (void)fs::write_file_atomic(stop_marker(store, c.id), "", fs::Durability::kNoSync);
+    return send(c, signal);
+}
+
+Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_id) {
+    auto c = TRY(storage::find_container(store, name_or_id));
+    for (;;) {
+        if (c.state == storage::ContainerState::kExited) return c.exit_code;
+        if (c.state == storage::ContainerState::kRunning) (void)wait_gone(c, 1000);
+        else sleep_ms(50);
+        auto next = storage::find_container(store, c.id);
+        // Removed while waited for (--rm): its last known exit is all there is.
+        if (!next.ok()) {
+            if (next.error().message.find("no container") != std::string::npos) return c.exit_code;
+            return next.take_error();
+        }
+        if (next->state == storage::ContainerState::kRunning && !alive(*next)) {
+            sleep_ms(10);  // the monitor is recording the exit
+            continue;
+        }
+        c = next.take();
+    }
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,38 @@
+// What run, create, start and the monitor share. Private to the engine.
+#pragma once
+
+#include <string>
+
+#include "skiff/engine/run.hpp"
+#include "skiff/storage/containers.hpp"
+#include "skiff/storage/images.hpp"
+
+namespace skiff::engine {
+
+// The image and the spec for a container, every option checked.
+struct Prepared {
+    storage::ImageRecord image;
+    runtime::Spec spec;
+    SpecInputs inputs;
+};
+Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
+storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& opts);
+
+// The record says the container's process `pid` runs, from now.
+void mark_running(storage::Container& c, pid_t pid);
+
+// The container's /etc files written and its root file system prepared, into `spec`.
+Result<void> finish_spec(const storage::StoreConfig& store, const storage::Container& c,
+                         const storage::ImageRecord& image, runtime::Spec& spec);
+
+// Fork the monitor of a detached container (see monitor.cpp); returns once the container's command
+// has been executed, or with the error that stopped it.
+Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const runtime::Spec& spec,
+                            const RunOptions& opts);
+
+// The file a container's log is written to (k8s-file), and the marker `stop` leaves so the
+// monitor does not restart what the user stopped.
+std::string log_path(const storage::StoreConfig& store, const storage::Container& c, const RunOptions& opts);
+std::string stop_marker(const storage::StoreConfig& store, const std::string& id);
+
+}  // namespace skiff::engine

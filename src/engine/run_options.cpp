@@ -1,0 +1,114 @@
+// RunOptions as JSON (stored with a created container) and the restart policy's grammar.
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+
+#include "../../oci/json_util.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/engine/run.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+void put_bool(json::Writer& w, const char* key, bool v) {
+    w.Key(key);
+    w.Bool(v);
+}
+
+bool get_bool(const rapidjson::Value& o, const char* key) {
+    auto it = o.FindMember(key);
+    return it != o.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+}
+
+}  // namespace
+
+std::string serialize_run_options(const RunOptions& o) {
+    rapidjson::StringBuffer buf;
+    json::Writer w(buf);
+    w.StartObject();
+    json::put(w, "image", o.image);
+    json::put_strings(w, "command", o.command);
+    if (o.entrypoint) json::put(w, "entrypoint", *o.entrypoint);
+    put_bool(w, "remove", o.remove);
+    put_bool(w, "interactive", o.interactive);
+    put_bool(w, "tty", o.tty);
+    json::put_strings(w, "env", o.env);
+    json::put_strings(w, "env_files", o.env_files);
+    json::put(w, "workdir", o.workdir);
+    json::put(w, "user", o.user);
+    json::put(w, "hostname", o.hostname);
+    json::put(w, "name", o.name);
+    json::put(w, "network", o.network);
+    put_bool(w, "read_only", o.read_only);
+    put_bool(w, "privileged", o.privileged);
+    json::put_strings(w, "cap_add", o.cap_add);
+    json::put_strings(w, "cap_drop", o.cap_drop);
+    json::put_strings(w, "security_opt", o.security_opt);
+    json::put_string_map(w, "labels", o.labels);
+    put_bool(w, "detach", o.detach);
+    json::put(w, "restart", o.restart);
+    json::put(w, "log_driver", o.log_driver);
+    json::put_strings(w, "log_opts", o.log_opts);
+    json::put(w, "stop_signal", o.stop_signal);
+    w.Key("stop_timeout");
+    w.Int(o.stop_timeout);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<RunOptions> parse_run_options(std::string_view text) {
+    rapidjson::Document d;
+    d.Parse(text.data(), text.size());
+    if (d.HasParseError() || !d.IsObject()) return make_error("corrupt container options");
+    RunOptions o;
+    o.image = json::get_string(d, "image");
+    o.command = json::get_strings(d, "command");
+    if (d.HasMember("entrypoint")) o.entrypoint = json::get_string(d, "entrypoint");
+    o.remove = get_bool(d, "remove");
+    o.interactive = get_bool(d, "interactive");
+    o.tty = get_bool(d, "tty");
+    o.env = json::get_strings(d, "env");
+    o.env_files = json::get_strings(d, "env_files");
+    o.workdir = json::get_string(d, "workdir");
+    o.user = json::get_string(d, "user");
+    o.hostname = json::get_string(d, "hostname");
+    o.name = json::get_string(d, "name");
+    o.network = json::get_string(d, "network");
+    o.read_only = get_bool(d, "read_only");
+    o.privileged = get_bool(d, "privileged");
+    o.cap_add = json::get_strings(d, "cap_add");
+    o.cap_drop = json::get_strings(d, "cap_drop");
+    o.security_opt = json::get_strings(d, "security_opt");
+    o.labels = json::get_string_map(d, "labels");
+    o.detach = get_bool(d, "detach");
+    o.restart = json::get_string(d, "restart");
+    o.log_driver = json::get_string(d, "log_driver");
+    o.log_opts = json::get_strings(d, "log_opts");
+    o.stop_signal = json::get_string(d, "stop_signal");
+    o.stop_timeout = static_cast<int>(json::get_int(d, "stop_timeout"));
+    return o;
+}
+
+Result<RestartPolicy> parse_restart_policy(std::string_view s) {
+    RestartPolicy p;
+    std::string_view name = s.substr(0, s.find(':'));
+    bool has_count = name.size() != s.size();
+    if (name == "" || name == "no") p.kind = RestartPolicy::Kind::kNo;
+    else if (name == "on-failure") p.kind = RestartPolicy::Kind::kOnFailure;
+    else if (name == "always") p.kind = RestartPolicy::Kind::kAlways;
+    else if (name == "unless-stopped") p.kind = RestartPolicy::Kind::kUnlessStopped;
+    else return make_error("invalid restart policy \"" + std::string(s) + "\": want no, on-failure[:N], always or unless-stopped");
+    if (has_count) {
+        if (p.kind != RestartPolicy::Kind::kOnFailure)
+            return make_error("restart policy \"" + std::string(s) + "\": a retry count is only allowed with on-failure");
+        std::string n(s.substr(name.size() + 1));
+        char* end = nullptr;
+        long v = std::strtol(n.c_str(), &end, 10);
+        if (n.empty() || *end || v < 0 || v > 1000000)
+            return make_error("restart policy \"" + std::string(s) + "\": the retry count must be a number 0 or more");
+        p.max_retries = static_cast<int>(v);
+    }
+    return p;
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# Detached containers: run -d, create + start, stop, kill, wait, logs, restart policies, --rm under
+# the monitor, a killed monitor, and many commands at once.
+
+load helpers
+
+setup_file() {
+    skiff_setup_file
+    import_busybox
+}
+
+teardown_file() { skiff_teardown_file; }
+
+setup() { remove_all_containers; }
+
+state_field() {
+    jq -r ".$2" "$SKIFF_TEST_RUNROOT/containers/$1/state.json"
+}
+
+# Until the container's logs (both streams) hold TEXT (5 s at most).
+wait_logs() {
+    local name=$1 text=$2 i out
+    for i in $(seq 100); do
+        out=$(skiff logs "$name" 2>&1)
+        [[ $out == *"$text"* ]] && return 0
+        sleep 0.05
+    done
+    fail "logs of $name: [$out], want [$text]"
+}
+
+# Until `skiff ps -a` shows the container's STATUS matching the pattern (5 s at most).
+wait_status() {
+    local name=$1 pattern=$2 i
+    for i in $(seq 100); do
+        [[ $(skiff ps -a --filter "name=^$name\$" --format '{{.Status}}') == $pattern ]] && return 0
+        sleep 0.05
+    done
+    fail "status of $name: $(skiff ps -a --filter "name=^$name\$" --format '{{.Status}}'), want $pattern"
+}
+
+@test "run -d: the id on stdout, running in ps, logs of both streams, stop, wait, no monitor left" {
+    run --separate-stderr skiff run -d --name web busybox sh -c 'echo to stdout; echo to stderr >&2; exec sleep 100'
+    assert_status 0
+    [[ $output =~ ^[0-9a-f]{64}$ ]] || fail "stdout: $output"
+    local id=$output
+    run skiff ps --format '{{.Names}} {{.Status}}'
+    [[ $output == "web Up"* ]] || fail "ps: $output"
+    local monitor
+    monitor=$(state_field "$id" monitor_pid)
+    kill -0 "$monitor" || fail "no monitor process $monitor"
+    wait_logs web "to stderr"
+    run --separate-stderr skiff logs web
+    assert_output "to stdout"
+    [[ $stderr == "to stderr" ]] || fail "stderr: $stderr"
+    run skiff logs -t web
+    [[ ${lines[0]} =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+[-+][0-9]{2}:[0-9]{2}\ to\ stdout$ ]] || fail "logs -t: $output"
+
+    run skiff stop -t 1 web
+    assert_status 0
+    assert_output web
+    run skiff ps -a --format '{{.Names}} {{.Status}}'
+    [[ $output == "web Exited (137)"* ]] || fail "ps: $output"
+    run skiff wait web
+    assert_output 137
+    for _ in $(seq 50); do kill -0 "$monitor" 2>/dev/null || break; sleep 0.05; done
+    ! kill -0 "$monitor" 2>/dev/null || fail "the monitor $monitor outlived its container"
+}
+
+@test "the exit code is recorded; wait returns it; logs --tail and --since" {
+    skiff run -d --name quick busybox sh -c 'echo one; echo two; echo three; exit 3' >/dev/null
+    run skiff wait quick
+    assert_output 3
+    wait_status quick 'Exited (3)*'
+    run skiff logs --tail 2 quick
+    assert_output "two
+three"
+    run skiff logs --since 1h quick
+    assert_output "one
+two
+three"
+    run skiff logs --until 1h quick
+    assert_output ""
+}
+
+@test "create, then start; start again runs it again and its log grows" {
+    run skiff create --name later busybox sh -c 'echo ran'
+    assert_status 0
+    [[ $output =~ ^[0-9a-f]{64}$ ]] || fail "create: $output"
+    run skiff ps -a --format '{{.Names}} {{.Status}}'
+    assert_output "later Created"
+    run skiff start later
+    assert_status 0
+    assert_output later
+    run skiff wait later
+    assert_output 0
+    skiff start later >/dev/null
+    skiff wait later >/dev/null
+    wait_logs later "ran
+ran"
+}
+
+@test "kill -s delivers the signal; kill of a stopped container is refused" {
+    skiff run -d --name trapper busybox sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null
+    wait_logs trapper ready
+    run skiff kill -s TERM trapper
+    assert_status 0
+    assert_output trapper
+    run skiff wait trapper
+    assert_output 7
+    run skiff logs trapper
+    assert_output "ready
+got TERM"
+    run --separate-stderr skiff kill trapper
+    assert_status 125
+    assert_one_error_line "can only kill running containers"
+}
+
+@test "run -d --rm: the monitor removes the container when it exits" {
+    skiff run -d --rm --name gone busybox true >/dev/null
+    for _ in $(seq 100); do
+        [[ -z $(skiff ps -a -q --filter name=gone) ]] && break
+        sleep 0.05
+    done
+    run skiff ps -a -q --filter name=gone
+    assert_output ""
+}
+
+@test "--restart on-failure:2 runs it three times; --restart always is not restarted after stop" {
+    skiff run -d --name flaky --restart on-failure:2 busybox sh -c 'echo try; exit 1' >/dev/null
+    wait_logs flaky "try
+try
+try"
+    wait_status flaky 'Exited (1)*'
+    sleep 0.5
+    run skiff logs flaky
+    assert_output "try
+try
+try"
+
+    skiff run -d --name forever --restart always busybox sh -c 'sleep 100' >/dev/null
+    skiff stop -t 0 forever >/dev/null
+    sleep 0.5
+    wait_status forever 'Exited*'
+}
+
+@test "a killed monitor: the container runs on, and shows exited once its process is gone" {
+    local id monitor pid
+    id=$(skiff run -d --name orphan busybox sleep 100)
+    monitor=$(state_field "$id" monitor_pid)
+    pid=$(state_field "$id" pid)
+    kill -9 "$monitor"
+    sleep 0.2
+    kill -0 "$pid" || fail "the container died with its monitor"
+    wait_status orphan 'Up*'
+    kill -9 "$pid"
+    wait_status orphan 'Exited*'
+    run skiff rm orphan
+    assert_status 0
+}
+
+@test "errors: a missing command, unknown containers, bad policies and drivers" {
+    run -127 --separate-stderr skiff run -d --name bad busybox /no/such/command
+    assert_status 127
+    assert_one_error_line "/no/such/command"
+    run --separate-stderr skiff start nosuch
+    assert_status 125
+    assert_one_error_line nosuch
+    run --separate-stderr skiff stop nosuch
+    assert_status 125
+    run --separate-stderr skiff wait nosuch
+    assert_status 125
+    run --separate-stderr skiff logs nosuch
+    assert_status 125
+    run --separate-stderr skiff run -d --restart sometimes busybox true
+    assert_status 125
+    assert_one_error_line "sometimes"
+    run --separate-stderr skiff run -d --rm --restart always busybox true
+    assert_status 125
+    assert_one_error_line "--rm"
+    run --separate-stderr skiff run -d --log-driver syslog busybox true
+    assert_status 125
+    assert_one_error_line "syslog"
+    run --separate-stderr skiff kill -s NOPE bad
+    assert_status 125
+    assert_one_error_line "NOPE"
+    skiff run --name fg busybox true
+    run --separate-stderr skiff logs fg
+    assert_status 125
+    assert_one_error_line "log"
+}
+
+@test "many at once: parallel run -d, ps, stop, rm on distinct and shared containers" {
+    skiff run -d --name shared busybox sleep 100 >/dev/null
+    local i pids=()
+    for i in $(seq 8); do
+        (
+            for j in 1 2 3; do
+                for cmd in "run -d --name p$i-$j busybox sleep 100" "ps -a" "logs shared" "stop -t 0 p$i-$j" "rm p$i-$j"; do
+                    # shellcheck disable=SC2086
+                    timeout 30 "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" $cmd >/dev/null ||
+                        { echo "skiff $cmd failed: $?"; exit 1; }
+                done
+            done
+        ) >"$SKIFF_TEST_DIR/loop-$i.log" 2>&1 &
+        pids+=($!)
+    done
+    local failed=0
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || { failed=1; cat "$SKIFF_TEST_DIR/loop-$((i + 1)).log" >&2; }
+    done
+    [[ $failed -eq 0 ]] || fail "a loop failed"
+    run skiff ps -a --format '{{.Names}}'
+    assert_output shared
+    skiff rm -f shared >/dev/null
+}
