@@ -64,8 +64,7 @@ Result<storage::Container> wait_recorded(const storage::StoreConfig& store, cons
 }
 
 Result<RunOptions> options_of(const storage::Container& c) {
-    if (c.run_options.empty())
-        return make_error("container " + c.id.substr(0, 12) + " was run in the foreground and cannot be started again");
+    if (c.run_options.empty()) return make_error("container " + c.id.substr(0, 12) + " has no stored options (made by an older skiff)");
     return parse_run_options(c.run_options);
 }
 
@@ -79,16 +78,9 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
     auto policy = TRY(parse_restart_policy(opts.restart));
     if (policy.kind != RestartPolicy::Kind::kNo && opts.remove)
         return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
+    if (!opts.stop_signal.empty()) TRY(oci::parse_signal(opts.stop_signal));
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
-    // What was read from the caller's environment and files is resolved now, as podman does.
-    opts.env = p.spec.env;
-    opts.env_files.clear();
-    if (opts.stop_signal.empty()) opts.stop_signal = p.image.config.config.stop_signal;
-    if (opts.stop_signal.empty()) opts.stop_signal = "SIGTERM";
-    TRY(oci::parse_signal(opts.stop_signal));
-    auto def = definition_of(p, opts);
-    def.run_options = serialize_run_options(opts);
-    return storage::create_container(store, std::move(def));
+    return storage::create_container(store, definition_of(p, opts));
 }
 
 Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id) {

@@ -230,7 +230,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
 }  // namespace
 
 std::string log_path(const storage::StoreConfig& store, const storage::Container& c, const RunOptions& opts) {
-    if (opts.log_driver == "none") return {};
+    if (opts.log_driver == "none" || opts.log_driver == "passthrough") return {};
     for (auto& o : opts.log_opts)
         if (o.starts_with("path=")) return o.substr(5);
     return fs::join(storage::container_dir(store, c.id), "ctr.log");

@@ -101,6 +101,14 @@ storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& 
     def.interactive = opts.interactive;
     def.auto_remove = opts.remove;
     def.labels = opts.labels;
+    // Stored for start and exec. What was read from the caller's environment and files is
+    // resolved now, as podman does.
+    RunOptions stored = opts;
+    stored.env = p.spec.env;
+    stored.env_files.clear();
+    if (stored.stop_signal.empty()) stored.stop_signal = p.image.config.config.stop_signal;
+    if (stored.stop_signal.empty()) stored.stop_signal = "SIGTERM";
+    def.run_options = serialize_run_options(stored);
     return def;
 }
 
@@ -122,7 +130,9 @@ Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container
 
 Result<int> run(const storage::StoreConfig& store, const RunOptions& opts) {
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
-    auto c = TRY(storage::create_container(store, definition_of(p, opts)));
+    RunOptions foreground = opts;
+    foreground.log_driver = "passthrough";  // its output went to the caller, not to a log
+    auto c = TRY(storage::create_container(store, definition_of(p, foreground)));
     auto status = start_and_wait(store, c, p.image, p.spec);
     if (opts.remove) {
         auto lock = storage::lock_container(store, c.id);
