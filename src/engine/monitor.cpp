@@ -8,17 +8,15 @@
 // been executed, or "err CODE MESSAGE" when it could not start.
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cctype>
+#include <ctime>
 #include <cstring>
-#include <thread>
 
 #include "run_internal.hpp"
 #include "skiff/base/fd.hpp"
@@ -65,50 +63,39 @@ Result<int64_t> max_size(const std::vector<std::string>& log_opts) {
     return int64_t{-1};
 }
 
-// Copies the container's stdout and stderr into the log until told to stop, then drains what is
-// left without waiting for writers that may never close (a daemon the container left behind).
+// Copies the container's stdout and stderr into the log: called by the runtime's loop whenever a
+// pipe has data, and once more after each exit to drain what is left without waiting for writers
+// that may never close (a daemon the container left behind).
 class Logger {
 public:
     Logger(int out, int err, int log, int64_t max) : out_(out), err_(err), log_(log), max_(max) {
-        stop_.reset(::eventfd(0, EFD_CLOEXEC));
         if (log_ >= 0) {
             struct stat st;
             if (::fstat(log_, &st) == 0) size_ = st.st_size;
         }
-        thread_ = std::thread([this] { loop(); });
-    }
-    void finish() {
-        uint64_t one = 1;
-        (void)!::write(stop_.get(), &one, sizeof one);
-        thread_.join();
     }
 
-private:
-    void loop() {
-        bool stopping = false;
+    // One read from `fd`; false at its end.
+    bool readable(int fd) {
+        char buf[16384];
+        ssize_t got = ::read(fd, buf, sizeof buf);
+        if (got <= 0) return false;
+        write_lines(fd == out_ ? "stdout" : "stderr", std::string_view(buf, static_cast<size_t>(got)));
+        return true;
+    }
+
+    void drain() {
         for (;;) {
-            struct pollfd p[3] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}, {stop_.get(), POLLIN, 0}};
-            int n = ::poll(p, stopping ? 2 : 3, stopping ? 0 : -1);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return;  // stopping and nothing left to read
-            if (!stopping && (p[2].revents & POLLIN)) stopping = true;
-            bool read_any = false;
-            for (int i = 0; i < 2; i++) {
-                if (!(p[i].revents & (POLLIN | POLLHUP))) continue;
-                char buf[16384];
-                ssize_t got = ::read(p[i].fd, buf, sizeof buf);
-                if (got > 0) {
-                    write_lines(i == 0 ? "stdout" : "stderr", std::string_view(buf, static_cast<size_t>(got)));
-                    read_any = true;
-                } else if (got == 0) {
-                    (i == 0 ? out_ : err_) = -1;  // poll ignores negative descriptors
-                }
-            }
-            if (out_ < 0 && err_ < 0 && stopping) return;
-            if (stopping && !read_any) return;
+            struct pollfd p[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
+            if (::poll(p, 2, 0) <= 0) return;
+            bool any = false;
+            for (auto& q : p)
+                if ((q.revents & POLLIN) && readable(q.fd)) any = true;
+            if (!any) return;
         }
     }
 
+private:
     void write_lines(const char* stream, std::string_view data) {
         if (log_ < 0) return;
         std::string out;
@@ -130,8 +117,6 @@ private:
     int out_, err_, log_;
     int64_t max_;
     int64_t size_ = 0;
-    unique_fd stop_;
-    std::thread thread_;
 };
 
 void report(int fd, const std::string& text) {
@@ -176,6 +161,8 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
     ::dup2(err[1], STDERR_FILENO);
     ::close(out[1]);
     ::close(err[1]);
+    // Room for bursts: with -t the runtime's terminal relay writes into this same pipe.
+    (void)::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 
     int log = -1;
     std::string path = log_path(store, c, opts);
@@ -195,12 +182,15 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
             c.monitor_start = storage::process_start_time(::getpid());
             (void)record(store, c);
         };
+        hooks.watch = {out[0], err[0]};
+        hooks.readable = [&](int fd) { logger.readable(fd); };
         hooks.executed = [&] {
             if (first) report(report_fd, "ok");
             if (first) ::close(report_fd);
             first = false;
         };
         auto status = runtime::run_foreground(spec, hooks);
+        logger.drain();
         int code = status.ok() ? *status : status.error().exit_code;
         if (!status.ok() && first) {
             report(report_fd, "err " + std::to_string(code) + " " + status.error().message);
@@ -218,7 +208,6 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         backoff_ms = std::min(backoff_ms * 2, 5000u);
         c.restarts++;
     }
-    logger.finish();
     if (c.auto_remove) {
         auto lock = storage::lock_container(store, c.id);
         auto now = storage::find_container(store, c.id);

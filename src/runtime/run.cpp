@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "child.hpp"
 #include "process.hpp"
@@ -83,13 +84,18 @@ void forward(int sig, ChildProcess& child, TerminalRelay* terminal) {
 }
 
 // Until the child exits: forward signals, and with a terminal copy its bytes both ways.
-Result<int> supervise(ChildProcess& child, SignalRelay& signals, TerminalRelay* terminal) {
+Result<int> supervise(ChildProcess& child, SignalRelay& signals, TerminalRelay* terminal, const Hooks& hooks) {
     bool master_open = terminal != nullptr;
+    std::vector<int> watch = hooks.watch;
     for (;;) {
-        struct pollfd p[4];
+        struct pollfd p[16];
         nfds_t n = 0;
         p[n++] = {signals.fd(), POLLIN, 0};
         p[n++] = {child.pidfd(), POLLIN, 0};
+        nfds_t watch_at = n;
+        for (int fd : watch)
+            if (n < 12) p[n++] = {fd, POLLIN, 0};
+        nfds_t watch_end = n;
         int master_at = -1, input_at = -1;
         if (master_open) {
             master_at = static_cast<int>(n);
@@ -105,6 +111,13 @@ Result<int> supervise(ChildProcess& child, SignalRelay& signals, TerminalRelay* 
         }
         if (p[0].revents & POLLIN) {
             while (auto sig = signals.next()) forward(*sig, child, terminal);
+        }
+        for (nfds_t i = watch_at; i < watch_end; i++) {
+            if (!p[i].revents) continue;
+            if (p[i].revents & (POLLHUP | POLLERR | POLLNVAL) && !(p[i].revents & POLLIN))
+                std::erase(watch, p[i].fd);  // its writers are gone: stop watching it
+            else if (hooks.readable)
+                hooks.readable(p[i].fd);
         }
         if (master_at >= 0 && p[master_at].revents) master_open = TRY(terminal->on_master(p[master_at].revents));
         if (input_at >= 0 && p[input_at].revents) TRY(terminal->on_input());
@@ -151,7 +164,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
     if (hooks.executed) hooks.executed();
 
-    if (!master) return supervise(child, signals, nullptr);
+    if (!master) return supervise(child, signals, nullptr, hooks);
     // As podman: skiff's terminal (if stdin is one) is raw, so the container's terminal alone
     // interprets keys and line endings, with -i or without.
     RawMode raw(STDIN_FILENO);
@@ -159,7 +172,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, &saved_pipe);
     TerminalRelay terminal(std::move(master), spec.interactive);
-    auto status = supervise(child, signals, &terminal);
+    auto status = supervise(child, signals, &terminal, hooks);
     ::sigaction(SIGPIPE, &saved_pipe, nullptr);
     return status;
 }

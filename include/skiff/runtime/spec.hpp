@@ -61,6 +61,11 @@ Spec default_spec();
 struct Hooks {
     std::function<void(pid_t)> started;  // the container's pid 1 is running (before exec)
     std::function<void()> executed;      // its command has been executed
+    // More descriptors to watch while the container runs (a monitor's output pipes): `readable`
+    // is called on this thread when one has data or has hung up. No threads: a clone from a
+    // process with threads could catch one holding a lock the child then waits for forever.
+    std::vector<int> watch;
+    std::function<void(int fd)> readable;
 };
 
 // Start the container in the foreground with skiff's own stdio, forward signals (and with a
