@@ -228,6 +228,10 @@ std::string serialize_status(const ContainerStatus& s) {
         w.Key("restarts");
         w.Int(s.restarts);
     }
+    if (s.oom_killed) {
+        w.Key("oom_killed");
+        w.Bool(true);
+    }
     w.EndObject();
     return buf.GetString();
 }
@@ -254,6 +258,7 @@ Result<ContainerStatus> parse_status(std::string_view json) {
     if (auto m = doc.FindMember("monitor_start"); m != doc.MemberEnd() && m->value.IsUint64())
         s.monitor_start = m->value.GetUint64();
     s.restarts = static_cast<int>(get_int(doc, "restarts"));
+    s.oom_killed = get_bool(doc, "oom_killed");
     return s;
 }
 

@@ -43,6 +43,8 @@ struct RunCli {
     std::shared_ptr<std::vector<std::string>> labels = std::make_shared<std::vector<std::string>>();
     std::shared_ptr<RunPullFlags> pull = std::make_shared<RunPullFlags>();
     CLI::Option* entrypoint_option = nullptr;
+    std::shared_ptr<int64_t> pids_limit = std::make_shared<int64_t>(0);
+    CLI::Option* pids_option = nullptr;
 };
 
 RunCli add_run_flags(CLI::App* sub, bool is_run) {
@@ -55,6 +57,11 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     add_registry_flags(sub, pull->registry);
     sub->add_option("--cap-add", o->cap_add, "Add capabilities to the container")->allow_extra_args(false);
     sub->add_option("--cap-drop", o->cap_drop, "Drop capabilities from the container")->allow_extra_args(false);
+    sub->add_option("--cgroup-parent", o->cgroup_parent, "Optional parent cgroup for the container");
+    sub->add_option("--cgroups", o->cgroups, "control container cgroup configuration (\"enabled\"|\"disabled\")");
+    sub->add_option("-c,--cpu-shares", o->cpu_shares, "CPU shares (relative weight)");
+    sub->add_option("--cpus", o->cpus, "Number of CPUs. The default is 0.000 which means no limit");
+    sub->add_option("--cpuset-cpus", o->cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
     if (is_run) sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
     r.entrypoint_option = sub->add_option("--entrypoint", *r.entrypoint, "Overwrite the default ENTRYPOINT of the image");
     sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);
@@ -64,8 +71,11 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("-l,--label", *r.labels, "Set metadata on container")->allow_extra_args(false);
     sub->add_option("--log-driver", o->log_driver, "Logging driver for the container (k8s-file, json-file, none, passthrough)");
     sub->add_option("--log-opt", o->log_opts, "Logging driver options (max-size=SIZE, path=FILE)")->allow_extra_args(false);
+    sub->add_option("-m,--memory", o->memory, "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))");
+    sub->add_option("--memory-swap", o->memory_swap, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
     sub->add_option("--name", o->name, "Assign a name to the container");
     sub->add_option("--os", pull->os, "use OS instead of the running OS for choosing images");
+    r.pids_option = sub->add_option("--pids-limit", *r.pids_limit, "Tune container pids limit (set -1 for unlimited)");
     sub->add_option("--platform", pull->platform, "Specify the platform for selecting the image");
     sub->add_option("--pull", pull->policy, "Pull image policy (missing, always, never, newer)");
     sub->add_flag("-q,--quiet", pull->quiet, "Suppress output information when pulling images");
@@ -98,6 +108,7 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
     o->image = rest.front();
     o->command.assign(rest.begin() + 1, rest.end());
     if (r.entrypoint_option->count() > 0) o->entrypoint = *r.entrypoint;
+    if (r.pids_option->count() > 0) o->pids_limit = *r.pids_limit;
     for (auto& l : *r.labels) {
         auto eq = l.find('=');
         o->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);

@@ -182,6 +182,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
             c.monitor_start = storage::process_start_time(::getpid());
             (void)record(store, c);
         };
+        hooks.oom_killed = [&] { c.oom_killed = true; };
         hooks.watch = {out[0], err[0]};
         hooks.readable = [&](int fd) { logger.readable(fd); };
         hooks.executed = [&] {

@@ -67,6 +67,7 @@ Result<void> finish_spec(const storage::StoreConfig& store, const storage::Conta
 }
 
 void mark_running(storage::Container& c, pid_t pid) {
+    c.oom_killed = false;
     c.state = storage::ContainerState::kRunning;
     c.pid = pid;
     c.pid_start = storage::process_start_time(pid);
@@ -123,6 +124,7 @@ Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container
         mark_running(c, pid);
         (void)storage::save_status(store, c);
     };
+    hooks.oom_killed = [&] { c.oom_killed = true; };
     return runtime::run_foreground(spec, hooks);
 }
 

@@ -52,6 +52,18 @@ std::string serialize_run_options(const RunOptions& o) {
     json::put(w, "stop_signal", o.stop_signal);
     w.Key("stop_timeout");
     w.Int(o.stop_timeout);
+    json::put(w, "cgroups", o.cgroups);
+    json::put(w, "cgroup_parent", o.cgroup_parent);
+    json::put(w, "memory", o.memory);
+    json::put(w, "memory_swap", o.memory_swap);
+    json::put(w, "cpus", o.cpus);
+    w.Key("cpu_shares");
+    w.Uint64(o.cpu_shares);
+    json::put(w, "cpuset_cpus", o.cpuset_cpus);
+    if (o.pids_limit) {
+        w.Key("pids_limit");
+        w.Int64(*o.pids_limit);
+    }
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -86,6 +98,15 @@ Result<RunOptions> parse_run_options(std::string_view text) {
     o.log_opts = json::get_strings(d, "log_opts");
     o.stop_signal = json::get_string(d, "stop_signal");
     o.stop_timeout = static_cast<int>(json::get_int(d, "stop_timeout"));
+    o.cgroups = json::get_string(d, "cgroups");
+    if (o.cgroups.empty()) o.cgroups = "enabled";
+    o.cgroup_parent = json::get_string(d, "cgroup_parent");
+    o.memory = json::get_string(d, "memory");
+    o.memory_swap = json::get_string(d, "memory_swap");
+    o.cpus = json::get_string(d, "cpus");
+    o.cpu_shares = json::get_uint(d, "cpu_shares");
+    o.cpuset_cpus = json::get_string(d, "cpuset_cpus");
+    if (d.HasMember("pids_limit")) o.pids_limit = json::get_int(d, "pids_limit");
     return o;
 }
 

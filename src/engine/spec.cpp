@@ -1,4 +1,5 @@
 // Image config + run options → runtime spec. Pure: every input arrives as an argument.
+#include <cctype>
 #include <algorithm>
 
 #include <rapidjson/document.h>
@@ -140,6 +141,25 @@ Result<std::vector<std::string>> make_args(const oci::ContainerConfig& image, co
     return args;
 }
 
+Result<int64_t> parse_size(std::string_view s, bool allow_unlimited) {
+    std::string text(s);
+    if (allow_unlimited && text == "-1") return int64_t{-1};
+    char* end = nullptr;
+    double n = std::strtod(text.c_str(), &end);
+    std::string unit = end ? end : "";
+    for (auto& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!unit.empty() && unit.back() == 'b' && unit.size() > 1) unit.pop_back();
+    double mult = unit.empty() || unit == "b" ? 1.0
+                  : unit == "k" ? 1024.0
+                  : unit == "m" ? 1024.0 * 1024
+                  : unit == "g" ? 1024.0 * 1024 * 1024
+                  : unit == "t" ? 1024.0 * 1024 * 1024 * 1024
+                                : -1;
+    if (text.empty() || end == text.c_str() || n < 0 || mult < 0)
+        return make_error("invalid size \"" + text + "\": want a number of bytes with an optional unit (b, k, m, g)");
+    return static_cast<int64_t>(n * mult);
+}
+
 Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions& opts, const SpecInputs& in) {
     runtime::Spec spec = runtime::default_spec();
     const oci::ContainerConfig& ic = image.config;
@@ -194,6 +214,32 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions&
                 if (!p.empty()) spec.masked_paths.push_back(p);
         }
     }
+
+    if (opts.cgroups != "enabled" && opts.cgroups != "disabled")
+        return make_error("invalid --cgroups \"" + opts.cgroups + "\": want enabled or disabled");
+    spec.cgroup = opts.cgroups == "enabled";
+    spec.cgroup_name = "skiff-" + in.container_id;
+    spec.cgroup_parent = opts.cgroup_parent;
+    auto& r = spec.resources;
+    if (!opts.memory.empty()) r.memory = TRY_CTX(parse_size(opts.memory, true), "--memory");
+    if (!opts.memory_swap.empty()) {
+        r.memory_swap = TRY_CTX(parse_size(opts.memory_swap, true), "--memory-swap");
+        if (!r.memory && *r.memory_swap != -1) return make_error("--memory-swap needs --memory");
+        if (r.memory && *r.memory_swap != -1 && *r.memory_swap < *r.memory)
+            return make_error("--memory-swap must be at least --memory (memory plus swap)");
+    }
+    if (!opts.cpus.empty()) {
+        char* end = nullptr;
+        double c = std::strtod(opts.cpus.c_str(), &end);
+        if (*end || c < 0) return make_error("invalid --cpus \"" + opts.cpus + "\": want a number of CPUs such as 1.5");
+        r.cpus = c;
+    }
+    if (opts.cpu_shares) r.cpu_shares = opts.cpu_shares;
+    if (!opts.cpuset_cpus.empty()) r.cpuset_cpus = opts.cpuset_cpus;
+    if (opts.pids_limit) r.pids_limit = *opts.pids_limit;
+    bool limited = r.memory || r.memory_swap || r.cpus || r.cpu_shares || r.cpuset_cpus || r.pids_limit;
+    if (!spec.cgroup && (limited || !opts.cgroup_parent.empty()))
+        return make_error("resource limits and --cgroup-parent need --cgroups enabled");
 
     // The files podman bind-mounts over the image's own.
     spec.mounts.push_back(bind_mount(in.run_dir + "/hostname", "/etc/hostname", false));

@@ -142,6 +142,40 @@ Result<void> ensure_stdio_open() {
     return {};
 }
 
+// The container's own cgroup: made and limited before the clone, emptied and removed whatever
+// happens after (a destructor), its OOM kills reported once the container has exited.
+class ManagedCgroup {
+public:
+    static Result<ManagedCgroup> create(const Spec& spec) {
+        ManagedCgroup m;
+        if (!spec.cgroup) return m;
+        auto host = TRY_CTX(probe_cgroups(), "cgroup");
+        m.cgroup_ = TRY_CTX(Cgroup::create(host, spec.cgroup_name, spec.cgroup_parent), "cgroup");
+        TRY(m.cgroup_->apply(spec.resources));
+        return m;
+    }
+    ManagedCgroup() = default;
+    ManagedCgroup(ManagedCgroup&& o) noexcept : cgroup_(std::move(o.cgroup_)) { o.cgroup_.reset(); }
+    ManagedCgroup& operator=(ManagedCgroup&&) = delete;
+    ~ManagedCgroup() {
+        if (!cgroup_) return;
+        (void)cgroup_->kill_all(SIGKILL);  // what the container left behind
+        (void)cgroup_->remove();
+    }
+    Cgroup* get() { return cgroup_ ? &*cgroup_ : nullptr; }
+
+    Result<int> finish(Result<int> status, const Hooks& hooks) {
+        if (cgroup_ && hooks.oom_killed) {
+            auto oom = cgroup_->oom_killed();
+            if (oom.ok() && *oom) hooks.oom_killed();
+        }
+        return status;
+    }
+
+private:
+    std::optional<Cgroup> cgroup_;
+};
+
 }  // namespace
 
 Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
@@ -152,19 +186,22 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     auto [sync_fd, child_sync_fd] = TRY(sync::socket_pair());
     SignalRelay signals = TRY(SignalRelay::start());
     CgroupDir cgroup = TRY(CgroupDir::create(spec.cgroup_path));
+    ManagedCgroup managed = TRY(ManagedCgroup::create(spec));
 
     ChildContext ctx{spec, plan, child_sync_fd.get(), std::nullopt, filter, capabilities};
     struct winsize ws {};
     if (spec.terminal && (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0))
         ctx.window = ws;
-    ChildProcess child = TRY(spawn(ctx, cgroup.fd()));
+    ChildProcess child = TRY(spawn(ctx, managed.get() ? managed.get()->unified_fd() : cgroup.fd()));
     child_sync_fd.reset();
+    // The child waits for its release: in every hierarchy before it runs anything of its own.
+    if (managed.get()) TRY_CTX(managed.get()->add(child.pid()), "cgroup");
     if (hooks.started) hooks.started(child.pid());
     TRY(sync::send_release(sync_fd.get()));
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
     if (hooks.executed) hooks.executed();
 
-    if (!master) return supervise(child, signals, nullptr, hooks);
+    if (!master) return managed.finish(supervise(child, signals, nullptr, hooks), hooks);
     // As podman: skiff's terminal (if stdin is one) is raw, so the container's terminal alone
     // interprets keys and line endings, with -i or without.
     RawMode raw(STDIN_FILENO);
@@ -174,7 +211,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     TerminalRelay terminal(std::move(master), spec.interactive);
     auto status = supervise(child, signals, &terminal, hooks);
     ::sigaction(SIGPIPE, &saved_pipe, nullptr);
-    return status;
+    return managed.finish(std::move(status), hooks);
 }
 
 }  // namespace skiff::runtime

@@ -1,6 +1,7 @@
 // `skiff run`: an image and options become a container record, a runtime spec and a process.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,7 +42,19 @@ struct RunOptions {
     std::vector<std::string> log_opts;  // --log-opt max-size=SIZE, path=FILE
     std::string stop_signal;            // --stop-signal; empty: the image's StopSignal, else SIGTERM
     int stop_timeout = 10;              // --stop-timeout seconds
+
+    // cgroup and limits, as podman spells them (sizes "512m", "1g", bytes).
+    std::string cgroups = "enabled";    // --cgroups enabled|disabled
+    std::string cgroup_parent;          // --cgroup-parent
+    std::string memory, memory_swap;    // --memory, --memory-swap
+    std::string cpus;                   // --cpus 1.5
+    uint64_t cpu_shares = 0;            // --cpu-shares
+    std::string cpuset_cpus;            // --cpuset-cpus
+    std::optional<int64_t> pids_limit;  // --pids-limit
 };
+
+// "512m", "1g", "100k", "4096" → bytes (1024-based, as podman); "-1" → -1 where allowed.
+Result<int64_t> parse_size(std::string_view s, bool allow_unlimited);
 
 // A restart policy, parsed.
 struct RestartPolicy {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "skiff/base/result.hpp"
+#include "skiff/runtime/cgroups.hpp"
 
 namespace skiff::runtime {
 
@@ -51,7 +52,14 @@ struct Spec {
     std::string seccomp_profile;  // JSON profile path with kProfile
     std::string cache_dir;        // where the compiled default seccomp filter may be cached
 
-    std::string cgroup_path;  // empty: no cgroup of its own
+    std::string cgroup_path;  // an existing cgroup2 directory to start in (tests); empty: none
+
+    // A cgroup of its own (the usual case): made as `cgroup_name` beneath skiff's own cgroup (or
+    // `cgroup_parent`) in every hierarchy the host has, limited by `resources`, removed after.
+    bool cgroup = false;
+    std::string cgroup_name;
+    std::string cgroup_parent;
+    Resources resources;
 };
 
 // podman's defaults: the mounts (/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys), masked and
@@ -66,6 +74,7 @@ struct Hooks {
     // process with threads could catch one holding a lock the child then waits for forever.
     std::vector<int> watch;
     std::function<void(int fd)> readable;
+    std::function<void()> oom_killed;  // the kernel's OOM killer killed a process in its cgroup
 };
 
 // Start the container in the foreground with skiff's own stdio, forward signals (and with a

@@ -48,6 +48,7 @@ struct ContainerStatus {
     pid_t monitor_pid = 0;                 // the monitor of a detached container, 0 for foreground
     unsigned long long monitor_start = 0;  // its start time (pid identity)
     int restarts = 0;                      // how often the restart policy has restarted it
+    bool oom_killed = false;               // its last run lost a process to the OOM killer
 };
 
 struct Container : ContainerDefinition, ContainerStatus {};

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# cgroups and limits: a cgroup per container beneath skiff's own, limits written where the host keeps
+# each controller (cgroup v2, or the v1 controllers of a hybrid host like this one), an OOM kill
+# reported, a fork loop stopped, and nothing left behind.
+
+load helpers
+
+setup_file() {
+    skiff_setup_file
+    import_busybox
+}
+
+teardown_file() { skiff_teardown_file; }
+
+setup() { remove_all_containers; }
+
+# Inside the container: the first of the files that exists (v1 name, then cgroup2 name), printed.
+read_cgroup_file() {
+    printf '(for f in %s; do [ -f "$f" ] && { cat "$f"; exit 0; }; done; echo missing)' "$*"
+}
+
+state_of() {
+    local id
+    id=$(skiff ps -a -q --no-trunc --filter "name=^$1\$")
+    cat "$SKIFF_TEST_RUNROOT/containers/$id/state.json"
+}
+
+# Every directory named skiff-* in the host's cgroup hierarchies.
+skiff_cgroups() {
+    find /sys/fs/cgroup -maxdepth 4 -type d -name 'skiff-*' 2>/dev/null
+}
+
+@test "--memory and --pids-limit are written to the container's cgroup; the cgroup is removed after" {
+    local before
+    before=$(skiff_cgroups)
+    run skiff run --rm --memory 32m --pids-limit 50 busybox sh -c "
+        $(read_cgroup_file /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max)
+        $(read_cgroup_file /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max)"
+    assert_status 0
+    assert_output "33554432
+50"
+    [[ $(skiff_cgroups) == "$before" ]] || fail "cgroups left: $(skiff_cgroups)"
+}
+
+@test "--cpus, --cpu-shares and --cpuset-cpus" {
+    run skiff run --rm --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0 busybox sh -c "
+        $(read_cgroup_file /sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max)
+        $(read_cgroup_file /sys/fs/cgroup/cpu,cpuacct/cpu.shares /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu.weight)
+        $(read_cgroup_file /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/cpuset.cpus)"
+    assert_status 0
+    [[ ${lines[0]} == 50000 || ${lines[0]} == "50000 100000" ]] || fail "quota: $output"
+    [[ ${lines[1]} == 512 || ${lines[1]} == 20 ]] || fail "shares: $output"
+    [[ ${lines[2]} == 0 ]] || fail "cpuset: $output"
+}
+
+@test "a memory hog under --memory is OOM-killed: exit 137, recorded as such" {
+    run skiff run --name hog --memory 32m --memory-swap 32m busybox sh -c \
+        'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
+    assert_status 137
+    refute_output_contains survived
+    [[ $(state_of hog | jq .oom_killed) == true ]] || fail "state: $(state_of hog)"
+    skiff run --name fine --memory 32m busybox true
+    [[ $(state_of fine | jq .oom_killed) != true ]] || fail "state: $(state_of fine)"
+}
+
+@test "a fork loop under --pids-limit is stopped" {
+    run --separate-stderr skiff run --rm --pids-limit 10 busybox sh -c \
+        'i=0; while [ $i -lt 50 ]; do sleep 3 & i=$((i+1)); done; echo looped'
+    [[ $stderr == *"fork"* || $stderr == *"Resource temporarily unavailable"* ]] || fail "stderr: $stderr"
+}
+
+@test "a detached container's cgroup goes with it; --cgroups disabled makes none" {
+    local before
+    before=$(skiff_cgroups)
+    skiff run -d --name limited --memory 64m busybox sleep 100 >/dev/null
+    [[ $(skiff_cgroups | wc -l) -gt $(grep -c . <<<"$before") ]] || fail "no cgroup made: $(skiff_cgroups)"
+    skiff stop -t 0 limited >/dev/null
+    [[ $(skiff_cgroups) == "$before" ]] || fail "cgroups left: $(skiff_cgroups)"
+
+    run skiff run --rm --cgroups disabled busybox true
+    assert_status 0
+    run --separate-stderr skiff run --rm --cgroups disabled --memory 32m busybox true
+    assert_status 125
+    assert_one_error_line "--cgroups"
+}
+
+@test "bad limits are refused before anything runs" {
+    run --separate-stderr skiff run --rm --memory lots busybox true
+    assert_status 125
+    assert_one_error_line "lots"
+    run --separate-stderr skiff run --rm --memory 64m --memory-swap 32m busybox true
+    assert_status 125
+    assert_one_error_line "--memory-swap"
+    run --separate-stderr skiff run --rm --cpus two busybox true
+    assert_status 125
+    assert_one_error_line "--cpus"
+    run --separate-stderr skiff run --rm --cgroups maybe busybox true
+    assert_status 125
+    assert_one_error_line "maybe"
+    run skiff ps -a -q
+    assert_output ""
+}
