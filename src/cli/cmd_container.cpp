@@ -14,9 +14,15 @@ namespace skiff::cli {
 namespace {
 
 const SubcommandEntry kContainerSubcommands[] = {
+    {add_inspect, "inspect", "inspect", nullptr},
+    {add_kill, "kill", "kill", nullptr},
     {add_ps, "ps", "list", "ls"},
+    {add_logs, "logs", "logs", nullptr},
     {add_rename, "rename", "rename", nullptr},
     {add_rm, "rm", "rm", nullptr},
+    {add_start, "start", "start", nullptr},
+    {add_stop, "stop", "stop", nullptr},
+    {add_wait, "wait", "wait", nullptr},
 };
 
 // Exit 0 when the container exists, 1 when it does not, 125 when the store cannot tell.

@@ -1,4 +1,4 @@
-// skiff inspect [options] IMAGE [IMAGE...]: podman's JSON for images, as an array.
+// skiff inspect [options] {CONTAINER|IMAGE}...: podman's JSON for containers and images, as an array.
 #include <algorithm>
 #include <cstdint>
 #include <iostream>
@@ -11,6 +11,9 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/oci/reference.hpp"
 #include "skiff/oci/timestamp.hpp"
+#include "skiff/engine/logs.hpp"
+#include "skiff/engine/run.hpp"
+#include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/layers.hpp"
 #include "template.hpp"
@@ -127,16 +130,114 @@ Value inspect_value(const storage::StoreConfig& store, const storage::ImageRecor
     });
 }
 
+std::string time_or_zero(int64_t ns) { return ns > 0 ? oci::format_rfc3339(ns) : "0001-01-01T00:00:00Z"; }
+
+// podman's container inspect shape (the fields skiff knows; the rest as podman leaves them empty).
+Value container_value(const storage::StoreConfig& store, const storage::Container& c) {
+    auto opts = engine::parse_run_options(c.run_options.empty() ? "{}" : c.run_options);
+    engine::RunOptions o = opts.ok() ? opts.take() : engine::RunOptions{};
+    auto policy = engine::parse_restart_policy(o.restart);
+    std::string run_dir = storage::container_run_dir(store, c.id);
+    bool running = c.state == storage::ContainerState::kRunning;
+    std::string status = storage::state_name(c.state);
+    auto size_of = [](const std::string& s) -> long long {
+        auto v = s.empty() ? Result<int64_t>(int64_t{0}) : engine::parse_size(s, true);
+        return v.ok() ? static_cast<long long>(*v) : 0;
+    };
+    Value::Map labels(c.labels.begin(), c.labels.end());
+    std::vector<std::string> args(c.command.size() > 1 ? c.command.begin() + 1 : c.command.end(), c.command.end());
+    auto log = engine::log_file(store, c);
+    return Value::record({
+        {"Id", c.id},
+        {"Created", time_or_zero(c.created_ns)},
+        {"Path", c.command.empty() ? std::string() : c.command.front()},
+        {"Args", args},
+        {"State", Value::record({
+                      {"OciVersion", "1.1.0"},
+                      {"Status", status},
+                      {"Running", running},
+                      {"Paused", false},
+                      {"Restarting", false},
+                      {"OOMKilled", c.oom_killed},
+                      {"Dead", false},
+                      {"Pid", running ? c.pid : 0},
+                      {"ConmonPid", running ? c.monitor_pid : 0},
+                      {"ExitCode", c.exit_code},
+                      {"Error", ""},
+                      {"StartedAt", time_or_zero(c.started_ns)},
+                      {"FinishedAt", time_or_zero(c.finished_ns)},
+                  })},
+        {"Image", c.image_id},
+        {"ImageName", c.image_name},
+        {"Rootfs", ""},
+        {"Pod", ""},
+        {"ResolvConfPath", run_dir + "/resolv.conf"},
+        {"HostnamePath", run_dir + "/hostname"},
+        {"HostsPath", run_dir + "/hosts"},
+        {"Name", c.name},
+        {"RestartCount", c.restarts},
+        {"Driver", storage::driver_name(store.driver)},
+        {"Config", Value::record({
+                       {"Hostname", c.hostname},
+                       {"User", c.user},
+                       {"Tty", c.tty},
+                       {"OpenStdin", c.interactive},
+                       {"Env", c.env},
+                       {"Cmd", c.command},
+                       {"Image", c.image_name},
+                       {"WorkingDir", c.working_dir},
+                       {"Labels", labels.empty() ? Value() : Value::map(std::move(labels))},
+                       {"StopSignal", o.stop_signal},
+                       {"StopTimeout", o.stop_timeout},
+                   })},
+        {"HostConfig", Value::record({
+                           {"AutoRemove", c.auto_remove},
+                           {"LogConfig", Value::record({{"Type", o.log_driver}, {"Path", log.ok() ? *log : ""}})},
+                           {"RestartPolicy", Value::record({{"Name", o.restart.substr(0, o.restart.find(':'))},
+                                                            {"MaximumRetryCount", policy.ok() ? policy->max_retries : 0}})},
+                           {"NetworkMode", o.network},
+                           {"Privileged", o.privileged},
+                           {"ReadonlyRootfs", o.read_only},
+                           {"CapAdd", o.cap_add},
+                           {"CapDrop", o.cap_drop},
+                           {"SecurityOpt", o.security_opt},
+                           {"CgroupParent", o.cgroup_parent},
+                           {"Memory", size_of(o.memory)},
+                           {"MemorySwap", size_of(o.memory_swap)},
+                           {"NanoCpus", static_cast<long long>(std::strtod(o.cpus.c_str(), nullptr) * 1e9)},
+                           {"CpuShares", static_cast<unsigned long long>(o.cpu_shares)},
+                           {"CpusetCpus", o.cpuset_cpus},
+                           {"PidsLimit", static_cast<long long>(o.pids_limit.value_or(0))},
+                       })},
+    });
+}
+
 Result<void> run_inspect(Context& ctx, const InspectOptions& o) {
     TRY(check_arg_count("inspect", o.names.size(), 1, SIZE_MAX));
-    if (o.type != "image" && o.type != "all")
-        return make_error("invalid type \"" + o.type + "\": want image or all");
+    if (o.type != "image" && o.type != "container" && o.type != "all")
+        return make_error("invalid type \"" + o.type + "\": want image, container or all");
     std::optional<Template> tmpl;
     if (!o.format.empty() && o.format != "json") tmpl = TRY(Template::parse(o.format));
     Value::List items;
     std::string text;
     Result<void> status;
     for (auto& name : o.names) {
+        // Containers first, as podman looks.
+        if (o.type != "image") {
+            auto c = storage::find_container(ctx.store, name);
+            if (c.ok()) {
+                Value v = container_value(ctx.store, *c);
+                if (tmpl)
+                    text += TRY(tmpl->execute(v)) + "\n";
+                else
+                    items.push_back(std::move(v));
+                continue;
+            }
+            if (o.type == "container") {
+                status = c.take_error();
+                continue;
+            }
+        }
         auto img = storage::find_image(ctx.store, name);
         if (!img.ok()) {
             // Print what was found, then fail for what was not, as podman does.
@@ -160,11 +261,11 @@ Result<void> run_inspect(Context& ctx, const InspectOptions& o) {
 
 void add_inspect(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("inspect", "Display the configuration of object denoted by ID");
-    set_usage(sub, "skiff inspect [options] IMAGE [IMAGE...]");
+    set_usage(sub, "skiff inspect [options] {CONTAINER|IMAGE} [...]");
     auto o = std::make_shared<InspectOptions>();
     sub->add_option("-f,--format", o->format, "Format the output using the given Go template, or json");
-    sub->add_option("-t,--type", o->type, "Only inspect objects of this type (image, all)");
-    sub->add_option("names", o->names, "Images to inspect");
+    sub->add_option("-t,--type", o->type, "Only inspect objects of this type (container, image, all)");
+    sub->add_option("names", o->names, "Containers or images to inspect");
     sub->callback([o, &ctx] { finish(ctx, run_inspect(ctx, *o)); });
 }
 

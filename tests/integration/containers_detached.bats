@@ -55,6 +55,10 @@ wait_status() {
     run skiff logs -t web
     [[ ${lines[0]} =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+[-+][0-9]{2}:[0-9]{2}\ to\ stdout$ ]] || fail "logs -t: $output"
 
+    run skiff inspect --format '{{.State.Status}} {{.State.Running}} {{.Name}} {{.HostConfig.RestartPolicy.Name}}' web
+    assert_output "running true web no"
+    [[ $(skiff container inspect --format '{{.State.ConmonPid}}' web) == "$monitor" ]] || fail "ConmonPid"
+
     run skiff stop -t 1 web
     assert_status 0
     assert_output web

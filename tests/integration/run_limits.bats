@@ -19,12 +19,6 @@ read_cgroup_file() {
     printf '(for f in %s; do [ -f "$f" ] && { cat "$f"; exit 0; }; done; echo missing)' "$*"
 }
 
-state_of() {
-    local id
-    id=$(skiff ps -a -q --no-trunc --filter "name=^$1\$")
-    cat "$SKIFF_TEST_RUNROOT/containers/$id/state.json"
-}
-
 # Every directory named skiff-* in the host's cgroup hierarchies.
 skiff_cgroups() {
     find /sys/fs/cgroup -maxdepth 4 -type d -name 'skiff-*' 2>/dev/null
@@ -58,9 +52,11 @@ skiff_cgroups() {
         'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
     assert_status 137
     refute_output_contains survived
-    [[ $(state_of hog | jq .oom_killed) == true ]] || fail "state: $(state_of hog)"
+    run skiff inspect --format '{{.State.OOMKilled}} {{.State.ExitCode}} {{.HostConfig.Memory}}' hog
+    assert_output "true 137 33554432"
     skiff run --name fine --memory 32m busybox true
-    [[ $(state_of fine | jq .oom_killed) != true ]] || fail "state: $(state_of fine)"
+    run skiff inspect --format '{{.State.OOMKilled}} {{.State.ExitCode}}' fine
+    assert_output "false 0"
 }
 
 @test "a fork loop under --pids-limit is stopped" {
