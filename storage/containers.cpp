@@ -232,6 +232,7 @@ std::string serialize_status(const ContainerStatus& s) {
         w.Key("oom_killed");
         w.Bool(true);
     }
+    if (!s.cgroup_dirs.empty()) put_list(w, "cgroup_dirs", s.cgroup_dirs);
     w.EndObject();
     return buf.GetString();
 }
@@ -259,6 +260,7 @@ Result<ContainerStatus> parse_status(std::string_view json) {
         s.monitor_start = m->value.GetUint64();
     s.restarts = static_cast<int>(get_int(doc, "restarts"));
     s.oom_killed = get_bool(doc, "oom_killed");
+    s.cgroup_dirs = get_list(doc, "cgroup_dirs");
     return s;
 }
 

@@ -1,6 +1,7 @@
 #include "skiff/engine/containers.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 #include <time.h>
 
 namespace skiff::engine {
@@ -59,6 +60,9 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
             return r;
         }
     }
+    // A cgroup whose skiff was killed before it could remove it goes with the container: it is
+    // empty now (its processes died with the container's pid 1).
+    for (auto& dir : c->cgroup_dirs) (void)::rmdir(dir.c_str());
     auto rm = storage::remove_container(store, *c);
     if (!rm.ok()) r.error = rm.take_error();
     return r;

@@ -187,6 +187,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
             (void)record(store, c);
         };
         hooks.oom_killed = [&] { c.oom_killed = true; };
+        hooks.cgroup_made = [&](const std::vector<std::string>& dirs) { c.cgroup_dirs = dirs; };
         hooks.watch = {out[0], err[0]};
         hooks.readable = [&](int fd) { logger.readable(fd); };
         hooks.executed = [&] {

@@ -125,6 +125,7 @@ Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container
         (void)storage::save_status(store, c);
     };
     hooks.oom_killed = [&] { c.oom_killed = true; };
+    hooks.cgroup_made = [&](const std::vector<std::string>& dirs) { c.cgroup_dirs = dirs; };
     return runtime::run_foreground(spec, hooks);
 }
 

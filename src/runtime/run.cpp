@@ -187,6 +187,12 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     SignalRelay signals = TRY(SignalRelay::start());
     CgroupDir cgroup = TRY(CgroupDir::create(spec.cgroup_path));
     ManagedCgroup managed = TRY(ManagedCgroup::create(spec));
+    if (managed.get() && hooks.cgroup_made) {
+        std::vector<std::string> dirs;
+        for (auto& [hierarchy, dir] : managed.get()->paths().v1) dirs.push_back(dir);
+        if (!managed.get()->paths().unified.empty()) dirs.push_back(managed.get()->paths().unified);
+        hooks.cgroup_made(dirs);
+    }
 
     ChildContext ctx{spec, plan, child_sync_fd.get(), std::nullopt, filter, capabilities};
     struct winsize ws {};

@@ -75,6 +75,9 @@ struct Hooks {
     std::vector<int> watch;
     std::function<void(int fd)> readable;
     std::function<void()> oom_killed;  // the kernel's OOM killer killed a process in its cgroup
+    // The container's own cgroup directories, once made (before `started`): recorded so that a
+    // later command can remove them if this process dies before it does.
+    std::function<void(const std::vector<std::string>& dirs)> cgroup_made;
 };
 
 // Start the container in the foreground with skiff's own stdio, forward signals (and with a

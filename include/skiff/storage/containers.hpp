@@ -49,6 +49,7 @@ struct ContainerStatus {
     unsigned long long monitor_start = 0;  // its start time (pid identity)
     int restarts = 0;                      // how often the restart policy has restarted it
     bool oom_killed = false;               // its last run lost a process to the OOM killer
+    std::vector<std::string> cgroup_dirs;  // its own cgroup's directories (removed with it)
 };
 
 struct Container : ContainerDefinition, ContainerStatus {};
