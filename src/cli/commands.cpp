@@ -6,6 +6,7 @@ namespace skiff::cli {
 static const CommandEntry kCommands[] = {
     {"container", add_container},
     {"create", add_create},
+    {"exec", add_exec},
     {"history", add_history},
     {"image", add_image},
     {"images", add_images},

@@ -57,6 +57,7 @@ void add_history(CLI::App& parent, Context& ctx);
 void add_rename(CLI::App& parent, Context& ctx);
 void add_container(CLI::App& parent, Context& ctx);
 void add_create(CLI::App& parent, Context& ctx);
+void add_exec(CLI::App& parent, Context& ctx);
 void add_start(CLI::App& parent, Context& ctx);
 void add_stop(CLI::App& parent, Context& ctx);
 void add_kill(CLI::App& parent, Context& ctx);

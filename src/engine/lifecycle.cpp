@@ -23,19 +23,6 @@ void sleep_ms(long ms) {
     ::nanosleep(&ts, nullptr);
 }
 
-bool alive(const storage::Container& c) {
-    return c.pid > 0 && storage::process_start_time(c.pid) == c.pid_start;
-}
-
-// A pidfd for the container's process, only if it is still the process the record names.
-Result<unique_fd> open_process(const storage::Container& c) {
-    int fd = static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0));
-    if (fd < 0) return sys_error("open container " + c.id.substr(0, 12) + "'s process");
-    unique_fd pidfd(fd);
-    if (!alive(c)) return make_error("container " + c.id.substr(0, 12) + "'s process has exited", kExitFailure);
-    return pidfd;
-}
-
 Result<void> send(const storage::Container& c, int sig) {
     auto pidfd = TRY(open_process(c));
     if (::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) < 0 && errno != ESRCH)
@@ -63,12 +50,24 @@ Result<storage::Container> wait_recorded(const storage::StoreConfig& store, cons
     }
 }
 
+}  // namespace
+
+bool alive(const storage::Container& c) {
+    return c.pid > 0 && storage::process_start_time(c.pid) == c.pid_start;
+}
+
+Result<unique_fd> open_process(const storage::Container& c) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0));
+    if (fd < 0) return sys_error("open container " + c.id.substr(0, 12) + "'s process");
+    unique_fd pidfd(fd);
+    if (!alive(c)) return make_error("container " + c.id.substr(0, 12) + "'s process has exited", kExitFailure);
+    return pidfd;
+}
+
 Result<RunOptions> options_of(const storage::Container& c) {
     if (c.run_options.empty()) return make_error("container " + c.id.substr(0, 12) + " has no stored options (made by an older skiff)");
     return parse_run_options(c.run_options);
 }
-
-}  // namespace
 
 Result<storage::Container> create(const storage::StoreConfig& store, RunOptions opts) {
     if (opts.log_driver == "json-file") opts.log_driver = "k8s-file";

@@ -25,16 +25,6 @@ std::map<std::string, std::string> host_environment() {
     return out;
 }
 
-Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files) {
-    std::vector<std::string> lines;
-    for (auto& f : files) {
-        auto text = fs::read_file(f);
-        if (!text.ok()) return text.take_error().context("reading --env-file");
-        for (auto& l : str::split(*text, '\n')) lines.push_back(l);
-    }
-    return lines;
-}
-
 // /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, as podman writes them.
 Result<void> write_etc_files(const std::string& run_dir, const runtime::Spec& spec, const std::string& name) {
     TRY(fs::write_file_atomic(run_dir + "/hostname", spec.hostname + "\n", fs::Durability::kNoSync));
@@ -55,6 +45,16 @@ Result<void> write_etc_files(const std::string& run_dir, const runtime::Spec& sp
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files) {
+    std::vector<std::string> lines;
+    for (auto& f : files) {
+        auto text = fs::read_file(f);
+        if (!text.ok()) return text.take_error().context("reading --env-file");
+        for (auto& l : str::split(*text, '\n')) lines.push_back(l);
+    }
+    return lines;
+}
 
 Result<void> finish_spec(const storage::StoreConfig& store, const storage::Container& c,
                          const storage::ImageRecord& image, runtime::Spec& spec) {

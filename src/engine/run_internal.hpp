@@ -2,7 +2,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "skiff/base/fd.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
@@ -17,6 +19,18 @@ struct Prepared {
 };
 Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
 storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& opts);
+
+// The container's process is the one its record names, still running.
+bool alive(const storage::Container& c);
+// A pidfd for the container's process, only if it is still the process the record names.
+Result<unique_fd> open_process(const storage::Container& c);
+// The options stored with the container.
+Result<RunOptions> options_of(const storage::Container& c);
+
+// The lines of --env-file files, in order; and the entries those lines hold (comments and blank
+// lines dropped, "NAME" alone left for expansion from skiff's environment).
+Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files);
+std::vector<std::string> env_file_entries(const std::vector<std::string>& lines);
 
 // The record says the container's process `pid` runs, from now.
 void mark_running(storage::Container& c, pid_t pid);

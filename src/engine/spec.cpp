@@ -54,16 +54,6 @@ std::vector<std::string> expand_env(const std::vector<std::string>& entries,
     return out;
 }
 
-std::vector<std::string> env_file_entries(const std::vector<std::string>& lines) {
-    std::vector<std::string> out;
-    for (auto& raw : lines) {
-        std::string line(str::trim(raw));
-        if (line.empty() || line[0] == '#') continue;
-        out.push_back(line);
-    }
-    return out;
-}
-
 struct SecurityOpts {
     runtime::SeccompMode seccomp = runtime::SeccompMode::kDefault;
     std::string seccomp_profile;
@@ -110,6 +100,16 @@ runtime::Mount bind_mount(const std::string& src, const std::string& dst, bool r
 }
 
 }  // namespace
+
+std::vector<std::string> env_file_entries(const std::vector<std::string>& lines) {
+    std::vector<std::string> out;
+    for (auto& raw : lines) {
+        std::string line(str::trim(raw));
+        if (line.empty() || line[0] == '#') continue;
+        out.push_back(line);
+    }
+    return out;
+}
 
 std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& over) {
     std::vector<std::string> out = base;

@@ -215,11 +215,7 @@ Result<void> do_symlink(int rootfd, const Op& op) {
 
 // The terminal comes from the container's own devpts instance (mounted by an earlier step).
 Result<void> do_console(int rootfd, const Op& op, Console& console) {
-    console.master = TRY_CTX(sys::open_in_root(rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY), "open the terminal");
-    int unlock = 0;
-    if (::ioctl(console.master.get(), TIOCSPTLCK, &unlock) < 0) return sys_error("unlock the terminal");
-    console.slave.reset(::ioctl(console.master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!console.slave) return sys_error("open the terminal's slave");
+    console = TRY(open_console(rootfd));
     std::string what = "bind the terminal on " + op.path;
     unique_fd tree = TRY(clone_tree(console.slave.get(), "", false, what));
     unique_fd target = TRY_CTX(open_or_create(rootfd, op.path, false), what);
@@ -273,6 +269,16 @@ Result<unique_fd> mount_root(const Op& root, const std::string& rootfs) {
     if (::move_mount(mnt.get(), "", AT_FDCWD, rootfs.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return sys_error("mount the root on " + rootfs);
     return mnt;
+}
+
+Result<Console> open_console(int rootfd) {
+    Console console;
+    console.master = TRY_CTX(sys::open_in_root(rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY), "open the terminal");
+    int unlock = 0;
+    if (::ioctl(console.master.get(), TIOCSPTLCK, &unlock) < 0) return sys_error("unlock the terminal");
+    console.slave.reset(::ioctl(console.master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!console.slave) return sys_error("open the terminal's slave");
+    return console;
 }
 
 Result<void> apply_ops(int rootfd, const std::vector<Op>& ops, Console& console) {

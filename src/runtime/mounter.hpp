@@ -19,6 +19,9 @@ struct Console {
     unique_fd slave;
 };
 
+// A new terminal from the devpts instance mounted at /dev/pts under `rootfd`.
+Result<Console> open_console(int rootfd);
+
 // Mounts the root on the host directory `rootfs`; returns a descriptor of the mounted root.
 Result<unique_fd> mount_root(const Op& root, const std::string& rootfs);
 

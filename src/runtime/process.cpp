@@ -1,6 +1,7 @@
 #include "process.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,9 +44,31 @@ Result<int> ChildProcess::wait() {
 
 namespace {
 
+// struct clone_args of clone3(2); <linux/sched.h> would clash with glibc's <sched.h>.
+struct CloneArgs {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+        cgroup;
+};
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
 constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 }  // namespace
+
+long clone_process(uint64_t flags, int cgroup_fd, int* pidfd) {
+    CloneArgs args{};
+    args.flags = flags | CLONE_PIDFD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroup_fd);
+    }
+    args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+    args.exit_signal = SIGCHLD;
+    return ::syscall(SYS_clone3, &args, sizeof args);
+}
 
 Result<SignalRelay> SignalRelay::start() {
     SignalRelay r;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -25,11 +26,18 @@ public:
     void signal(int sig) const;
     // Reaps the child: its exit code, or 128+N when signal N killed it.
     Result<int> wait();
+    // Leaves the child running and unreaped: skiff is about to exit and hand it to the host's init.
+    void release() { pid_ = -1; }
 
 private:
     pid_t pid_ = -1;
     unique_fd pidfd_;
 };
+
+// clone3(2) with CLONE_PIDFD plus `flags` (namespaces), straight into the cgroup `cgroup_fd`
+// when it is not -1 (CLONE_INTO_CGROUP). As fork: 0 in the child, which runs on a copy of this
+// stack; the child's pid in the parent, with its pidfd in *pidfd; -1 and errno on failure.
+long clone_process(uint64_t flags, int cgroup_fd, int* pidfd);
 
 // Blocks the signals skiff forwards (INT TERM HUP QUIT USR1 USR2 WINCH) and reads them from a
 // signalfd; on destruction drops any still pending and restores the mask.

@@ -53,10 +53,14 @@ TerminalRelay::TerminalRelay(unique_fd master, bool forward_input)
     if (flags >= 0) ::fcntl(master_.get(), F_SETFL, flags | O_NONBLOCK);
 }
 
-void TerminalRelay::resize() {
+std::optional<struct winsize> window_size() {
     struct winsize ws {};
-    if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0) return;
-    ::ioctl(master_.get(), TIOCSWINSZ, &ws);
+    if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0) return std::nullopt;
+    return ws;
+}
+
+void TerminalRelay::resize() {
+    if (auto ws = window_size()) ::ioctl(master_.get(), TIOCSWINSZ, &*ws);
 }
 
 short TerminalRelay::master_events() const { return static_cast<short>(POLLIN | (pending_.empty() ? 0 : POLLOUT)); }

@@ -2,14 +2,19 @@
 // out), window sizes passed on, and bytes copied between skiff's stdio and the pty master.
 #pragma once
 
+#include <sys/ioctl.h>
 #include <termios.h>
 
+#include <optional>
 #include <string>
 
 #include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
 
 namespace skiff::runtime {
+
+// The window size of skiff's terminal (stdin's, else stdout's), if either is one.
+std::optional<struct winsize> window_size();
 
 // Puts a terminal in raw mode for its lifetime; does nothing when `fd` is not a terminal.
 class RawMode {

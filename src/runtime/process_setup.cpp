@@ -1,0 +1,142 @@
+#include "process_setup.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "skiff/base/fs.hpp"
+#include "exec.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/runtime/caps.hpp"
+#include "sync.hpp"
+
+namespace skiff::runtime {
+
+namespace {
+
+constexpr off_t kMaxAccountFile = 16 << 20;
+
+// The container's /etc/passwd or /etc/group, opened inside its root; nothing if it has none.
+Result<std::optional<std::string>> read_account_file(int rootfd, const std::string& path) {
+    auto fd = sys::open_in_root(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    if (!fd.ok()) {
+        if (fd.error().code == ENOENT) return std::optional<std::string>();
+        return fd.take_error().context("read " + path + " in the container");
+    }
+    struct stat st;
+    if (::fstat(fd->get(), &st) < 0) return sys_error("stat " + path + " in the container");
+    if (!S_ISREG(st.st_mode)) return make_error(path + " in the container is not a regular file", kExitCannotInvoke);
+    if (st.st_size > kMaxAccountFile) return make_error(path + " in the container is too large", kExitCannotInvoke);
+    std::string text = TRY_CTX(sys::read_all(fd->get()), "read " + path + " in the container");
+    return std::optional<std::string>(std::move(text));
+}
+
+Result<void> switch_user(const ResolvedUser& u) {
+    // Keep the permitted set across setresuid, so the capability step can still choose.
+    if (u.uid != 0 && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return sys_error("prctl PR_SET_KEEPCAPS");
+    if (::setgroups(u.groups.size(), u.groups.data()) < 0) return sys_error("setgroups");
+    if (::setresgid(u.gid, u.gid, u.gid) < 0) return sys_error("setresgid " + std::to_string(u.gid));
+    if (::setresuid(u.uid, u.uid, u.uid) < 0) return sys_error("setresuid " + std::to_string(u.uid));
+    return {};
+}
+
+// The CVE-2024-21626 class: the working directory is checked once entered.
+Result<void> enter_cwd(const std::string& cwd) {
+    unique_fd root = TRY(sys::open("/", O_PATH | O_DIRECTORY));
+    auto dir = sys::open_in_root(root.get(), cwd, O_PATH | O_DIRECTORY);
+    if (!dir.ok())
+        return Error{dir.error().code, "chdir to the working directory \"" + cwd + "\": " +
+                                           std::strerror(dir.error().code), kExitCannotInvoke};
+    if (::fchdir(dir->get()) < 0) return sys_error("chdir to the working directory \"" + cwd + "\"");
+    char buf[PATH_MAX];
+    if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')
+        return make_error("the working directory \"" + cwd + "\" is outside the container", kExitCannotInvoke);
+    return {};
+}
+
+Result<void> set_no_new_privileges() {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return sys_error("prctl PR_SET_NO_NEW_PRIVS");
+    return {};
+}
+
+Result<void> close_fds_on_exec() {
+    if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return {};
+    auto fds = TRY(fs::list_dir("/proc/self/fd"));
+    for (const std::string& name : fds) {
+        int fd = std::atoi(name.c_str());
+        if (fd > 2) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    return {};
+}
+
+}  // namespace
+
+void reset_signals() {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+Result<ResolvedUser> lookup_user(int rootfd, const std::string& user) {
+    auto passwd = TRY(read_account_file(rootfd, "/etc/passwd"));
+    auto group = TRY(read_account_file(rootfd, "/etc/group"));
+    auto r = resolve_user(user, passwd, group);
+    if (!r.ok()) return r.take_error().with_exit(kExitCannotInvoke);
+    return r;
+}
+
+Result<void> stdin_from_null() {
+    unique_fd null = TRY(sys::open("/dev/null", O_RDONLY));
+    if (::dup2(null.get(), 0) < 0) return sys_error("dup2 /dev/null on stdin");
+    return {};
+}
+
+Result<void> take_terminal(Console& console, const ResolvedUser& user, const std::optional<struct winsize>& window,
+                           int sync_fd) {
+    int slave = console.slave.get();
+    if (::setsid() < 0) return sys_error("setsid");
+    if (::ioctl(slave, TIOCSCTTY, 0) < 0) return sys_error("make the terminal the controlling terminal");
+    if (::fchown(slave, user.uid, static_cast<gid_t>(-1)) < 0) return sys_error("chown the terminal");
+    if (window && ::ioctl(slave, TIOCSWINSZ, &*window) < 0) return sys_error("set the terminal size");
+    for (int fd = 0; fd < 3; ++fd)
+        if (::dup2(slave, fd) < 0) return sys_error("dup2 the terminal");
+    TRY(sync::send_terminal(sync_fd, console.master.get()));
+    console.master.reset();
+    console.slave.reset();
+    return {};
+}
+
+Result<void> finish_and_exec(const Spec& spec, const ResolvedUser& user, const seccomp::Program& filter,
+                             uint64_t capabilities) {
+    // Without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: load it
+    // while still root, before the capabilities go; with it, load it last.
+    if (!spec.no_new_privileges) TRY(seccomp::load(filter));
+    TRY(switch_user(user));
+    // A change of uid resets dumpability to fs.suid_dumpable, which may be 1: until exec, this
+    // process's /proc/PID/exe (skiff) stays closed to the container's other processes.
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sys_error("prctl PR_SET_DUMPABLE");
+    TRY(caps::apply_mask(capabilities));
+    TRY(enter_cwd(spec.cwd));
+    if (spec.no_new_privileges) TRY(set_no_new_privileges());
+    std::vector<std::string> env = process_env(spec.env, user.home);
+    std::string exe = TRY(find_executable(spec.args.front(), env_value(env, "PATH", kDefaultPath), spec.cwd));
+    if (spec.no_new_privileges) TRY(seccomp::load(filter));
+    TRY(close_fds_on_exec());
+    return exec_command(exe, spec.args, env);
+}
+
+}  // namespace skiff::runtime
