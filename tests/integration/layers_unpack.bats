@@ -220,7 +220,10 @@ for dirpath, dirs, files in os.walk(root):
             for k in sorted(os.listxattr(p, follow_symlinks=False)):
                 xattrs.append("%s=%r" % (k, os.getxattr(p, k, follow_symlinks=False)))
         size = st.st_size if stat.S_ISREG(st.st_mode) else 0
-        print(rel, oct(st.st_mode), st.st_uid, st.st_gid, size, int(st.st_mtime), extra, " ".join(xattrs))
+        # A whiteout is a marker made when its layer is unpacked: its time is that moment's.
+        whiteout = stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
+        mtime = "-" if whiteout else int(st.st_mtime)
+        print(rel, oct(st.st_mode), st.st_uid, st.st_gid, size, mtime, extra, " ".join(xattrs))
 PY
 }
 

@@ -19,21 +19,22 @@ read_cgroup_file() {
     printf '(for f in %s; do [ -f "$f" ] && { cat "$f"; exit 0; }; done; echo missing)' "$*"
 }
 
-# Every directory named skiff-* in the host's cgroup hierarchies.
-skiff_cgroups() {
-    find /sys/fs/cgroup -maxdepth 4 -type d -name 'skiff-*' 2>/dev/null
+# The directories of the container's own cgroup (skiff-ID) in the host's hierarchies.
+cgroups_of() {
+    local id
+    id=$(skiff ps -a -q --no-trunc --filter "name=^$1\$")
+    [[ -n $id ]] || return 0
+    find /sys/fs/cgroup -maxdepth 6 -type d -name "skiff-$id" 2>/dev/null
 }
 
 @test "--memory and --pids-limit are written to the container's cgroup; the cgroup is removed after" {
-    local before
-    before=$(skiff_cgroups)
-    run skiff run --rm --memory 32m --pids-limit 50 busybox sh -c "
+    run skiff run --name limits --memory 32m --pids-limit 50 busybox sh -c "
         $(read_cgroup_file /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max)
         $(read_cgroup_file /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max)"
     assert_status 0
     assert_output "33554432
 50"
-    [[ $(skiff_cgroups) == "$before" ]] || fail "cgroups left: $(skiff_cgroups)"
+    [[ -z $(cgroups_of limits) ]] || fail "cgroups left: $(cgroups_of limits)"
 }
 
 @test "--cpus, --cpu-shares and --cpuset-cpus" {
@@ -66,12 +67,10 @@ skiff_cgroups() {
 }
 
 @test "a detached container's cgroup goes with it; --cgroups disabled makes none" {
-    local before
-    before=$(skiff_cgroups)
     skiff run -d --name limited --memory 64m busybox sleep 100 >/dev/null
-    [[ $(skiff_cgroups | wc -l) -gt $(grep -c . <<<"$before") ]] || fail "no cgroup made: $(skiff_cgroups)"
+    [[ -n $(cgroups_of limited) ]] || fail "no cgroup made"
     skiff stop -t 0 limited >/dev/null
-    [[ $(skiff_cgroups) == "$before" ]] || fail "cgroups left: $(skiff_cgroups)"
+    [[ -z $(cgroups_of limited) ]] || fail "cgroups left: $(cgroups_of limited)"
 
     run skiff run --rm --cgroups disabled busybox true
     assert_status 0
@@ -95,4 +94,28 @@ skiff_cgroups() {
     assert_one_error_line "maybe"
     run skiff ps -a -q
     assert_output ""
+}
+
+@test "a skiff killed with SIGKILL: its container dies with it, rm removes the cgroup it left" {
+    "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" run --name killed --memory 64m busybox sleep 100 &
+    local pid=$! i
+    for i in $(seq 100); do
+        [[ $(skiff ps --format '{{.Names}}') == killed ]] && break
+        sleep 0.05
+    done
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null || true
+    for i in $(seq 100); do
+        [[ $(skiff ps -a --filter name=killed --format '{{.Status}}') == Exited* ]] && break
+        sleep 0.05
+    done
+    run skiff ps -a --filter name=killed --format '{{.Status}}'
+    [[ $output == Exited* ]] || fail "status: $output"
+    local id left
+    id=$(skiff ps -a -q --no-trunc --filter name=killed)
+    left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "skiff-$id")
+    [[ -n $left ]] || fail "no cgroup was left to clean up: is the test still meaningful?"
+    run skiff rm killed
+    assert_status 0
+    [[ -z $(find /sys/fs/cgroup -maxdepth 6 -type d -name "skiff-$id") ]] || fail "cgroups left: $left"
 }
