@@ -58,6 +58,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--cap-add", o->cap_add, "Add capabilities to the container")->allow_extra_args(false);
     sub->add_option("--cap-drop", o->cap_drop, "Drop capabilities from the container")->allow_extra_args(false);
     sub->add_option("--cgroup-parent", o->cgroup_parent, "Optional parent cgroup for the container");
+    sub->add_option("--cidfile", o->cidfile, "Write the container ID to the file");
     sub->add_option("--cgroups", o->cgroups, "control container cgroup configuration (\"enabled\"|\"disabled\")");
     sub->add_option("-c,--cpu-shares", o->cpu_shares, "CPU shares (relative weight)");
     sub->add_option("--cpus", o->cpus, "Number of CPUs. The default is 0.000 which means no limit");
@@ -75,6 +76,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--memory-swap", o->memory_swap, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
     sub->add_option("--name", o->name, "Assign a name to the container");
     sub->add_option("--os", pull->os, "use OS instead of the running OS for choosing images");
+    sub->add_option("--pidfile", o->pidfile, "Write the container process ID to the file");
     r.pids_option = sub->add_option("--pids-limit", *r.pids_limit, "Tune container pids limit (set -1 for unlimited)");
     sub->add_option("--platform", pull->platform, "Specify the platform for selecting the image");
     sub->add_option("--pull", pull->policy, "Pull image policy (missing, always, never, newer)");
@@ -82,6 +84,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--network,--net", o->network, "Connect a container to a network (none, host)");
     sub->add_flag("--privileged", o->privileged, "Give extended privileges to container");
     sub->add_flag("--read-only", o->read_only, "Make containers root filesystem read-only");
+    sub->add_flag("--replace", o->replace, "If a container with the same name exists, replace it");
     sub->add_option("--restart", o->restart, "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)");
     sub->add_flag("--rm", o->remove, "Remove container (and pod if created) after exit");
     sub->add_option("--security-opt", o->security_opt,

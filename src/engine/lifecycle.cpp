@@ -79,7 +79,7 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
         return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
     if (!opts.stop_signal.empty()) TRY(oci::parse_signal(opts.stop_signal));
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
-    return storage::create_container(store, definition_of(p, opts));
+    return make_container(store, p, opts);
 }
 
 Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id) {

@@ -182,6 +182,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         runtime::Hooks hooks;
         hooks.started = [&](pid_t pid) {
             mark_running(c, pid);
+            write_pidfile(opts, pid);
             c.monitor_pid = ::getpid();
             c.monitor_start = storage::process_start_time(::getpid());
             (void)record(store, c);

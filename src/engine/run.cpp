@@ -3,6 +3,8 @@
 
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/engine/containers.hpp"
 #include "run_internal.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/storage/containers.hpp"
@@ -117,12 +119,13 @@ namespace {
 
 // Everything between creating the record and the process's exit.
 Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container& c, const storage::ImageRecord& image,
-                           runtime::Spec& spec) {
+                           runtime::Spec& spec, const RunOptions& opts) {
     TRY(finish_spec(store, c, image, spec));
     runtime::Hooks hooks;
     hooks.started = [&](pid_t pid) {
         mark_running(c, pid);
         (void)storage::save_status(store, c);
+        write_pidfile(opts, pid);
     };
     hooks.oom_killed = [&] { c.oom_killed = true; };
     hooks.cgroup_made = [&](const std::vector<std::string>& dirs) { c.cgroup_dirs = dirs; };
@@ -131,12 +134,38 @@ Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container
 
 }  // namespace
 
+Result<storage::Container> make_container(const storage::StoreConfig& store, const Prepared& p, const RunOptions& opts) {
+    if (!opts.cidfile.empty() && sys::exists(opts.cidfile))
+        return make_error("container id file exists. Ensure another container is not using it or delete " + opts.cidfile);
+    if (opts.replace) {
+        if (opts.name.empty()) return make_error("cannot replace container without --name being set");
+        auto old = storage::find_container(store, opts.name);
+        if (old.ok() && old->name == opts.name)
+            for (auto& r : remove_containers(store, {old->id}, true, false, true))
+                if (!r.error.message.empty()) return std::move(r.error).context("--replace");
+    }
+    auto c = TRY(storage::create_container(store, definition_of(p, opts)));
+    if (!opts.cidfile.empty()) {
+        auto written = fs::write_file_atomic(opts.cidfile, c.id);
+        if (!written.ok()) {
+            auto lock = storage::lock_container(store, c.id);
+            (void)storage::remove_container(store, c);
+            return written.take_error().context("--cidfile");
+        }
+    }
+    return c;
+}
+
+void write_pidfile(const RunOptions& opts, pid_t pid) {
+    if (!opts.pidfile.empty()) (void)fs::write_file_atomic(opts.pidfile, std::to_string(pid), fs::Durability::kNoSync);
+}
+
 Result<int> run(const storage::StoreConfig& store, const RunOptions& opts) {
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
     RunOptions foreground = opts;
     foreground.log_driver = "passthrough";  // its output went to the caller, not to a log
-    auto c = TRY(storage::create_container(store, definition_of(p, foreground)));
-    auto status = start_and_wait(store, c, p.image, p.spec);
+    auto c = TRY(make_container(store, p, foreground));
+    auto status = start_and_wait(store, c, p.image, p.spec, opts);
     if (opts.remove) {
         auto lock = storage::lock_container(store, c.id);
         (void)storage::remove_container(store, c);

@@ -32,6 +32,13 @@ Result<RunOptions> options_of(const storage::Container& c);
 Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files);
 std::vector<std::string> env_file_entries(const std::vector<std::string>& lines);
 
+// The container's record, made: with --replace a container of the same name is removed first (its
+// process killed); --cidfile then gets the new id.
+Result<storage::Container> make_container(const storage::StoreConfig& store, const Prepared& p, const RunOptions& opts);
+
+// --pidfile: the container's pid, written when it starts (best effort: the container runs anyway).
+void write_pidfile(const RunOptions& opts, pid_t pid);
+
 // The record says the container's process `pid` runs, from now.
 void mark_running(storage::Container& c, pid_t pid);
 

@@ -64,6 +64,7 @@ std::string serialize_run_options(const RunOptions& o) {
         w.Key("pids_limit");
         w.Int64(*o.pids_limit);
     }
+    json::put_nonempty(w, "pidfile", o.pidfile);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -107,6 +108,7 @@ Result<RunOptions> parse_run_options(std::string_view text) {
     o.cpu_shares = json::get_uint(d, "cpu_shares");
     o.cpuset_cpus = json::get_string(d, "cpuset_cpus");
     if (d.HasMember("pids_limit")) o.pids_limit = json::get_int(d, "pids_limit");
+    o.pidfile = json::get_string(d, "pidfile");
     return o;
 }
 

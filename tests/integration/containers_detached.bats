@@ -217,3 +217,27 @@ try"
     assert_output shared
     skiff rm -f shared >/dev/null
 }
+
+@test "--cidfile, --pidfile and --replace" {
+    local dir=$SKIFF_TEST_DIR/files-$BATS_TEST_NUMBER
+    mkdir -p "$dir"
+    run skiff run -d --name svc --cidfile "$dir/cid" --pidfile "$dir/pid" busybox sleep 100
+    assert_status 0
+    [[ $(cat "$dir/cid") == "$output" ]] || fail "cidfile: $(cat "$dir/cid") vs $output"
+    [[ $(cat "$dir/pid") == $(skiff inspect --format '{{.State.Pid}}' svc) ]] || fail "pidfile: $(cat "$dir/pid")"
+    local first=$output
+    run --separate-stderr skiff run -d --name svc --cidfile "$dir/cid" busybox true
+    assert_status 125
+    assert_one_error_line "container id file exists"
+    run --separate-stderr skiff run -d --name svc busybox true
+    assert_status 125
+    assert_one_error_line "already in use"
+    run skiff run -d --replace --name svc busybox sleep 100
+    assert_status 0
+    [[ $output != "$first" ]] || fail "not replaced"
+    run skiff ps -a -q --no-trunc
+    assert_output "$output"
+    run --separate-stderr skiff run --replace busybox true
+    assert_status 125
+    assert_one_error_line "--name"
+}

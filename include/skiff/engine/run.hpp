@@ -51,6 +51,10 @@ struct RunOptions {
     uint64_t cpu_shares = 0;            // --cpu-shares
     std::string cpuset_cpus;            // --cpuset-cpus
     std::optional<int64_t> pids_limit;  // --pids-limit
+
+    std::string cidfile;                // --cidfile: the container's id is written there (must not exist)
+    std::string pidfile;                // --pidfile: its process's pid, at each start
+    bool replace = false;               // --replace: a container of the same --name is removed first
 };
 
 // "512m", "1g", "100k", "4096" → bytes (1024-based, as podman); "-1" → -1 where allowed.
