@@ -22,6 +22,7 @@ const SubcommandEntry kContainerSubcommands[] = {
     {add_rm, "rm", "rm", nullptr},
     {add_start, "start", "start", nullptr},
     {add_stop, "stop", "stop", nullptr},
+    {add_top, "top", "top", nullptr},
     {add_wait, "wait", "wait", nullptr},
 };
 

@@ -29,6 +29,7 @@ static const CommandEntry kCommands[] = {
     {"start", add_start},
     {"stop", add_stop},
     {"tag", add_tag},
+    {"top", add_top},
     {"untag", add_untag},
     {"version", add_version},
     {"wait", add_wait},

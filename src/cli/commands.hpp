@@ -63,5 +63,6 @@ void add_stop(CLI::App& parent, Context& ctx);
 void add_kill(CLI::App& parent, Context& ctx);
 void add_wait(CLI::App& parent, Context& ctx);
 void add_logs(CLI::App& parent, Context& ctx);
+void add_top(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

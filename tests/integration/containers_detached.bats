@@ -241,3 +241,21 @@ try"
     assert_status 125
     assert_one_error_line "--name"
 }
+
+@test "top lists the container's processes with its own pids; descriptors choose columns" {
+    skiff run -d --name busy busybox sh -c 'sleep 100 & exec sleep 200' >/dev/null
+    for _ in $(seq 50); do [[ $(skiff top busy pid | wc -l) -ge 3 ]] && break; sleep 0.05; done
+    run skiff top busy
+    assert_status 0
+    [[ ${lines[0]} == "USER"*"PID"*"PPID"*"%CPU"*"ELAPSED"*"TTY"*"TIME"*"COMMAND" ]] || fail "header: ${lines[0]}"
+    run skiff top busy pid,ppid,args
+    assert_output_contains "1           0           sleep 200"
+    assert_output_contains "sleep 100"
+    run --separate-stderr skiff top busy nonsense
+    assert_status 125
+    assert_one_error_line "nonsense"
+    skiff stop -t 0 busy >/dev/null
+    run --separate-stderr skiff top busy
+    assert_status 125
+    assert_one_error_line "running"
+}

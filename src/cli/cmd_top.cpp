@@ -1,0 +1,146 @@
+// skiff top CONTAINER [DESCRIPTOR...]: the processes of a running container, as podman lists them
+// (pids as the container sees them, users from its own /etc/passwd).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/storage/containers.hpp"
+#include "table.hpp"
+
+namespace skiff::cli {
+
+namespace {
+
+struct Proc {
+    pid_t host_pid = 0;
+    std::string pid, ppid, user, tty = "?", comm, args;
+    double cpu = 0, elapsed = 0, time = 0;
+};
+
+std::string field(const std::string& status, const char* key) {
+    for (auto& line : str::split(status, '\n'))
+        if (line.starts_with(key)) return std::string(str::trim(line.substr(std::strlen(key))));
+    return {};
+}
+
+// The container's pid: the last of the NSpid list.
+std::string ns_pid(const std::string& status) {
+    auto ids = str::split(field(status, "NSpid:"), '\t');
+    return ids.empty() ? std::string() : std::string(str::trim(ids.back()));
+}
+
+std::string user_name(pid_t root_pid, const std::string& uid) {
+    auto passwd = fs::read_file("/proc/" + std::to_string(root_pid) + "/root/etc/passwd");
+    if (passwd.ok())
+        for (auto& line : str::split(*passwd, '\n')) {
+            auto f = str::split(line, ':');
+            if (f.size() > 2 && f[2] == uid) return f[0];
+        }
+    return uid;
+}
+
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9gs", s);
+    return buf;
+}
+
+Result<std::vector<Proc>> processes(const storage::Container& c) {
+    std::string procs_file;
+    for (auto& dir : c.cgroup_dirs)
+        if (dir.find("/unified/") != std::string::npos || dir.find("/pids/") != std::string::npos) procs_file = dir + "/cgroup.procs";
+    std::vector<pid_t> pids;
+    if (!procs_file.empty()) {
+        auto text = fs::read_file(procs_file);
+        if (text.ok())
+            for (auto& l : str::split(*text, '\n'))
+                if (!l.empty()) pids.push_back(static_cast<pid_t>(std::atoi(l.c_str())));
+    }
+    if (pids.empty()) pids.push_back(c.pid);  // no cgroup of its own: its init alone
+    long hz = ::sysconf(_SC_CLK_TCK);
+    auto up = fs::read_file("/proc/uptime");
+    double uptime = up.ok() ? std::strtod(up->c_str(), nullptr) : 0;
+    std::vector<Proc> out;
+    for (pid_t pid : pids) {
+        std::string base = "/proc/" + std::to_string(pid);
+        auto status = fs::read_file(base + "/status");
+        auto stat = fs::read_file(base + "/stat");
+        if (!status.ok() || !stat.ok()) continue;  // gone meanwhile
+        Proc p;
+        p.host_pid = pid;
+        p.pid = ns_pid(*status);
+        p.user = user_name(c.pid, str::split(field(*status, "Uid:"), '\t').front());
+        p.comm = field(*status, "Name:");
+        auto read_cmdline = fs::read_file(base + "/cmdline");
+        std::string cmdline = read_cmdline.ok() ? *read_cmdline : std::string();
+        for (auto& ch : cmdline) if (ch == '\0') ch = ' ';
+        p.args = std::string(str::trim(cmdline));
+        if (p.args.empty()) p.args = "[" + p.comm + "]";
+        // stat: fields after the ") " of the command: state ppid ... utime(14) stime(15) ... starttime(22)
+        auto rest = str::split(stat->substr(stat->rfind(')') + 2), ' ');
+        if (rest.size() > 19) {
+            double ticks = std::strtod(rest[11].c_str(), nullptr) + std::strtod(rest[12].c_str(), nullptr);
+            p.time = ticks / static_cast<double>(hz);
+            p.elapsed = uptime - std::strtod(rest[19].c_str(), nullptr) / static_cast<double>(hz);
+            p.cpu = p.elapsed > 0 ? 100.0 * p.time / p.elapsed : 0;
+            pid_t ppid = static_cast<pid_t>(std::atoi(rest[1].c_str()));
+            auto pstatus = fs::read_file("/proc/" + std::to_string(ppid) + "/status");
+            p.ppid = pstatus.ok() && std::find(pids.begin(), pids.end(), ppid) != pids.end() ? ns_pid(*pstatus) : "0";
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+Result<void> run_top(Context& ctx, const std::vector<std::string>& args) {
+    if (args.empty()) return make_error("you must provide the name or ID of a running container");
+    auto c = TRY(storage::find_container(ctx.store, args[0]));
+    if (c.state != storage::ContainerState::kRunning)
+        return make_error("top can only be used on running containers: container state improper");
+    std::vector<std::string> desc(args.begin() + 1, args.end());
+    if (desc.size() == 1 && desc[0].find(',') != std::string::npos) desc = str::split(desc[0], ',');
+    if (desc.empty()) desc = {"user", "pid", "ppid", "pcpu", "etime", "tty", "time", "args"};
+    static const std::map<std::string, std::string> kHeaders = {
+        {"user", "USER"}, {"pid", "PID"},   {"ppid", "PPID"}, {"pcpu", "%CPU"},      {"etime", "ELAPSED"},
+        {"tty", "TTY"},   {"time", "TIME"}, {"args", "COMMAND"}, {"comm", "COMMAND"}};
+    for (auto& d : desc)
+        if (!kHeaders.count(d)) return make_error("unknown descriptor: " + d + " (want user, pid, ppid, pcpu, etime, tty, time, args, comm)");
+    std::vector<std::string> header;
+    for (auto& d : desc) header.push_back(kHeaders.at(d));
+    Table t(header);
+    for (auto& p : TRY(processes(c))) {
+        std::vector<std::string> row;
+        for (auto& d : desc) {
+            char cpu[16];
+            std::snprintf(cpu, sizeof cpu, "%.3f", p.cpu);
+            row.push_back(d == "user" ? p.user : d == "pid" ? p.pid : d == "ppid" ? p.ppid : d == "pcpu" ? cpu
+                          : d == "etime" ? seconds(p.elapsed) : d == "tty" ? p.tty : d == "time" ? seconds(p.time)
+                          : d == "comm" ? p.comm : p.args);
+        }
+        t.add(row);
+    }
+    std::cout << t.render();
+    return {};
+}
+
+}  // namespace
+
+void add_top(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("top", "Display the running processes of a container");
+    set_usage(sub, "skiff top CONTAINER [FORMAT-DESCRIPTORS]");
+    auto args = std::make_shared<std::vector<std::string>>();
+    sub->add_option("args", *args)->group("");
+    sub->callback([args, &ctx] { finish(ctx, run_top(ctx, *args)); });
+}
+
+}  // namespace skiff::cli
