@@ -21,6 +21,7 @@ const SubcommandEntry kContainerSubcommands[] = {
     {add_rename, "rename", "rename", nullptr},
     {add_rm, "rm", "rm", nullptr},
     {add_start, "start", "start", nullptr},
+    {add_stats, "stats", "stats", nullptr},
     {add_stop, "stop", "stop", nullptr},
     {add_top, "top", "top", nullptr},
     {add_wait, "wait", "wait", nullptr},

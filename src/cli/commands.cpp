@@ -27,6 +27,7 @@ static const CommandEntry kCommands[] = {
     {"run", add_run},
     {"save", add_save},
     {"start", add_start},
+    {"stats", add_stats},
     {"stop", add_stop},
     {"tag", add_tag},
     {"top", add_top},

@@ -64,5 +64,6 @@ void add_kill(CLI::App& parent, Context& ctx);
 void add_wait(CLI::App& parent, Context& ctx);
 void add_logs(CLI::App& parent, Context& ctx);
 void add_top(CLI::App& parent, Context& ctx);
+void add_stats(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -119,3 +119,19 @@ cgroups_of() {
     assert_status 0
     [[ -z $(find /sys/fs/cgroup -maxdepth 6 -type d -name "skiff-$id") ]] || fail "cgroups left: $left"
 }
+
+@test "stats --no-stream reads the container's cgroup: its limit, its processes" {
+    skiff run -d --name measured --memory 64m busybox sh -c 'sleep 100 & exec sleep 200' >/dev/null
+    for _ in $(seq 50); do [[ $(skiff stats --no-stream --format '{{.PIDs}}' measured) == 2 ]] && break; sleep 0.05; done
+    run skiff stats --no-stream --format '{{.Name}} {{.PIDs}} {{.MemUsage}}' measured
+    assert_status 0
+    [[ $output =~ ^measured\ 2\ [0-9.]+[kMG]?B\ /\ 67.1MB$ ]] || fail "stats: $output"
+    run skiff stats --no-stream
+    [[ ${lines[0]} == "ID"*"NAME"*"CPU %"*"MEM USAGE / LIMIT"*"PIDS"* ]] || fail "header: ${lines[0]}"
+    run skiff stats --no-stream --format json measured
+    [[ $(jq -r '.[0].Name' <<<"$output") == measured ]] || fail "json: $output"
+    skiff stop -t 0 measured >/dev/null
+    run --separate-stderr skiff stats --no-stream measured
+    assert_status 125
+    assert_one_error_line "not running"
+}
