@@ -28,21 +28,6 @@ struct StatsOptions {
     std::vector<std::string> names;
 };
 
-// podman's sizes: decimal units, three significant digits ("1.23MB", "512kB", "0B").
-std::string size(uint64_t bytes) {
-    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-    double v = static_cast<double>(bytes);
-    int u = 0;
-    while (v >= 1000 && u < 4) {
-        v /= 1000;
-        u++;
-    }
-    char buf[32];
-    if (u == 0) std::snprintf(buf, sizeof buf, "%lluB", static_cast<unsigned long long>(bytes));
-    else std::snprintf(buf, sizeof buf, "%.3g%s", v, units[u]);
-    return buf;
-}
-
 std::string percent(double p) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f%%", p);
@@ -139,10 +124,10 @@ Result<Value> stats_of(const storage::Container& c, std::map<std::string, Sample
         {"ID", c.id.substr(0, 12)},
         {"Name", c.name},
         {"CPUPerc", percent(cur)},
-        {"MemUsage", size(used) + " / " + size(limit)},
+        {"MemUsage", str::human_size(used) + " / " + str::human_size(limit)},
         {"MemPerc", percent(limit ? 100.0 * static_cast<double>(used) / static_cast<double>(limit) : 0)},
-        {"NetIO", size(rx) + " / " + size(tx)},
-        {"BlockIO", size(br) + " / " + size(bw)},
+        {"NetIO", str::human_size(rx) + " / " + str::human_size(tx)},
+        {"BlockIO", str::human_size(br) + " / " + str::human_size(bw)},
         {"PIDs", std::to_string(s.pids_current.value_or(0))},
         {"CPU", std::string(cpu_time)},
         {"AVGCPU", percent(avg)},

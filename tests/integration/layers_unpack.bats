@@ -245,6 +245,8 @@ f('opt/h\u00e9llo', b'utf8')
     local ours theirs
     ours=$(skiff inspect --format '{{.GraphDriver.Data.UpperDir}}' layered)
     theirs=$("$SKIFF" --root "$other/root" --runroot "$other/run" inspect --format '{{.GraphDriver.Data.UpperDir}}' layered)
+    # Two empty listings would compare equal: the top layer must show its entries.
+    [[ $(tree_listing "$ours" | grep -c '^opt/suid ') -eq 1 ]] || fail "no listing of $ours"
     run diff <(tree_listing "$ours") <(tree_listing "$theirs")
     assert_status 0
     ours=$(skiff inspect --format '{{.GraphDriver.Data.LowerDir}}' layered)
