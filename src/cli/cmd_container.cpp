@@ -14,12 +14,15 @@ namespace skiff::cli {
 namespace {
 
 const SubcommandEntry kContainerSubcommands[] = {
+    {add_create, "create", "create", nullptr},
+    {add_exec, "exec", "exec", nullptr},
     {add_inspect, "inspect", "inspect", nullptr},
     {add_kill, "kill", "kill", nullptr},
     {add_ps, "ps", "list", "ls"},
     {add_logs, "logs", "logs", nullptr},
     {add_rename, "rename", "rename", nullptr},
     {add_rm, "rm", "rm", nullptr},
+    {add_run, "run", "run", nullptr},
     {add_start, "start", "start", nullptr},
     {add_stats, "stats", "stats", nullptr},
     {add_stop, "stop", "stop", nullptr},

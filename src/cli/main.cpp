@@ -119,21 +119,28 @@ bool takes_value(const CLI::App& app, const std::string& arg) {
 
 // Commands of the form `CMD [options] IMAGE|CONTAINER [COMMAND [ARG...]]`: every word from the
 // first positional on belongs to the container, flags included. Cut them off before CLI11 parses.
+// The command may sit under a parent (`skiff container run`).
 std::vector<std::string> split_trailing(CLI::App& app, std::vector<std::string>& args) {
+    CLI::App* scope = &app;  // where the next command word is looked up
     CLI::App* cmd = nullptr;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "--") return {};
         if (a.size() > 1 && a[0] == '-') {
-            if (takes_value(cmd ? *cmd : app, a)) ++i;
+            if (takes_value(cmd ? *cmd : *scope, a)) ++i;
             continue;
         }
         if (!cmd) {
             CLI::App* sub = nullptr;
-            for (auto* s : app.get_subcommands({}))
-                if (s->get_name() == a) sub = s;
-            if (!sub || !sub->get_prefix_command()) return {};
-            cmd = sub;
+            for (auto* s : scope->get_subcommands({}))
+                if (s->check_name(a)) sub = s;
+            if (!sub) return {};
+            if (sub->get_prefix_command())
+                cmd = sub;
+            else if (!sub->get_subcommands({}).empty())
+                scope = sub;
+            else
+                return {};
             continue;
         }
         std::vector<std::string> tail(args.begin() + static_cast<long>(i), args.end());

@@ -259,3 +259,21 @@ try"
     assert_status 125
     assert_one_error_line "running"
 }
+
+@test "container run, create and exec hand the image's or container's words over as run and exec do" {
+    run skiff container run --rm -e GREETING=hi busybox sh -c 'echo $GREETING -n'
+    assert_status 0
+    assert_output "hi -n"
+    run skiff container run --rm busybox sh -c 'exit 7'
+    assert_status 7
+    skiff container create --name later busybox sleep 100 >/dev/null
+    skiff container start later >/dev/null
+    run skiff container exec later echo -e 'x\ty'
+    assert_status 0
+    assert_output $'x\ty'
+    run skiff container exec -e WHO=me later sh -c 'echo $WHO'
+    assert_output "me"
+    run --separate-stderr skiff container run
+    assert_status 125
+    assert_one_error_line "requires at least 1 arg"
+}
