@@ -84,6 +84,12 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
 
 Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id) {
     auto found = TRY(storage::find_container(store, name_or_id));
+    // Two starts at once: the second waits here until the first's monitor has started the container,
+    // then finds it running. The container's own lock cannot serve: the monitor takes it to record
+    // the start, so it is let go of before the monitor is launched.
+    std::string run_dir = storage::container_run_dir(store, found.id);
+    TRY(fs::mkdir_p(run_dir, 0700));
+    auto starting = TRY(FileLock::acquire(fs::join(run_dir, "start.lock")));
     std::optional<FileLock> lock = TRY(storage::lock_container(store, found.id));
     auto c = TRY(storage::find_container(store, found.id));
     if (c.state == storage::ContainerState::kRunning) return {};  // as podman: already running is fine

@@ -1,6 +1,6 @@
 // The monitor of a detached container: skiff forked, detached with setsid, holding nothing of the
 // command that started it (stdio on /dev/null and the container's output pipes, every other
-// descriptor closed). It runs the container with the runtime's foreground loop, a thread copies the
+// descriptor closed). It runs the container with the runtime's foreground loop, whose poll also copies the
 // container's output into its log (podman's k8s-file format), and after each exit it records the
 // exit code and time, then restarts the container as its policy says or removes it (--rm), and exits.
 //

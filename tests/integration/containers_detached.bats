@@ -277,3 +277,15 @@ try"
     assert_status 125
     assert_one_error_line "requires at least 1 arg"
 }
+
+@test "starts of one container at once launch it once" {
+    skiff create --name racer busybox sh -c 'echo launched; exec sleep 100' >/dev/null
+    local i pids=()
+    for i in $(seq 6); do skiff start racer >/dev/null & pids+=($!); done
+    for i in "${pids[@]}"; do wait "$i" || fail "a start failed"; done
+    wait_logs racer launched
+    sleep 0.3
+    run skiff logs racer
+    assert_output "launched"
+    [[ $(skiff ps -q --filter name=racer | wc -l) == 1 ]] || fail "not running once"
+}
