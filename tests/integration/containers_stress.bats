@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# Many skiff processes at once, and skiff processes and monitors killed with SIGKILL at random points:
+# the store stays one that every later command understands.
+
+load helpers
+
+setup_file() {
+    skiff_setup_file
+    import_busybox
+}
+
+teardown_file() { skiff_teardown_file; }
+
+setup() { remove_all_containers; }
+
+# One step of a loop: the skiff command, its output kept in the loop's log; a failure says which.
+step() {
+    timeout -k 5 60 "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" "$@" || {
+        echo "skiff $* failed: $?"
+        return 1
+    }
+}
+
+# Host cgroup directories left for any of the container ids given on stdin.
+cgroups_left() {
+    local dirs
+    dirs=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'skiff-*' 2>/dev/null)
+    [[ -n $dirs ]] || return 0
+    grep -F -f <(sed 's/^/skiff-/') <<<"$dirs" || true
+}
+
+@test "50 loops at once: run -d, exec, ps, inspect, stop, rm; one name claimed by all of them" {
+    skiff run -d --name shared busybox sleep 1000 >/dev/null
+    local i pids=() dir=$SKIFF_TEST_DIR/loops-$BATS_TEST_NUMBER
+    mkdir -p "$dir"
+    for i in $(seq 50); do
+        (
+            step run -d --name "loop$i" busybox sleep 1000 >/dev/null || exit 1
+            [[ $(step exec "loop$i" echo "in $i") == "in $i" ]] || { echo "exec loop$i"; exit 1; }
+            [[ $(step exec shared echo shared) == shared ]] || { echo "exec shared"; exit 1; }
+            step ps -a --format json | jq -e 'length >= 2' >/dev/null || { echo "ps json"; exit 1; }
+            [[ $(step inspect --format '{{.State.Status}}' shared) == running ]] || { echo "inspect shared"; exit 1; }
+            if step run -d --name claimed busybox sleep 1000 >"$dir/claim-$i.out" 2>"$dir/claim-$i.err"; then
+                touch "$dir/won-$i"
+            else
+                grep -q "already in use" "$dir/claim-$i.err" || { echo "claim: $(cat "$dir/claim-$i.err")"; exit 1; }
+            fi
+            step stop -t 0 "loop$i" >/dev/null || exit 1
+            step rm "loop$i" >/dev/null || exit 1
+        ) >"$dir/loop-$i.log" 2>&1 &
+        pids+=($!)
+    done
+    local failed=0
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || { failed=1; cat "$dir/loop-$((i + 1)).log" >&2; }
+    done
+    [[ $failed -eq 0 ]] || fail "a loop failed"
+    [[ $(find "$dir" -name 'won-*' | wc -l) == 1 ]] || fail "the name was claimed $(find "$dir" -name 'won-*' | wc -l) times"
+    run skiff ps -a --format '{{.Names}} {{.Status}}'
+    assert_status 0
+    [[ $(sort <<<"$output" | cut -d' ' -f1 | tr '\n' ' ') == "claimed shared " ]] || fail "ps -a: $output"
+    [[ $output == *"claimed Up"* && $output == *"shared Up"* ]] || fail "states: $output"
+    # Every record left is whole JSON.
+    local f
+    for f in "$SKIFF_TEST_RUNROOT"/containers/*/state.json; do
+        jq empty "$f" || fail "corrupt $f"
+    done
+}
+
+@test "kill -9 of skiff at random points of run, create, start, stop, rm and of monitors: the store stays usable" {
+    local before=$SKIFF_TEST_DIR/mounts-$BATS_TEST_NUMBER mark=$((700000 + RANDOM)) i pid victim
+    local seen=$SKIFF_TEST_DIR/seen-$BATS_TEST_NUMBER
+    mountinfo_snapshot >"$before"
+    local -a args
+    mapfile -t args < <(skiff_args)
+    for i in $(seq 30); do
+        victim=$(skiff ps -a -q | shuf -n 1 || true)
+        case $((i % 6)) in
+        0) "$SKIFF" "${args[@]}" run -d --name "k$i" busybox sleep $mark ;;
+        1) "$SKIFF" "${args[@]}" run --rm --name "k$i" busybox sleep $mark ;;
+        2) "$SKIFF" "${args[@]}" create --name "k$i" busybox sleep $mark ;;
+        3) [[ -n $victim ]] && "$SKIFF" "${args[@]}" start "$victim" ;;
+        4) [[ -n $victim ]] && "$SKIFF" "${args[@]}" stop -t 1 "$victim" ;;
+        5) [[ -n $victim ]] && "$SKIFF" "${args[@]}" rm -f "$victim" ;;
+        esac >/dev/null 2>&1 &
+        pid=$!
+        sleep "$(printf '0.%03d' $((RANDOM % 300)))"
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" || true
+        skiff ps -a -q --no-trunc >>"$seen"
+        if ((i % 7 == 0)); then
+            # A monitor too: the one of a running container, chosen at random.
+            victim=$(skiff ps -q | shuf -n 1 || true)
+            if [[ -n $victim ]]; then
+                pid=$(skiff inspect --format '{{.State.ConmonPid}}' "$victim")
+                [[ $pid -gt 0 ]] && kill -9 "$pid" 2>/dev/null || true
+            fi
+        fi
+    done
+    # Every command understands what was left.
+    run skiff ps -a --format '{{.ID}} {{.Status}}'
+    assert_status 0
+    local ids
+    ids=$(skiff ps -a -q --no-trunc)
+    local id
+    for id in $ids; do
+        run skiff inspect --format '{{.State.Status}} {{.State.Pid}}' "$id"
+        assert_status 0
+        if [[ $output == running* ]]; then
+            kill -0 "${output#running }" || fail "$id shows running but its process ${output#running } is gone"
+        fi
+    done
+    run skiff rm -a -f
+    assert_status 0
+    run skiff ps -a -q
+    assert_output ""
+    # No container process, mount or cgroup is left.
+    for i in $(seq 50); do
+        pgrep -fx "sleep $mark" >/dev/null || break
+        sleep 0.1
+    done
+    ! pgrep -fx "sleep $mark" >/dev/null || fail "container processes left: $(pgrep -fx "sleep $mark" | tr '\n' ' ')"
+    assert_mounts_unchanged "$before"
+    # Every container the loop saw, also those removed while it ran.
+    [[ -s $seen ]] || fail "no container was ever made: the loop tests nothing"
+    [[ -z $(sort -u "$seen" | cgroups_left) ]] || fail "cgroups left: $(sort -u "$seen" | cgroups_left)"
+}
