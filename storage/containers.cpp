@@ -386,7 +386,7 @@ Result<std::vector<Container>> list_containers(const StoreConfig& s) {
 
 Result<Container> find_container(const StoreConfig& s, std::string_view key) {
     std::string k(key);
-    if (k.empty()) return make_error("no container with name or ID \"\" found: no such container");
+    if (k.empty()) return missing_error("no container with name or ID \"\" found: no such container");
     if (is_id(k)) {
         auto c = load(s, k);
         if (c.ok()) return c;
@@ -407,7 +407,7 @@ Result<Container> find_container(const StoreConfig& s, std::string_view key) {
         auto c = load(s, matches[0]);
         if (c.ok()) return c;
     }
-    return make_error("no container with name or ID \"" + k + "\" found: no such container");
+    return missing_error("no container with name or ID \"" + k + "\" found: no such container");
 }
 
 Result<std::vector<std::string>> containers_using_image(const StoreConfig& s, const std::string& image_id) {

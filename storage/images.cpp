@@ -37,7 +37,7 @@ Result<FileLock> store_lock(const StoreConfig& s) {
     return FileLock::acquire(fs::join(dir, "images"));
 }
 
-Error not_known(std::string_view what) { return make_error(std::string(what) + ": image not known"); }
+Error not_known(std::string_view what) { return missing_error(std::string(what) + ": image not known"); }
 
 std::string serialize_record(const ImageRecord& r, const rapidjson::Value& config) {
     rapidjson::StringBuffer buf;
@@ -254,7 +254,7 @@ Result<std::vector<ImageRecord>> list_images(const StoreConfig& store) {
     for (auto& id : TRY(record_ids(store))) {
         auto lr = load_record(store, id);
         if (!lr.ok()) {
-            if (lr.error().message.find("image not known") != std::string::npos) continue;  // removed meanwhile
+            if (lr.error().missing) continue;  // removed meanwhile
             return lr.take_error();
         }
         out.push_back(std::move(lr->record));

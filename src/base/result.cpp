@@ -12,4 +12,10 @@ Error make_error(std::string message, int exit_code) {
     return Error{0, std::move(message), exit_code};
 }
 
+Error missing_error(std::string message) {
+    Error e{0, std::move(message), kExitFailure};
+    e.missing = true;
+    return e;
+}
+
 }  // namespace skiff

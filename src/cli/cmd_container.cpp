@@ -34,7 +34,7 @@ const SubcommandEntry kContainerSubcommands[] = {
 int container_exists(Context& ctx, const std::string& name) {
     auto found = storage::find_container(ctx.store, name);
     if (found) return 0;
-    if (found.error().message.find("no container with name or ID") != std::string::npos) return 1;
+    if (found.error().missing) return 1;
     return fail(found.error());
 }
 

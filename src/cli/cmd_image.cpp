@@ -32,7 +32,7 @@ const SubcommandEntry kImageSubcommands[] = {
 int image_exists(Context& ctx, const std::string& image) {
     auto found = storage::find_image(ctx.store, image);
     if (found) return 0;
-    if (found.error().message.ends_with(": image not known")) return 1;
+    if (found.error().missing) return 1;
     return fail(found.error());
 }
 

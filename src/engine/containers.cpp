@@ -31,7 +31,7 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
     auto found = storage::find_container(store, input);
     if (!found.ok()) {
         r.error = found.take_error();
-        r.not_found = true;
+        r.not_found = r.error.missing;
         return r;
     }
     auto lock = storage::lock_container(store, found->id);
@@ -43,7 +43,7 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
     auto c = storage::find_container(store, found->id);
     if (!c.ok()) {
         r.error = c.take_error();
-        r.not_found = true;
+        r.not_found = r.error.missing;
         return r;
     }
     r.id = c->id;

@@ -211,7 +211,7 @@ Result<std::vector<std::string>> prune_images(const storage::StoreConfig& store,
         if (!TRY(storage::containers_using_image(store, img.id)).empty()) continue;
         auto r = storage::delete_image(store, img.id);
         // Removed meanwhile by another process: not ours to report.
-        if (!r && r.error().message.ends_with(": image not known")) continue;
+        if (!r && r.error().missing) continue;
         TRY(std::move(r));
         removed.push_back(img.id);
     }

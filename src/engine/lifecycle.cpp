@@ -143,7 +143,7 @@ Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_i
         auto next = storage::find_container(store, c.id);
         // Removed while waited for (--rm): its last known exit is all there is.
         if (!next.ok()) {
-            if (next.error().message.find("no container") != std::string::npos) return c.exit_code;
+            if (next.error().missing) return c.exit_code;
             return next.take_error();
         }
         if (next->state == storage::ContainerState::kRunning && !alive(*next)) {

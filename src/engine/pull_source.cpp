@@ -55,7 +55,7 @@ Result<PulledImage> pull_reference(const storage::StoreConfig& store, const oci:
     return std::move(*last);
 }
 
-bool is_not_known(const Error& e) { return e.message.ends_with(": image not known"); }
+bool is_not_known(const Error& e) { return e.missing; }
 
 }  // namespace
 
@@ -98,7 +98,7 @@ Result<storage::ImageRecord> ensure_image(const storage::StoreConfig& store, con
         else if (!is_not_known(found.error()) || policy == PullPolicy::kNever) return found.take_error();
     }
     if (local && policy == PullPolicy::kMissing) return std::move(*local);
-    if (!local && policy == PullPolicy::kNever) return make_error(image + ": image not known");
+    if (!local && policy == PullPolicy::kNever) return missing_error(image + ": image not known");
     auto pulled = pull(store, image, opts, access, progress);
     if (!pulled) {
         if (local && policy == PullPolicy::kNewer) return std::move(*local);

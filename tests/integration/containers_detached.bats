@@ -289,3 +289,21 @@ try"
     assert_output "launched"
     [[ $(skiff ps -q --filter name=racer | wc -l) == 1 ]] || fail "not running once"
 }
+
+@test "an ID prefix two containers share is an error (125), not a missing container (1)" {
+    local i
+    # Seventeen ids: two of them begin with the same hex digit.
+    for i in $(seq 17); do skiff create busybox true >/dev/null; done
+    local prefix
+    prefix=$(skiff ps -a -q --no-trunc | cut -c1 | sort | uniq -d | head -1)
+    [[ -n $prefix ]] || fail "no shared first digit among: $(skiff ps -a -q)"
+    run --separate-stderr skiff rm "$prefix"
+    assert_status 125
+    assert_one_error_line "more than one result"
+    run --separate-stderr skiff container exists "$prefix"
+    assert_status 125
+    run skiff container exists no-such-thing
+    assert_status 1
+    run skiff rm no-such-thing
+    assert_status 1
+}

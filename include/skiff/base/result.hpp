@@ -19,6 +19,7 @@ struct Error {
     int code = 0;              // errno, or 0 when the cause is not a system call
     std::string message;       // names the operation and its arguments
     int exit_code = kExitFailure;
+    bool missing = false;      // the named object (a container, an image) does not exist
 
     // "ctx: message" — errors gain context as they rise.
     Error context(std::string_view ctx) && {
@@ -35,6 +36,8 @@ struct Error {
 Error sys_error(std::string_view what, int err = errno);
 // An error with no errno.
 Error make_error(std::string message, int exit_code = kExitFailure);
+// "No such container", "image not known": callers tell it from other failures by Error::missing.
+Error missing_error(std::string message);
 
 template <class T>
 class [[nodiscard]] Result {
