@@ -77,6 +77,19 @@ Result<rapidjson::Document> parse_object(std::string_view json, const char* what
     return d;
 }
 
+// Older records list only directories: /sys/fs/cgroup/<hierarchy>/… is a v1 one, a lone
+// directory or one under /sys/fs/cgroup/unified is cgroup2.
+std::map<std::string, std::string> cgroups_by_shape(const std::vector<std::string>& dirs) {
+    std::map<std::string, std::string> out;
+    const std::string root = "/sys/fs/cgroup/";
+    for (auto& dir : dirs) {
+        std::string rest = dir.starts_with(root) ? dir.substr(root.size()) : dir;
+        std::string first = rest.substr(0, rest.find('/'));
+        out[first == "unified" || dirs.size() == 1 ? std::string() : first] = dir;
+    }
+    return out;
+}
+
 Result<Container> load(const StoreConfig& s, const std::string& id) {
     Container c;
     auto text = fs::read_file(def_path(s, id, false));
@@ -95,6 +108,7 @@ Result<Container> load(const StoreConfig& s, const std::string& id) {
         c.state = ContainerState::kExited;
         c.exit_code = -1;
     }
+    if (c.state != ContainerState::kRunning) c.paused = false;
     return c;
 }
 
@@ -107,6 +121,10 @@ const char* state_name(ContainerState s) {
         case ContainerState::kExited: return "exited";
     }
     return "unknown";
+}
+
+const char* status_name(const Container& c) {
+    return c.state == ContainerState::kRunning && c.paused ? "paused" : state_name(c.state);
 }
 
 int64_t now_ns() {
@@ -233,6 +251,16 @@ std::string serialize_status(const ContainerStatus& s) {
         w.Bool(true);
     }
     if (!s.cgroup_dirs.empty()) put_list(w, "cgroup_dirs", s.cgroup_dirs);
+    if (!s.cgroups.empty()) {
+        w.Key("cgroups");
+        w.StartObject();
+        for (auto& [hierarchy, dir] : s.cgroups) put(w, hierarchy.c_str(), dir);
+        w.EndObject();
+    }
+    if (s.paused) {
+        w.Key("paused");
+        w.Bool(true);
+    }
     w.EndObject();
     return buf.GetString();
 }
@@ -261,6 +289,13 @@ Result<ContainerStatus> parse_status(std::string_view json) {
     s.restarts = static_cast<int>(get_int(doc, "restarts"));
     s.oom_killed = get_bool(doc, "oom_killed");
     s.cgroup_dirs = get_list(doc, "cgroup_dirs");
+    if (auto cg = doc.FindMember("cgroups"); cg != doc.MemberEnd() && cg->value.IsObject()) {
+        for (auto& m : cg->value.GetObject())
+            if (m.value.IsString()) s.cgroups[m.name.GetString()] = m.value.GetString();
+    } else {
+        s.cgroups = cgroups_by_shape(s.cgroup_dirs);
+    }
+    s.paused = get_bool(doc, "paused");
     return s;
 }
 
@@ -325,6 +360,11 @@ Result<Container> create_container(const StoreConfig& s, ContainerDefinition def
 Result<void> save_status(const StoreConfig& s, const Container& c) {
     if (!sys::exists(container_run_dir(s, c.id))) return make_error("container " + c.id + " was removed");
     return fs::write_file_atomic(status_path(s, c.id), serialize_status(c), fs::Durability::kNoSync, 0600);
+}
+
+Result<void> save_definition(const StoreConfig& s, const ContainerDefinition& def) {
+    auto durability = def.auto_remove ? fs::Durability::kNoSync : fs::Durability::kFsync;
+    return fs::write_file_atomic(def_path(s, def.id, def.auto_remove), serialize_definition(def), durability, 0600);
 }
 
 static void release_name(const StoreConfig& s, const std::string& name, const std::string& id) {

@@ -20,13 +20,17 @@ const SubcommandEntry kContainerSubcommands[] = {
     {add_kill, "kill", "kill", nullptr},
     {add_ps, "ps", "list", "ls"},
     {add_logs, "logs", "logs", nullptr},
+    {add_pause, "pause", "pause", nullptr},
     {add_rename, "rename", "rename", nullptr},
+    {add_restart, "restart", "restart", nullptr},
     {add_rm, "rm", "rm", nullptr},
     {add_run, "run", "run", nullptr},
     {add_start, "start", "start", nullptr},
     {add_stats, "stats", "stats", nullptr},
     {add_stop, "stop", "stop", nullptr},
     {add_top, "top", "top", nullptr},
+    {add_unpause, "unpause", "unpause", nullptr},
+    {add_update, "update", "update", nullptr},
     {add_wait, "wait", "wait", nullptr},
 };
 

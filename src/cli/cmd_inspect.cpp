@@ -1,5 +1,6 @@
 // skiff inspect [options] {CONTAINER|IMAGE}...: podman's JSON for containers and images, as an array.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <iostream>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/oci/reference.hpp"
 #include "skiff/oci/timestamp.hpp"
+#include "skiff/runtime/rlimits.hpp"
 #include "skiff/engine/logs.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/storage/containers.hpp"
@@ -130,6 +132,20 @@ Value inspect_value(const storage::StoreConfig& store, const storage::ImageRecor
     });
 }
 
+// --ulimit as podman shows it: [{"Name": "RLIMIT_NOFILE", "Soft": 1024, "Hard": 2048}].
+Value ulimits_value(const std::vector<std::string>& ulimits) {
+    Value::List out;
+    for (auto& u : ulimits) {
+        auto r = runtime::parse_ulimit(u);
+        if (!r.ok()) continue;  // "host": nothing set
+        std::string name = "RLIMIT_" + r->name;
+        for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        auto num = [](uint64_t v) { return v == ~uint64_t{0} ? -1LL : static_cast<long long>(v); };
+        out.push_back(Value::record({{"Name", name}, {"Soft", num(r->soft)}, {"Hard", num(r->hard)}}));
+    }
+    return Value::list(std::move(out));
+}
+
 std::string time_or_zero(int64_t ns) { return ns > 0 ? oci::format_rfc3339(ns) : "0001-01-01T00:00:00Z"; }
 
 // podman's container inspect shape (the fields skiff knows; the rest as podman leaves them empty).
@@ -138,8 +154,8 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
     engine::RunOptions o = opts.ok() ? opts.take() : engine::RunOptions{};
     auto policy = engine::parse_restart_policy(o.restart);
     std::string run_dir = storage::container_run_dir(store, c.id);
-    bool running = c.state == storage::ContainerState::kRunning;
-    std::string status = storage::state_name(c.state);
+    bool running = c.state == storage::ContainerState::kRunning && !c.paused;
+    std::string status = storage::status_name(c);
     auto size_of = [](const std::string& s) -> long long {
         auto v = s.empty() ? Result<int64_t>(int64_t{0}) : engine::parse_size(s, true);
         return v.ok() ? static_cast<long long>(*v) : 0;
@@ -156,12 +172,12 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                       {"OciVersion", "1.1.0"},
                       {"Status", status},
                       {"Running", running},
-                      {"Paused", false},
+                      {"Paused", c.paused},
                       {"Restarting", false},
                       {"OOMKilled", c.oom_killed},
                       {"Dead", false},
-                      {"Pid", running ? c.pid : 0},
-                      {"ConmonPid", running ? c.monitor_pid : 0},
+                      {"Pid", running || c.paused ? c.pid : 0},
+                      {"ConmonPid", running || c.paused ? c.monitor_pid : 0},
                       {"ExitCode", c.exit_code},
                       {"Error", ""},
                       {"StartedAt", time_or_zero(c.started_ns)},
@@ -208,6 +224,8 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                            {"CpuShares", static_cast<unsigned long long>(o.cpu_shares)},
                            {"CpusetCpus", o.cpuset_cpus},
                            {"PidsLimit", static_cast<long long>(o.pids_limit.value_or(0))},
+                           {"OomScoreAdj", o.oom_score_adj.value_or(0)},
+                           {"Ulimits", ulimits_value(o.ulimits)},
                        })},
     });
 }

@@ -1,10 +1,11 @@
-// skiff start | stop | kill | wait: detached containers, one or several at a time.
+// skiff start | stop | restart | kill | pause | unpause | wait: detached containers, one or several at a time.
 #include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/oci/image_change.hpp"
 #include "skiff/storage/containers.hpp"
@@ -18,15 +19,23 @@ struct Targets {
     std::vector<std::string> names;
 };
 
-// The containers named (or every one with --all, the running ones when `running_only`).
-Result<std::vector<std::string>> targets(Context& ctx, const Targets& t, const char* cmd, bool running_only) {
+// The containers named, or with --all every one `wanted` accepts.
+template <class Wanted>
+Result<std::vector<std::string>> targets(Context& ctx, const Targets& t, const char* cmd, Wanted wanted) {
     if (t.all && !t.names.empty()) return make_error("when using the --all flag, no container names or IDs may be specified");
     if (!t.all && t.names.empty()) return make_error(std::string("`skiff ") + cmd + "` requires at least 1 arg (or --all)");
     if (!t.all) return t.names;
     std::vector<std::string> out;
     for (auto& c : TRY(storage::list_containers(ctx.store)))
-        if (!running_only || c.state == storage::ContainerState::kRunning) out.push_back(c.id);
+        if (wanted(c)) out.push_back(c.id);
     return out;
+}
+
+// With --all: every container, or the running ones when `running_only`.
+Result<std::vector<std::string>> targets(Context& ctx, const Targets& t, const char* cmd, bool running_only) {
+    return targets(ctx, t, cmd, [running_only](const storage::Container& c) {
+        return !running_only || c.state == storage::ContainerState::kRunning;
+    });
 }
 
 // Each target in turn: print it when done, else its error; exit 125 when any failed.
@@ -92,16 +101,88 @@ void add_kill(CLI::App& parent, Context& ctx) {
     });
 }
 
+namespace {
+
+// pause and unpause: with --all, the running containers not paused, or the paused ones.
+void add_freeze(CLI::App& parent, Context& ctx, bool pause) {
+    const char* cmd = pause ? "pause" : "unpause";
+    auto* sub = parent.add_subcommand(cmd, pause ? "Pause all the processes in one or more containers"
+                                                 : "Unpause the processes in one or more containers");
+    set_usage(sub, std::string("skiff ") + cmd + " [options] CONTAINER [CONTAINER...]");
+    auto t = std::make_shared<Targets>();
+    sub->add_flag("-a,--all", t->all, pause ? "Pause all running containers" : "Unpause all paused containers");
+    sub->add_option("containers", t->names)->group("");
+    sub->callback([t, cmd, pause, &ctx] {
+        auto names = targets(ctx, *t, cmd, [pause](const storage::Container& c) {
+            return c.state == storage::ContainerState::kRunning && c.paused != pause;
+        });
+        if (!names) return (void)(ctx.exit_code = fail(names.error()));
+        each(ctx, *names, [&](const std::string& n) {
+            return pause ? engine::pause(ctx.store, n) : engine::unpause(ctx.store, n);
+        });
+    });
+}
+
+}  // namespace
+
+void add_pause(CLI::App& parent, Context& ctx) { add_freeze(parent, ctx, true); }
+void add_unpause(CLI::App& parent, Context& ctx) { add_freeze(parent, ctx, false); }
+
+void add_restart(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("restart", "Restart one or more containers");
+    set_usage(sub, "skiff restart [options] CONTAINER [CONTAINER...]");
+    auto t = std::make_shared<Targets>();
+    auto timeout = std::make_shared<int>(-1);
+    auto running = std::make_shared<bool>(false);
+    sub->add_flag("-a,--all", t->all, "Restart all containers regardless of their current state");
+    sub->add_flag("--running", *running, "Restart only running containers");
+    sub->add_option("-t,--time", *timeout, "Seconds to wait for stop before killing the container");
+    sub->add_option("containers", t->names)->group("");
+    sub->callback([t, timeout, running, &ctx] {
+        auto names = targets(ctx, *t, "restart", *running);
+        if (!names) return (void)(ctx.exit_code = fail(names.error()));
+        each(ctx, *names, [&](const std::string& n) { return engine::restart(ctx.store, n, *timeout); });
+    });
+}
+
+namespace {
+
+// --interval: a duration ("250ms", "1.5s", "2m"; a bare number is milliseconds), in milliseconds.
+Result<int> parse_interval(const std::string& s) {
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    std::string unit = end ? end : "";
+    double scale = unit.empty() || unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "us" ? 0.001 : -1;
+    if (s.empty() || end == s.c_str() || v < 0 || scale < 0)
+        return make_error("invalid --interval \"" + s + "\": want a duration such as 250ms or 1s");
+    return static_cast<int>(v * scale);
+}
+
+}  // namespace
+
 void add_wait(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("wait", "Block on one or more containers");
     set_usage(sub, "skiff wait [options] CONTAINER [CONTAINER...]");
     auto names = std::make_shared<std::vector<std::string>>();
+    auto conditions = std::make_shared<std::vector<std::string>>();
+    auto interval = std::make_shared<std::string>("250ms");
+    sub->add_option("--condition", *conditions, "Condition to wait on (configured, created, running, paused, exited, stopped)")
+        ->allow_extra_args(false);
+    sub->add_option("-i,--interval", *interval, "Time interval to wait before polling for completion");
     sub->add_option("containers", *names)->group("");
-    sub->callback([names, &ctx] {
+    sub->callback([names, conditions, interval, &ctx] {
         if (names->empty()) return (void)(ctx.exit_code = fail(make_error("`skiff wait` requires at least 1 arg")));
+        std::vector<engine::WaitCondition> wanted;
+        for (auto& c : *conditions) {
+            auto w = engine::parse_wait_condition(c);
+            if (!w) return (void)(ctx.exit_code = fail(w.error()));
+            wanted.push_back(*w);
+        }
+        auto ms = parse_interval(*interval);
+        if (!ms) return (void)(ctx.exit_code = fail(ms.error()));
         int code = 0;
         for (auto& n : *names) {
-            auto r = engine::wait(ctx.store, n);
+            auto r = engine::wait_for(ctx.store, n, wanted, *ms);
             if (r.ok()) {
                 std::cout << *r << std::endl;
                 continue;

@@ -1,6 +1,7 @@
 // skiff ps [options]
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -16,7 +17,7 @@ namespace skiff::cli {
 namespace {
 
 struct PsOptions {
-    bool all = false, quiet = false, no_trunc = false, latest = false;
+    bool all = false, quiet = false, no_trunc = false, latest = false, size = false;
     int last = -1;
     std::string format;
     std::vector<std::string> filters;
@@ -29,7 +30,7 @@ std::string status_text(const storage::Container& c, int64_t now) {
     auto ago = [&](int64_t t) { return str::human_duration((now - t) / 1000000000); };
     switch (c.state) {
         case ContainerState::kCreated: return "Created";
-        case ContainerState::kRunning: return "Up " + ago(c.started_ns);
+        case ContainerState::kRunning: return c.paused ? "Paused" : "Up " + ago(c.started_ns);
         case ContainerState::kExited:
             return fmt::format("Exited ({}) {} ago", c.exit_code, ago(c.finished_ns ? c.finished_ns : c.created_ns));
     }
@@ -38,11 +39,17 @@ std::string status_text(const storage::Container& c, int64_t now) {
 
 // What a --format template sees for one container: podman's field names (Names is one string
 // there, a list in JSON, as podman has it).
-Value template_row(const storage::Container& c, int64_t now, bool no_trunc) {
+// "12B (virtual 4.5MB)", as podman's SIZE column.
+std::string size_text(const engine::ContainerSize& s) {
+    return str::human_size(s.rw) + " (virtual " + str::human_size(s.root_fs) + ")";
+}
+
+Value template_row(const storage::Container& c, int64_t now, bool no_trunc,
+                   const std::optional<engine::ContainerSize>& size) {
     std::string cmd = quote_command(c.command);
     if (!no_trunc && cmd.size() > 20) cmd = cmd.substr(0, 17) + "...";
     std::map<std::string, Value> labels(c.labels.begin(), c.labels.end());
-    return Value::record({
+    Value::Fields f{
         {"ID", no_trunc ? c.id : c.id.substr(0, 12)},
         {"Image", c.image_name},
         {"ImageID", c.image_id},
@@ -52,7 +59,7 @@ Value template_row(const storage::Container& c, int64_t now, bool no_trunc) {
         {"Created", static_cast<long long>(c.created_ns / 1000000000)},
         {"RunningFor", str::human_duration((now - c.created_ns) / 1000000000)},
         {"Status", status_text(c, now)},
-        {"State", storage::state_name(c.state)},
+        {"State", storage::status_name(c)},
         {"ExitCode", c.exit_code},
         {"Exited", c.state == storage::ContainerState::kExited},
         {"Pid", c.state == storage::ContainerState::kRunning ? c.pid : 0},
@@ -60,13 +67,15 @@ Value template_row(const storage::Container& c, int64_t now, bool no_trunc) {
         {"Names", c.name},
         {"Labels", Value::map(std::move(labels))},
         {"AutoRemove", c.auto_remove},
-    });
+    };
+    if (size) f.emplace_back("Size", size_text(*size));
+    return Value::record(std::move(f));
 }
 
-Value json_row(const storage::Container& c, int64_t now) {
+Value json_row(const storage::Container& c, int64_t now, const std::optional<engine::ContainerSize>& size) {
     std::map<std::string, Value> labels(c.labels.begin(), c.labels.end());
     bool running = c.state == storage::ContainerState::kRunning;
-    return Value::record({
+    Value::Fields f{
         {"AutoRemove", c.auto_remove},
         {"Command", c.command},
         {"Created", static_cast<long long>(c.created_ns / 1000000000)},
@@ -81,13 +90,19 @@ Value json_row(const storage::Container& c, int64_t now) {
         {"Names", std::vector<std::string>{c.name}},
         {"Pid", running ? c.pid : 0},
         {"StartedAt", static_cast<long long>(c.started_ns / 1000000000)},
-        {"State", storage::state_name(c.state)},
+        {"State", storage::status_name(c)},
         {"Status", status_text(c, now)},
-    });
+    };
+    if (size)
+        f.emplace_back("Size", Value::record({{"rwSize", static_cast<unsigned long long>(size->rw)},
+                                              {"rootFsSize", static_cast<unsigned long long>(size->root_fs)}}));
+    return Value::record(std::move(f));
 }
 
 constexpr const char* kDefaultFormat =
     "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+constexpr const char* kSizeFormat =
+    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}";
 
 }  // namespace
 
@@ -103,6 +118,7 @@ void add_ps(CLI::App& parent, Context& ctx) {
     sub->add_flag("-l,--latest", o->latest, "Act on the latest container skiff is aware of");
     sub->add_flag("--no-trunc", o->no_trunc, "Display the extended information");
     sub->add_flag("-q,--quiet", o->quiet, "Print the numeric IDs of the containers only");
+    sub->add_flag("-s,--size", o->size, "Display the total file sizes");
     sub->callback([o, &ctx] {
         auto filter = engine::ContainerFilter::parse(ctx.store, o->filters);
         if (!filter.ok()) {
@@ -120,15 +136,24 @@ void add_ps(CLI::App& parent, Context& ctx) {
         if (o->latest && list->size() > 1) list->resize(1);
         if (o->last >= 0 && list->size() > static_cast<size_t>(o->last)) list->resize(static_cast<size_t>(o->last));
         int64_t now = storage::now_ns();
+        // Measuring walks each container's files: only when asked for.
+        bool sizes = o->size || o->format.find(".Size") != std::string::npos;
+        std::vector<std::optional<engine::ContainerSize>> size_of(list->size());
+        for (size_t i = 0; sizes && i < list->size(); ++i) {
+            auto s = engine::container_size(ctx.store, (*list)[i]);
+            if (!s.ok()) return (void)(ctx.exit_code = fail(s.error()));
+            size_of[i] = *s;
+        }
         if (o->format == "json") {
             Value::List rows;
-            for (auto& c : *list) rows.push_back(json_row(c, now));
+            for (size_t i = 0; i < list->size(); ++i) rows.push_back(json_row((*list)[i], now, size_of[i]));
             std::cout << Value::list(std::move(rows)).json(4) << "\n";
             return;
         }
-        std::string format = o->quiet ? "{{.ID}}" : o->format.empty() || o->format == "table" ? kDefaultFormat : o->format;
+        const char* table = o->size ? kSizeFormat : kDefaultFormat;
+        std::string format = o->quiet ? "{{.ID}}" : o->format.empty() || o->format == "table" ? table : o->format;
         std::vector<Value> rows;
-        for (auto& c : *list) rows.push_back(template_row(c, now, o->no_trunc));
+        for (size_t i = 0; i < list->size(); ++i) rows.push_back(template_row((*list)[i], now, o->no_trunc, size_of[i]));
         auto out = render_rows(format, rows, {{"ID", "CONTAINER ID"}, {"CreatedHuman", "CREATED"}, {"CreatedAt", "CREATED"}});
         if (!out.ok()) {
             ctx.exit_code = fail(out.error());

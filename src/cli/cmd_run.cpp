@@ -45,6 +45,8 @@ struct RunCli {
     CLI::Option* entrypoint_option = nullptr;
     std::shared_ptr<int64_t> pids_limit = std::make_shared<int64_t>(0);
     CLI::Option* pids_option = nullptr;
+    std::shared_ptr<int> oom_score_adj = std::make_shared<int>(0);
+    CLI::Option* oom_option = nullptr;
 };
 
 RunCli add_run_flags(CLI::App* sub, bool is_run) {
@@ -75,6 +77,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("-m,--memory", o->memory, "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))");
     sub->add_option("--memory-swap", o->memory_swap, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
     sub->add_option("--name", o->name, "Assign a name to the container");
+    r.oom_option = sub->add_option("--oom-score-adj", *r.oom_score_adj, "Tune the host's OOM preferences (-1000 to 1000)");
     sub->add_option("--os", pull->os, "use OS instead of the running OS for choosing images");
     sub->add_option("--pidfile", o->pidfile, "Write the container process ID to the file");
     r.pids_option = sub->add_option("--pids-limit", *r.pids_limit, "Tune container pids limit (set -1 for unlimited)");
@@ -93,6 +96,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--stop-signal", o->stop_signal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");
     sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY for container");
+    sub->add_option("--ulimit", o->ulimits, "Ulimit options (TYPE=SOFT[:HARD], or host)")->allow_extra_args(false);
     sub->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])");
     sub->add_option("--variant", pull->variant, "Use VARIANT instead of the running architecture variant for choosing images");
     sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
@@ -112,6 +116,7 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
     o->command.assign(rest.begin() + 1, rest.end());
     if (r.entrypoint_option->count() > 0) o->entrypoint = *r.entrypoint;
     if (r.pids_option->count() > 0) o->pids_limit = *r.pids_limit;
+    if (r.oom_option->count() > 0) o->oom_score_adj = *r.oom_score_adj;
     for (auto& l : *r.labels) {
         auto eq = l.find('=');
         o->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);

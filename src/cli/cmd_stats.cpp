@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/runtime/cgroups.hpp"
 #include "skiff/storage/containers.hpp"
 #include "template.hpp"
@@ -32,19 +33,6 @@ std::string percent(double p) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f%%", p);
     return buf;
-}
-
-// The cgroup's directories as recorded, back into CgroupPaths (hierarchy from the v1 mount name).
-runtime::CgroupPaths paths_of(const storage::Container& c) {
-    runtime::CgroupPaths p;
-    for (auto& dir : c.cgroup_dirs) {
-        const std::string root = "/sys/fs/cgroup/";
-        std::string rest = dir.starts_with(root) ? dir.substr(root.size()) : dir;
-        std::string first = rest.substr(0, rest.find('/'));
-        if (first == "unified" || c.cgroup_dirs.size() == 1) p.unified = dir;
-        else p.v1.emplace_back(first, dir);
-    }
-    return p;
 }
 
 uint64_t host_memory() {
@@ -104,7 +92,7 @@ struct Sample {
 };
 
 Result<Value> stats_of(const storage::Container& c, std::map<std::string, Sample>& last) {
-    auto cg = TRY(runtime::Cgroup::open(paths_of(c)));
+    auto cg = TRY(engine::open_cgroup(c));
     auto s = TRY(cg.stats());
     int64_t now = storage::now_ns();
     uint64_t cpu = s.cpu_usage_ns.value_or(0);
@@ -117,7 +105,7 @@ Result<Value> stats_of(const storage::Container& c, std::map<std::string, Sample
     uint64_t limit = s.memory_limit.value_or(host_memory());
     uint64_t used = s.memory_usage.value_or(0);
     auto [rx, tx] = net_io(c.pid);
-    auto [br, bw] = block_io(paths_of(c));
+    auto [br, bw] = block_io(engine::cgroup_paths(c));
     char cpu_time[32];
     std::snprintf(cpu_time, sizeof cpu_time, "%.6gs", static_cast<double>(cpu) / 1e9);
     return Value::record({
@@ -155,7 +143,6 @@ Result<void> run_stats(Context& ctx, const StatsOptions& o) {
         }
         std::vector<Value> rows;
         for (auto& c : targets) {
-            if (c.cgroup_dirs.empty()) return make_error("container " + c.name + " has no cgroup of its own (--cgroups disabled)");
             rows.push_back(TRY(stats_of(c, last)));
         }
         if (format == "json") std::cout << Value::list(std::move(rows)).json(4) << "\n";

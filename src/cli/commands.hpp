@@ -65,5 +65,9 @@ void add_wait(CLI::App& parent, Context& ctx);
 void add_logs(CLI::App& parent, Context& ctx);
 void add_top(CLI::App& parent, Context& ctx);
 void add_stats(CLI::App& parent, Context& ctx);
+void add_pause(CLI::App& parent, Context& ctx);
+void add_unpause(CLI::App& parent, Context& ctx);
+void add_update(CLI::App& parent, Context& ctx);
+void add_restart(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -66,7 +66,7 @@ Result<ContainerFilter> ContainerFilter::parse(const storage::StoreConfig& store
 bool ContainerFilter::matches_one(const std::string& key, const std::string& value, const storage::Container& c) const {
     if (key == "id") return c.id.starts_with(value);
     if (key == "name") return std::regex_search(c.name, std::regex(value));
-    if (key == "status") return value == storage::state_name(c.state);
+    if (key == "status") return value == storage::status_name(c);
     if (key == "exited") return c.state == storage::ContainerState::kExited && c.exit_code == std::stoi(value);
     if (key == "ancestor") return ancestor_matches(value, c);
     if (key == "label") {

@@ -1,8 +1,15 @@
 #include "skiff/engine/containers.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 
 #include <signal.h>
 #include <unistd.h>
 #include <time.h>
+
+#include <filesystem>
+
+#include "skiff/base/fs.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/storage/images.hpp"
 
 namespace skiff::engine {
 
@@ -16,6 +23,8 @@ Result<std::vector<storage::Container>> list_containers(const storage::StoreConf
 static Result<void> kill_and_wait(const storage::Container& c) {
     if (storage::process_start_time(c.pid) != c.pid_start) return {};
     if (::kill(c.pid, SIGKILL) < 0 && errno != ESRCH) return sys_error("kill container " + c.id);
+    // A frozen process dies of its SIGKILL once thawed.
+    if (c.paused) TRY_CTX(thaw(c), "remove " + c.name);
     for (int i = 0; i < 2000 && storage::process_start_time(c.pid) == c.pid_start; ++i) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         ::nanosleep(&ts, nullptr);
@@ -96,6 +105,33 @@ Result<void> rename_container(const storage::StoreConfig& store, const std::stri
     auto lock = TRY(storage::lock_container(store, found.id));
     auto c = TRY(storage::find_container(store, found.id));  // re-read under the lock
     return storage::rename_container(store, c, new_name);
+}
+
+// The apparent size of every file beneath `dir` (links not followed); 0 when it does not exist.
+static Result<uint64_t> tree_size(const std::string& dir) {
+    namespace sfs = std::filesystem;
+    std::error_code ec;
+    uint64_t total = 0;
+    if (!sys::exists(dir)) return total;
+    sfs::recursive_directory_iterator it(dir, sfs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != sfs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code size_ec;
+        if (it->is_regular_file(size_ec) && !it->is_symlink(size_ec)) {
+            auto n = it->file_size(size_ec);
+            if (!size_ec) total += n;
+        }
+    }
+    if (ec) return make_error("measure " + dir + ": " + ec.message());
+    return total;
+}
+
+Result<ContainerSize> container_size(const storage::StoreConfig& store, const storage::Container& c) {
+    std::string dir = storage::container_dir(store, c.id);
+    ContainerSize s;
+    s.rw = TRY(tree_size(fs::join(dir, store.driver == storage::Driver::kVfs ? "rootfs" : "upper")));
+    auto image = storage::find_image(store, c.image_id);
+    s.root_fs = s.rw + (image.ok() ? image->size : 0);
+    return s;
 }
 
 Result<std::vector<std::string>> prune_containers(const storage::StoreConfig& store) {

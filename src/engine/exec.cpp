@@ -35,6 +35,7 @@ Result<int> exec(const storage::StoreConfig& store, const ExecOptions& opts) {
     if (opts.command.empty()) return make_error("must provide a non-empty command to start an exec session");
     auto c = TRY(storage::find_container(store, opts.container));
     if (c.state != storage::ContainerState::kRunning || !alive(c)) return make_error(kNotRunning);
+    if (c.paused) return make_error("container " + c.name + " is paused: unpause it before exec: container state improper");
     auto run_opts = TRY(exec_run_options(c, opts));
     auto p = TRY(prepare(store, run_opts, c.id));
     auto pidfd = open_process(c);

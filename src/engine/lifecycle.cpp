@@ -6,10 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "run_internal.hpp"
 #include "skiff/base/fd.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -114,6 +116,8 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
     if (alive(c)) {
         auto sent = send(c, sig);
         if (!sent.ok() && alive(c)) return sent;
+        // A frozen process takes its signal once thawed, as podman stops a paused container.
+        if (c.paused) TRY_CTX(thaw(c), "stop " + c.name);
         if (!wait_gone(c, timeout * 1000)) {
             auto killed = send(c, SIGKILL);
             if (!killed.ok() && alive(c)) return killed;
@@ -131,7 +135,45 @@ Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_
                           storage::state_name(c.state) + ": container state improper");
     if (signal == SIGKILL || signal == SIGTERM || signal == SIGINT)
         (void)fs::write_file_atomic(stop_marker(store, c.id), "", fs::Durability::kNoSync);
-    return send(c, signal);
+    TRY(send(c, signal));
+    // SIGKILL must end a paused container too; other signals wait for unpause, as on podman.
+    if (c.paused && signal == SIGKILL) TRY_CTX(thaw(c), "kill " + c.name);
+    return {};
+}
+
+Result<void> restart(const storage::StoreConfig& store, const std::string& name_or_id, int timeout) {
+    TRY(stop(store, name_or_id, timeout));
+    return start(store, name_or_id);
+}
+
+Result<WaitCondition> parse_wait_condition(std::string_view s) {
+    if (s == "configured" || s == "created") return WaitCondition::kCreated;
+    if (s == "running") return WaitCondition::kRunning;
+    if (s == "paused") return WaitCondition::kPaused;
+    if (s == "exited" || s == "stopped") return WaitCondition::kExited;
+    return make_error("invalid --condition \"" + std::string(s) +
+                      "\": skiff waits for configured, created, running, paused, exited or stopped");
+}
+
+Result<int> wait_for(const storage::StoreConfig& store, const std::string& name_or_id,
+                     const std::vector<WaitCondition>& conditions, int interval_ms) {
+    auto only_exit = std::all_of(conditions.begin(), conditions.end(),
+                                 [](WaitCondition w) { return w == WaitCondition::kExited; });
+    if (only_exit) return wait(store, name_or_id);
+    auto first = TRY(storage::find_container(store, name_or_id));
+    for (;;) {
+        auto c = TRY(storage::find_container(store, first.id));
+        bool running = c.state == storage::ContainerState::kRunning;
+        for (WaitCondition w : conditions) {
+            bool met = (w == WaitCondition::kCreated && c.state == storage::ContainerState::kCreated) ||
+                       (w == WaitCondition::kRunning && running && !c.paused) ||
+                       (w == WaitCondition::kPaused && running && c.paused) ||
+                       (w == WaitCondition::kExited && c.state == storage::ContainerState::kExited);
+            // As podman: an exit code only for an exit, -1 for any other state.
+            if (met) return w == WaitCondition::kExited ? c.exit_code : -1;
+        }
+        sleep_ms(interval_ms > 0 ? interval_ms : 1);
+    }
 }
 
 Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_id) {

@@ -24,6 +24,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/runtime/spec.hpp"
 
 namespace skiff::engine {
@@ -144,6 +145,18 @@ bool record(const storage::StoreConfig& store, const storage::Container& c) {
     return true;
 }
 
+// What `update` may have changed while the container ran: its restart policy and its limits, for
+// the next run.
+void reload_updates(const storage::StoreConfig& store, const std::string& id, RestartPolicy& restart,
+                    runtime::Spec& spec) {
+    auto now = storage::find_container(store, id);
+    if (!now.ok()) return;
+    auto opts = options_of(*now);
+    if (!opts.ok()) return;
+    if (auto p = parse_restart_policy(opts->restart); p.ok()) restart = *p;
+    if (auto r = resources_of(*opts); r.ok()) spec.resources = *r;
+}
+
 int monitor_main(const storage::StoreConfig& store, storage::Container c, runtime::Spec spec, const RunOptions& opts,
                  int report_fd) {
     ::setsid();
@@ -188,7 +201,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
             (void)record(store, c);
         };
         hooks.oom_killed = [&] { c.oom_killed = true; };
-        hooks.cgroup_made = [&](const std::vector<std::string>& dirs) { c.cgroup_dirs = dirs; };
+        hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) { record_cgroup(c, paths); };
         hooks.watch = {out[0], err[0]};
         hooks.readable = [&](int fd) { logger.readable(fd); };
         hooks.executed = [&] {
@@ -208,6 +221,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         c.exit_code = code;
         c.finished_ns = storage::now_ns();
         if (!record(store, c)) break;  // removed (rm -f) while it ran
+        reload_updates(store, c.id, restart, spec);
         bool stopped = sys::exists(stop_marker(store, c.id));
         if (!status.ok() || !should_restart(restart, code, c.restarts, stopped)) break;
         struct timespec ts = {static_cast<time_t>(backoff_ms / 1000), static_cast<long>(backoff_ms % 1000) * 1000000};

@@ -4,6 +4,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/containers.hpp"
 #include "run_internal.hpp"
 #include "skiff/engine/run.hpp"
@@ -128,7 +129,7 @@ Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container
         write_pidfile(opts, pid);
     };
     hooks.oom_killed = [&] { c.oom_killed = true; };
-    hooks.cgroup_made = [&](const std::vector<std::string>& dirs) { c.cgroup_dirs = dirs; };
+    hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) { record_cgroup(c, paths); };
     return runtime::run_foreground(spec, hooks);
 }
 

@@ -65,6 +65,11 @@ std::string serialize_run_options(const RunOptions& o) {
         w.Int64(*o.pids_limit);
     }
     json::put_nonempty(w, "pidfile", o.pidfile);
+    if (!o.ulimits.empty()) json::put_strings(w, "ulimits", o.ulimits);
+    if (o.oom_score_adj) {
+        w.Key("oom_score_adj");
+        w.Int(*o.oom_score_adj);
+    }
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -109,6 +114,8 @@ Result<RunOptions> parse_run_options(std::string_view text) {
     o.cpuset_cpus = json::get_string(d, "cpuset_cpus");
     if (d.HasMember("pids_limit")) o.pids_limit = json::get_int(d, "pids_limit");
     o.pidfile = json::get_string(d, "pidfile");
+    o.ulimits = json::get_strings(d, "ulimits");
+    if (d.HasMember("oom_score_adj")) o.oom_score_adj = static_cast<int>(json::get_int(d, "oom_score_adj"));
     return o;
 }
 

@@ -7,6 +7,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/runtime/caps.hpp"
+#include "skiff/runtime/rlimits.hpp"
 
 namespace skiff::engine {
 
@@ -160,6 +161,27 @@ Result<int64_t> parse_size(std::string_view s, bool allow_unlimited) {
     return static_cast<int64_t>(n * mult);
 }
 
+Result<runtime::Resources> resources_of(const RunOptions& opts) {
+    runtime::Resources r;
+    if (!opts.memory.empty()) r.memory = TRY_CTX(parse_size(opts.memory, true), "--memory");
+    if (!opts.memory_swap.empty()) {
+        r.memory_swap = TRY_CTX(parse_size(opts.memory_swap, true), "--memory-swap");
+        if (!r.memory && *r.memory_swap != -1) return make_error("--memory-swap needs --memory");
+        if (r.memory && *r.memory_swap != -1 && *r.memory_swap < *r.memory)
+            return make_error("--memory-swap must be at least --memory (memory plus swap)");
+    }
+    if (!opts.cpus.empty()) {
+        char* end = nullptr;
+        double c = std::strtod(opts.cpus.c_str(), &end);
+        if (*end || c < 0) return make_error("invalid --cpus \"" + opts.cpus + "\": want a number of CPUs such as 1.5");
+        r.cpus = c;
+    }
+    if (opts.cpu_shares) r.cpu_shares = opts.cpu_shares;
+    if (!opts.cpuset_cpus.empty()) r.cpuset_cpus = opts.cpuset_cpus;
+    if (opts.pids_limit) r.pids_limit = *opts.pids_limit;
+    return r;
+}
+
 Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions& opts, const SpecInputs& in) {
     runtime::Spec spec = runtime::default_spec();
     const oci::ContainerConfig& ic = image.config;
@@ -181,6 +203,12 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions&
     spec.terminal = opts.tty;
     spec.interactive = opts.interactive;
     spec.readonly_rootfs = opts.read_only;
+
+    for (auto& u : opts.ulimits)
+        if (u != "host") spec.rlimits.push_back(TRY(runtime::parse_ulimit(u)));
+    if (opts.oom_score_adj && (*opts.oom_score_adj < -1000 || *opts.oom_score_adj > 1000))
+        return make_error("invalid --oom-score-adj " + std::to_string(*opts.oom_score_adj) + ": must be -1000 to 1000");
+    spec.oom_score_adj = opts.oom_score_adj;
 
     if (opts.network == "host")
         spec.host_network = true;
@@ -220,23 +248,8 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions&
     spec.cgroup = opts.cgroups == "enabled";
     spec.cgroup_name = "skiff-" + in.container_id;
     spec.cgroup_parent = opts.cgroup_parent;
+    spec.resources = TRY(resources_of(opts));
     auto& r = spec.resources;
-    if (!opts.memory.empty()) r.memory = TRY_CTX(parse_size(opts.memory, true), "--memory");
-    if (!opts.memory_swap.empty()) {
-        r.memory_swap = TRY_CTX(parse_size(opts.memory_swap, true), "--memory-swap");
-        if (!r.memory && *r.memory_swap != -1) return make_error("--memory-swap needs --memory");
-        if (r.memory && *r.memory_swap != -1 && *r.memory_swap < *r.memory)
-            return make_error("--memory-swap must be at least --memory (memory plus swap)");
-    }
-    if (!opts.cpus.empty()) {
-        char* end = nullptr;
-        double c = std::strtod(opts.cpus.c_str(), &end);
-        if (*end || c < 0) return make_error("invalid --cpus \"" + opts.cpus + "\": want a number of CPUs such as 1.5");
-        r.cpus = c;
-    }
-    if (opts.cpu_shares) r.cpu_shares = opts.cpu_shares;
-    if (!opts.cpuset_cpus.empty()) r.cpuset_cpus = opts.cpuset_cpus;
-    if (opts.pids_limit) r.pids_limit = *opts.pids_limit;
     bool limited = r.memory || r.memory_swap || r.cpus || r.cpu_shares || r.cpuset_cpus || r.pids_limit;
     if (!spec.cgroup && (limited || !opts.cgroup_parent.empty()))
         return make_error("resource limits and --cgroup-parent need --cgroups enabled");

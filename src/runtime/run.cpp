@@ -16,6 +16,7 @@
 #include "process.hpp"
 #include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/plan.hpp"
+#include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/seccomp.hpp"
 #include "skiff/runtime/spec.hpp"
 #include "supervise.hpp"
@@ -88,12 +89,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     SignalRelay signals = TRY(SignalRelay::start());
     CgroupDir cgroup = TRY(CgroupDir::create(spec.cgroup_path));
     ManagedCgroup managed = TRY(ManagedCgroup::create(spec));
-    if (managed.get() && hooks.cgroup_made) {
-        std::vector<std::string> dirs;
-        for (auto& [hierarchy, dir] : managed.get()->paths().v1) dirs.push_back(dir);
-        if (!managed.get()->paths().unified.empty()) dirs.push_back(managed.get()->paths().unified);
-        hooks.cgroup_made(dirs);
-    }
+    if (managed.get() && hooks.cgroup_made) hooks.cgroup_made(managed.get()->paths());
 
     ChildContext ctx{spec, plan, child_sync_fd.get(), std::nullopt, filter, capabilities};
     if (spec.terminal) ctx.window = window_size();
@@ -101,6 +97,8 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     child_sync_fd.reset();
     // The child waits for its release: in every hierarchy before it runs anything of its own.
     if (managed.get()) TRY_CTX(managed.get()->add(child.pid()), "cgroup");
+    TRY(apply_rlimits(child.pid(), spec.rlimits));
+    if (spec.oom_score_adj) TRY(set_oom_score_adj(child.pid(), *spec.oom_score_adj));
     if (hooks.started) hooks.started(child.pid());
     TRY(sync::send_release(sync_fd.get()));
     unique_fd master = TRY(await_exec(sync_fd.get(), child));

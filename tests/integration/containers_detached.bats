@@ -307,3 +307,73 @@ try"
     run skiff rm no-such-thing
     assert_status 1
 }
+
+@test "restart: a running container is stopped and started again (a new process); a created one is started" {
+    local id pid1 pid2
+    id=$(skiff run -d --name again busybox sleep 1000)
+    pid1=$(skiff inspect --format '{{.State.Pid}}' again)
+    run --separate-stderr skiff restart -t 1 again
+    assert_status 0
+    assert_output "again"
+    pid2=$(skiff inspect --format '{{.State.Pid}}' again)
+    [[ $pid2 -gt 0 && $pid2 != "$pid1" ]] || fail "pid before $pid1, after $pid2"
+    kill -0 "$pid2" || fail "no process $pid2"
+    run skiff inspect --format '{{.State.Status}}' again
+    assert_output "running"
+
+    skiff create --name fresh busybox sleep 1000 >/dev/null
+    run skiff container restart fresh
+    assert_status 0
+    assert_output "fresh"
+    run skiff ps --format '{{.Names}}' --filter name=fresh
+    assert_output "fresh"
+
+    run skiff restart --all --running
+    assert_status 0
+    [[ ${#lines[@]} -eq 2 ]] || fail "restart --all --running: $output"
+    run --separate-stderr skiff restart no-such-box
+    assert_status 125
+    assert_one_error_line "no-such-box"
+    run --separate-stderr skiff restart
+    assert_status 125
+    assert_one_error_line "at least 1"
+}
+
+@test "wait --condition: running, created, exited (its code), several at once; bad conditions are refused" {
+    skiff create --name later busybox sh -c 'sleep 0.5; exit 4' >/dev/null
+    run skiff wait --condition created later
+    assert_status 0
+    assert_output "-1"
+    (sleep 0.5; skiff start later >/dev/null) &
+    local starter=$!
+    run skiff wait --condition running --interval 50ms later
+    assert_status 0
+    assert_output "-1"
+    run skiff inspect --format '{{.State.Status}}' later
+    assert_output "running"
+    run skiff wait --condition stopped --condition paused later
+    assert_status 0
+    assert_output "4"
+    wait "$starter"
+    run --separate-stderr skiff wait --condition healthy later
+    assert_status 125
+    assert_one_error_line "healthy"
+    run --separate-stderr skiff wait --condition running --interval soon later
+    assert_status 125
+    assert_one_error_line "soon"
+}
+
+@test "ps --size: what the container wrote, and the image beside it, as podman prints it" {
+    skiff run --name writer busybox sh -c 'head -c 5000 /dev/zero > /big' >/dev/null
+    run skiff ps -a --size --format '{{.Names}} {{.Size}}'
+    assert_status 0
+    [[ $output =~ ^writer\ 5(\.[0-9]+)?kB\ \(virtual\ [0-9.]+[kMG]B\)$ ]] || fail "ps --size: $output"
+    run skiff ps -a -s
+    [[ ${lines[0]} == *SIZE* ]] || fail "no SIZE column: ${lines[0]}"
+    [[ ${lines[1]} == *"(virtual "* ]] || fail "row: ${lines[1]}"
+    run skiff ps -a
+    [[ ${lines[0]} != *SIZE* ]] || fail "SIZE without --size: ${lines[0]}"
+    run skiff ps -a --size --format json
+    [[ $(jq '.[0].Size.rwSize' <<<"$output") -ge 5000 ]] || fail "json: $output"
+    [[ $(jq '.[0].Size.rootFsSize > .[0].Size.rwSize' <<<"$output") == true ]] || fail "json: $output"
+}

@@ -334,3 +334,58 @@ EOF
     assert_status 125
     assert_one_error_line "$profile"
 }
+
+# --- process limits and OOM score --------------------------------------------------------------------
+
+@test "--ulimit sets the container's limits: soft and hard, soft alone, several, and host" {
+    local hard
+    hard=$(ulimit -Hn)
+    run skiff run --rm --ulimit nofile=100:200 --ulimit core=0 busybox sh -c 'ulimit -n; ulimit -Hn; ulimit -c'
+    assert_status 0
+    assert_output $'100\n200\n0'
+    run skiff run --rm --ulimit nofile=123 busybox sh -c 'ulimit -n; ulimit -Hn'
+    assert_status 0
+    assert_output $'123\n123'
+    run skiff run --rm --ulimit host busybox sh -c 'ulimit -Hn'
+    assert_status 0
+    assert_output "$hard"
+    # Stored with the container: a second start has them too.
+    skiff run -d --name limited --ulimit nofile=321:400 busybox sleep 1000 >/dev/null
+    run skiff exec limited cat /proc/1/limits
+    [[ $output =~ Max\ open\ files\ +321\ +400 ]] || fail "limits: $output"
+    skiff restart -t 0 limited >/dev/null
+    run skiff exec limited cat /proc/1/limits
+    [[ $output =~ Max\ open\ files\ +321\ +400 ]] || fail "limits after restart: $output"
+}
+
+@test "--ulimit above the hard limit without CAP_SYS_RESOURCE, and bad ones, are errors" {
+    local hard over
+    hard=$(ulimit -Hn)
+    over=$((hard + 1000))
+    if capsh --has-p=cap_sys_resource 2>/dev/null; then
+        skip "this process has CAP_SYS_RESOURCE: raising the hard limit is allowed"
+    fi
+    run --separate-stderr skiff run --rm --ulimit "nofile=$over:$over" busybox true
+    assert_status 125
+    assert_one_error_line "nofile" "$hard" "CAP_SYS_RESOURCE"
+    run skiff ps -a --format '{{.Names}}'
+    assert_output ""
+    for bad in nofile files=10 nofile=20:10 nofile=many; do
+        run --separate-stderr skiff run --rm --ulimit "$bad" busybox true
+        assert_status 125
+        assert_one_error_line "--ulimit"
+    done
+}
+
+@test "--oom-score-adj raises the container's OOM score adjustment; out of range is an error" {
+    run skiff run --rm --oom-score-adj 500 busybox cat /proc/self/oom_score_adj
+    assert_status 0
+    assert_output "500"
+    run skiff run --rm busybox cat /proc/self/oom_score_adj
+    assert_output "$(cat /proc/self/oom_score_adj)"
+    run --separate-stderr skiff run --rm --oom-score-adj 1001 busybox true
+    assert_status 125
+    assert_one_error_line "--oom-score-adj"
+    run skiff inspect --format '{{.HostConfig.OomScoreAdj}}' "$(skiff create --oom-score-adj 300 busybox true)"
+    assert_output "300"
+}

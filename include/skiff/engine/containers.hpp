@@ -1,6 +1,7 @@
 // Container operations that need no runtime: list, and remove (with force, stopping first).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,14 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
 
 // `rename`: the container named by `name_or_id` gets `new_name`, under its lock.
 Result<void> rename_container(const storage::StoreConfig& store, const std::string& name_or_id, const std::string& new_name);
+
+// `ps --size`: the bytes the container wrote (its overlay upper directory; its whole copy with
+// vfs) and that plus its image's size, as podman's SizeRw and SizeRootFs.
+struct ContainerSize {
+    uint64_t rw = 0;
+    uint64_t root_fs = 0;
+};
+Result<ContainerSize> container_size(const storage::StoreConfig& store, const storage::Container& c);
 
 // `container prune`: every container that is not running, removed. Returns their ids.
 Result<std::vector<std::string>> prune_containers(const storage::StoreConfig& store);

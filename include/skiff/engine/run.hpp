@@ -51,6 +51,8 @@ struct RunOptions {
     uint64_t cpu_shares = 0;            // --cpu-shares
     std::string cpuset_cpus;            // --cpuset-cpus
     std::optional<int64_t> pids_limit;  // --pids-limit
+    std::vector<std::string> ulimits;   // --ulimit nofile=1024:2048 ("host": the inherited limits)
+    std::optional<int> oom_score_adj;   // --oom-score-adj
 
     std::string cidfile;                // --cidfile: the container's id is written there (must not exist)
     std::string pidfile;                // --pidfile: its process's pid, at each start
@@ -90,6 +92,17 @@ Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_
 // `wait`: until the container has exited; its exit code.
 Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_id);
 
+// `restart`: stop (as stop, `timeout` as there), then start.
+Result<void> restart(const storage::StoreConfig& store, const std::string& name_or_id, int timeout);
+
+// `wait --condition`: podman's states skiff has ("configured" is "created", "stopped" is "exited").
+enum class WaitCondition { kCreated, kRunning, kPaused, kExited };
+Result<WaitCondition> parse_wait_condition(std::string_view s);
+// Until the container is in one of `conditions`, polling its record every `interval_ms`; its exit
+// code when it has exited, else -1 (as podman). Only kExited: as wait().
+Result<int> wait_for(const storage::StoreConfig& store, const std::string& name_or_id,
+                     const std::vector<WaitCondition>& conditions, int interval_ms);
+
 // What the spec needs beyond the image and the options: all inputs of the pure function.
 struct SpecInputs {
     std::string container_id;
@@ -98,6 +111,9 @@ struct SpecInputs {
     std::vector<std::string> env_file_lines;  // the --env-file contents, in order, split in lines
     std::map<std::string, std::string> host_env;  // for "-e NAME" without a value
 };
+
+// The cgroup limits the options ask for, checked (a pure function; make_spec uses it).
+Result<runtime::Resources> resources_of(const RunOptions& opts);
 
 // A pure function: image config + options → runtime spec (root left for the caller to fill).
 Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions& opts, const SpecInputs& in);

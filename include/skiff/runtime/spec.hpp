@@ -5,7 +5,9 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,15 @@ struct Mount {
 
 enum class SeccompMode { kDefault, kUnconfined, kProfile };
 
+// One process limit (--ulimit nofile=1024:2048), by podman's name; RLIM_INFINITY for unlimited.
+struct Rlimit {
+    std::string name;  // "nofile", "nproc", "core", …
+    uint64_t soft = 0;
+    uint64_t hard = 0;
+
+    bool operator==(const Rlimit&) const = default;
+};
+
 struct Spec {
     // Root file system: `root` is mounted on `rootfs` (a host directory) inside the container's
     // own mount namespace, so the host's mount table never sees it.
@@ -37,6 +48,9 @@ struct Spec {
     std::string user;              // "", "name", "uid", "name:group", "uid:gid": resolved in the rootfs
     bool terminal = false;         // -t: a pty from the container's own devpts
     bool interactive = false;      // -i: stdin forwarded; otherwise the process gets /dev/null
+
+    std::vector<Rlimit> rlimits;        // set on the container's init before it is released
+    std::optional<int> oom_score_adj;   // likewise, -1000 to 1000
 
     std::string hostname;
     bool host_network = false;  // otherwise a new network namespace with lo up
@@ -77,7 +91,7 @@ struct Hooks {
     std::function<void()> oom_killed;  // the kernel's OOM killer killed a process in its cgroup
     // The container's own cgroup directories, once made (before `started`): recorded so that a
     // later command can remove them if this process dies before it does.
-    std::function<void(const std::vector<std::string>& dirs)> cgroup_made;
+    std::function<void(const CgroupPaths& paths)> cgroup_made;
 };
 
 // Start the container in the foreground with skiff's own stdio, forward signals (and with a

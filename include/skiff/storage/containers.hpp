@@ -50,9 +50,16 @@ struct ContainerStatus {
     int restarts = 0;                      // how often the restart policy has restarted it
     bool oom_killed = false;               // its last run lost a process to the OOM killer
     std::vector<std::string> cgroup_dirs;  // its own cgroup's directories (removed with it)
+    // The same directories by hierarchy: "memory", "cpu,cpuacct" (v1) or "" (cgroup2). Records
+    // written before this existed get it from cgroup_dirs by the directories' shape.
+    std::map<std::string, std::string> cgroups;
+    bool paused = false;  // frozen by `pause` (only while running)
 };
 
 struct Container : ContainerDefinition, ContainerStatus {};
+
+// As podman names it: "paused" for a paused running container, else state_name(c.state).
+const char* status_name(const Container& c);
 
 // Directory holding the container's file-system state (upper, work, merged).
 std::string container_dir(const StoreConfig& store, const std::string& id);
@@ -64,6 +71,8 @@ std::string container_run_dir(const StoreConfig& store, const std::string& id);
 // Fails with "the container name "N" is already in use by ID. …" when the name is taken.
 Result<Container> create_container(const StoreConfig& store, ContainerDefinition def);
 Result<void> save_status(const StoreConfig& store, const Container& c);
+// Rewrite the definition (new run options after `update`). The caller holds the container's lock.
+Result<void> save_definition(const StoreConfig& store, const ContainerDefinition& def);
 // Give the container `name`: the new name is reserved first (atomically; an error if in use), the
 // definition rewritten, then the old name released. The caller holds the container's lock.
 Result<void> rename_container(const StoreConfig& store, Container& c, const std::string& name);

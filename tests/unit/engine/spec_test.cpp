@@ -151,3 +151,43 @@ TEST_CASE("bad options are refused before anything exists") {
     o.workdir = "relative";
     CHECK_FALSE(make_spec(image(), o, inputs()).ok());
 }
+
+TEST_CASE("ulimits and oom score adjustment reach the spec; bad ones are refused") {
+    RunOptions o;
+    o.ulimits = {"nofile=1024:2048", "core=-1", "host", "nproc=100"};
+    o.oom_score_adj = 500;
+    auto spec = make_spec(image(), o, inputs());
+    REQUIRE(spec.ok());
+    REQUIRE(spec->rlimits.size() == 3);
+    CHECK(spec->rlimits[0] == runtime::Rlimit{"nofile", 1024, 2048});
+    CHECK(spec->rlimits[1].soft == spec->rlimits[1].hard);
+    CHECK(spec->rlimits[2] == runtime::Rlimit{"nproc", 100, 100});
+    CHECK(spec->oom_score_adj == 500);
+
+    for (const char* bad : {"nofile", "files=10", "nofile=2048:1024", "nofile=ten", "nofile=1:"}) {
+        RunOptions b;
+        b.ulimits = {bad};
+        CHECK_FALSE(make_spec(image(), b, inputs()).ok());
+    }
+    RunOptions b;
+    b.oom_score_adj = 1001;
+    CHECK_FALSE(make_spec(image(), b, inputs()).ok());
+}
+
+TEST_CASE("run options keep ulimits and oom score adjustment; resources_of reads the limits") {
+    RunOptions o;
+    o.ulimits = {"nofile=10:20"};
+    o.oom_score_adj = -5;
+    o.memory = "64m";
+    o.pids_limit = 30;
+    auto back = parse_run_options(serialize_run_options(o));
+    REQUIRE(back.ok());
+    CHECK(back->ulimits == o.ulimits);
+    CHECK(back->oom_score_adj == -5);
+    auto r = resources_of(*back);
+    REQUIRE(r.ok());
+    CHECK(r->memory == 64 * 1024 * 1024);
+    CHECK(r->pids_limit == 30);
+    CHECK_FALSE(r->cpus);
+    CHECK(parse_run_options("{}")->oom_score_adj == std::nullopt);
+}

@@ -129,3 +129,36 @@ TEST_CASE("parallel creators never share a name") {
     CHECK(ok == 1);
     CHECK(list_containers(t.cfg)->size() == 1);
 }
+
+TEST_CASE("status: cgroups by hierarchy and paused round-trip; old records get hierarchies from their dirs") {
+    ContainerStatus s;
+    s.state = ContainerState::kRunning;
+    s.cgroup_dirs = {"/sys/fs/cgroup/memory/skiff-x", "/sys/fs/cgroup/unified/skiff-x"};
+    s.cgroups = {{"memory", "/sys/fs/cgroup/memory/skiff-x"}, {"", "/sys/fs/cgroup/unified/skiff-x"}};
+    s.paused = true;
+    auto back = parse_status(serialize_status(s));
+    REQUIRE(back.ok());
+    CHECK(back->cgroups == s.cgroups);
+    CHECK(back->paused);
+
+    auto old = parse_status(R"({"state":"running","cgroup_dirs":["/sys/fs/cgroup/cpu,cpuacct/a/skiff-y",)"
+                            R"("/sys/fs/cgroup/pids/a/skiff-y","/sys/fs/cgroup/unified/a/skiff-y"]})");
+    REQUIRE(old.ok());
+    CHECK(old->cgroups == std::map<std::string, std::string>{{"cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/a/skiff-y"},
+                                                             {"pids", "/sys/fs/cgroup/pids/a/skiff-y"},
+                                                             {"", "/sys/fs/cgroup/unified/a/skiff-y"}});
+    CHECK_FALSE(old->paused);
+    auto pure_v2 = parse_status(R"({"state":"running","cgroup_dirs":["/sys/fs/cgroup/user.slice/skiff-z"]})");
+    REQUIRE(pure_v2.ok());
+    CHECK(pure_v2->cgroups == std::map<std::string, std::string>{{"", "/sys/fs/cgroup/user.slice/skiff-z"}});
+}
+
+TEST_CASE("status_name: paused only while running") {
+    Container c;
+    c.state = ContainerState::kRunning;
+    CHECK(std::string(status_name(c)) == "running");
+    c.paused = true;
+    CHECK(std::string(status_name(c)) == "paused");
+    c.state = ContainerState::kExited;
+    CHECK(std::string(status_name(c)) == "exited");
+}
