@@ -14,6 +14,7 @@ namespace skiff::cli {
 namespace {
 
 const SubcommandEntry kContainerSubcommands[] = {
+    {add_attach, "attach", "attach", nullptr},
     {add_create, "create", "create", nullptr},
     {add_exec, "exec", "exec", nullptr},
     {add_inspect, "inspect", "inspect", nullptr},

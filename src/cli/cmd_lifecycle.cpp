@@ -1,10 +1,12 @@
-// skiff start | stop | restart | kill | pause | unpause | wait: detached containers, one or several at a time.
+// skiff start | stop | restart | kill | pause | unpause | wait: detached containers, one or several at a
+// time (start -a: one, attached).
 #include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "skiff/engine/attach.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -38,6 +40,32 @@ Result<std::vector<std::string>> targets(Context& ctx, const Targets& t, const c
     });
 }
 
+struct StartOptions {
+    Targets targets;
+    bool attach = false, interactive = false;
+    engine::AttachOptions attach_opts;
+};
+
+// start -a: the container started with the monitor waiting for this client, so none of its
+// output is missed; one already running is attached to. Its exit code is ours.
+void start_attached(Context& ctx, const StartOptions& o) {
+    if (o.targets.all || o.targets.names.size() != 1)
+        return (void)(ctx.exit_code = fail(make_error("you cannot start and attach multiple containers at once")));
+    auto c = storage::find_container(ctx.store, o.targets.names[0]);
+    if (!c) return (void)(ctx.exit_code = fail(c.error()));
+    engine::AttachOptions a = o.attach_opts;
+    a.stdin = o.interactive;
+    if (c->state != storage::ContainerState::kRunning) {
+        auto keys = engine::parse_detach_keys(a.detach_keys);
+        if (!keys) return (void)(ctx.exit_code = fail(keys.error()));
+        auto started = engine::start(ctx.store, c->id, true);
+        if (!started) return (void)(ctx.exit_code = fail(started.error()));
+        a.starting = true;
+    }
+    auto code = engine::attach(ctx.store, c->id, a);
+    ctx.exit_code = code.ok() ? *code : fail(code.error());
+}
+
 // Each target in turn: print it when done, else its error; exit 125 when any failed.
 template <class F>
 void each(Context& ctx, const std::vector<std::string>& names, F&& op) {
@@ -59,10 +87,18 @@ void each(Context& ctx, const std::vector<std::string>& names, F&& op) {
 void add_start(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("start", "Start one or more containers");
     set_usage(sub, "skiff start [options] CONTAINER [CONTAINER...]");
-    auto t = std::make_shared<Targets>();
+    auto o = std::make_shared<StartOptions>();
+    auto* t = &o->targets;
     sub->add_flag("--all", t->all, "Start all containers regardless of their state or configuration");
+    sub->add_flag("-a,--attach", o->attach, "Attach container's STDOUT and STDERR");
+    sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
+    sub->add_option("--detach-keys", o->attach_opts.detach_keys,
+                    "Select the key sequence for detaching a container. Format is a single character [a-Z] or ctrl-<value> "
+                    "where <value> is one of: a-z, @, ^, [, , or _");
+    sub->add_flag("--sig-proxy", o->attach_opts.sig_proxy, "Proxy received signals to the process (default true)");
     sub->add_option("containers", t->names)->group("");
-    sub->callback([t, &ctx] {
+    sub->callback([o, t, &ctx] {
+        if (o->attach) return start_attached(ctx, *o);
         auto names = targets(ctx, *t, "start", false);
         if (!names) return (void)(ctx.exit_code = fail(names.error()));
         each(ctx, *names, [&](const std::string& n) { return engine::start(ctx.store, n); });

@@ -4,6 +4,7 @@ namespace skiff::cli {
 
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
+    {"attach", add_attach},
     {"container", add_container},
     {"create", add_create},
     {"exec", add_exec},

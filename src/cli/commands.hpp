@@ -69,5 +69,6 @@ void add_pause(CLI::App& parent, Context& ctx);
 void add_unpause(CLI::App& parent, Context& ctx);
 void add_update(CLI::App& parent, Context& ctx);
 void add_restart(CLI::App& parent, Context& ctx);
+void add_attach(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -84,7 +84,7 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
     return make_container(store, p, opts);
 }
 
-Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id) {
+Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach) {
     auto found = TRY(storage::find_container(store, name_or_id));
     // Two starts at once: the second waits here until the first's monitor has started the container,
     // then finds it running. The container's own lock cannot serve: the monitor takes it to record
@@ -101,7 +101,7 @@ Result<void> start(const storage::StoreConfig& store, const std::string& name_or
     c.restarts = 0;
     // The monitor takes the lock to record the start: let go of it first.
     lock.reset();
-    return launch_monitor(store, c, p.spec, opts);
+    return launch_monitor(store, c, p.spec, opts, wait_attach);
 }
 
 Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, int timeout) {

@@ -5,7 +5,9 @@
 // exit code and time, then restarts the container as its policy says or removes it (--rm), and exits.
 //
 // The command that forked it hears one report on a pipe: "ok" once the container's command has
-// been executed, or "err CODE MESSAGE" when it could not start.
+// been executed, or "err CODE MESSAGE" when it could not start. Clients of `skiff attach` connect
+// to its attach socket (attach_server.hpp); for `start -a` it reports "listening" instead and runs
+// the container only once the first client is there, so that client sees all of its output.
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
@@ -19,6 +21,7 @@
 #include <ctime>
 #include <cstring>
 
+#include "attach_server.hpp"
 #include "run_internal.hpp"
 #include "skiff/base/fd.hpp"
 #include "skiff/base/fs.hpp"
@@ -65,12 +68,13 @@ Result<int64_t> max_size(const std::vector<std::string>& log_opts) {
     return int64_t{-1};
 }
 
-// Copies the container's stdout and stderr into the log: called by the runtime's loop whenever a
-// pipe has data, and once more after each exit to drain what is left without waiting for writers
-// that may never close (a daemon the container left behind).
+// Copies the container's stdout and stderr into the log (and to attached clients): called by the
+// runtime's loop whenever a pipe has data, and once more after each exit to drain what is left
+// without waiting for writers that may never close (a daemon the container left behind).
 class Logger {
 public:
-    Logger(int out, int err, int log, int64_t max) : out_(out), err_(err), log_(log), max_(max) {
+    Logger(int out, int err, int log, int64_t max, AttachServer* clients)
+        : out_(out), err_(err), log_(log), max_(max), clients_(clients) {
         if (log_ >= 0) {
             struct stat st;
             if (::fstat(log_, &st) == 0) size_ = st.st_size;
@@ -82,7 +86,9 @@ public:
         char buf[16384];
         ssize_t got = ::read(fd, buf, sizeof buf);
         if (got <= 0) return false;
-        write_lines(fd == out_ ? "stdout" : "stderr", std::string_view(buf, static_cast<size_t>(got)));
+        std::string_view data(buf, static_cast<size_t>(got));
+        write_lines(fd == out_ ? "stdout" : "stderr", data);
+        if (clients_) clients_->broadcast(fd == out_ ? wire::Kind::kStdout : wire::Kind::kStderr, data);
         return true;
     }
 
@@ -118,6 +124,7 @@ private:
 
     int out_, err_, log_;
     int64_t max_;
+    AttachServer* clients_;
     int64_t size_ = 0;
 };
 
@@ -157,8 +164,22 @@ void reload_updates(const storage::StoreConfig& store, const std::string& id, Re
     if (auto r = resources_of(*opts); r.ok()) spec.resources = *r;
 }
 
+// The container's stdin: the read end of a pipe whose write end the attach server holds (-i), so
+// it stays open while no client is attached; /dev/null otherwise.
+Result<unique_fd> container_stdin(const runtime::Spec& spec, int null) {
+    if (!spec.interactive) {
+        ::dup2(null, STDIN_FILENO);
+        return unique_fd();
+    }
+    int in[2];
+    if (::pipe2(in, O_CLOEXEC) < 0) return sys_error("monitor: make the container's stdin pipe");
+    ::dup2(in[0], STDIN_FILENO);
+    ::close(in[0]);
+    return unique_fd(in[1]);
+}
+
 int monitor_main(const storage::StoreConfig& store, storage::Container c, runtime::Spec spec, const RunOptions& opts,
-                 int report_fd) {
+                 int report_fd, bool wait_attach) {
     ::setsid();
     // The heap the starting command used (image lookups, JSON) goes back to the kernel: a monitor
     // lives as long as its container.
@@ -172,8 +193,12 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         report(report_fd, "err 125 monitor: cannot make the container's output pipes: " + std::string(std::strerror(errno)));
         return 1;
     }
-    // The container inherits 0, 1 and 2: /dev/null in, the pipes out.
-    ::dup2(null, STDIN_FILENO);
+    // The container inherits 0, 1 and 2: /dev/null (or the stdin pipe) in, the pipes out.
+    auto stdin_pipe = container_stdin(spec, null);
+    if (!stdin_pipe.ok()) {
+        report(report_fd, "err 125 " + stdin_pipe.error().message);
+        return 1;
+    }
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
     ::close(out[1]);
@@ -185,7 +210,21 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
     std::string path = log_path(store, c, opts);
     auto limit = max_size(opts.log_opts);
     if (!path.empty()) log = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    Logger logger(out[0], err[0], log, limit.ok() ? *limit : -1);
+    auto server = AttachServer::listen(fs::join(storage::container_run_dir(store, c.id), "attach"),
+                                       stdin_pipe.take(), spec.terminal);
+    if (!server.ok()) {
+        report(report_fd, "err 125 monitor: " + server.error().message);
+        return 1;
+    }
+    if (wait_attach) {
+        // start -a: the client connects as soon as it hears this; it sees the start's outcome
+        // (and errors) on the socket, so the report pipe ends here.
+        report(report_fd, "listening");
+        ::close(report_fd);
+        report_fd = -1;
+        if (!server->wait_first_client(30000)) return 1;
+    }
+    Logger logger(out[0], err[0], log, limit.ok() ? *limit : -1, &*server);
 
     auto policy = parse_restart_policy(opts.restart);
     RestartPolicy restart = policy.ok() ? *policy : RestartPolicy{};
@@ -204,9 +243,12 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) { record_cgroup(c, paths); };
         hooks.watch = {out[0], err[0]};
         hooks.readable = [&](int fd) { logger.readable(fd); };
+        hooks.poll_set = [&](std::vector<struct pollfd>& add) { server->poll_set(add); };
+        hooks.polled = [&](const struct pollfd& p) { server->polled(p); };
+        hooks.terminal = [&](int master) { server->set_master(master); };
         hooks.executed = [&] {
             if (first) report(report_fd, "ok");
-            if (first) ::close(report_fd);
+            if (first && report_fd >= 0) ::close(report_fd);
             first = false;
         };
         auto status = runtime::run_foreground(spec, hooks);
@@ -214,13 +256,16 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         int code = status.ok() ? *status : status.error().exit_code;
         if (!status.ok() && first) {
             report(report_fd, "err " + std::to_string(code) + " " + status.error().message);
-            ::close(report_fd);
+            if (report_fd >= 0) ::close(report_fd);
             first = false;
         }
         c.state = storage::ContainerState::kExited;
         c.exit_code = code;
         c.finished_ns = storage::now_ns();
-        if (!record(store, c)) break;  // removed (rm -f) while it ran
+        bool kept = record(store, c);
+        if (status.ok()) server->finish(wire::Kind::kExit, std::to_string(code));
+        else server->finish(wire::Kind::kError, std::to_string(code) + " " + status.error().message);
+        if (!kept) break;  // removed (rm -f) while it ran
         reload_updates(store, c.id, restart, spec);
         bool stopped = sys::exists(stop_marker(store, c.id));
         if (!status.ok() || !should_restart(restart, code, c.restarts, stopped)) break;
@@ -251,7 +296,7 @@ std::string stop_marker(const storage::StoreConfig& store, const std::string& id
 }
 
 Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const runtime::Spec& spec,
-                            const RunOptions& opts) {
+                            const RunOptions& opts, bool wait_attach) {
     TRY(max_size(opts.log_opts));
     std::string log = log_path(store, c, opts);
     if (!log.empty()) TRY(fs::mkdir_p(fs::dirname(log), 0700));
@@ -263,12 +308,12 @@ Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Co
     if (pid < 0) return sys_error("fork the container's monitor");
     if (pid == 0) {
         read_end.reset();
-        ::_exit(monitor_main(store, c, spec, opts, write_end.release()));
+        ::_exit(monitor_main(store, c, spec, opts, write_end.release(), wait_attach));
     }
     write_end.reset();
     auto said = sys::read_all(read_end.get());
     if (!said.ok()) return said.take_error().context("read the monitor's report");
-    if (*said == "ok") return {};
+    if (*said == "ok" || (wait_attach && *said == "listening")) return {};
     if (said->starts_with("err ")) {
         std::string rest = said->substr(4);
         size_t space = rest.find(' ');

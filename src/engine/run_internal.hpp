@@ -47,9 +47,10 @@ Result<void> finish_spec(const storage::StoreConfig& store, const storage::Conta
                          const storage::ImageRecord& image, runtime::Spec& spec);
 
 // Fork the monitor of a detached container (see monitor.cpp); returns once the container's command
-// has been executed, or with the error that stopped it.
+// has been executed, or with the error that stopped it. `wait_attach` (start -a): returns once the
+// monitor listens on its attach socket; it runs the container when the first client is there.
 Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const runtime::Spec& spec,
-                            const RunOptions& opts);
+                            const RunOptions& opts, bool wait_attach = false);
 
 // The file a container's log is written to (k8s-file), and the marker `stop` leaves so the
 // monitor does not restart what the user stopped.

@@ -103,6 +103,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     TRY(sync::send_release(sync_fd.get()));
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
     if (hooks.executed) hooks.executed();
+    if (master && hooks.terminal) hooks.terminal(master.get());
 
     return managed.finish(attach(child, signals, std::move(master), spec.interactive, hooks), hooks);
 }

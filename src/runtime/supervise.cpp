@@ -26,32 +26,33 @@ void forward(int sig, ChildProcess& child, TerminalRelay* terminal) {
 Result<int> supervise(ChildProcess& child, SignalRelay& signals, TerminalRelay* terminal, const Hooks& hooks) {
     bool master_open = terminal != nullptr;
     std::vector<int> watch = hooks.watch;
+    std::vector<struct pollfd> p;
     for (;;) {
-        struct pollfd p[16];
-        nfds_t n = 0;
-        p[n++] = {signals.fd(), POLLIN, 0};
-        p[n++] = {child.pidfd(), POLLIN, 0};
-        nfds_t watch_at = n;
-        for (int fd : watch)
-            if (n < 12) p[n++] = {fd, POLLIN, 0};
-        nfds_t watch_end = n;
+        p.clear();
+        p.push_back({signals.fd(), POLLIN, 0});
+        p.push_back({child.pidfd(), POLLIN, 0});
+        size_t watch_at = p.size();
+        for (int fd : watch) p.push_back({fd, POLLIN, 0});
+        size_t watch_end = p.size();
         int master_at = -1, input_at = -1;
         if (master_open) {
-            master_at = static_cast<int>(n);
-            p[n++] = {terminal->master(), terminal->master_events(), 0};
+            master_at = static_cast<int>(p.size());
+            p.push_back({terminal->master(), terminal->master_events(), 0});
         }
         if (master_open && terminal->wants_input()) {
-            input_at = static_cast<int>(n);
-            p[n++] = {STDIN_FILENO, POLLIN, 0};
+            input_at = static_cast<int>(p.size());
+            p.push_back({STDIN_FILENO, POLLIN, 0});
         }
-        if (::poll(p, n, -1) < 0) {
+        size_t extra_at = p.size();
+        if (hooks.poll_set) hooks.poll_set(p);
+        if (::poll(p.data(), p.size(), -1) < 0) {
             if (errno == EINTR) continue;
             return sys_error("poll");
         }
         if (p[0].revents & POLLIN) {
             while (auto sig = signals.next()) forward(*sig, child, terminal);
         }
-        for (nfds_t i = watch_at; i < watch_end; i++) {
+        for (size_t i = watch_at; i < watch_end; i++) {
             if (!p[i].revents) continue;
             if (p[i].revents & (POLLHUP | POLLERR | POLLNVAL) && !(p[i].revents & POLLIN))
                 std::erase(watch, p[i].fd);  // its writers are gone: stop watching it
@@ -60,6 +61,8 @@ Result<int> supervise(ChildProcess& child, SignalRelay& signals, TerminalRelay* 
         }
         if (master_at >= 0 && p[master_at].revents) master_open = TRY(terminal->on_master(p[master_at].revents));
         if (input_at >= 0 && p[input_at].revents) TRY(terminal->on_input());
+        for (size_t i = extra_at; i < p.size(); i++)
+            if (p[i].revents && hooks.polled) hooks.polled(p[i]);
         if (p[1].revents & POLLIN) break;
     }
     if (terminal) terminal->drain();

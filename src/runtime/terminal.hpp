@@ -10,24 +10,9 @@
 
 #include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
+#include "skiff/runtime/tty.hpp"
 
 namespace skiff::runtime {
-
-// The window size of skiff's terminal (stdin's, else stdout's), if either is one.
-std::optional<struct winsize> window_size();
-
-// Puts a terminal in raw mode for its lifetime; does nothing when `fd` is not a terminal.
-class RawMode {
-public:
-    explicit RawMode(int fd);
-    ~RawMode();
-    RawMode(const RawMode&) = delete;
-    RawMode& operator=(const RawMode&) = delete;
-
-private:
-    int fd_ = -1;
-    struct termios saved_ {};
-};
 
 class TerminalRelay {
 public:

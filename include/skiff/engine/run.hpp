@@ -80,7 +80,9 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
 // `start`: a created (or exited) container run detached under a monitor process (`skiff` forked and
 // detached with setsid) that holds its output, writes its log, records its exit and carries out its
 // restart policy. Returns once the container's command has been executed, or its error.
-Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id);
+// `wait_attach` (start -a): returns once the monitor listens; it runs the container when the first
+// `attach` client (AttachOptions::starting) has connected, and reports its start's error there.
+Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach = false);
 
 // `stop`: the stop signal, then SIGKILL after `timeout` seconds (negative: the container's own
 // --stop-timeout); returns once the exit is recorded. A container not running is left as it is.

@@ -3,6 +3,7 @@
 // plans and applies it. The runtime knows nothing of images or registries.
 #pragma once
 
+#include <poll.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -88,6 +89,13 @@ struct Hooks {
     // process with threads could catch one holding a lock the child then waits for forever.
     std::vector<int> watch;
     std::function<void(int fd)> readable;
+    // Descriptors whose set changes while the container runs (a monitor's attach socket and its
+    // clients): `poll_set` is asked for them at each turn of the loop, `polled` told their events.
+    std::function<void(std::vector<struct pollfd>& add)> poll_set;
+    std::function<void(const struct pollfd& p)> polled;
+    // The master side of the container's terminal (-t), once known; it stays open until the
+    // container has exited (window sizes can be set on it).
+    std::function<void(int master)> terminal;
     std::function<void()> oom_killed;  // the kernel's OOM killer killed a process in its cgroup
     // The container's own cgroup directories, once made (before `started`): recorded so that a
     // later command can remove them if this process dies before it does.
