@@ -62,8 +62,11 @@ Result<void> send_frame(int sock, wire::Kind kind, std::string_view data) {
     return {};
 }
 
+// Sent first thing with a terminal, even when skiff has none (0 0): start -a's monitor waits
+// for it to give the container's terminal its first size.
 void send_size(int sock) {
-    if (auto ws = runtime::window_size()) (void)send_frame(sock, wire::Kind::kResize, wire::encode_size(ws->ws_row, ws->ws_col));
+    auto ws = runtime::window_size().value_or(winsize{});
+    (void)send_frame(sock, wire::Kind::kResize, wire::encode_size(ws.ws_row, ws.ws_col));
 }
 
 // The monitor went away without a word (the container exited as this client connected): its

@@ -49,9 +49,10 @@ bool AttachServer::wait_first_client(int timeout_ms) {
         if (n <= 0) return false;
         accept_client();
         if (clients_.empty()) continue;
-        // What the client sent with its connection (its window size) is taken in now.
+        // With a terminal, the client's first words are its window size: the container's
+        // terminal starts with it.
         struct pollfd c = {clients_.front().fd.get(), POLLIN, 0};
-        if (::poll(&c, 1, 0) > 0) on_client(clients_.front(), c.revents);
+        if (::poll(&c, 1, terminal_ ? 1000 : 0) > 0) on_client(clients_.front(), c.revents);
         return !clients_.empty();
     }
 }
@@ -157,12 +158,18 @@ void AttachServer::set_master(int master) {
     apply_size();
 }
 
-void AttachServer::apply_size() {
-    if (master_ < 0 || !size_) return;
+std::optional<struct winsize> AttachServer::window() const {
+    if (!size_) return std::nullopt;
     struct winsize ws {};
     ws.ws_row = size_->first;
     ws.ws_col = size_->second;
-    ::ioctl(master_, TIOCSWINSZ, &ws);
+    return ws;
+}
+
+void AttachServer::apply_size() {
+    auto ws = window();
+    if (master_ < 0 || !ws) return;
+    ::ioctl(master_, TIOCSWINSZ, &*ws);
 }
 
 void AttachServer::broadcast(wire::Kind stream, std::string_view data) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <poll.h>
+#include <sys/ioctl.h>
 
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ public:
     void broadcast(wire::Kind stream, std::string_view data);
     // The container's pty master while it runs (-1 after): window sizes go there.
     void set_master(int master);
+    // The last window size a client asked for.
+    std::optional<struct winsize> window() const;
     // The container exited (or could not start): clients are told and let go.
     void finish(wire::Kind kind, const std::string& data);
 

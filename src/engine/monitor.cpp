@@ -246,6 +246,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         hooks.poll_set = [&](std::vector<struct pollfd>& add) { server->poll_set(add); };
         hooks.polled = [&](const struct pollfd& p) { server->polled(p); };
         hooks.terminal = [&](int master) { server->set_master(master); };
+        hooks.window = [&] { return server->window(); };
         hooks.executed = [&] {
             if (first) report(report_fd, "ok");
             if (first && report_fd >= 0) ::close(report_fd);

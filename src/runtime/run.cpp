@@ -92,7 +92,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     if (managed.get() && hooks.cgroup_made) hooks.cgroup_made(managed.get()->paths());
 
     ChildContext ctx{spec, plan, child_sync_fd.get(), std::nullopt, filter, capabilities};
-    if (spec.terminal) ctx.window = window_size();
+    if (spec.terminal) ctx.window = hooks.window ? hooks.window() : window_size();
     ChildProcess child = TRY(spawn(ctx, managed.get() ? managed.get()->unified_fd() : cgroup.fd()));
     child_sync_fd.reset();
     // The child waits for its release: in every hierarchy before it runs anything of its own.

@@ -246,3 +246,24 @@ EOF
     assert_status 125
     assert_one_error_line "multiple containers"
 }
+
+@test "start -ai of a container with a terminal: it starts with the terminal's size, keys reach it" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    skiff create -it --name asker busybox sh -c 'echo "size=$(stty size)"; read line; echo "typed=[$line]"; exit 8'
+    local s=$SKIFF_TEST_DIR/startai.sh
+    cat >"$s" <<EOF
+stty rows 21 cols 55
+"$SKIFF" $(skiff_args | tr '\n' ' ') start -ai asker
+echo "start-exit=\$?"
+EOF
+    : >"$SKIFF_TEST_DIR/typescript"
+    run timeout -k 5 90 script -qefc "sh $s" "$SKIFF_TEST_DIR/typescript" < <(
+        sleep 2
+        printf 'some words\r'
+        sleep 3
+    )
+    assert_status 0
+    assert_output_contains "size=21 55"
+    assert_output_contains "typed=[some words]"
+    assert_output_contains start-exit=8
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -96,6 +97,9 @@ struct Hooks {
     // The master side of the container's terminal (-t), once known; it stays open until the
     // container has exited (window sizes can be set on it).
     std::function<void(int master)> terminal;
+    // The size the container's terminal starts with, when it is not skiff's own terminal's (a
+    // monitor has none: its attached client's).
+    std::function<std::optional<struct winsize>()> window;
     std::function<void()> oom_killed;  // the kernel's OOM killer killed a process in its cgroup
     // The container's own cgroup directories, once made (before `started`): recorded so that a
     // later command can remove them if this process dies before it does.
