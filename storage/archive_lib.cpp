@@ -42,6 +42,14 @@ Result<const ArchiveLib*> archive_lib() {
     return &loaded.lib;
 }
 
+void support_compressed_tar(const ArchiveLib& lib, struct archive* a) {
+    lib.archive_read_support_filter_gzip(a);
+    lib.archive_read_support_filter_zstd(a);
+    lib.archive_read_support_filter_xz(a);
+    lib.archive_read_support_filter_bzip2(a);
+    lib.archive_read_support_format_tar(a);
+}
+
 Result<ArchiveReader> ArchiveReader::create() {
     const ArchiveLib* lib = TRY(archive_lib());
     struct archive* a = lib->archive_read_new();

@@ -60,6 +60,9 @@ struct ArchiveLib {
 // The table, loaded once per process. Fails with a clear message when libarchive13 is missing.
 Result<const ArchiveLib*> archive_lib();
 
+// Let `a` read tar, plain or compressed with gzip, zstd, xz or bzip2.
+void support_compressed_tar(const ArchiveLib& lib, struct archive* a);
+
 // An archive reader handle, freed on scope exit.
 class ArchiveReader {
 public:

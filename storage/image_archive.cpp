@@ -129,11 +129,7 @@ Result<void> ArchiveLoader::scan(ByteSource& src) {
     auto reader = TRY(ArchiveReader::create());
     const ArchiveLib& lib = reader.lib();
     struct archive* a = reader.get();
-    lib.archive_read_support_filter_gzip(a);
-    lib.archive_read_support_filter_zstd(a);
-    lib.archive_read_support_filter_xz(a);
-    lib.archive_read_support_filter_bzip2(a);
-    lib.archive_read_support_format_tar(a);
+    support_compressed_tar(lib, a);
     OuterInput in(src);
     if (lib.archive_read_open(a, &in, nullptr, read_outer, nullptr) != ARCHIVE_OK) {
         if (in.error) return std::move(*in.error).context("load " + label_);

@@ -18,6 +18,7 @@
 #include "skiff/base/fd.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/storage/layers.hpp"
 #include "xattrs.hpp"
 
@@ -184,8 +185,8 @@ unsigned container_id(const std::vector<IdRange>& ranges, unsigned host) {
 
 class Exporter {
 public:
-    Exporter(ByteSink& out, std::string shown_root, const IdMap& ids)
-        : tar_(out), shown_root_(std::move(shown_root)), ids_(ids), buf_(1 << 20) {}
+    Exporter(ByteSink& out, std::string shown_root, const IdMap& ids, bool one_fs = false)
+        : tar_(out), shown_root_(std::move(shown_root)), ids_(ids), one_fs_(one_fs), buf_(1 << 20) {}
 
     Result<void> dir(int dirfd, const std::string& rel) {
         auto names = TRY(list_names(dirfd, shown(rel)));
@@ -195,14 +196,29 @@ public:
 
     Result<void> end() { return tar_.end(); }
 
+    Result<void> entry(int dirfd, const std::string& name, const std::string& rel) {
+        struct stat st;
+        if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat " + shown(rel));
+        bool mounted = one_fs_ && TRY(mount_root(dirfd, name, rel));
+        if (mounted && !S_ISDIR(st.st_mode)) return {};
+        return write_entry(dirfd, name, rel, st, !mounted);
+    }
+
 private:
+    // Whether dirfd/name is where another file system is mounted.
+    Result<bool> mount_root(int dirfd, const std::string& name, const std::string& rel) const {
+        struct statx sx;
+        if (::statx(dirfd, name.c_str(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE, &sx) < 0)
+            return sys_error("stat " + shown(rel));
+        return (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+    }
+
     std::string shown(const std::string& rel) const {
         return shown_root_ + "/" + without_slash(rel);
     }
 
-    Result<void> entry(int dirfd, const std::string& name, const std::string& rel) {
-        struct stat st;
-        if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat " + shown(rel));
+    Result<void> write_entry(int dirfd, const std::string& name, const std::string& rel, const struct stat& st,
+                             bool descend) {
         Entry e;
         e.name = rel;
         e.mode = st.st_mode & 07777;
@@ -233,7 +249,7 @@ private:
                 opq.name = rel + "/.wh..wh..opq";
                 TRY(tar_.header(opq));
             }
-            return dir(sub.get(), rel + "/");
+            return descend ? dir(sub.get(), rel + "/") : Result<void>();
         }
         if (S_ISLNK(st.st_mode)) {
             std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
@@ -266,8 +282,12 @@ private:
         e.type = '0';
         e.size = static_cast<uint64_t>(st.st_size);
         TRY(tar_.header(e));
-        unique_fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        // O_NONBLOCK: a tree that changes under us (a running container's) may have put a FIFO here.
+        unique_fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
         if (!fd) return sys_error("open " + shown(rel));
+        struct stat now;
+        if (::fstat(fd.get(), &now) < 0 || !S_ISREG(now.st_mode))
+            return make_error(shown(rel) + ": changed while it was read");
         uint64_t left = e.size;
         while (left > 0) {
             ssize_t n = ::read(fd.get(), buf_.data(), std::min<uint64_t>(left, buf_.size()));
@@ -283,11 +303,14 @@ private:
     TarWriter tar_;
     std::string shown_root_;
     const IdMap& ids_;
+    bool one_fs_;
     std::vector<char> buf_;
     std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
 }  // namespace
+
+Result<void> FdSink::write(std::string_view data) { return sys::write_all(fd_, data); }
 
 Result<void> HashingSink::write(std::string_view data) {
     hash_.update(data);
@@ -295,9 +318,16 @@ Result<void> HashingSink::write(std::string_view data) {
     return next_.write(data);
 }
 
-Result<void> export_tree(int dirfd, const std::string& shown, ByteSink& out, const IdMap& ids) {
-    Exporter ex(out, shown, ids);
+Result<void> export_tree(int dirfd, const std::string& shown, ByteSink& out, const IdMap& ids, bool one_file_system) {
+    Exporter ex(out, shown, ids, one_file_system);
     TRY(ex.dir(dirfd, ""));
+    return ex.end();
+}
+
+Result<void> export_entry(int dirfd, const std::string& name, const std::string& as, const std::string& shown,
+                          ByteSink& out, const IdMap& ids) {
+    Exporter ex(out, shown, ids);
+    TRY(ex.entry(dirfd, name, as));
     return ex.end();
 }
 

@@ -22,15 +22,31 @@ std::string escape_lower(const std::string& path) {
     return out;
 }
 
-Result<RootfsMount> prepare_overlay(const StoreConfig& store, const ImageRecord& image, const std::string& dir) {
+// Fails with ENOENT naming the first of `dirs` that does not exist.
+Result<void> check_dirs(const std::vector<std::string>& dirs) {
+    for (auto& d : dirs) {
+        auto st = sys::stat(d);
+        if (!st.ok()) return st.take_error();
+        if (!S_ISDIR(st->st_mode)) return sys_error(d, ENOTDIR);
+    }
+    return {};
+}
+
+Result<RootfsMount> prepare_overlay(const StoreConfig& store, const ImageRecord& image, const std::string& dir,
+                                    bool create) {
     auto lowers = TRY(layer_dirs(store, image));
     std::string upper = fs::join(dir, "upper"), work = fs::join(dir, "work"), merged = fs::join(dir, "merged");
-    TRY(sys::mkdir(upper, 0755));
-    TRY(sys::mkdir(work, 0700));
-    TRY(sys::mkdir(merged, 0755));
+    if (create) {
+        TRY(sys::mkdir(upper, 0755));
+        TRY(sys::mkdir(work, 0700));
+        TRY(sys::mkdir(merged, 0755));
+    } else {
+        TRY(check_dirs({upper, work}));
+    }
     if (lowers.empty()) {  // an image with no layer: overlay still needs a lower directory
         std::string empty = fs::join(dir, "empty");
-        TRY(sys::mkdir(empty, 0755));
+        if (create) TRY(sys::mkdir(empty, 0755));
+        else TRY(check_dirs({empty}));
         lowers.push_back(empty);
     }
     std::vector<std::string> escaped;
@@ -79,7 +95,16 @@ Result<RootfsMount> prepare_copy(const StoreConfig& store, const ImageRecord& im
 Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& container_dir) {
     TRY(fs::mkdir_p(container_dir, 0700));
     if (store.driver == Driver::kVfs) return prepare_copy(store, image, container_dir);
-    return prepare_overlay(store, image, container_dir);
+    return prepare_overlay(store, image, container_dir, true);
+}
+
+Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& container_dir) {
+    if (store.driver == Driver::kVfs) {
+        std::string rootfs = fs::join(container_dir, "rootfs");
+        TRY(check_dirs({rootfs}));
+        return RootfsMount{"bind", rootfs, {"rbind"}, fs::join(container_dir, "merged")};
+    }
+    return prepare_overlay(store, image, container_dir, false);
 }
 
 }  // namespace skiff::storage

@@ -83,7 +83,7 @@ std::string overlay_xattr(std::string_view what) {
 }
 
 Error Unpacker::refuse(std::string_view name, std::string_view why) const {
-    return make_error("layer " + label_ + ": entry \"" + std::string(name) + "\" " + std::string(why));
+    return make_error((layer_ ? "layer " : "") + label_ + ": entry \"" + std::string(name) + "\" " + std::string(why));
 }
 
 // The directory made of the first `n` components, created (0755, root-owned) where missing when
@@ -99,13 +99,13 @@ Result<unique_fd> Unpacker::open_dir(const std::vector<std::string>& comps, size
         for (size_t i = 0; i < n; ++i) {
             int next = open_beneath(cur.get(), comps[i], O_PATH | O_DIRECTORY);
             // A parent this layer whited out is made again (the whiteout gives way), opaque.
-            bool remade = next < 0 && errno == ENOTDIR && create && remove_whiteout(cur.get(), comps[i]);
+            bool remade = next < 0 && errno == ENOTDIR && create && layer_ && remove_whiteout(cur.get(), comps[i]);
             if (remade) errno = ENOENT;
             if (next < 0 && errno == ENOENT && create) {
                 if (::mkdirat(cur.get(), comps[i].c_str(), 0755) < 0 && errno != EEXIST)
                     return refuse(shown, "cannot be created: mkdir " + join_comps(comps, i + 1) + ": " + std::strerror(errno));
-                uid_t uid = TRY(idmap_.host_uid(0));
-                gid_t gid = TRY(idmap_.host_gid(0));
+                uid_t uid = force_owner_ ? owner_uid_ : TRY(idmap_.host_uid(0));
+                gid_t gid = force_owner_ ? owner_gid_ : TRY(idmap_.host_gid(0));
                 if (::fchownat(cur.get(), comps[i].c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && running_as_root())
                     return refuse(shown, "cannot be created: chown " + join_comps(comps, i + 1) + ": " + std::strerror(errno));
                 if (remade) TRY(make_opaque(cur.get(), comps[i], shown));
@@ -136,10 +136,20 @@ Result<void> Unpacker::remove_existing(int dirfd, const std::string& name, std::
     return {};
 }
 
+// Outside a layer, a directory and a non-directory replace each other only when asked to.
+Result<void> Unpacker::check_replace(int dirfd, const std::string& name, bool new_is_dir, std::string_view shown) const {
+    if (layer_ || overwrite_) return {};
+    struct stat st;
+    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return {};
+    if (S_ISDIR(st.st_mode) && !new_is_dir) return refuse(shown, "cannot overwrite a directory with a non-directory");
+    if (!S_ISDIR(st.st_mode) && new_is_dir) return refuse(shown, "cannot overwrite a non-directory with a directory");
+    return {};
+}
+
 Result<void> Unpacker::set_owner(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown) {
-    auto uid = idmap_.host_uid(static_cast<uid_t>(lib_.archive_entry_uid(e)));
+    auto uid = force_owner_ ? Result<uid_t>(owner_uid_) : idmap_.host_uid(static_cast<uid_t>(lib_.archive_entry_uid(e)));
     if (!uid.ok()) return refuse(shown, "has an owner that cannot be mapped: " + uid.error().message);
-    auto gid = idmap_.host_gid(static_cast<gid_t>(lib_.archive_entry_gid(e)));
+    auto gid = force_owner_ ? Result<gid_t>(owner_gid_) : idmap_.host_gid(static_cast<gid_t>(lib_.archive_entry_gid(e)));
     if (!gid.ok()) return refuse(shown, "has a group that cannot be mapped: " + gid.error().message);
     if (::fchownat(dirfd, name.c_str(), *uid, *gid, AT_SYMLINK_NOFOLLOW) < 0) {
         // Without privilege (rootless, no user namespace) every file stays the caller's.
@@ -213,6 +223,7 @@ Result<void> Unpacker::write_file(struct archive* a, int dirfd, const std::strin
     constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     unique_fd fd(::openat(dirfd, name.c_str(), kCreate, 0600));
     if (!fd && errno == EEXIST) {  // an earlier entry's: this one replaces it
+        TRY(check_replace(dirfd, name, false, shown));
         TRY(remove_existing(dirfd, name, shown));
         fd = unique_fd(::openat(dirfd, name.c_str(), kCreate, 0600));
     }
@@ -279,6 +290,7 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
     mode_t type = lib_.archive_entry_filetype(e);
     mode_t perm = lib_.archive_entry_mode(e) & 07777;
 
+    if (comps.empty() && !layer_) return {};  // cp leaves the existing destination as it is
     if (comps.empty()) {  // the layer's root itself, "./"
         if (type != AE_IFDIR) return refuse(shown, "replaces the layer's root with a non-directory");
         TRY(set_owner(root_, ".", e, shown));
@@ -292,7 +304,7 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
     const std::string& base = comps.back();
     unique_fd parent = TRY(open_dir(comps, comps.size() - 1, shown, true));
     int pfd = parent.get();
-    if (str::starts_with(base, ".wh.")) {
+    if (layer_ && str::starts_with(base, ".wh.")) {
         if (base == ".wh..wh..opq") return make_opaque(pfd, ".", shown);
         if (str::starts_with(base, ".wh..wh.")) return {};  // aufs bookkeeping, as docker skips it
         return whiteout(pfd, base.substr(4), shown);
@@ -307,7 +319,8 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
         if (type == AE_IFDIR && S_ISDIR(st.st_mode) && !lib_.archive_entry_hardlink(e)) {
             keep_dir = true;
         } else {
-            replaces_whiteout = is_whiteout(pfd, base, st);
+            replaces_whiteout = layer_ && is_whiteout(pfd, base, st);
+            TRY(check_replace(pfd, base, type == AE_IFDIR, shown));
             TRY(remove_existing(pfd, base, shown));
         }
     }

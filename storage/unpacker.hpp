@@ -28,6 +28,17 @@ public:
     Unpacker(const ArchiveLib& lib, int root, const IdMap& idmap, std::string label)
         : lib_(lib), root_(root), idmap_(idmap), label_(std::move(label)) {}
 
+    // Unpack a plain archive (cp) rather than a layer: `.wh.` names are ordinary files, errors do not
+    // say "layer", with `force_owner` every entry belongs to host uid:gid instead of its own, and a
+    // directory and a non-directory replace each other only with `overwrite`.
+    void copy_mode(bool overwrite, bool force_owner, uid_t uid, gid_t gid) {
+        layer_ = false;
+        overwrite_ = overwrite;
+        force_owner_ = force_owner;
+        owner_uid_ = uid;
+        owner_gid_ = gid;
+    }
+
     // Write one entry; its data is read from `a`.
     Result<void> entry(struct archive* a, struct archive_entry* e);
     // Directory modes and times, applied last (writing into a directory changes its mtime).
@@ -42,6 +53,7 @@ private:
 
     Error refuse(std::string_view name, std::string_view why) const;
     Result<unique_fd> open_dir(const std::vector<std::string>& comps, size_t n, std::string_view shown, bool create);
+    Result<void> check_replace(int dirfd, const std::string& name, bool new_is_dir, std::string_view shown) const;
     Result<void> remove_existing(int dirfd, const std::string& name, std::string_view shown);
     Result<void> make_opaque(int dirfd, const std::string& name, std::string_view shown);
     Result<void> whiteout(int dirfd, const std::string& name, std::string_view shown);
@@ -56,6 +68,11 @@ private:
     int root_;
     const IdMap& idmap_;
     std::string label_;
+    bool layer_ = true;
+    bool overwrite_ = false;
+    bool force_owner_ = false;
+    uid_t owner_uid_ = 0;
+    gid_t owner_gid_ = 0;
     std::vector<DeferredDir> dirs_;
     // The last parent directory opened, reused while entries stay in it; dropped on any removal.
     std::string cached_parent_;

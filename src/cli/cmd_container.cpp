@@ -15,8 +15,10 @@ namespace {
 
 const SubcommandEntry kContainerSubcommands[] = {
     {add_attach, "attach", "attach", nullptr},
+    {add_cp, "cp", "cp", nullptr},
     {add_create, "create", "create", nullptr},
     {add_exec, "exec", "exec", nullptr},
+    {add_export, "export", "export", nullptr},
     {add_inspect, "inspect", "inspect", nullptr},
     {add_kill, "kill", "kill", nullptr},
     {add_ps, "ps", "list", "ls"},

@@ -6,8 +6,10 @@ namespace skiff::cli {
 static const CommandEntry kCommands[] = {
     {"attach", add_attach},
     {"container", add_container},
+    {"cp", add_cp},
     {"create", add_create},
     {"exec", add_exec},
+    {"export", add_export},
     {"history", add_history},
     {"image", add_image},
     {"images", add_images},

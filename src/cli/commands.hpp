@@ -70,5 +70,7 @@ void add_unpause(CLI::App& parent, Context& ctx);
 void add_update(CLI::App& parent, Context& ctx);
 void add_restart(CLI::App& parent, Context& ctx);
 void add_attach(CLI::App& parent, Context& ctx);
+void add_cp(CLI::App& parent, Context& ctx);
+void add_export(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

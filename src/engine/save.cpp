@@ -78,15 +78,6 @@ Result<std::unique_ptr<BlobUpload>> DirDestination::upload(BlobKind kind) {
     return std::unique_ptr<BlobUpload>(std::make_unique<FileUpload>(*this, kind, tmp, std::move(fd)));
 }
 
-class FdSink : public storage::ByteSink {
-public:
-    explicit FdSink(int fd) : fd_(fd) {}
-    Result<void> write(std::string_view data) override { return sys::write_all(fd_, data); }
-
-private:
-    int fd_;
-};
-
 // A directory removed with everything in it when it goes out of scope.
 class TempDir {
 public:
@@ -206,13 +197,13 @@ Result<std::string> write_archive(const storage::StoreConfig& store, const std::
     std::string digest = TRY(write_layout(store, images, scratch.path(), req, progress));
     auto dir = TRY(sys::open(scratch.path(), O_RDONLY | O_DIRECTORY));
     if (output.empty()) {
-        FdSink out(STDOUT_FILENO);
+        storage::FdSink out(STDOUT_FILENO);
         TRY(storage::export_tree(dir.get(), "the archive", out));
         return digest;
     }
     std::string tmp = fs::join(fs::dirname(output), "." + fs::basename(output) + ".skiff-" + str::random_hex(6));
     auto fd = TRY(sys::open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    FdSink out(fd.get());
+    storage::FdSink out(fd.get());
     auto written = storage::export_tree(dir.get(), "the archive", out);
     if (written.ok() && ::fsync(fd.get()) < 0) written = sys_error("fsync " + tmp);
     if (written.ok() && ::rename(tmp.c_str(), output.c_str()) < 0) written = sys_error("rename " + tmp + " to " + output);

@@ -1,4 +1,5 @@
 #include "mounter.hpp"
+#include "skiff/runtime/detached_root.hpp"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -255,17 +256,36 @@ Result<void> do_remount_readonly(int rootfd, const Op& op) {
 
 }  // namespace
 
-Result<unique_fd> mount_root(const Op& root, const std::string& rootfs) {
-    unique_fd mnt;
+namespace {
+
+// The root's mount, not yet attached anywhere; `rootfs` names it in errors.
+Result<unique_fd> detached_root(const Op& root, const std::string& rootfs) {
     if (root.kind == Op::Kind::kBind) {
         std::string what = "bind " + root.source + " on " + rootfs;
-        mnt = TRY(clone_tree(AT_FDCWD, root.source, root.options.recursive, what));
+        unique_fd mnt = TRY(clone_tree(AT_FDCWD, root.source, root.options.recursive, what));
         TRY(set_attrs(mnt.get(), root.options.attrs, root.options.recursive, rootfs));
-    } else {
-        Op op = root;
-        op.path = rootfs;
-        mnt = TRY(make_fs(op));
+        return mnt;
     }
+    Op op = root;
+    op.path = rootfs;
+    return make_fs(op);
+}
+
+}  // namespace
+
+Result<unique_fd> mount_detached_root(const Mount& root) {
+    bool bind = root.type == "bind";
+    Op op;
+    op.kind = bind ? Op::Kind::kBind : Op::Kind::kMount;
+    op.path = "/";
+    op.fstype = root.type;
+    op.source = root.source.empty() ? root.type : root.source;
+    op.options = TRY(parse_mount_options(root.options, bind));
+    return detached_root(op, "a detached root");
+}
+
+Result<unique_fd> mount_root(const Op& root, const std::string& rootfs) {
+    unique_fd mnt = TRY(detached_root(root, rootfs));
     if (::move_mount(mnt.get(), "", AT_FDCWD, rootfs.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return sys_error("mount the root on " + rootfs);
     return mnt;

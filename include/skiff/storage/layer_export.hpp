@@ -30,6 +30,16 @@ public:
     virtual Result<void> close() { return {}; }
 };
 
+// Writes to a file descriptor it does not own.
+class FdSink : public ByteSink {
+public:
+    explicit FdSink(int fd) : fd_(fd) {}
+    Result<void> write(std::string_view data) override;
+
+private:
+    int fd_;
+};
+
 // Counts and hashes what passes through on its way to `next`.
 class HashingSink : public ByteSink {
 public:
@@ -57,7 +67,16 @@ Result<std::unique_ptr<ByteSink>> make_compressor(Compression c, int level, Byte
 
 // Write the tree under `dirfd` as a tar stream into `out` (not closed). `shown` names the tree in
 // errors. Owners are mapped back through `ids` (host → container; an unmapped id becomes 65534).
-Result<void> export_tree(int dirfd, const std::string& shown, ByteSink& out, const IdMap& ids = IdMap::identity());
+// With `one_file_system`, what other mounts put in the tree is left out: a directory where one is
+// mounted is written empty, a file mounted over is not written (a running container's /proc, its
+// volumes, its /etc/hosts).
+Result<void> export_tree(int dirfd, const std::string& shown, ByteSink& out, const IdMap& ids = IdMap::identity(),
+                         bool one_file_system = false);
+
+// Write the entry `name` under `dirfd` (with all it holds, when a directory) as a tar stream in which
+// it is called `as` ("etc", "etc/passwd"…). Symbolic links are written as links, never followed.
+Result<void> export_entry(int dirfd, const std::string& name, const std::string& as, const std::string& shown,
+                          ByteSink& out, const IdMap& ids = IdMap::identity());
 
 // A stored layer's tree, as export_tree writes it.
 Result<void> export_layer(const StoreConfig& store, const std::string& diff_id, ByteSink& out);

@@ -22,4 +22,9 @@ struct RootfsMount {
 Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& image,
                                    const std::string& container_dir);
 
+// The same description for a container whose directories prepare_rootfs already made, creating
+// nothing; fails with ENOENT when they are missing (a container that never started).
+Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord& image,
+                                    const std::string& container_dir);
+
 }  // namespace skiff::storage

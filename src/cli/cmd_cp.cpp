@@ -1,0 +1,36 @@
+// skiff cp [options] SRC DEST: files between a container and the host (or a tar stream).
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "skiff/engine/copy.hpp"
+
+namespace skiff::cli {
+
+namespace {
+
+struct CpCliOptions {
+    engine::CopyOptions copy;
+    std::vector<std::string> args;
+};
+
+}  // namespace
+
+void add_cp(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("cp", "Copy files/folders between a container and the local filesystem");
+    set_usage(sub, "skiff cp [options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH");
+    auto o = std::make_shared<CpCliOptions>();
+    sub->add_flag("-a,--archive", o->copy.archive,
+                  "Chown copied files to the primary uid/gid of the destination container (default true)");
+    sub->add_flag("-L,--follow-link", o->copy.follow_link, "Always follow a symbolic link given as SRC_PATH");
+    sub->add_flag("--overwrite", o->copy.overwrite, "Allow to overwrite directories with non-directories and vice versa");
+    sub->add_option("args", o->args)->group("");
+    sub->callback([o, &ctx] {
+        auto counted = check_arg_count("cp", o->args.size(), 2, 2);
+        if (!counted) return finish(ctx, counted);
+        finish(ctx, engine::copy(ctx.store, o->args[0], o->args[1], o->copy));
+    });
+}
+
+}  // namespace skiff::cli

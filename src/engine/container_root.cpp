@@ -1,0 +1,51 @@
+#include "container_root.hpp"
+
+#include <fcntl.h>
+
+#include "run_internal.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/runtime/detached_root.hpp"
+#include "skiff/storage/images.hpp"
+#include "skiff/storage/rootfs.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+Result<unique_fd> process_root(const storage::Container& c) {
+    auto pidfd = TRY(open_process(c));  // holds the pid: it cannot be reused while we look
+    auto fd = TRY(sys::open("/proc/" + std::to_string(c.pid) + "/root", O_PATH | O_DIRECTORY));
+    if (!alive(c)) return make_error("container " + c.id.substr(0, 12) + "'s process has exited");
+    return fd;
+}
+
+Result<unique_fd> mounted_root(const storage::StoreConfig& store, const storage::Container& c) {
+    auto image = TRY(storage::find_image(store, c.image_id));
+    std::string dir = storage::container_dir(store, c.id);
+    auto desc = storage::existing_rootfs(store, image, dir);
+    if (!desc.ok() && desc.error().code == ENOENT) desc = storage::prepare_rootfs(store, image, dir);
+    if (!desc.ok()) return desc.take_error();
+    runtime::Mount m{"/", desc->type, desc->source, desc->options};
+    return TRY_CTX(runtime::mount_detached_root(m), "mount the root of container " + c.id.substr(0, 12));
+}
+
+}  // namespace
+
+Result<ContainerRoot> open_container_root(const storage::StoreConfig& store, const std::string& name_or_id,
+                                          storage::Container* found) {
+    auto c = TRY(storage::find_container(store, name_or_id));
+    ContainerRoot root;
+    root.lock = TRY(storage::lock_container(store, c.id));
+    c = TRY(storage::find_container(store, c.id));
+    if (c.state == storage::ContainerState::kRunning && alive(c)) {
+        root.fd = TRY(process_root(c));
+        root.running = true;
+        root.lock.reset();  // a running container is not held up while the copy runs
+    } else {
+        root.fd = TRY(mounted_root(store, c));
+    }
+    if (found) *found = c;
+    return root;
+}
+
+}  // namespace skiff::engine

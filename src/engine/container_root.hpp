@@ -1,0 +1,26 @@
+// A descriptor of a container's root file system for the host's own use (cp, export). Private to
+// the engine.
+#pragma once
+
+#include <optional>
+
+#include "skiff/base/fd.hpp"
+#include "skiff/base/lock.hpp"
+#include "skiff/base/result.hpp"
+#include "skiff/storage/containers.hpp"
+
+namespace skiff::engine {
+
+struct ContainerRoot {
+    unique_fd fd;                  // O_PATH, the root directory
+    bool running = false;          // fd is the running process's root (its mounts included)
+    std::optional<FileLock> lock;  // held while a stopped container's root is mounted here
+};
+
+// A running container: its process's root (/proc/PID/root, checked to be that process's). Any other:
+// its root file system mounted detached (see runtime/detached_root.hpp) under the container's lock,
+// so that it cannot start meanwhile; a container that never started gets its directories first.
+Result<ContainerRoot> open_container_root(const storage::StoreConfig& store, const std::string& name_or_id,
+                                          storage::Container* found = nullptr);
+
+}  // namespace skiff::engine

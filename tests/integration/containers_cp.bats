@@ -1,0 +1,311 @@
+#!/usr/bin/env bats
+# skiff cp and skiff export: both directions, running and stopped containers, tar streams, podman's
+# file/directory rules, errors, and the key property: no symbolic link in a container, static or
+# swapped while the copy runs, can make cp read or write outside the container's root.
+
+load helpers
+
+setup_file() {
+    skiff_setup_file
+    import_busybox
+    mkdir -p "$SKIFF_TEST_DIR/host"
+}
+
+teardown_file() { skiff_teardown_file; }
+
+setup() {
+    remove_all_containers
+    H=$SKIFF_TEST_DIR/host/$BATS_TEST_NUMBER
+    rm -rf "$H"
+    mkdir -p "$H"
+}
+
+merged_mounts() { grep -c merged /proc/self/mountinfo || true; }
+
+# A running container NAME (sleeping) and a stopped one NAME-off, both from busybox.
+run_pair() {
+    skiff run -d --name "$1" busybox sleep 1000 >/dev/null
+    skiff run --name "$1-off" busybox true
+}
+
+@test "cp a host file into running, exited and never-started containers, and back out" {
+    skiff run -d --name live busybox sleep 1000 >/dev/null
+    skiff run --name done busybox true
+    skiff create --name fresh busybox cat /tmp/in.txt >/dev/null
+    echo "hello from the host" >"$H/in.txt"
+    local before
+    before=$(merged_mounts)
+    local c
+    for c in live done fresh; do
+        run --separate-stderr skiff cp "$H/in.txt" "$c:/tmp/in.txt"
+        assert_status 0
+        [[ -z $output && -z $stderr ]] || fail "$c: [$output] [$stderr]"
+        run skiff cp "$c:/tmp/in.txt" "$H/out-$c.txt"
+        assert_status 0
+        [[ $(cat "$H/out-$c.txt") == "hello from the host" ]] || fail "$c: $(cat "$H/out-$c.txt")"
+    done
+    [[ $(merged_mounts) == "$before" ]] || fail "merged mounts: $before before, $(merged_mounts) after"
+    run skiff exec live cat /tmp/in.txt
+    assert_output "hello from the host"
+    # The never-started container sees the file when it runs.
+    run skiff start fresh
+    assert_status 0
+    run skiff wait fresh
+    run skiff logs fresh
+    assert_output "hello from the host"
+}
+
+@test "cp with container paths relative to the root, and container cp" {
+    skiff run --name rel busybox true
+    echo data >"$H/f"
+    run skiff cp "$H/f" rel:tmp/f
+    assert_status 0
+    run skiff container cp rel:/tmp/f "$H/g"
+    assert_status 0
+    [[ $(cat "$H/g") == data ]] || fail "got $(cat "$H/g")"
+}
+
+@test "cp file and directory rules as podman: into dirs, /. contents, new names, replace" {
+    skiff run --name rules busybox sh -c 'mkdir -p /srv/tree/sub && echo one >/srv/tree/a && echo two >/srv/tree/sub/b && echo old >/srv/file'
+    # A file onto an existing directory lands inside it.
+    echo new >"$H/file"
+    run skiff cp "$H/file" rules:/tmp
+    assert_status 0
+    # A file onto an existing file replaces it.
+    run skiff cp "$H/file" rules:/srv/file
+    assert_status 0
+    # A directory onto an existing directory goes inside it; with /. its contents go.
+    mkdir -p "$H/d/inner" && echo x >"$H/d/inner/x"
+    run skiff cp "$H/d" rules:/srv
+    assert_status 0
+    run skiff cp "$H/d/." rules:/srv/tree
+    assert_status 0
+    # A directory onto a missing name is created with the contents.
+    run skiff cp "$H/d" rules:/srv/made
+    assert_status 0
+    run skiff cp rules:/srv "$H/srv-out"
+    assert_status 0
+    [[ $(cat "$H/srv-out/file") == new ]] || fail "file not replaced"
+    [[ -f $H/srv-out/d/inner/x ]] || fail "dir not put inside: $(find "$H/srv-out")"
+    [[ -f $H/srv-out/tree/inner/x && -f $H/srv-out/tree/a && -f $H/srv-out/tree/sub/b ]] || fail "/. not merged: $(find "$H/srv-out")"
+    [[ -f $H/srv-out/made/inner/x && ! -e $H/srv-out/made/d ]] || fail "new name: $(find "$H/srv-out")"
+    run skiff cp rules:/tmp/file "$H/tmpfile"
+    [[ $(cat "$H/tmpfile") == new ]] || fail "file into dir"
+    # Out of the container: a directory into an existing host directory, and its contents with /.
+    mkdir -p "$H/existing" "$H/contents"
+    run skiff cp rules:/srv/tree "$H/existing"
+    assert_status 0
+    [[ -f $H/existing/tree/sub/b ]] || fail "$(find "$H/existing")"
+    run skiff cp rules:/srv/tree/. "$H/contents"
+    assert_status 0
+    [[ -f $H/contents/sub/b && -f $H/contents/a && ! -e $H/contents/tree ]] || fail "$(find "$H/contents")"
+}
+
+@test "cp errors: one line, exit 125, nothing written" {
+    skiff run --name errs busybox sh -c 'mkdir /srv/dir; echo f >/srv/file'
+    echo x >"$H/f"
+    mkdir "$H/dir"
+    run --separate-stderr skiff cp errs:/nonexistent "$H/out"
+    assert_status 125
+    assert_one_error_line "/nonexistent" "errs"
+    [[ ${stderr,,} == *"no such file or directory"* ]] || fail "$stderr"
+    [[ ! -e $H/out ]] || fail "out written"
+    run --separate-stderr skiff cp "$H/missing" errs:/tmp
+    assert_status 125
+    assert_one_error_line "$H/missing"
+    [[ ${stderr,,} == *"no such file or directory"* ]] || fail "$stderr"
+    # A trailing slash on a destination that is not a directory.
+    run --separate-stderr skiff cp "$H/f" errs:/srv/nodir/
+    assert_status 125
+    assert_one_error_line "/srv/nodir/"
+    # A directory onto a file.
+    run --separate-stderr skiff cp "$H/dir" errs:/srv/file
+    assert_status 125
+    assert_one_error_line "cannot copy directory"
+    # A file onto a directory's place without --overwrite, with /. on a file source.
+    run --separate-stderr skiff cp errs:/srv/file/. "$H/x"
+    assert_status 125
+    assert_one_error_line "/srv/file/."
+    run --separate-stderr skiff cp "$H/f" "$H/g"
+    assert_status 125
+    assert_one_error_line "you must use just one container"
+    run --separate-stderr skiff cp errs:/a errs:/b
+    assert_status 125
+    assert_one_error_line "copying between containers is not supported"
+    run --separate-stderr skiff cp nosuchctr:/a "$H/g"
+    assert_status 125
+    assert_one_error_line "nosuchctr"
+    run --separate-stderr skiff cp "$H/f"
+    assert_status 125
+    assert_one_error_line "requires at least 2 args"
+    [[ ! -e $H/g && ! -e $H/x ]] || fail "something was written"
+}
+
+@test "cp --overwrite lets a directory and a non-directory replace each other" {
+    skiff run --name ow busybox sh -c 'mkdir -p /srv/box/thing/inside /srv/box/dir && echo f >/srv/box/dir/plain'
+    # A file named as a directory already in the destination directory.
+    echo plain >"$H/thing"
+    run --separate-stderr skiff cp "$H/thing" ow:/srv/box
+    assert_status 125
+    assert_one_error_line "cannot overwrite directory"
+    run skiff cp --overwrite "$H/thing" ow:/srv/box
+    assert_status 0
+    run skiff cp ow:/srv/box/thing "$H/back"
+    [[ $(cat "$H/back") == plain ]] || fail "$(ls -la "$H")"
+    # A directory where a file of its name is.
+    mkdir -p "$H/dir/plain"
+    run --separate-stderr skiff cp "$H/dir" ow:/srv/box
+    assert_status 125
+    assert_one_error_line "cannot overwrite non-directory"
+    run skiff cp --overwrite "$H/dir" ow:/srv/box
+    assert_status 0
+    rm -rf "$H/back"
+    run skiff cp ow:/srv/box/dir/plain "$H/back"
+    [[ -d $H/back ]] || fail "not replaced by a directory"
+}
+
+@test "cp owners: the container's user by default, the source's with --archive=false" {
+    skiff run --name own busybox true
+    skiff run --name own-user --user 1000:1000 busybox true
+    echo x >"$H/f"
+    chown 4321:4322 "$H/f"
+    run skiff cp "$H/f" own:/tmp/default
+    assert_status 0
+    run skiff cp --archive=false "$H/f" own:/tmp/kept
+    assert_status 0
+    run skiff cp "$H/f" own-user:/tmp/user
+    assert_status 0
+    run skiff cp own:/tmp "$H/t"
+    run skiff cp own-user:/tmp/user "$H/t/user"
+    [[ $(stat -c %u:%g "$H/t/default") == 0:0 ]] || fail "default: $(stat -c %u:%g "$H/t/default")"
+    [[ $(stat -c %u:%g "$H/t/kept") == 4321:4322 ]] || fail "kept: $(stat -c %u:%g "$H/t/kept")"
+    [[ $(stat -c %u:%g "$H/t/user") == 1000:1000 ]] || fail "user: $(stat -c %u:%g "$H/t/user")"
+}
+
+@test "cp to and from a tar stream on stdout and stdin" {
+    skiff run -d --name tarry busybox sleep 1000 >/dev/null
+    run bash -c "timeout 30 \"$SKIFF\" $(skiff_args | tr '\n' ' ') cp tarry:/etc - | tar -t"
+    assert_status 0
+    assert_output_contains "etc/"
+    assert_output_contains "etc/passwd"
+    run bash -c "timeout 30 \"$SKIFF\" $(skiff_args | tr '\n' ' ') cp tarry:/etc/. - | tar -t"
+    assert_output_contains "passwd"
+    refute_output_contains "etc/"
+    mkdir -p "$H/src/sub" && echo streamed >"$H/src/sub/file" && ln -s sub/file "$H/src/link"
+    run bash -c "tar -c -C \"$H/src\" . | timeout 30 \"$SKIFF\" $(skiff_args | tr '\n' ' ') cp - tarry:/tmp"
+    assert_status 0
+    run skiff exec tarry cat /tmp/sub/file /tmp/link
+    assert_output $'streamed\nstreamed'
+    # Into a directory that is not there, or is not a directory: an error.
+    run --separate-stderr bash -c "tar -c -C \"$H/src\" . | timeout 30 \"$SKIFF\" $(skiff_args | tr '\n' ' ') cp - tarry:/etc/passwd"
+    assert_status 125
+    assert_one_error_line "must be a directory"
+    # A stopped container too.
+    skiff stop -t 0 tarry >/dev/null
+    run bash -c "timeout 30 \"$SKIFF\" $(skiff_args | tr '\n' ' ') cp tarry:/tmp/sub - | tar -xO"
+    assert_output "streamed"
+}
+
+@test "cp through a static symlink escape reads and writes the container's files, not the host's" {
+    skiff run --name esc busybox sh -c 'ln -s /../../../../etc /escape; ln -s /etc/passwd /pw'
+    run skiff cp esc:/escape/passwd "$H/passwd"
+    assert_status 0
+    grep -q "skiff tester" "$H/passwd" || fail "read the host's passwd: $(head -2 "$H/passwd")"
+    # -L follows a link given as SRC, inside the root; without it the link itself is copied.
+    run skiff cp -L esc:/pw "$H/pw-followed"
+    assert_status 0
+    grep -q "skiff tester" "$H/pw-followed" || fail "followed: $(head -2 "$H/pw-followed")"
+    run skiff cp esc:/pw "$H/pw-link"
+    [[ -L $H/pw-link && $(readlink "$H/pw-link") == /etc/passwd ]] || fail "link: $(ls -l "$H/pw-link")"
+    # Writing through the link lands in the container's /etc.
+    local name="skiff-cp-escape-$$-$BATS_TEST_NUMBER"
+    echo planted >"$H/$name"
+    run skiff cp "$H/$name" esc:/escape/
+    assert_status 0
+    [[ ! -e /etc/$name ]] || { rm -f "/etc/$name"; fail "wrote into the host's /etc"; }
+    run skiff cp "esc:/etc/$name" "$H/check"
+    [[ $(cat "$H/check") == planted ]] || fail "not in the container's /etc"
+}
+
+@test "cp never leaves the root while the container swaps a symlink under it" {
+    local marker=$SKIFF_TEST_DIR/marker-$BATS_TEST_NUMBER
+    mkdir -p "$marker"
+    echo host-secret >"$marker/secret"
+    local name="skiff-cp-swap-$$-$BATS_TEST_NUMBER"
+    # /x flips between the container's /data and a path that, on the host, is the marker directory;
+    # /y between / and /tmp, so that followed on the host it would be the host's root.
+    skiff run -d --name swapper busybox sh -c "mkdir -p /data '$marker' && echo container-data >/data/secret &&
+        echo container-decoy >'$marker/secret' &&
+        while :; do ln -sfn /data /x; ln -sfn '$marker' /x; ln -sfn / /y; ln -sfn /tmp /y; done" >/dev/null
+    echo from-host >"$H/$name"
+    mkdir -p "$H/out"
+    local i got
+    for i in $(seq 60); do
+        rm -rf "$H/out/secret"
+        if skiff cp swapper:/x/secret "$H/out/secret" 2>/dev/null; then
+            got=$(cat "$H/out/secret")
+            [[ $got == container-data || $got == container-decoy ]] || fail "read [$got] on try $i"
+        fi
+        skiff cp "$H/$name" "swapper:/x/$name" 2>/dev/null || true
+        skiff cp "$H/$name" swapper:/y/ 2>/dev/null || true
+        skiff cp "$H/$name" "swapper:/y/tmp/" 2>/dev/null || true
+        skiff cp "$H/$name" "swapper:/x/." 2>/dev/null || true
+        rm -rf "$H/out/dir"
+        skiff cp swapper:/x/. "$H/out/dir" 2>/dev/null || true
+        if [[ -e $H/out/dir/secret ]]; then
+            got=$(cat "$H/out/dir/secret")
+            [[ $got == container-data || $got == container-decoy ]] || fail "read [$got] through /x/. on try $i"
+        fi
+    done
+    [[ $(cat "$marker/secret") == host-secret ]] || fail "the host's marker changed: $(cat "$marker/secret")"
+    [[ ! -e $marker/$name ]] || fail "wrote into the host's marker directory"
+    [[ ! -e /$name && ! -e /tmp/$name ]] || { rm -f "/$name" "/tmp/$name"; fail "wrote into the host's / or /tmp"; }
+    [[ $(ls "$marker") == secret ]] || fail "marker dir: $(ls "$marker")"
+    # The copies did arrive, inside the container.
+    run skiff exec swapper sh -c "ls /data/$name '$marker/$name' /$name /tmp/$name 2>/dev/null | wc -l"
+    [[ $output -ge 1 ]] || fail "no copy arrived in the container: $output"
+}
+
+@test "export: the whole root as tar, with the container's changes, running or stopped" {
+    skiff run -d --name exp busybox sh -c 'echo made >/created-here; rm /etc/group; exec sleep 1000' >/dev/null
+    local i
+    for i in $(seq 50); do
+        skiff exec exp test -e /created-here 2>/dev/null && break
+        sleep 0.1
+    done
+    run bash -c "timeout 60 \"$SKIFF\" $(skiff_args | tr '\n' ' ') export exp | tar -t"
+    assert_status 0
+    assert_output_contains "bin/busybox"
+    assert_output_contains "created-here"
+    refute_output_contains "etc/group"
+    refute_output_contains "proc/self"
+    local before
+    before=$(merged_mounts)
+    skiff stop -t 0 exp >/dev/null
+    run skiff export -o "$H/exp.tar" exp
+    assert_status 0
+    [[ $(merged_mounts) == "$before" ]] || fail "merged mounts changed"
+    run tar -tf "$H/exp.tar"
+    assert_output_contains "bin/busybox"
+    assert_output_contains "created-here"
+    refute_output_contains "etc/group"
+    [[ $(tar -xOf "$H/exp.tar" ./created-here 2>/dev/null || tar -xOf "$H/exp.tar" created-here) == made ]] || fail "content"
+    ls -a "$H" | grep -q tmp && fail "temporary file left: $(ls -a "$H")"
+    run skiff container export -o "$H/again.tar" exp
+    assert_status 0
+    cmp -s "$H/exp.tar" "$H/again.tar" || fail "two exports of a stopped container differ"
+}
+
+@test "export errors: a terminal, a missing container, an unwritable output" {
+    skiff run --name expe busybox true
+    run --separate-stderr script -qec "$SKIFF $(skiff_args | tr '\n' ' ') export expe" /dev/null
+    [[ $status -eq 125 ]] || fail "status $status: $output"
+    assert_output_contains "refusing to export to terminal"
+    run --separate-stderr skiff export -o "$H/out.tar" nosuchctr
+    assert_status 125
+    assert_one_error_line "nosuchctr"
+    [[ -z $(ls -A "$H") ]] || fail "left: $(ls -A "$H")"
+    run --separate-stderr skiff export -o "$H/no/such/dir/out.tar" expe
+    assert_status 125
+    assert_one_error_line "$H/no/such/dir"
+}
