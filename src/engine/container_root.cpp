@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 
+#include <memory>
+
 #include "run_internal.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/detached_root.hpp"
@@ -34,18 +36,14 @@ Result<unique_fd> mounted_root(const storage::StoreConfig& store, const storage:
 Result<ContainerRoot> open_container_root(const storage::StoreConfig& store, const std::string& name_or_id,
                                           storage::Container* found) {
     auto c = TRY(storage::find_container(store, name_or_id));
-    ContainerRoot root;
-    root.lock = TRY(storage::lock_container(store, c.id));
+    auto lock = std::make_unique<FileLock>(TRY(storage::lock_container(store, c.id)));
     c = TRY(storage::find_container(store, c.id));
-    if (c.state == storage::ContainerState::kRunning && alive(c)) {
-        root.fd = TRY(process_root(c));
-        root.running = true;
-        root.lock.reset();  // a running container is not held up while the copy runs
-    } else {
-        root.fd = TRY(mounted_root(store, c));
-    }
+    bool running = c.state == storage::ContainerState::kRunning && alive(c);
+    // A running container is not held up while the copy runs.
+    if (running) lock.reset();
+    unique_fd fd = running ? TRY(process_root(c)) : TRY(mounted_root(store, c));
     if (found) *found = c;
-    return root;
+    return ContainerRoot{std::move(fd), running, std::move(lock)};
 }
 
 }  // namespace skiff::engine

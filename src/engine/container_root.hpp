@@ -2,7 +2,7 @@
 // the engine.
 #pragma once
 
-#include <optional>
+#include <memory>
 
 #include "skiff/base/fd.hpp"
 #include "skiff/base/lock.hpp"
@@ -14,7 +14,7 @@ namespace skiff::engine {
 struct ContainerRoot {
     unique_fd fd;                  // O_PATH, the root directory
     bool running = false;          // fd is the running process's root (its mounts included)
-    std::optional<FileLock> lock;  // held while a stopped container's root is mounted here
+    std::unique_ptr<FileLock> lock;  // held while a stopped container's root is mounted here
 };
 
 // A running container: its process's root (/proc/PID/root, checked to be that process's). Any other:
