@@ -309,3 +309,45 @@ run_pair() {
     assert_status 125
     assert_one_error_line "$H/no/such/dir"
 }
+
+@test "a stopped container's root is mounted where nothing sees it, and a killed cp leaves nothing" {
+    skiff run --name held busybox true
+    local before
+    before=$(merged_mounts)
+    local snapshot=$SKIFF_TEST_DIR/mounts-$BATS_TEST_NUMBER
+    mountinfo_snapshot >"$snapshot"
+    mkfifo "$H/fifo"
+    # cp waits on the tar stream with the root mounted and the container locked.
+    "$SKIFF" $(skiff_args) cp - held:/tmp <"$H/fifo" &
+    local pid=$!
+    exec 7>"$H/fifo"
+    sleep 1
+    kill -0 "$pid" || fail "cp is not running"
+    [[ $(merged_mounts) == "$before" ]] || fail "a merged mount appeared while cp ran"
+    assert_mounts_unchanged "$snapshot"
+    kill -9 "$pid"
+    wait "$pid" || true
+    exec 7>&-
+    [[ $(merged_mounts) == "$before" ]] || fail "merged mounts changed"
+    assert_mounts_unchanged "$snapshot"
+    # Its lock died with it: the container starts.
+    run skiff start held
+    assert_status 0
+}
+
+@test "cp and export with the vfs driver" {
+    skiff_vfs import "$(busybox_tarball)" busybox >/dev/null
+    skiff_vfs run --name vfsbox busybox sh -c 'echo in-vfs >/tmp/v'
+    run skiff_vfs cp vfsbox:/tmp/v "$H/v"
+    assert_status 0
+    [[ $(cat "$H/v") == in-vfs ]] || fail "got $(cat "$H/v")"
+    echo back >"$H/b"
+    run skiff_vfs cp "$H/b" vfsbox:/tmp/b
+    assert_status 0
+    run skiff_vfs export -o "$H/vfs.tar" vfsbox
+    assert_status 0
+    run tar -tf "$H/vfs.tar"
+    assert_output_contains "tmp/b"
+    assert_output_contains "bin/busybox"
+    [[ -z $(mounts_under "$SKIFF_TEST_DIR") ]] || fail "mounts left: $(mounts_under "$SKIFF_TEST_DIR")"
+}
