@@ -185,12 +185,17 @@ unsigned container_id(const std::vector<IdRange>& ranges, unsigned host) {
 
 class Exporter {
 public:
-    Exporter(ByteSink& out, std::string shown_root, const IdMap& ids, bool one_fs = false)
-        : tar_(out), shown_root_(std::move(shown_root)), ids_(ids), one_fs_(one_fs), buf_(1 << 20) {}
+    Exporter(ByteSink& out, std::string shown_root, const IdMap& ids, bool one_fs = false,
+             const ExportSelection* sel = nullptr)
+        : tar_(out), shown_root_(std::move(shown_root)), ids_(ids), one_fs_(one_fs), sel_(sel), buf_(1 << 20) {}
 
     Result<void> dir(int dirfd, const std::string& rel) {
+        if (sel_) TRY(whiteouts(rel));
         auto names = TRY(list_names(dirfd, shown(rel)));
-        for (auto& name : names) TRY(entry(dirfd, name, rel + name));
+        for (auto& name : names) {
+            if (sel_ && !sel_->keep.contains(rel + name)) continue;
+            TRY(entry(dirfd, name, rel + name));
+        }
         return {};
     }
 
@@ -211,6 +216,18 @@ private:
         if (::statx(dirfd, name.c_str(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE, &sx) < 0)
             return sys_error("stat " + shown(rel));
         return (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+    }
+
+    // The selection's deleted entries directly in `rel` ("" or "dir/"), as whiteouts.
+    Result<void> whiteouts(const std::string& rel) {
+        for (auto it = sel_->deleted.lower_bound(rel); it != sel_->deleted.end() && it->starts_with(rel); ++it) {
+            std::string name = it->substr(rel.size());
+            if (name.empty() || name.find('/') != std::string::npos) continue;
+            Entry w;
+            w.name = rel + ".wh." + name;
+            TRY(tar_.header(w));
+        }
+        return {};
     }
 
     std::string shown(const std::string& rel) const {
@@ -304,6 +321,7 @@ private:
     std::string shown_root_;
     const IdMap& ids_;
     bool one_fs_;
+    const ExportSelection* sel_;
     std::vector<char> buf_;
     std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
@@ -328,6 +346,13 @@ Result<void> export_entry(int dirfd, const std::string& name, const std::string&
                           ByteSink& out, const IdMap& ids) {
     Exporter ex(out, shown, ids);
     TRY(ex.entry(dirfd, name, as));
+    return ex.end();
+}
+
+Result<void> export_selection(int dirfd, const std::string& shown, const ExportSelection& sel, ByteSink& out,
+                              const IdMap& ids) {
+    Exporter ex(out, shown, ids, false, &sel);
+    TRY(ex.dir(dirfd, ""));
     return ex.end();
 }
 

@@ -19,6 +19,8 @@ const SubcommandEntry kContainerSubcommands[] = {
     {add_create, "create", "create", nullptr},
     {add_exec, "exec", "exec", nullptr},
     {add_export, "export", "export", nullptr},
+    {add_commit, "commit", "commit", nullptr},
+    {add_container_diff, "diff", "diff", nullptr},
     {add_inspect, "inspect", "inspect", nullptr},
     {add_kill, "kill", "kill", nullptr},
     {add_ps, "ps", "list", "ls"},

@@ -15,6 +15,7 @@ namespace skiff::cli {
 namespace {
 
 const SubcommandEntry kImageSubcommands[] = {
+    {add_image_diff, "diff", "diff", nullptr},
     {add_history, "history", "history", nullptr},
     {add_import, "import", "import", nullptr},
     {add_inspect, "inspect", "inspect", nullptr},

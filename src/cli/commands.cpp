@@ -5,9 +5,11 @@ namespace skiff::cli {
 // One line per command. Keep sorted by name.
 static const CommandEntry kCommands[] = {
     {"attach", add_attach},
+    {"commit", add_commit},
     {"container", add_container},
     {"cp", add_cp},
     {"create", add_create},
+    {"diff", add_diff},
     {"exec", add_exec},
     {"export", add_export},
     {"history", add_history},

@@ -72,5 +72,9 @@ void add_restart(CLI::App& parent, Context& ctx);
 void add_attach(CLI::App& parent, Context& ctx);
 void add_cp(CLI::App& parent, Context& ctx);
 void add_export(CLI::App& parent, Context& ctx);
+void add_commit(CLI::App& parent, Context& ctx);
+void add_diff(CLI::App& parent, Context& ctx);
+void add_container_diff(CLI::App& parent, Context& ctx);
+void add_image_diff(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -125,18 +125,23 @@ std::vector<std::string> merge_env(const std::vector<std::string>& base, const s
     return out;
 }
 
-Result<std::vector<std::string>> make_args(const oci::ContainerConfig& image, const RunOptions& opts) {
-    std::vector<std::string> entrypoint, cmd;
+Result<ProcessCommand> split_args(const oci::ContainerConfig& image, const RunOptions& opts) {
+    ProcessCommand pc;
     if (opts.entrypoint) {
         // An explicit entrypoint drops the image's Cmd, as docker and podman do.
-        entrypoint = TRY(parse_entrypoint(*opts.entrypoint));
-        cmd = opts.command;
+        pc.entrypoint = TRY(parse_entrypoint(*opts.entrypoint));
+        pc.cmd = opts.command;
     } else {
-        entrypoint = image.entrypoint.value_or(std::vector<std::string>{});
-        cmd = opts.command.empty() ? image.cmd.value_or(std::vector<std::string>{}) : opts.command;
+        pc.entrypoint = image.entrypoint.value_or(std::vector<std::string>{});
+        pc.cmd = opts.command.empty() ? image.cmd.value_or(std::vector<std::string>{}) : opts.command;
     }
-    std::vector<std::string> args = entrypoint;
-    args.insert(args.end(), cmd.begin(), cmd.end());
+    return pc;
+}
+
+Result<std::vector<std::string>> make_args(const oci::ContainerConfig& image, const RunOptions& opts) {
+    auto pc = TRY(split_args(image, opts));
+    std::vector<std::string> args = pc.entrypoint;
+    args.insert(args.end(), pc.cmd.begin(), pc.cmd.end());
     if (args.empty())
         return make_error("no command or entrypoint provided, and no CMD or ENTRYPOINT from image");
     return args;

@@ -120,6 +120,13 @@ Result<runtime::Resources> resources_of(const RunOptions& opts);
 // A pure function: image config + options → runtime spec (root left for the caller to fill).
 Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions& opts, const SpecInputs& in);
 
+// The entrypoint and command a container runs: the options' where given, else the image's.
+struct ProcessCommand {
+    std::vector<std::string> entrypoint;
+    std::vector<std::string> cmd;
+};
+Result<ProcessCommand> split_args(const oci::ContainerConfig& image, const RunOptions& opts);
+
 // Args from the image's Entrypoint/Cmd and the options, as docker and podman combine them.
 Result<std::vector<std::string>> make_args(const oci::ContainerConfig& image, const RunOptions& opts);
 

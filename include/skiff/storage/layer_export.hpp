@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -77,6 +78,19 @@ Result<void> export_tree(int dirfd, const std::string& shown, ByteSink& out, con
 // it is called `as` ("etc", "etc/passwd"…). Symbolic links are written as links, never followed.
 Result<void> export_entry(int dirfd, const std::string& name, const std::string& as, const std::string& shown,
                           ByteSink& out, const IdMap& ids = IdMap::identity());
+
+// Part of a tree, for a layer of changes made without an overlay (the vfs driver's copy): paths
+// relative to the tree, no leading or trailing '/' ("etc/passwd"). `keep` names every entry to write
+// (a directory is written only if named; its entries only those named), `deleted` those to write a
+// whiteout for.
+struct ExportSelection {
+    std::set<std::string> keep;
+    std::set<std::string> deleted;
+};
+
+// export_tree of the entries `sel` names, with a `.wh.NAME` entry for each deleted one.
+Result<void> export_selection(int dirfd, const std::string& shown, const ExportSelection& sel, ByteSink& out,
+                              const IdMap& ids = IdMap::identity());
 
 // A stored layer's tree, as export_tree writes it.
 Result<void> export_layer(const StoreConfig& store, const std::string& diff_id, ByteSink& out);
