@@ -11,12 +11,15 @@ setup_file() {
     skiff_vfs import "$(busybox_tarball)" busybox >/dev/null
 }
 
-teardown_file() {
-    stop_registry
-    skiff_teardown_file
-}
+teardown_file() { skiff_teardown_file; }
 
 setup() { remove_all_containers; }
+
+# The registry is started by the one test that needs it, so it is stopped in that test's process.
+teardown() {
+    [[ -z ${REGISTRY_PID:-} ]] || stop_registry
+    skiff_teardown
+}
 
 # What every diff test does to a busybox container.
 readonly CHANGES='echo hi > /new; echo more >> /etc/passwd; rm /etc/group; mkdir -p /newdir/sub; touch /newdir/sub/f; rm -r /home'
