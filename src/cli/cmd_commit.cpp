@@ -7,6 +7,8 @@
 #include "commands.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/engine/commit.hpp"
+#include "skiff/engine/container_cgroup.hpp"
+#include "skiff/storage/containers.hpp"
 
 namespace skiff::cli {
 
@@ -23,9 +25,25 @@ Result<void> run_commit(Context& ctx, CommitArgs& a) {
     TRY(check_arg_count("commit", a.args.size(), 1, 2));
     a.opts.container = a.args[0];
     if (a.args.size() > 1) a.opts.reference = a.args[1];
-    auto img = TRY(engine::commit(ctx.store, a.opts));
-    if (!a.iidfile.empty()) TRY(fs::write_file_atomic(a.iidfile, "sha256:" + img.id));
-    std::cout << img.id << "\n";
+    // --pause: a running container is frozen while its files are read, and thawed after, also when
+    // the commit fails. One paused already stays as it is.
+    bool paused = false;
+    if (a.pause) {
+        auto c = TRY(storage::find_container(ctx.store, a.opts.container));
+        if (c.state == storage::ContainerState::kRunning && !c.paused) {
+            TRY(engine::pause(ctx.store, c.id));
+            paused = true;
+            a.opts.container = c.id;
+        }
+    }
+    auto img = engine::commit(ctx.store, a.opts);
+    if (paused) {
+        auto thawed = engine::unpause(ctx.store, a.opts.container);
+        if (!thawed.ok() && img.ok()) return thawed.take_error().context("commit: unpause");
+    }
+    if (!img.ok()) return img.take_error();
+    if (!a.iidfile.empty()) TRY(fs::write_file_atomic(a.iidfile, "sha256:" + img->id));
+    std::cout << img->id << "\n";
     return {};
 }
 
@@ -45,7 +63,7 @@ void add_commit(CLI::App& parent, Context& ctx) {
     sub->add_flag("--include-volumes", a->opts.include_volumes,
                   "Include container volumes as image volumes");
     sub->add_option("-m,--message", a->opts.message, "Set commit message for imported image");
-    sub->add_flag("-p,--pause", a->pause, "Pause container during commit (accepted: skiff cannot pause yet)");
+    sub->add_flag("-p,--pause", a->pause, "Pause container during commit");
     sub->add_flag("-q,--quiet", a->quiet, "Suppress output");
     sub->add_option("args", a->args, "CONTAINER and IMAGE")->group("");
     sub->callback([a, &ctx] { finish(ctx, run_commit(ctx, *a)); });

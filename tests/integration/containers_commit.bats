@@ -167,6 +167,27 @@ no-group"
     skiff stop -t 0 live-one >/dev/null
 }
 
+@test "commit --pause thaws the container after; one paused before stays paused" {
+    skiff run -d --name ticker busybox sh -c 'i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.05; done' >/dev/null
+    run --separate-stderr skiff commit --pause ticker ticked
+    assert_status 0
+    run skiff ps --filter name=ticker --format '{{.Status}}'
+    [[ $output == Up* ]] || fail "after commit --pause: $output"
+    local before
+    before=$(skiff exec ticker cat /count)
+    sleep 0.5
+    [[ $(skiff exec ticker cat /count) -gt $before ]] || fail "the counter stopped: still frozen"
+    skiff pause ticker >/dev/null
+    run --separate-stderr skiff commit -p ticker ticked2
+    assert_status 0
+    run skiff inspect --format '{{.State.Status}}' ticker
+    assert_output "paused"
+    run skiff run --rm ticked2 cat /count
+    [[ $output -gt 0 ]] || fail "committed count: $output"
+    skiff unpause ticker >/dev/null
+    skiff stop -t 0 ticker >/dev/null
+}
+
 @test "commit of a vfs container: the layer holds its changes and whiteouts" {
     skiff_vfs run --name vfs-maker busybox sh -c 'echo vfs > /new; rm /etc/group; rm -r /home; echo changed > /etc/passwd'
     run --separate-stderr skiff_vfs commit vfs-maker vfscommit

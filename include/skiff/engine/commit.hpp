@@ -30,8 +30,8 @@ struct CommitOptions {
 // The container's changes as a new layer over its image's layers, and an image config as podman
 // makes it: the image's, with the container's entrypoint, command, user, working directory, the
 // environment and labels it was given, then the --change instructions; a history entry with the
-// author and message. The container is not paused (skiff has no pause yet): a running container's
-// files are read as they are.
+// author and message. A running container's files are read as they are (`commit --pause` freezes it
+// around this call).
 Result<storage::ImageRecord> commit(const storage::StoreConfig& store, const CommitOptions& opts);
 
 }  // namespace skiff::engine
