@@ -22,6 +22,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/caps.hpp"
+#include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/seccomp.hpp"
 #include "supervise.hpp"
 #include "sync.hpp"
@@ -82,6 +83,10 @@ Result<void> setup_stdio(const EnterContext& c, int rootfd, const ResolvedUser& 
 
 Result<void> enter(const EnterContext& c) {
     reset_signals();
+    // The container's --ulimit and --oom-score-adj hold for what is exec'd in it as for its init. Set
+    // here, still in skiff's mount namespace (its /proc; getpid() would name the container's pid).
+    TRY(apply_rlimits(0, c.spec.rlimits));
+    if (c.spec.oom_score_adj) TRY(set_oom_score_adj(0, *c.spec.oom_score_adj));
     TRY(join_namespaces(c.init));
     // Joining the mount namespace put this process's root and working directory at its root.
     unique_fd root = TRY(sys::open("/", O_PATH | O_DIRECTORY));

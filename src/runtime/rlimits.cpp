@@ -88,7 +88,7 @@ Result<void> apply_rlimits(pid_t pid, const std::vector<Rlimit>& limits) {
 
 Result<void> set_oom_score_adj(pid_t pid, int adj) {
     if (adj < -1000 || adj > 1000) return make_error("--oom-score-adj " + std::to_string(adj) + ": must be -1000 to 1000");
-    std::string path = "/proc/" + std::to_string(pid) + "/oom_score_adj";
+    std::string path = pid == 0 ? "/proc/self/oom_score_adj" : "/proc/" + std::to_string(pid) + "/oom_score_adj";
     auto fd = TRY(sys::open(path, O_WRONLY));
     std::string value = std::to_string(adj);
     auto written = sys::write_all(fd.get(), value);

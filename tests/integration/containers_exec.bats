@@ -70,6 +70,16 @@ start_container() {
     assert_output $'65534\n/tmp'
 }
 
+@test "the container's --ulimit and --oom-score-adj hold for exec'd processes" {
+    local adj=$(($(cat /proc/self/oom_score_adj) + 123))
+    start_container c --ulimit nofile=321:654 --oom-score-adj "$adj" busybox sleep 1000
+    run skiff exec c sh -c 'ulimit -n; ulimit -Hn; cat /proc/self/oom_score_adj'
+    assert_status 0
+    assert_output "321
+654
+$adj"
+}
+
 @test "exec joins every namespace of the container: hostname, pid 1, mounts, ipc, net, cgroup" {
     start_container c --hostname boxy busybox sleep 1000
     run skiff exec c hostname

@@ -22,7 +22,8 @@ Result<Rlimit> parse_ulimit(std::string_view text);
 // the error then says so and names the current hard limit.
 Result<void> apply_rlimits(pid_t pid, const std::vector<Rlimit>& limits);
 
-// Writes `adj` to /proc/PID/oom_score_adj; lowering it below skiff's own needs CAP_SYS_RESOURCE.
+// Writes `adj` to /proc/PID/oom_score_adj (pid 0: the calling process's); lowering it below skiff's
+// own needs CAP_SYS_RESOURCE.
 Result<void> set_oom_score_adj(pid_t pid, int adj);
 
 }  // namespace skiff::runtime
