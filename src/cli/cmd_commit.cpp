@@ -54,10 +54,7 @@ void add_commit(CLI::App& parent, Context& ctx) {
     set_usage(sub, "skiff commit [options] CONTAINER [IMAGE]");
     auto a = std::make_shared<CommitArgs>();
     sub->add_option("-a,--author", a->opts.author, "Set the author for the image committed");
-    sub->add_option("-c,--change", a->opts.changes,
-                    "Apply the following possible instructions to the created image (default []): "
-                    "CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | ONBUILD | STOPSIGNAL | USER | VOLUME | WORKDIR")
-        ->allow_extra_args(false);
+    add_change_option(*sub, a->opts.changes);
     sub->add_option("-f,--format", a->opts.format, "Format of the image manifest and metadata (oci or docker)");
     sub->add_option("--iidfile", a->iidfile, "Write the image ID to the file");
     sub->add_flag("--include-volumes", a->opts.include_volumes,

@@ -27,14 +27,18 @@ Result<void> run_import(Context& ctx, ImportArgs& a) {
 
 }  // namespace
 
+void add_change_option(CLI::App& sub, std::vector<std::string>& changes) {
+    sub.add_option("-c,--change", changes,
+                   "Apply the following possible instructions to the created image (default []): "
+                   "CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | ONBUILD | STOPSIGNAL | USER | VOLUME | WORKDIR")
+        ->allow_extra_args(false);
+}
+
 void add_import(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("import", "Import a tarball to create a filesystem image");
     set_usage(sub, "skiff import [options] PATH [REFERENCE]");
     auto a = std::make_shared<ImportArgs>();
-    sub->add_option("-c,--change", a->opts.changes,
-                    "Apply the following possible instructions to the created image (default []): "
-                    "CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | ONBUILD | STOPSIGNAL | USER | VOLUME | WORKDIR")
-        ->allow_extra_args(false);
+    add_change_option(*sub, a->opts.changes);
     sub->add_option("-m,--message", a->opts.message, "Set commit message for imported image");
     sub->add_option("args", a->args, "PATH (or - for stdin) and REFERENCE");
     sub->callback([a, &ctx] { finish(ctx, run_import(ctx, *a)); });

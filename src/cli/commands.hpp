@@ -3,6 +3,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "context.hpp"
 
@@ -42,6 +43,8 @@ void add_ps(CLI::App& parent, Context& ctx);
 void add_rm(CLI::App& parent, Context& ctx);
 void add_images(CLI::App& parent, Context& ctx);
 void add_import(CLI::App& parent, Context& ctx);
+// import's and commit's -c/--change (Dockerfile instructions applied to the new image's config).
+void add_change_option(CLI::App& sub, std::vector<std::string>& changes);
 void add_inspect(CLI::App& parent, Context& ctx);
 void add_load(CLI::App& parent, Context& ctx);
 void add_rmi(CLI::App& parent, Context& ctx);
