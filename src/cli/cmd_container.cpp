@@ -23,6 +23,7 @@ const SubcommandEntry kContainerSubcommands[] = {
     {add_container_diff, "diff", "diff", nullptr},
     {add_inspect, "inspect", "inspect", nullptr},
     {add_kill, "kill", "kill", nullptr},
+    {add_port, "port", "port", nullptr},
     {add_ps, "ps", "list", "ls"},
     {add_logs, "logs", "logs", nullptr},
     {add_pause, "pause", "pause", nullptr},

@@ -148,6 +148,17 @@ Value ulimits_value(const std::vector<std::string>& ulimits) {
 
 std::string time_or_zero(int64_t ns) { return ns > 0 ? oci::format_rfc3339(ns) : "0001-01-01T00:00:00Z"; }
 
+// {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}: podman's PortBindings and NetworkSettings.Ports.
+Value port_bindings(const std::vector<net::PortMapping>& ports) {
+    std::map<std::string, Value::List> by_port;
+    for (auto& m : ports)
+        by_port[std::to_string(m.container_port) + "/" + m.protocol].push_back(
+            Value::record({{"HostIp", m.host_ip}, {"HostPort", std::to_string(m.host_port)}}));
+    Value::Map out;
+    for (auto& [k, v] : by_port) out.emplace(k, Value::list(std::move(v)));
+    return Value::map(std::move(out));
+}
+
 // podman's container inspect shape (the fields skiff knows; the rest as podman leaves them empty).
 Value container_value(const storage::StoreConfig& store, const storage::Container& c) {
     auto opts = engine::parse_run_options(c.run_options.empty() ? "{}" : c.run_options);
@@ -193,6 +204,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
         {"Name", c.name},
         {"RestartCount", c.restarts},
         {"Driver", storage::driver_name(store.driver)},
+        {"NetworkSettings", Value::record({{"Ports", port_bindings(o.ports)}})},
         {"Config", Value::record({
                        {"Hostname", c.hostname},
                        {"User", c.user},
@@ -212,6 +224,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                            {"RestartPolicy", Value::record({{"Name", o.restart.substr(0, o.restart.find(':'))},
                                                             {"MaximumRetryCount", policy.ok() ? policy->max_retries : 0}})},
                            {"NetworkMode", o.network},
+                           {"PortBindings", port_bindings(o.ports)},
                            {"Privileged", o.privileged},
                            {"ReadonlyRootfs", o.read_only},
                            {"CapAdd", o.cap_add},

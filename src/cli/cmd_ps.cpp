@@ -10,6 +10,8 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/container_filter.hpp"
 #include "skiff/engine/containers.hpp"
+#include "skiff/engine/run.hpp"
+#include "skiff/net/ports.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -44,6 +46,13 @@ std::string size_text(const engine::ContainerSize& s) {
     return str::human_size(s.rw) + " (virtual " + str::human_size(s.root_fs) + ")";
 }
 
+// The container's published ports (parsed only when it has some: ps stays fast at 1,000 containers).
+std::vector<net::PortMapping> published(const storage::Container& c) {
+    if (c.run_options.find("\"ports\"") == std::string::npos) return {};
+    auto o = engine::parse_run_options(c.run_options);
+    return o.ok() ? o->ports : std::vector<net::PortMapping>{};
+}
+
 Value template_row(const storage::Container& c, int64_t now, bool no_trunc,
                    const std::optional<engine::ContainerSize>& size) {
     std::string cmd = quote_command(c.command);
@@ -63,13 +72,26 @@ Value template_row(const storage::Container& c, int64_t now, bool no_trunc,
         {"ExitCode", c.exit_code},
         {"Exited", c.state == storage::ContainerState::kExited},
         {"Pid", c.state == storage::ContainerState::kRunning ? c.pid : 0},
-        {"Ports", ""},
+        {"Ports", net::format_ports(published(c))},
         {"Names", c.name},
         {"Labels", Value::map(std::move(labels))},
         {"AutoRemove", c.auto_remove},
     };
     if (size) f.emplace_back("Size", size_text(*size));
     return Value::record(std::move(f));
+}
+
+// podman's JSON for published ports: null when there are none.
+Value ports_value(const std::vector<net::PortMapping>& ports) {
+    if (ports.empty()) return Value();
+    Value::List out;
+    for (auto& m : ports)
+        out.push_back(Value::record({{"host_ip", m.host_ip},
+                                     {"container_port", static_cast<int>(m.container_port)},
+                                     {"host_port", static_cast<int>(m.host_port)},
+                                     {"range", 1},
+                                     {"protocol", m.protocol}}));
+    return Value::list(std::move(out));
 }
 
 Value json_row(const storage::Container& c, int64_t now, const std::optional<engine::ContainerSize>& size) {
@@ -89,6 +111,7 @@ Value json_row(const storage::Container& c, int64_t now, const std::optional<eng
         {"Labels", labels.empty() ? Value() : Value::map(std::move(labels))},
         {"Names", std::vector<std::string>{c.name}},
         {"Pid", running ? c.pid : 0},
+        {"Ports", ports_value(published(c))},
         {"StartedAt", static_cast<long long>(c.started_ns / 1000000000)},
         {"State", storage::status_name(c)},
         {"Status", status_text(c, now)},

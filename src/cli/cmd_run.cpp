@@ -67,6 +67,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--cpuset-cpus", o->cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
     if (is_run) sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
     r.entrypoint_option = sub->add_option("--entrypoint", *r.entrypoint, "Overwrite the default ENTRYPOINT of the image");
+    sub->add_option("--expose", o->expose, "Expose a port or a range of ports")->allow_extra_args(false);
     sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);
     sub->add_option("--env-file", o->env_files, "Read in a file of environment variables")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
@@ -84,7 +85,9 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--platform", pull->platform, "Specify the platform for selecting the image");
     sub->add_option("--pull", pull->policy, "Pull image policy (missing, always, never, newer)");
     sub->add_flag("-q,--quiet", pull->quiet, "Suppress output information when pulling images");
-    sub->add_option("--network,--net", o->network, "Connect a container to a network (none, host)");
+    sub->add_option("--network,--net", o->network, "Connect a container to a network (private, none, host)");
+    sub->add_option("-p,--publish", o->publish, "Publish a container's port, or a range of ports, to the host")->allow_extra_args(false);
+    sub->add_flag("-P,--publish-all", o->publish_all, "Publish all exposed ports to random ports on the host interfaces");
     sub->add_flag("--privileged", o->privileged, "Give extended privileges to container");
     sub->add_flag("--read-only", o->read_only, "Make containers root filesystem read-only");
     sub->add_flag("--replace", o->replace, "If a container with the same name exists, replace it");

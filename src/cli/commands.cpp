@@ -24,6 +24,7 @@ static const CommandEntry kCommands[] = {
     {"logout", add_logout},
     {"logs", add_logs},
     {"pause", add_pause},
+    {"port", add_port},
     {"ps", add_ps},
     {"pull", add_pull},
     {"push", add_push},

@@ -67,6 +67,7 @@ void add_kill(CLI::App& parent, Context& ctx);
 void add_wait(CLI::App& parent, Context& ctx);
 void add_logs(CLI::App& parent, Context& ctx);
 void add_top(CLI::App& parent, Context& ctx);
+void add_port(CLI::App& parent, Context& ctx);
 void add_stats(CLI::App& parent, Context& ctx);
 void add_pause(CLI::App& parent, Context& ctx);
 void add_unpause(CLI::App& parent, Context& ctx);

@@ -28,6 +28,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/container_cgroup.hpp"
+#include "skiff/net/forwarder.hpp"
 #include "skiff/runtime/spec.hpp"
 
 namespace skiff::engine {
@@ -216,6 +217,12 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         report(report_fd, "err 125 monitor: " + server.error().message);
         return 1;
     }
+    // Published ports are bound now, once for every restart: one in use fails the start.
+    auto forwarder = net::Forwarder::listen(opts.ports);
+    if (!forwarder.ok()) {
+        report(report_fd, "err 125 " + forwarder.error().message);
+        return 1;
+    }
     if (wait_attach) {
         // start -a: the client connects as soon as it hears this; it sees the start's outcome
         // (and errors) on the socket, so the report pipe ends here.
@@ -238,13 +245,20 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
             c.monitor_pid = ::getpid();
             c.monitor_start = storage::process_start_time(::getpid());
             (void)record(store, c);
+            (void)forwarder->set_container(pid);
         };
         hooks.oom_killed = [&] { c.oom_killed = true; };
         hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) { record_cgroup(c, paths); };
         hooks.watch = {out[0], err[0]};
         hooks.readable = [&](int fd) { logger.readable(fd); };
-        hooks.poll_set = [&](std::vector<struct pollfd>& add) { server->poll_set(add); };
-        hooks.polled = [&](const struct pollfd& p) { server->polled(p); };
+        hooks.poll_set = [&](std::vector<struct pollfd>& add) {
+            server->poll_set(add);
+            forwarder->poll_set(add);
+        };
+        hooks.polled = [&](const struct pollfd& p) {
+            server->polled(p);
+            forwarder->polled(p);
+        };
         hooks.terminal = [&](int master) { server->set_master(master); };
         hooks.window = [&] { return server->window(); };
         hooks.executed = [&] {
@@ -253,6 +267,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
             first = false;
         };
         auto status = runtime::run_foreground(spec, hooks);
+        forwarder->clear_container();
         logger.drain();
         int code = status.ok() ? *status : status.error().exit_code;
         if (!status.ok() && first) {

@@ -2,12 +2,14 @@
 #include <unistd.h>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/containers.hpp"
 #include "run_internal.hpp"
 #include "skiff/engine/run.hpp"
+#include "skiff/net/forwarder.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/rootfs.hpp"
@@ -47,6 +49,33 @@ Result<void> write_etc_files(const std::string& run_dir, const runtime::Spec& sp
     return {};
 }
 
+// The container's published ports: those stored when it was created, or -p, -P and --expose
+// resolved now (free host ports chosen). As podman, a network without its own namespace to forward
+// into discards them with a warning.
+Result<std::vector<net::PortMapping>> published_ports(const oci::ImageConfig& image, const RunOptions& opts) {
+    std::vector<net::ExposedPort> exposed;
+    for (auto& e : opts.expose) {
+        auto ports = TRY_CTX(net::parse_expose(e), "--expose");
+        exposed.insert(exposed.end(), ports.begin(), ports.end());
+    }
+    if (opts.publish.empty() && !opts.publish_all) return opts.ports;
+    std::vector<net::PortMapping> ports;
+    for (auto& s : opts.publish) {
+        auto m = TRY_CTX(net::parse_publish(s), "--publish");
+        ports.insert(ports.end(), m.begin(), m.end());
+    }
+    for (auto& e : image.config.exposed_ports) {
+        auto m = net::parse_expose(e);  // a key the image's maker got wrong is not the user's error
+        if (m.ok()) exposed.insert(exposed.end(), m->begin(), m->end());
+    }
+    if (opts.network == "host" || opts.network == "none") {
+        if (!ports.empty() || (opts.publish_all && !exposed.empty()))
+            log::warn("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use");
+        return std::vector<net::PortMapping>{};
+    }
+    return net::resolve_ports(std::move(ports), exposed, opts.publish_all);
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files) {
@@ -78,7 +107,7 @@ void mark_running(storage::Container& c, pid_t pid) {
 }
 
 Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id) {
-    Prepared p{TRY(storage::find_image(store, opts.image)), {}, {}};
+    Prepared p{TRY(storage::find_image(store, opts.image)), {}, {}, {}};
     p.inputs.container_id = id;
     p.inputs.run_dir = storage::container_run_dir(store, id);
     p.inputs.cache_dir = fs::join(store.runroot, "cache");
@@ -86,6 +115,7 @@ Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& op
     p.inputs.host_env = host_environment();
     // Every option is checked before anything is created.
     p.spec = TRY(make_spec(p.image.config, opts, p.inputs));
+    p.ports = TRY(published_ports(p.image.config, opts));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;
 }
@@ -110,6 +140,9 @@ storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& 
     RunOptions stored = opts;
     stored.env = p.spec.env;
     stored.env_files.clear();
+    stored.ports = p.ports;
+    stored.publish.clear();
+    stored.publish_all = false;
     if (stored.stop_signal.empty()) stored.stop_signal = p.image.config.config.stop_signal;
     if (stored.stop_signal.empty()) stored.stop_signal = "SIGTERM";
     def.run_options = serialize_run_options(stored);
@@ -120,14 +153,20 @@ namespace {
 
 // Everything between creating the record and the process's exit.
 Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container& c, const storage::ImageRecord& image,
-                           runtime::Spec& spec, const RunOptions& opts) {
+                           runtime::Spec& spec, const RunOptions& opts, const std::vector<net::PortMapping>& ports) {
     TRY(finish_spec(store, c, image, spec));
+    auto forwarder = TRY(net::Forwarder::listen(ports));
     runtime::Hooks hooks;
     hooks.started = [&](pid_t pid) {
         mark_running(c, pid);
         (void)storage::save_status(store, c);
         write_pidfile(opts, pid);
+        (void)forwarder.set_container(pid);
     };
+    if (!ports.empty()) {
+        hooks.poll_set = [&](std::vector<struct pollfd>& add) { forwarder.poll_set(add); };
+        hooks.polled = [&](const struct pollfd& p) { forwarder.polled(p); };
+    }
     hooks.oom_killed = [&] { c.oom_killed = true; };
     hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) { record_cgroup(c, paths); };
     return runtime::run_foreground(spec, hooks);
@@ -166,7 +205,7 @@ Result<int> run(const storage::StoreConfig& store, const RunOptions& opts) {
     RunOptions foreground = opts;
     foreground.log_driver = "passthrough";  // its output went to the caller, not to a log
     auto c = TRY(make_container(store, p, foreground));
-    auto status = start_and_wait(store, c, p.image, p.spec, opts);
+    auto status = start_and_wait(store, c, p.image, p.spec, opts, p.ports);
     if (opts.remove) {
         auto lock = storage::lock_container(store, c.id);
         (void)storage::remove_container(store, c);

@@ -16,6 +16,7 @@ struct Prepared {
     storage::ImageRecord image;
     runtime::Spec spec;
     SpecInputs inputs;
+    std::vector<net::PortMapping> ports;  // published, host ports chosen
 };
 Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
 storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& opts);

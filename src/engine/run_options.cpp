@@ -39,6 +39,22 @@ std::string serialize_run_options(const RunOptions& o) {
     json::put(w, "hostname", o.hostname);
     json::put(w, "name", o.name);
     json::put(w, "network", o.network);
+    if (!o.expose.empty()) json::put_strings(w, "expose", o.expose);
+    if (!o.ports.empty()) {
+        w.Key("ports");
+        w.StartArray();
+        for (auto& p : o.ports) {
+            w.StartObject();
+            json::put_nonempty(w, "host_ip", p.host_ip);
+            w.Key("host_port");
+            w.Uint(p.host_port);
+            w.Key("container_port");
+            w.Uint(p.container_port);
+            json::put(w, "protocol", p.protocol);
+            w.EndObject();
+        }
+        w.EndArray();
+    }
     put_bool(w, "read_only", o.read_only);
     put_bool(w, "privileged", o.privileged);
     json::put_strings(w, "cap_add", o.cap_add);
@@ -92,6 +108,18 @@ Result<RunOptions> parse_run_options(std::string_view text) {
     o.hostname = json::get_string(d, "hostname");
     o.name = json::get_string(d, "name");
     o.network = json::get_string(d, "network");
+    o.expose = json::get_strings(d, "expose");
+    if (auto it = d.FindMember("ports"); it != d.MemberEnd() && it->value.IsArray()) {
+        for (auto& p : it->value.GetArray()) {
+            if (!p.IsObject()) return make_error("corrupt container options: ports");
+            net::PortMapping m;
+            m.host_ip = json::get_string(p, "host_ip");
+            m.host_port = static_cast<uint16_t>(json::get_uint(p, "host_port"));
+            m.container_port = static_cast<uint16_t>(json::get_uint(p, "container_port"));
+            m.protocol = json::get_string(p, "protocol");
+            o.ports.push_back(std::move(m));
+        }
+    }
     o.read_only = get_bool(d, "read_only");
     o.privileged = get_bool(d, "privileged");
     o.cap_add = json::get_strings(d, "cap_add");

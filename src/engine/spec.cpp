@@ -217,10 +217,10 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions&
 
     if (opts.network == "host")
         spec.host_network = true;
-    else if (opts.network == "none" || opts.network.empty())
+    else if (opts.network == "private" || opts.network == "none" || opts.network.empty())
         spec.host_network = false;
     else
-        return make_error("unsupported network \"" + opts.network + "\": want none or host");
+        return make_error("unsupported network \"" + opts.network + "\": want private, none or host");
 
     auto sec = TRY(parse_security_opts(opts.security_opt));
     spec.no_new_privileges = sec.no_new_privileges;

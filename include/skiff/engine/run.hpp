@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "skiff/base/result.hpp"
+#include "skiff/net/ports.hpp"
 #include "skiff/oci/image.hpp"
 #include "skiff/runtime/spec.hpp"
 #include "skiff/storage/containers.hpp"
@@ -28,7 +29,13 @@ struct RunOptions {
     std::string user;
     std::string hostname;
     std::string name;
-    std::string network = "none";  // none | host
+    // private: a network namespace of its own with only loopback, published ports forwarded into
+    // it; none: the same without published ports; host: the host's.
+    std::string network = "private";
+    std::vector<std::string> publish;   // -p, as given; resolved into `ports` when created
+    bool publish_all = false;           // -P
+    std::vector<std::string> expose;    // --expose
+    std::vector<net::PortMapping> ports;  // the published ports, host ports chosen (stored)
     bool read_only = false;
     bool privileged = false;
     std::vector<std::string> cap_add, cap_drop;
