@@ -317,4 +317,24 @@ Result<std::string> Registry::put_manifest(const std::string& tag_or_digest, std
     return sha256_of(bytes).str();
 }
 
+Result<std::unique_ptr<RegistryPool::Conn>> RegistryPool::borrow() {
+    {
+        std::lock_guard lk(mu_);
+        if (!idle_.empty()) {
+            auto c = std::move(idle_.back());
+            idle_.pop_back();
+            return c;
+        }
+    }
+    auto c = std::make_unique<Conn>();
+    c->client = TRY(http::make_client());
+    c->registry = std::make_unique<Registry>(*c->client, target_.options, target_.repository);
+    return c;
+}
+
+void RegistryPool::give_back(std::unique_ptr<Conn> c) {
+    std::lock_guard lk(mu_);
+    idle_.push_back(std::move(c));
+}
+
 }  // namespace skiff::oci

@@ -1,4 +1,5 @@
 // A repository of a registry (the distribution API) as an ImageSource.
+#include <memory>
 #include <thread>
 
 #include "skiff/engine/pull.hpp"
@@ -9,12 +10,14 @@ namespace skiff::engine {
 
 namespace {
 
+using Pool = std::shared_ptr<oci::RegistryPool>;
+
 // A blob streamed from the registry: nothing happens until the first read, which starts a thread
-// with its own connection (a Registry is not thread-safe) pushing the body into a bounded queue.
+// pushing the body into a bounded queue over a connection borrowed from the source's pool (a
+// Registry is not thread-safe; the pool lends each to one thread), given back when the blob is whole.
 class RegistryBlobStream : public storage::ByteSource {
 public:
-    RegistryBlobStream(oci::RegistryTarget target, std::string digest)
-        : target_(std::move(target)), digest_(std::move(digest)) {}
+    RegistryBlobStream(Pool pool, std::string digest) : pool_(std::move(pool)), digest_(std::move(digest)) {}
     RegistryBlobStream(const RegistryBlobStream&) = delete;
     RegistryBlobStream& operator=(const RegistryBlobStream&) = delete;
 
@@ -31,20 +34,21 @@ public:
 
 private:
     void produce() {
-        auto client = oci::http::make_client();
-        if (!client) {
-            queue_.finish(client.take_error());
+        auto conn = pool_->borrow();
+        if (!conn) {
+            queue_.finish(conn.take_error());
             return;
         }
-        oci::Registry registry(**client, target_.options, target_.repository);
         oci::http::BodySink sink = [this](std::string_view chunk) -> Result<void> {
             if (!queue_.push(chunk)) return make_error("the layer's reader stopped");
             return {};
         };
-        queue_.finish(registry.get_blob(digest_, 0, sink));
+        auto got = (*conn)->registry->get_blob(digest_, 0, sink);
+        if (got.ok()) pool_->give_back(conn.take());
+        queue_.finish(std::move(got));
     }
 
-    oci::RegistryTarget target_;
+    Pool pool_;
     std::string digest_;
     StreamQueue queue_;
     std::thread producer_;
@@ -52,37 +56,44 @@ private:
 
 class RegistrySource : public ImageSource {
 public:
-    RegistrySource(oci::RegistryTarget target, std::unique_ptr<oci::http::Client> client, std::string display)
-        : target_(std::move(target)),
-          client_(std::move(client)),
-          registry_(*client_, target_.options, target_.repository),
-          display_(std::move(display)) {}
+    RegistrySource(const oci::RegistryTarget& target, std::string display)
+        : pool_(std::make_shared<oci::RegistryPool>(target)), display_(std::move(display)) {}
 
     Result<FetchedManifest> get_manifest(const std::string& tag_or_digest) override {
-        auto m = registry_.get_manifest(tag_or_digest);
+        auto m = with_conn([&](oci::Registry& r) { return r.get_manifest(tag_or_digest); });
         if (!m) return m.take_error().context("initializing source docker://" + display_);
         return FetchedManifest{std::move(m->bytes), std::move(m->media_type), std::move(m->digest)};
     }
 
-    Result<std::string> get_blob(const oci::Descriptor& d) override { return registry_.fetch_blob(d.digest); }
-    std::string repository() const override { return registry_.name(); }
+    Result<std::string> get_blob(const oci::Descriptor& d) override {
+        return with_conn([&](oci::Registry& r) { return r.fetch_blob(d.digest); });
+    }
+    std::string repository() const override {
+        return pool_->target().options.registry + "/" + pool_->target().repository;
+    }
 
     Result<std::unique_ptr<storage::ByteSource>> open_blob(const oci::Descriptor& d) override {
-        return std::unique_ptr<storage::ByteSource>(std::make_unique<RegistryBlobStream>(target_, d.digest));
+        return std::unique_ptr<storage::ByteSource>(std::make_unique<RegistryBlobStream>(pool_, d.digest));
     }
 
 private:
-    oci::RegistryTarget target_;
-    std::unique_ptr<oci::http::Client> client_;
-    oci::Registry registry_;
+    // `f` on a pooled connection, given back unless it failed.
+    template <class F>
+    auto with_conn(F f) -> decltype(f(std::declval<oci::Registry&>())) {
+        auto conn = TRY(pool_->borrow());
+        auto r = f(*conn->registry);
+        if (r.ok()) pool_->give_back(std::move(conn));
+        return r;
+    }
+
+    Pool pool_;
     std::string display_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<ImageSource>> open_registry(const oci::RegistryTarget& target, const oci::Reference& ref) {
-    auto client = TRY(oci::http::make_client());
-    return std::unique_ptr<ImageSource>(std::make_unique<RegistrySource>(target, std::move(client), ref.str()));
+    return std::unique_ptr<ImageSource>(std::make_unique<RegistrySource>(target, ref.str()));
 }
 
 }  // namespace skiff::engine

@@ -17,35 +17,14 @@ namespace {
 
 constexpr size_t kChunkSize = 32 << 20;
 
-// One registry repository; its connections (a client and a Registry with its tokens each) are
-// pooled, so parallel layer uploads reuse connections and tokens.
+// One registry repository, its connections pooled (parallel layer uploads reuse connections and tokens).
 class RegistryDestination : public ImageDestination {
 public:
-    struct Conn {
-        std::unique_ptr<oci::http::Client> client;
-        std::unique_ptr<oci::Registry> registry;
-    };
+    using Conn = oci::RegistryPool::Conn;
+    explicit RegistryDestination(oci::RegistryTarget target) : target_(std::move(target)), pool_(target_) {}
 
-    explicit RegistryDestination(oci::RegistryTarget target) : target_(std::move(target)) {}
-
-    Result<std::unique_ptr<Conn>> borrow() {
-        {
-            std::lock_guard lk(mu_);
-            if (!pool_.empty()) {
-                auto c = std::move(pool_.back());
-                pool_.pop_back();
-                return c;
-            }
-        }
-        auto c = std::make_unique<Conn>();
-        c->client = TRY(oci::http::make_client());
-        c->registry = std::make_unique<oci::Registry>(*c->client, target_.options, target_.repository);
-        return c;
-    }
-    void give_back(std::unique_ptr<Conn> c) {
-        std::lock_guard lk(mu_);
-        pool_.push_back(std::move(c));
-    }
+    Result<std::unique_ptr<Conn>> borrow() { return pool_.borrow(); }
+    void give_back(std::unique_ptr<Conn> c) { pool_.give_back(std::move(c)); }
 
     Result<bool> reuse(const storage::LayerBlob& blob) override {
         auto conn = TRY(borrow());
@@ -85,8 +64,7 @@ public:
 
 private:
     oci::RegistryTarget target_;
-    std::mutex mu_;
-    std::vector<std::unique_ptr<Conn>> pool_;
+    oci::RegistryPool pool_;
 };
 
 // Holds bytes until a chunk is full; a blob smaller than a chunk goes in the closing PUT alone.

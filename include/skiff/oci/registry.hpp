@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "skiff/base/result.hpp"
 #include "skiff/oci/auth.hpp"
@@ -110,6 +113,26 @@ struct RegistryAccess {
 struct RegistryTarget {
     RegistryOptions options;
     std::string repository;
+};
+
+// Connections to one target, each a client and a Registry with the tokens it has earned, lent to one
+// thread at a time: parallel transfers of many blobs reuse connections (and TLS sessions) and
+// tokens instead of making their own. A connection that failed is not given back.
+class RegistryPool {
+public:
+    struct Conn {
+        std::unique_ptr<http::Client> client;
+        std::unique_ptr<Registry> registry;
+    };
+    explicit RegistryPool(RegistryTarget target) : target_(std::move(target)) {}
+    const RegistryTarget& target() const { return target_; }
+    Result<std::unique_ptr<Conn>> borrow();
+    void give_back(std::unique_ptr<Conn> c);
+
+private:
+    RegistryTarget target_;
+    std::mutex mu_;
+    std::vector<std::unique_ptr<Conn>> idle_;
 };
 
 // Where a fully qualified reference is pulled from, in order (mirrors first, then the location
