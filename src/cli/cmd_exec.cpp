@@ -1,4 +1,5 @@
 // skiff exec [options] CONTAINER COMMAND [ARG...]
+#include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -36,7 +37,9 @@ void add_exec(CLI::App& parent, Context& ctx) {
         if (!cloned) return (void)(ctx.exit_code = fail(cloned.error()));
         o->container = rest.front();
         o->command.assign(rest.begin() + 1, rest.end());
-        auto status = engine::exec(ctx.store, *o);
+        std::string session;
+        auto status = engine::exec(ctx.store, *o, &session);
+        if (status.ok() && o->detach) std::cout << session << std::endl;  // as podman: the exec session's id
         ctx.exit_code = status.ok() ? *status : fail(status.error());
     });
 }

@@ -13,6 +13,7 @@
 #include "skiff/oci/reference.hpp"
 #include "skiff/oci/timestamp.hpp"
 #include "skiff/runtime/rlimits.hpp"
+#include "skiff/engine/exec.hpp"
 #include "skiff/engine/logs.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/storage/containers.hpp"
@@ -203,6 +204,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
         {"HostsPath", run_dir + "/hosts"},
         {"Name", c.name},
         {"RestartCount", c.restarts},
+        {"ExecIDs", engine::exec_sessions(store, c.id)},
         {"Driver", storage::driver_name(store.driver)},
         {"NetworkSettings", Value::record({{"Ports", port_bindings(o.ports)}})},
         {"Config", Value::record({

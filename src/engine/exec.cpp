@@ -2,7 +2,13 @@
 // fields laid over them, run by the runtime in the namespaces of the container's process.
 #include "skiff/engine/exec.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <unistd.h>
+
 #include "run_internal.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
 #include "skiff/runtime/enter.hpp"
 #include "skiff/storage/containers.hpp"
 
@@ -29,9 +35,40 @@ Result<RunOptions> exec_run_options(const storage::Container& c, const ExecOptio
     return o;
 }
 
+// exec/<session id>: "PID START" of the session's process, written once it has been executed.
+std::string sessions_dir(const storage::StoreConfig& store, const std::string& id) {
+    return fs::join(storage::container_run_dir(store, id), "exec");
+}
+
+// An exited process its parent (the container's init, for a detached session) has not reaped.
+bool zombie(pid_t pid) {
+    auto stat = fs::read_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat.ok()) return true;
+    size_t paren = stat->rfind(')');
+    return paren == std::string::npos || paren + 2 >= stat->size() || (*stat)[paren + 2] == 'Z';
+}
+
 }  // namespace
 
-Result<int> exec(const storage::StoreConfig& store, const ExecOptions& opts) {
+std::vector<std::string> exec_sessions(const storage::StoreConfig& store, const std::string& container_id) {
+    std::vector<std::string> out;
+    std::string dir = sessions_dir(store, container_id);
+    auto names = fs::list_dir(dir);
+    if (!names.ok()) return out;
+    for (auto& name : *names) {
+        auto text = fs::read_file(fs::join(dir, name));
+        if (!text.ok()) continue;
+        auto words = str::split(str::trim(*text), ' ');
+        if (words.size() != 2) continue;
+        pid_t pid = static_cast<pid_t>(std::atol(words[0].c_str()));
+        unsigned long long start = std::strtoull(words[1].c_str(), nullptr, 10);
+        if (pid > 0 && start != 0 && storage::process_start_time(pid) == start && !zombie(pid)) out.push_back(name);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Result<int> exec(const storage::StoreConfig& store, const ExecOptions& opts, std::string* session) {
     if (opts.command.empty()) return make_error("must provide a non-empty command to start an exec session");
     auto c = TRY(storage::find_container(store, opts.container));
     if (c.state != storage::ContainerState::kRunning || !alive(c)) return make_error(kNotRunning);
@@ -40,7 +77,19 @@ Result<int> exec(const storage::StoreConfig& store, const ExecOptions& opts) {
     auto p = TRY(prepare(store, run_opts, c.id));
     auto pidfd = open_process(c);
     if (!pidfd.ok()) return make_error(kNotRunning);
-    return runtime::exec_in_container({c.pid, pidfd->get()}, p.spec, opts.detach);
+    std::string id = str::random_hex(32);
+    std::string dir = sessions_dir(store, c.id);
+    std::string record = fs::join(dir, id);
+    auto recorded = [&](pid_t pid) {
+        // Best effort: a session not recorded still runs, only inspect does not list it.
+        if (fs::mkdir_p(dir, 0700).ok())
+            (void)fs::write_file_atomic(record, std::to_string(pid) + " " + std::to_string(storage::process_start_time(pid)) + "\n",
+                                        fs::Durability::kNoSync);
+    };
+    auto status = runtime::exec_in_container({c.pid, pidfd->get()}, p.spec, opts.detach, recorded);
+    if (session) *session = id;
+    if (!opts.detach) ::unlink(record.c_str());
+    return status;
 }
 
 }  // namespace skiff::engine

@@ -167,7 +167,8 @@ Result<ChildProcess> spawn(const EnterContext& ctx, int cgroup_fd) {
 
 }  // namespace
 
-Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool detach) {
+Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool detach,
+                              const std::function<void(pid_t)>& executed) {
     // CVE-2019-5736: from its clone on, the child is in the container's pid namespace with skiff's
     // memory, so its /proc/PID/exe is skiff's binary. A non-dumpable process's /proc/PID/exe and
     // /proc/PID/fd are closed to every other process without CAP_SYS_PTRACE; the child inherits
@@ -188,6 +189,7 @@ Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool de
     child_sync_fd.reset();
     join_v1_cgroups(init.pid, child.pid());
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
+    if (executed) executed(child.pid());
     if (detach) {
         child.release();
         return 0;

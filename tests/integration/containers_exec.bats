@@ -175,19 +175,30 @@ EOF
     assert_output_contains skiff-exit=0
 }
 
-@test "-d: returns at once with 0 while the process goes on in the container" {
+@test "-d: prints the session id at once while the process goes on; inspect lists live sessions" {
     start_container c
     local t0=$SECONDS
     run --separate-stderr skiff exec -d c sh -c 'sleep 1; echo done >/tmp/detached'
     assert_status 0
     (( SECONDS - t0 < 3 )) || fail "exec -d took $((SECONDS - t0)) s"
+    local session=$output
+    [[ $session =~ ^[0-9a-f]{64}$ ]] || fail "exec -d printed [$session], want a 64-digit session id"
+    run skiff inspect c --format '{{range .ExecIDs}}{{.}} {{end}}'
+    [[ $output == *"$session"* ]] || fail "ExecIDs [$output] should list $session while it runs"
     local i
     for i in $(seq 50); do
         run skiff exec c cat /tmp/detached
-        [[ $output == done ]] && return 0
+        [[ $output == done ]] && break
         sleep 0.1
     done
-    fail "the detached process did not run: $output"
+    [[ $output == done ]] || fail "the detached process did not run: $output"
+    # Ended, it is no longer listed; nor is a session that ran in the foreground.
+    for i in $(seq 50); do
+        run skiff inspect c --format '{{len .ExecIDs}}'
+        [[ $output == 0 ]] && return 0
+        sleep 0.1
+    done
+    fail "ExecIDs still lists ended sessions: $output"
 }
 
 @test "signals sent to skiff exec reach the process" {

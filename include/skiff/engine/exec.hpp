@@ -23,9 +23,14 @@ struct ExecOptions {
     std::string workdir;               // -w; empty: the container's
 };
 
-// The exec'd process's exit status (128+N when killed by signal N); 0 at once with `detach`.
+// Each exec is a session, as podman's: an id (64 hex digits) recorded in the container's run
+// directory with the process while it runs; *session (if given) gets it. The exec'd process's exit
+// status (128+N when killed by signal N); 0 at once with `detach`.
 // A container that is not running: "can only create exec sessions on running containers:
 // container state improper" (125); 126 or 127 when the command cannot be run or is not found.
-Result<int> exec(const storage::StoreConfig& store, const ExecOptions& opts);
+Result<int> exec(const storage::StoreConfig& store, const ExecOptions& opts, std::string* session = nullptr);
+
+// The ids of the container's exec sessions whose process still runs (inspect's ExecIDs).
+std::vector<std::string> exec_sessions(const storage::StoreConfig& store, const std::string& container_id);
 
 }  // namespace skiff::engine

@@ -12,6 +12,8 @@
 
 #include <sys/types.h>
 
+#include <functional>
+
 #include "skiff/base/result.hpp"
 #include "skiff/runtime/spec.hpp"
 
@@ -30,7 +32,9 @@ struct InitProcess {
 // killed it. With `detach`, returns 0 once the command has been executed; its stdio is /dev/null.
 // An error: 126 when the process could not be set up or run, 127 when its command is not found,
 // 125 when skiff failed before that.
-Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool detach);
+// `executed` is told the process's pid once its command has been executed.
+Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool detach,
+                              const std::function<void(pid_t)>& executed = {});
 
 // Unless skiff already runs from one, copies its binary into a sealed memfd and re-executes itself
 // from it with the same arguments and environment: returns only on error.
