@@ -18,7 +18,10 @@ namespace skiff::net {
 namespace {
 
 constexpr size_t kBuffer = 64 * 1024;  // bytes held per direction of a connection
-constexpr size_t kMaxFlows = 256;      // UDP client addresses remembered at once
+constexpr size_t kMaxFlows = 128;      // UDP client addresses remembered at once
+// Connections open at once (two descriptors each: under the common soft limit of 1,024 files);
+// more wait in the listen backlog until one closes.
+constexpr size_t kMaxStreams = 400;
 constexpr time_t kFlowIdle = 60;       // seconds before an idle UDP flow is dropped
 
 bool is_ipv6(const std::string& ip) { return ip.find(':') != std::string::npos; }
@@ -131,7 +134,9 @@ Result<unique_fd> Forwarder::container_socket(int type) {
 }
 
 void Forwarder::poll_set(std::vector<struct pollfd>& add) const {
-    for (auto& l : listeners_) add.push_back({l->fd.get(), POLLIN, 0});
+    bool full = streams_.size() >= kMaxStreams;
+    for (auto& l : listeners_)
+        if (!(full && l->map.protocol == "tcp")) add.push_back({l->fd.get(), POLLIN, 0});
     for (auto& s : streams_) {
         if (s->connecting) {
             add.push_back({s->backend.get(), POLLOUT, 0});
@@ -170,7 +175,7 @@ void Forwarder::polled(const struct pollfd& p) {
 }
 
 void Forwarder::accept_streams(Listener& l) {
-    for (int i = 0; i < 64; i++) {
+    for (int i = 0; i < 64 && streams_.size() < kMaxStreams; i++) {
         unique_fd c(::accept4(l.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!c) return;
         if (!container_ns_) continue;  // not running (between restarts): refused by closing
