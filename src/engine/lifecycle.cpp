@@ -101,7 +101,7 @@ Result<void> start(const storage::StoreConfig& store, const std::string& name_or
     c.restarts = 0;
     // The monitor takes the lock to record the start: let go of it first.
     lock.reset();
-    return launch_monitor(store, c, p.spec, opts, wait_attach);
+    return launch_monitor(store, c, p.spec, opts, wait_attach, starting.fd());
 }
 
 Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, int timeout) {

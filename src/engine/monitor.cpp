@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <cstring>
@@ -179,15 +180,28 @@ Result<unique_fd> container_stdin(const runtime::Spec& spec, int null) {
     return unique_fd(in[1]);
 }
 
+// Close every descriptor from 3 up but those in `keep`.
+void close_all_except(std::vector<int> keep) {
+    std::sort(keep.begin(), keep.end());
+    unsigned from = 3;
+    for (int k : keep) {
+        if (k < static_cast<int>(from)) continue;
+        if (static_cast<unsigned>(k) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(k - 1), 0u);
+        from = static_cast<unsigned>(k) + 1;
+    }
+    ::syscall(SYS_close_range, from, ~0u, 0u);
+}
+
 int monitor_main(const storage::StoreConfig& store, storage::Container c, runtime::Spec spec, const RunOptions& opts,
-                 int report_fd, bool wait_attach) {
+                 int report_fd, bool wait_attach, int start_lock) {
     ::setsid();
     // The heap the starting command used (image lookups, JSON) goes back to the kernel: a monitor
     // lives as long as its container.
     ::malloc_trim(0);
     // Nothing of the starting command stays open here: its stdio, its locks, its pipes.
-    ::syscall(SYS_close_range, 3u, static_cast<unsigned>(report_fd - 1), 0u);
-    ::syscall(SYS_close_range, static_cast<unsigned>(report_fd + 1), ~0u, 0u);
+    // start's lock stays held (this is a descriptor of the same open lock) until the container
+    // is recorded running.
+    close_all_except({report_fd, start_lock});
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     int out[2], err[2];
     if (null < 0 || ::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) {
@@ -245,6 +259,8 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
             c.monitor_pid = ::getpid();
             c.monitor_start = storage::process_start_time(::getpid());
             (void)record(store, c);
+            if (start_lock >= 0) ::close(start_lock);
+            start_lock = -1;
             (void)forwarder->set_container(pid);
         };
         hooks.oom_killed = [&] { c.oom_killed = true; };
@@ -312,7 +328,7 @@ std::string stop_marker(const storage::StoreConfig& store, const std::string& id
 }
 
 Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const runtime::Spec& spec,
-                            const RunOptions& opts, bool wait_attach) {
+                            const RunOptions& opts, bool wait_attach, int start_lock) {
     TRY(max_size(opts.log_opts));
     std::string log = log_path(store, c, opts);
     if (!log.empty()) TRY(fs::mkdir_p(fs::dirname(log), 0700));
@@ -324,7 +340,7 @@ Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Co
     if (pid < 0) return sys_error("fork the container's monitor");
     if (pid == 0) {
         read_end.reset();
-        ::_exit(monitor_main(store, c, spec, opts, write_end.release(), wait_attach));
+        ::_exit(monitor_main(store, c, spec, opts, write_end.release(), wait_attach, start_lock));
     }
     write_end.reset();
     auto said = sys::read_all(read_end.get());

@@ -290,6 +290,24 @@ try"
     [[ $(skiff ps -q --filter name=racer | wc -l) == 1 ]] || fail "not running once"
 }
 
+@test "start -a and plain starts of one container at once launch it once" {
+    local round i pids
+    for round in $(seq 5); do
+        skiff create --name "racer-a$round" busybox sh -c 'echo launched; exec sleep 100' >/dev/null
+        pids=()
+        skiff start -a "racer-a$round" >/dev/null 2>&1 &
+        local attached=$!
+        for i in $(seq 3); do skiff start "racer-a$round" >/dev/null & pids+=($!); done
+        for i in "${pids[@]}"; do wait "$i" || fail "a start failed"; done
+        wait_logs "racer-a$round" launched
+        sleep 0.2
+        run skiff logs "racer-a$round"
+        assert_output "launched"
+        skiff rm -f "racer-a$round" >/dev/null
+        wait "$attached" || true
+    done
+}
+
 @test "an ID prefix two containers share is an error (125), not a missing container (1)" {
     local i
     # Seventeen ids: two of them begin with the same hex digit.
