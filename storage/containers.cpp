@@ -250,7 +250,6 @@ std::string serialize_status(const ContainerStatus& s) {
         w.Key("oom_killed");
         w.Bool(true);
     }
-    if (!s.cgroup_dirs.empty()) put_list(w, "cgroup_dirs", s.cgroup_dirs);
     if (!s.cgroups.empty()) {
         w.Key("cgroups");
         w.StartObject();
@@ -288,12 +287,11 @@ Result<ContainerStatus> parse_status(std::string_view json) {
         s.monitor_start = m->value.GetUint64();
     s.restarts = static_cast<int>(get_int(doc, "restarts"));
     s.oom_killed = get_bool(doc, "oom_killed");
-    s.cgroup_dirs = get_list(doc, "cgroup_dirs");
     if (auto cg = doc.FindMember("cgroups"); cg != doc.MemberEnd() && cg->value.IsObject()) {
         for (auto& m : cg->value.GetObject())
             if (m.value.IsString()) s.cgroups[m.name.GetString()] = m.value.GetString();
     } else {
-        s.cgroups = cgroups_by_shape(s.cgroup_dirs);
+        s.cgroups = cgroups_by_shape(get_list(doc, "cgroup_dirs"));  // written by an older skiff
     }
     s.paused = get_bool(doc, "paused");
     return s;

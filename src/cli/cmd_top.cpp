@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/storage/containers.hpp"
 #include "table.hpp"
 
@@ -55,18 +56,23 @@ std::string seconds(double s) {
     return buf;
 }
 
-Result<std::vector<Proc>> processes(const storage::Container& c) {
-    std::string procs_file;
-    for (auto& dir : c.cgroup_dirs)
-        if (dir.find("/unified/") != std::string::npos || dir.find("/pids/") != std::string::npos) procs_file = dir + "/cgroup.procs";
+// The processes in the container's own cgroup, every hierarchy it has; its init alone when it has
+// no cgroup of its own (--cgroups disabled) or the cgroup is gone (it exited meanwhile).
+std::vector<pid_t> container_pids(const storage::Container& c) {
     std::vector<pid_t> pids;
-    if (!procs_file.empty()) {
-        auto text = fs::read_file(procs_file);
-        if (text.ok())
-            for (auto& l : str::split(*text, '\n'))
-                if (!l.empty()) pids.push_back(static_cast<pid_t>(std::atoi(l.c_str())));
+    if (!c.cgroups.empty()) {
+        auto cg = engine::open_cgroup(c);
+        if (cg.ok()) {
+            auto listed = cg->pids();
+            if (listed.ok()) pids = listed.take();
+        }
     }
-    if (pids.empty()) pids.push_back(c.pid);  // no cgroup of its own: its init alone
+    if (pids.empty()) pids.push_back(c.pid);
+    return pids;
+}
+
+Result<std::vector<Proc>> processes(const storage::Container& c) {
+    std::vector<pid_t> pids = container_pids(c);
     long hz = ::sysconf(_SC_CLK_TCK);
     auto up = fs::read_file("/proc/uptime");
     double uptime = up.ok() ? std::strtod(up->c_str(), nullptr) : 0;

@@ -21,16 +21,9 @@ runtime::CgroupPaths cgroup_paths(const storage::Container& c) {
 }
 
 void record_cgroup(storage::Container& c, const runtime::CgroupPaths& paths) {
-    c.cgroup_dirs.clear();
     c.cgroups.clear();
-    for (auto& [hierarchy, dir] : paths.v1) {
-        c.cgroup_dirs.push_back(dir);
-        c.cgroups[hierarchy] = dir;
-    }
-    if (!paths.unified.empty()) {
-        c.cgroup_dirs.push_back(paths.unified);
-        c.cgroups[""] = paths.unified;
-    }
+    for (auto& [hierarchy, dir] : paths.v1) c.cgroups[hierarchy] = dir;
+    if (!paths.unified.empty()) c.cgroups[""] = paths.unified;
 }
 
 Result<runtime::Cgroup> open_cgroup(const storage::Container& c) {

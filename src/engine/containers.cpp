@@ -71,7 +71,7 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
     }
     // A cgroup whose skiff was killed before it could remove it goes with the container: it is
     // empty now (its processes died with the container's pid 1).
-    for (auto& dir : c->cgroup_dirs) (void)::rmdir(dir.c_str());
+    for (auto& [hierarchy, dir] : c->cgroups) (void)::rmdir(dir.c_str());
     auto rm = storage::remove_container(store, *c);
     if (!rm.ok()) r.error = rm.take_error();
     return r;

@@ -260,6 +260,21 @@ try"
     assert_one_error_line "running"
 }
 
+@test "the state records the cgroup by hierarchy only; top reads a record an older skiff wrote (a list of dirs)" {
+    local id state
+    id=$(skiff run -d --name busy busybox sh -c 'sleep 100 & exec sleep 200')
+    state=$SKIFF_TEST_RUNROOT/containers/$id/state.json
+    [[ $(jq -r 'has("cgroup_dirs")' "$state") == false ]] || fail "the old list is still written: $(cat "$state")"
+    [[ $(jq -r '.cgroups | length' "$state") -ge 1 ]] || fail "no cgroups recorded: $(cat "$state")"
+    # As an older skiff wrote it: the directories alone.
+    jq -c '.cgroup_dirs = [.cgroups[]] | del(.cgroups)' "$state" >"$state.old" && mv "$state.old" "$state"
+    for _ in $(seq 50); do [[ $(skiff top busy pid | wc -l) -ge 3 ]] && break; sleep 0.05; done
+    run skiff top busy pid,args
+    assert_status 0
+    assert_output_contains "sleep 200"
+    assert_output_contains "sleep 100"  # not its init alone: the cgroup was found from the list
+}
+
 @test "container run, create and exec hand the image's or container's words over as run and exec do" {
     run skiff container run --rm -e GREETING=hi busybox sh -c 'echo $GREETING -n'
     assert_status 0

@@ -15,7 +15,7 @@ namespace skiff::engine {
 
 // The record's cgroup directories by hierarchy, back into the runtime's terms.
 runtime::CgroupPaths cgroup_paths(const storage::Container& c);
-// The other way: what the runtime made, into the record (directories and hierarchies).
+// The other way: what the runtime made, into the record (its directories by hierarchy).
 void record_cgroup(storage::Container& c, const runtime::CgroupPaths& paths);
 // The container's cgroup; an error naming the container when it has none of its own.
 Result<runtime::Cgroup> open_cgroup(const storage::Container& c);

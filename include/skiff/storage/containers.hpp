@@ -49,9 +49,9 @@ struct ContainerStatus {
     unsigned long long monitor_start = 0;  // its start time (pid identity)
     int restarts = 0;                      // how often the restart policy has restarted it
     bool oom_killed = false;               // its last run lost a process to the OOM killer
-    std::vector<std::string> cgroup_dirs;  // its own cgroup's directories (removed with it)
-    // The same directories by hierarchy: "memory", "cpu,cpuacct" (v1) or "" (cgroup2). Records
-    // written before this existed get it from cgroup_dirs by the directories' shape.
+    // Its own cgroup's directories (removed with it) by hierarchy: "memory", "cpu,cpuacct" (v1) or
+    // "" (cgroup2). Records written by an older skiff, which kept only a "cgroup_dirs" list, get
+    // the hierarchies from the directories' shape.
     std::map<std::string, std::string> cgroups;
     bool paused = false;  // frozen by `pause` (only while running)
 };
