@@ -97,12 +97,16 @@ std::string v1_mount(const std::string& sys_root, const std::string& hierarchy,
 
 Result<CgroupHost> probe_cgroups(const std::string& sys_root, const std::string& proc_self_cgroup) {
     std::string text = TRY_CTX(fs::read_file(proc_self_cgroup), "read this process's cgroups");
+    return probe_cgroups_from(text, sys_root);
+}
+
+CgroupHost probe_cgroups_from(std::string_view self_cgroup, const std::string& sys_root) {
     CgroupHost host;
     bool pure_v2 = cgfile::exists(sys_root, "cgroup.controllers");
     std::string unified_mount = pure_v2 ? sys_root : fs::join(sys_root, "unified");
     bool has_unified = pure_v2 || cgfile::exists(unified_mount, "cgroup.controllers");
 
-    for (const std::string& line : str::split(text, '\n')) {
+    for (const std::string& line : str::split(self_cgroup, '\n')) {
         // "hierarchy-id:controller,list:/path"
         size_t a = line.find(':');
         size_t b = a == std::string::npos ? a : line.find(':', a + 1);

@@ -30,11 +30,9 @@ CgroupMode cgroup_mode() {
 }
 
 // "4:memory:/x" → "memory"; the v2 line "0::/x" names no hierarchy and is skipped.
-std::vector<std::string> v1_hierarchies() {
+std::vector<std::string> v1_hierarchies(std::string_view self_cgroup) {
     std::vector<std::string> out;
-    auto text = fs::read_file("/proc/self/cgroup");
-    if (!text.ok()) return out;
-    for (const std::string& line : str::split(*text, '\n')) {
+    for (const std::string& line : str::split(self_cgroup, '\n')) {
         size_t a = line.find(':');
         if (a == std::string::npos) continue;
         size_t b = line.find(':', a + 1);
@@ -64,11 +62,11 @@ void list_devices(const std::string& dir, std::vector<std::string>& out, int dep
 
 }  // namespace
 
-Host probe_host(bool privileged) {
+Host probe_host(bool privileged, std::string_view self_cgroup) {
     Host h;
     h.cgroup_mode = cgroup_mode();
     if (h.cgroup_mode == CgroupMode::kHybrid || h.cgroup_mode == CgroupMode::kLegacy)
-        h.cgroup_v1_hierarchies = v1_hierarchies();
+        h.cgroup_v1_hierarchies = v1_hierarchies(self_cgroup);
     if (privileged) list_devices("/dev", h.devices, 0);
     return h;
 }

@@ -14,6 +14,7 @@
 
 #include "child.hpp"
 #include "process.hpp"
+#include "skiff/base/fs.hpp"
 #include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/rlimits.hpp"
@@ -48,10 +49,11 @@ Result<ChildProcess> spawn(const ChildContext& ctx, int cgroup_fd) {
 // happens after (a destructor), its OOM kills reported once the container has exited.
 class ManagedCgroup {
 public:
-    static Result<ManagedCgroup> create(const Spec& spec) {
+    static Result<ManagedCgroup> create(const Spec& spec, const Result<std::string>& self_cgroup) {
         ManagedCgroup m;
         if (!spec.cgroup) return m;
-        auto host = TRY_CTX(probe_cgroups(), "cgroup");
+        std::string text = TRY_CTX(self_cgroup, "cgroup: read this process's cgroups");
+        CgroupHost host = probe_cgroups_from(text);
         m.cgroup_ = TRY_CTX(Cgroup::create(host, spec.cgroup_name, spec.cgroup_parent), "cgroup");
         TRY(m.cgroup_->apply(spec.resources));
         return m;
@@ -81,14 +83,16 @@ private:
 }  // namespace
 
 Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
-    Plan plan = TRY(runtime::plan(spec, probe_host(spec.privileged)));
+    // Read once: the mount plan and the container's cgroup both need this process's cgroups.
+    const Result<std::string> self_cgroup = fs::read_file("/proc/self/cgroup");
+    Plan plan = TRY(runtime::plan(spec, probe_host(spec.privileged, self_cgroup.ok() ? *self_cgroup : "")));
     TRY(ensure_stdio_open());
     seccomp::Program filter = TRY(seccomp::prepare(spec));
     uint64_t capabilities = TRY(caps::to_mask(spec.capabilities));
     auto [sync_fd, child_sync_fd] = TRY(sync::socket_pair());
     SignalRelay signals = TRY(SignalRelay::start());
     CgroupDir cgroup = TRY(CgroupDir::create(spec.cgroup_path));
-    ManagedCgroup managed = TRY(ManagedCgroup::create(spec));
+    ManagedCgroup managed = TRY(ManagedCgroup::create(spec, self_cgroup));
     if (managed.get() && hooks.cgroup_made) hooks.cgroup_made(managed.get()->paths());
 
     ChildContext ctx{spec, plan, child_sync_fd.get(), std::nullopt, filter, capabilities};

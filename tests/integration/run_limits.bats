@@ -79,6 +79,15 @@ cgroups_of() {
     assert_one_error_line "--cgroups"
 }
 
+@test "run reads /proc/self/cgroup once: the mount plan and the container's cgroup share it" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    local trace=$SKIFF_TEST_DIR/openat.trace
+    run strace -f -qq -e trace=openat,open -o "$trace" "$SKIFF" $(skiff_args) run --rm busybox true
+    assert_status 0
+    run grep -c '"/proc/self/cgroup"' "$trace"
+    assert_output 1
+}
+
 @test "bad limits are refused before anything runs" {
     run --separate-stderr skiff run --rm --memory lots busybox true
     assert_status 125

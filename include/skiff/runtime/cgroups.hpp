@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,8 @@ struct CgroupHost {
 // `sys_root`/<controller>. A hierarchy whose own cgroup is not found there is left out.
 Result<CgroupHost> probe_cgroups(const std::string& sys_root = "/sys/fs/cgroup",
                                  const std::string& proc_self_cgroup = "/proc/self/cgroup");
+// The same from the text of /proc/self/cgroup already read (run reads it once for this and the plan).
+CgroupHost probe_cgroups_from(std::string_view self_cgroup, const std::string& sys_root = "/sys/fs/cgroup");
 
 // "cgroups: v1 (hybrid: cgroup2 at …, controllers: hugetlb; v1: memory pids …)" for `skiff info`.
 std::string describe(const CgroupHost& host);

@@ -59,8 +59,10 @@ struct Host {
     std::vector<std::string> devices;
 };
 
-// Reads /sys/fs/cgroup and /proc/self/cgroup; lists /dev only when `privileged`.
-Host probe_host(bool privileged);
+// Reads /sys/fs/cgroup; the v1 hierarchies come from `self_cgroup`, the text of /proc/self/cgroup
+// (read by the caller, which needs it for the container's cgroup too). Lists /dev only when
+// `privileged`.
+Host probe_host(bool privileged, std::string_view self_cgroup);
 
 // One step of the container's file-system setup. Paths are inside the container ("/" is its root)
 // and are resolved with RESOLVE_IN_ROOT when applied; missing destinations are created.
