@@ -116,7 +116,8 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
     if (alive(c)) {
         auto sent = send(c, sig);
         if (!sent.ok() && alive(c)) return sent;
-        // A frozen process takes its signal once thawed, as podman stops a paused container.
+        // A frozen process takes its signal once thawed. podman refuses to stop a paused container;
+        // skiff stops it as docker does: signal first, then thaw, so nothing runs before the signal.
         if (c.paused) TRY_CTX(thaw(c), "stop " + c.name);
         if (!wait_gone(c, timeout * 1000)) {
             auto killed = send(c, SIGKILL);
@@ -136,7 +137,9 @@ Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_
     if (signal == SIGKILL || signal == SIGTERM || signal == SIGINT)
         (void)fs::write_file_atomic(stop_marker(store, c.id), "", fs::Durability::kNoSync);
     TRY(send(c, signal));
-    // SIGKILL must end a paused container too; other signals wait for unpause, as on podman.
+    // As podman (whose runtime only sends the signal): the container stays paused and any other
+    // signal stays pending until unpause. SIGKILL must end it now, and a v1 freezer holds even
+    // that: thaw it.
     if (c.paused && signal == SIGKILL) TRY_CTX(thaw(c), "kill " + c.name);
     return {};
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # pause/unpause: a paused container's processes are frozen (a counter it writes stops advancing) and
 # go on after unpause; ps, inspect and wait see it paused; stop, kill and rm -f of a paused container
-# end it; exec into it, pausing what does not run and unpausing what is not paused are refused.
+# end it, other signals wait for unpause; exec into it, pausing what does not run and unpausing what
+# is not paused are refused.
 
 load helpers
 
@@ -113,19 +114,47 @@ freezer_state() {
     assert_output "back"
 }
 
-@test "stop of a paused container: the stop signal reaches it once thawed" {
+@test "stop of a paused container: the stop signal reaches it once thawed; one it ignores, SIGKILL after -t" {
     skiff run -d --name stoppee busybox sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done' >/dev/null
+    skiff run -d --name stubborn busybox sleep 1000 >/dev/null  # a pid 1 without a TERM handler ignores TERM
     sleep 0.3  # the trap is set
-    skiff pause stoppee >/dev/null
-    local start=$SECONDS
-    run skiff stop -t 10 stoppee
+    local name want start
+    for name in stoppee:3 stubborn:137; do
+        want=${name#*:} name=${name%:*}
+        skiff pause "$name" >/dev/null
+        start=$SECONDS
+        run skiff stop -t 2 "$name"
+        assert_status 0
+        assert_output "$name"
+        ((SECONDS - start < 6)) || fail "stop of $name took $((SECONDS - start)) s"
+        run skiff wait "$name"
+        assert_output "$want"
+        run skiff inspect --format '{{.State.Status}} {{.State.Paused}}' "$name"
+        assert_output "exited false"
+    done
+}
+
+@test "kill -s of a paused container, as podman: it stays paused, the signal is handled once unpaused" {
+    local id got
+    id=$(skiff run -d --name signalee busybox sh -c \
+        'trap "echo usr1 >> /tmp/got" USR1; touch /tmp/ready; while :; do sleep 0.1; done')
+    got=$SKIFF_TEST_ROOT/containers/$id/upper/tmp
+    for _ in $(seq 100); do [[ -e $got/ready ]] && break; sleep 0.05; done
+    [[ -e $got/ready ]] || fail "the trap was never set"
+    skiff pause signalee >/dev/null
+    run --separate-stderr skiff kill -s USR1 signalee
     assert_status 0
-    assert_output "stoppee"
-    ((SECONDS - start < 8)) || fail "stop waited for SIGKILL: the TERM did not arrive"
-    run skiff wait stoppee
-    assert_output "3"
-    run skiff inspect --format '{{.State.Status}} {{.State.Paused}}' stoppee
-    assert_output "exited false"
+    assert_output "signalee"
+    sleep 0.5
+    [[ ! -e $got/got ]] || fail "handled while paused: $(cat "$got/got")"
+    run skiff inspect --format '{{.State.Status}} {{.State.Paused}}' signalee
+    assert_output "paused true"
+    [[ $(freezer_state "$id") == FROZEN ]] || fail "freezer: $(freezer_state "$id")"
+    skiff unpause signalee >/dev/null
+    for _ in $(seq 100); do [[ -e $got/got ]] && break; sleep 0.05; done
+    [[ $(cat "$got/got" 2>/dev/null) == usr1 ]] || fail "not handled after unpause: $(cat "$got/got" 2>/dev/null)"
+    run skiff inspect --format '{{.State.Status}}' signalee
+    assert_output "running"
 }
 
 @test "kill and rm -f of a paused container; its cgroup goes with it" {
