@@ -16,10 +16,7 @@ void add_attach(CLI::App& parent, Context& ctx) {
     auto name = std::make_shared<std::string>();
     sub->add_option("--detach-keys", o->detach_keys,
                     "Select the key sequence for detaching a container. Format is a single character [a-Z] or ctrl-<value> "
-                    "where <value> is one of: a-z, @, ^, [, , or _")
-        // `--detach-keys=` (podman's way to disable detaching) is an empty value, not a wait for
-        // the next word: the container's name is required, so it is not taken.
-        ->expected(0, 1);
+                    "where <value> is one of: a-z, @, ^, [, , or _");
     sub->add_flag("--no-stdin", *no_stdin, "Do not attach STDIN. The default is false");
     sub->add_flag("--sig-proxy", o->sig_proxy, "Proxy received signals to the process (default true)");
     // In a group of its own only so that a missing name is reported by name.

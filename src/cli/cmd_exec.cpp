@@ -25,7 +25,7 @@ void add_exec(CLI::App& parent, Context& ctx) {
     sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
     sub->add_option("-u,--user", o->user, "Sets the username or UID used and optionally the groupname or GID for the specified command");
     sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
-    sub->callback([o, &ctx] {
+    sub->callback([o, detach_keys, &ctx] {  // holds detach_keys alive: the option writes to it
         const auto& rest = ctx.trailing;
         if (rest.size() < 2) {
             ctx.exit_code = fail(make_error(rest.empty() ? "exec requires the name or ID of a container"

@@ -117,6 +117,35 @@ bool takes_value(const CLI::App& app, const std::string& arg) {
     return false;
 }
 
+// `--NAME=` with nothing after the `=` gives the option an empty value, as podman reads it
+// (`--detach-keys=` disables detaching); CLI11 would take the next word as the value instead. So
+// such a word becomes `--NAME` and an empty word of its own, for options that take a value (a
+// flag's `--all=` is left to CLI11). Words a container's command owns are left alone.
+void split_empty_values(CLI::App& app, std::vector<std::string>& args) {
+    CLI::App* scope = &app;  // the command the words so far have named
+    for (size_t i = 0; i < args.size(); ++i) {
+        std::string a = args[i];
+        if (a == "--") return;
+        if (a.size() > 3 && a.starts_with("--") && a.back() == '=' && a.find('=') == a.size() - 1) {
+            a.pop_back();
+            if (!takes_value(*scope, a)) continue;
+            args[i] = a;
+            args.insert(args.begin() + static_cast<long>(i) + 1, std::string());
+            ++i;
+            continue;
+        }
+        if (a.size() > 1 && a[0] == '-') {
+            if (takes_value(*scope, a)) ++i;
+            continue;
+        }
+        CLI::App* sub = nullptr;
+        for (auto* s : scope->get_subcommands({}))
+            if (s->check_name(a)) sub = s;
+        if (sub) scope = sub;
+        else if (scope->get_prefix_command()) return;  // IMAGE or CONTAINER: the rest is the container's
+    }
+}
+
 // Commands of the form `CMD [options] IMAGE|CONTAINER [COMMAND [ARG...]]`: every word from the
 // first positional on belongs to the container, flags included. Cut them off before CLI11 parses.
 // The command may sit under a parent (`skiff container run`).
@@ -209,6 +238,7 @@ int main(int argc, char** argv) {
         if (!usages().count(sub)) set_usage(sub, "skiff " + sub->get_name() + " [options]");
 
     std::vector<std::string> args(argv + 1, argv + argc);
+    split_empty_values(app, args);
     ctx.trailing = split_trailing(app, args);
     std::reverse(args.begin(), args.end());  // CLI11 takes its vector in reverse order
     try {

@@ -97,6 +97,30 @@ run_in_pty() {
     assert_output "got=[from start]"
 }
 
+@test "--detach-keys= (empty after the =) disables detaching and takes no other word: start -a, attach, exec" {
+    skiff create -i --name keyless busybox sh -c 'read line; echo "got=[$line]"'
+    # ctrl-p ctrl-q would detach with the default keys; with none they are the container's input.
+    local typed=$'a\020\021b'
+    run --separate-stderr skiff start -ai --detach-keys= keyless < <(printf '%s\n' "$typed")
+    assert_status 0
+    assert_output "got=[$typed]"
+    run --separate-stderr skiff start -a -i --detach-keys "" keyless < <(printf '%s\n' "$typed")
+    assert_status 0
+    assert_output "got=[$typed]"
+
+    skiff run -di --name keyless-reader busybox sh -c 'read line; echo "read=[$line]"; exit 6' >/dev/null
+    run --separate-stderr skiff exec --detach-keys= keyless-reader echo exec-ran
+    assert_status 0
+    assert_output "exec-ran"
+    run --separate-stderr skiff attach --detach-keys= keyless-reader < <(printf '%s\n' "$typed"; sleep 1)
+    assert_status 6
+    assert_output "read=[$typed]"
+    # A value after the = is still the value.
+    run --separate-stderr skiff attach --detach-keys=ctrl-1 keyless-reader
+    assert_status 125
+    assert_one_error_line "detach keys"
+}
+
 @test "run -di cat: attach's stdin is echoed back, its end ends the container" {
     skiff run -di --name catter busybox cat
     run --separate-stderr skiff attach catter <<<"hello"
