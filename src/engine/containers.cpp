@@ -3,13 +3,13 @@
 
 #include <signal.h>
 #include <unistd.h>
-#include <time.h>
 
 #include <filesystem>
 
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/storage/images.hpp"
+#include "run_internal.hpp"
 
 namespace skiff::engine {
 
@@ -21,16 +21,11 @@ Result<std::vector<storage::Container>> list_containers(const storage::StoreConf
 
 // SIGKILL the container's pid 1 (which takes its whole pid namespace with it) and wait until gone.
 static Result<void> kill_and_wait(const storage::Container& c) {
-    if (storage::process_start_time(c.pid) != c.pid_start) return {};
+    if (!alive(c)) return {};
     if (::kill(c.pid, SIGKILL) < 0 && errno != ESRCH) return sys_error("kill container " + c.id);
     // A frozen process dies of its SIGKILL once thawed.
     if (c.paused) TRY_CTX(thaw(c), "remove " + c.name);
-    for (int i = 0; i < 2000 && storage::process_start_time(c.pid) == c.pid_start; ++i) {
-        struct timespec ts = {0, 5 * 1000 * 1000};
-        ::nanosleep(&ts, nullptr);
-    }
-    if (storage::process_start_time(c.pid) == c.pid_start)
-        return make_error("container " + c.id + " did not exit after SIGKILL");
+    if (!wait_gone(c, 10000)) return make_error("container " + c.id + " did not exit after SIGKILL");
     return {};
 }
 

@@ -32,16 +32,6 @@ Result<void> send(const storage::Container& c, int sig) {
     return {};
 }
 
-// Until the process is gone or `ms` have passed (negative: no limit). True when gone.
-bool wait_gone(const storage::Container& c, int ms) {
-    int fd = static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0));
-    if (fd < 0) return true;
-    unique_fd pidfd(fd);
-    if (!alive(c)) return true;
-    struct pollfd p = {pidfd.get(), POLLIN, 0};
-    return ::poll(&p, 1, ms) > 0;
-}
-
 // Until the record no longer says running: the monitor records the exit (a dead monitor's
 // container shows exited by itself).
 Result<storage::Container> wait_recorded(const storage::StoreConfig& store, const std::string& id, int ms) {
@@ -56,6 +46,43 @@ Result<storage::Container> wait_recorded(const storage::StoreConfig& store, cons
 
 bool alive(const storage::Container& c) {
     return c.pid > 0 && storage::process_start_time(c.pid) == c.pid_start;
+}
+
+namespace {
+
+int64_t now_ms() {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Without pidfds (before Linux 5.3): look at /proc every few milliseconds.
+bool poll_proc_until_gone(const storage::Container& c, int ms) {
+    int64_t deadline = now_ms() + ms;
+    while (alive(c)) {
+        if (ms >= 0 && now_ms() >= deadline) return false;
+        sleep_ms(5);
+    }
+    return true;
+}
+
+}  // namespace
+
+bool wait_gone(const storage::Container& c, int ms) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0));
+    if (fd < 0) return errno == ESRCH || c.pid <= 0 ? true : poll_proc_until_gone(c, ms);
+    unique_fd pidfd(fd);
+    if (!alive(c)) return true;  // the pid names another process now: ours is gone
+    // The pidfd turns readable when the process exits.
+    int64_t deadline = now_ms() + ms;
+    for (;;) {
+        int left = ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
+        struct pollfd p = {pidfd.get(), POLLIN, 0};
+        int n = ::poll(&p, 1, left);
+        if (n > 0) return true;
+        if (n == 0) return false;
+        if (errno != EINTR) return poll_proc_until_gone(c, left);
+    }
 }
 
 Result<unique_fd> open_process(const storage::Container& c) {

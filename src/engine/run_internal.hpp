@@ -23,6 +23,9 @@ storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& 
 
 // The container's process is the one its record names, still running.
 bool alive(const storage::Container& c);
+// Until the container's process has exited or `ms` have passed (negative: no limit); true when it
+// has. Waits on a pidfd where the kernel has them, else looks at /proc. Stop and rm share it.
+bool wait_gone(const storage::Container& c, int ms);
 // A pidfd for the container's process, only if it is still the process the record names.
 Result<unique_fd> open_process(const storage::Container& c);
 // The options stored with the container.
