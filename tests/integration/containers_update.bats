@@ -90,36 +90,28 @@ pids_max() { cg_file "$1" pids pids.max pids.max; }
 @test "update errors: no flag, bad values, --memory-swap below --memory, no such container; nothing changes" {
     local id
     id=$(skiff run -d --name keep --memory 64m --pids-limit 50 busybox sleep 1000)
-    run --separate-stderr skiff update keep
-    assert_status 125
-    assert_one_error_line "at least one flag"
-    run --separate-stderr skiff update --memory lots keep
-    assert_status 125
-    assert_one_error_line "lots"
-    run --separate-stderr skiff update --memory-swap 32m keep
-    assert_status 125
-    assert_one_error_line "--memory-swap"
-    run --separate-stderr skiff update --cpus=-2 keep
-    assert_status 125
-    assert_one_error_line "--cpus"
-    run --separate-stderr skiff update --pids-limit 5 no-such-box
-    assert_status 125
-    assert_one_error_line "no-such-box"
-    run --separate-stderr skiff update --restart sometimes keep
-    assert_status 125
-    assert_one_error_line "sometimes"
-    run --separate-stderr skiff update --pids-limit 5 keep other
-    assert_status 125
-    assert_one_error_line "exactly 1"
+    skiff run -d --rm --name gone-later busybox sleep 1000 >/dev/null
+    # Each case: the words after `update`, then what its one error line must name.
+    local -a cases=(
+        "keep => at least one flag"
+        "--memory lots keep => lots"
+        "--memory-swap 32m keep => --memory-swap"
+        "--cpus=-2 keep => --cpus"
+        "--pids-limit 5 no-such-box => no-such-box"
+        "--restart sometimes keep => sometimes"
+        "--pids-limit 5 keep other => exactly 1"
+        "--restart always gone-later => --rm"
+    )
+    local case words
+    for case in "${cases[@]}"; do
+        read -ra words <<<"${case%% => *}"
+        run --separate-stderr skiff update "${words[@]}"
+        { assert_status 125 && assert_one_error_line "${case#* => }"; } || fail "in: skiff update ${words[*]}"
+    done
     [[ $(memory_limit "$id") == 67108864 ]] || fail "memory changed: $(memory_limit "$id")"
     [[ $(pids_max "$id") == 50 ]] || fail "pids changed: $(pids_max "$id")"
     run skiff inspect --format '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}' keep
     assert_output "67108864 50"
-
-    skiff run -d --rm --name gone-later busybox sleep 1000 >/dev/null
-    run --separate-stderr skiff update --restart always gone-later
-    assert_status 125
-    assert_one_error_line "--rm"
 }
 
 @test "update a cgroup refuses: nothing is stored" {
