@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "compress.hpp"
 #include "skiff/storage/layer_export.hpp"
 
 namespace skiff::storage {
@@ -47,6 +48,9 @@ struct Zstd {
     decltype(&::ZSTD_compressStream2) compress = nullptr;
     decltype(&::ZSTD_isError) is_error = nullptr;
     decltype(&::ZSTD_getErrorName) error_name = nullptr;
+    decltype(&::ZSTD_createDCtx) create_d = nullptr;
+    decltype(&::ZSTD_freeDCtx) free_d = nullptr;
+    decltype(&::ZSTD_decompressStream) decompress = nullptr;
     std::string error;
 };
 
@@ -56,12 +60,58 @@ const Zstd& zstd() {
         void* h = ::dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
         if (!h || !load_symbol(h, "ZSTD_createCCtx", z.create) || !load_symbol(h, "ZSTD_freeCCtx", z.free) ||
             !load_symbol(h, "ZSTD_CCtx_setParameter", z.set) || !load_symbol(h, "ZSTD_compressStream2", z.compress) ||
-            !load_symbol(h, "ZSTD_isError", z.is_error) || !load_symbol(h, "ZSTD_getErrorName", z.error_name))
-            z.error = "load libzstd.so.1: not found (install Debian's libzstd1 to compress layers with zstd)";
+            !load_symbol(h, "ZSTD_isError", z.is_error) || !load_symbol(h, "ZSTD_getErrorName", z.error_name) ||
+            !load_symbol(h, "ZSTD_createDCtx", z.create_d) || !load_symbol(h, "ZSTD_freeDCtx", z.free_d) ||
+            !load_symbol(h, "ZSTD_decompressStream", z.decompress))
+            z.error = "load libzstd.so.1: not found (install Debian's libzstd1 to use zstd)";
         return z;
     }();
     return lib;
 }
+
+// One zstd stream (frames back to back) from `in`; a stream cut inside a frame is an error.
+class ZstdSource : public ByteSource {
+public:
+    ZstdSource(const Zstd& lib, ByteSource& in) : lib_(lib), in_(in), buf_(kOutSize) {}
+    ~ZstdSource() override {
+        if (ctx_) lib_.free_d(ctx_);
+    }
+
+    Result<void> init() {
+        ctx_ = lib_.create_d();
+        if (!ctx_) return make_error("zstd: cannot create a decompressor");
+        return {};
+    }
+
+    Result<size_t> read(char* out, size_t len) override {
+        ZSTD_outBuffer o{out, len, 0};
+        while (o.pos == 0 && len > 0) {
+            if (in_pos_ == in_end_ && !eof_) {
+                in_end_ = TRY(in_.read(buf_.data(), buf_.size()));
+                in_pos_ = 0;
+                eof_ = in_end_ == 0;
+            }
+            if (eof_ && in_pos_ == in_end_ && !in_frame_) return size_t{0};
+            ZSTD_inBuffer i{buf_.data(), in_end_, in_pos_};
+            size_t rc = lib_.decompress(ctx_, &o, &i);
+            if (lib_.is_error(rc)) return make_error(std::string("zstd: ") + lib_.error_name(rc));
+            bool progressed = i.pos != in_pos_ || o.pos != 0;
+            in_pos_ = i.pos;
+            in_frame_ = rc != 0;
+            if (eof_ && !progressed && in_frame_) return make_error("zstd: the stream is truncated");
+        }
+        return o.pos;
+    }
+
+private:
+    const Zstd& lib_;
+    ByteSource& in_;
+    ZSTD_DCtx* ctx_ = nullptr;
+    std::vector<char> buf_;
+    size_t in_pos_ = 0, in_end_ = 0;
+    bool eof_ = false;
+    bool in_frame_ = false;
+};
 
 class GzipSink : public ByteSink {
 public:
@@ -196,6 +246,14 @@ Result<std::unique_ptr<ByteSink>> make_compressor(Compression c, int level, Byte
         case Compression::kNone: break;
     }
     return std::unique_ptr<ByteSink>(std::make_unique<PassSink>(next));
+}
+
+Result<std::unique_ptr<ByteSource>> make_zstd_reader(ByteSource& in) {
+    const Zstd& lib = zstd();
+    if (!lib.error.empty()) return make_error(lib.error);
+    auto s = std::make_unique<ZstdSource>(lib, in);
+    TRY(s->init());
+    return std::unique_ptr<ByteSource>(std::move(s));
 }
 
 }  // namespace skiff::storage

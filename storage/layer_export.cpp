@@ -19,7 +19,9 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "compress.hpp"
 #include "skiff/storage/layers.hpp"
+#include "tar_record.hpp"
 #include "xattrs.hpp"
 
 namespace skiff::storage {
@@ -356,9 +358,29 @@ Result<void> export_selection(int dirfd, const std::string& shown, const ExportS
     return ex.end();
 }
 
+// The layer's stream as it was pulled, from its tar-split record; the result must hash to the diff id.
+Result<void> export_recorded(int layer_fd, int record_fd, const std::string& diff_id, ByteSink& out) {
+    unique_fd diff(::openat(layer_fd, "diff", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!diff) return sys_error("layer " + diff_id + ": open diff");
+    FdSource file(record_fd);
+    auto record = TRY_CTX(make_zstd_reader(file), "layer " + diff_id + ": tar-split record");
+    HashingSink hashed(out);
+    TRY(reassemble(*record, diff.get(), diff_id, hashed));
+    std::string got = hashed.digest();
+    if (got != diff_id)
+        return make_error("layer " + diff_id + " changed on disk: the stream its tar-split record rebuilds has digest " + got);
+    return {};
+}
+
 Result<void> export_layer(const StoreConfig& store, const std::string& diff_id, ByteSink& out) {
     std::string dir = layer_diff_dir(store, diff_id);
-    unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    std::string layer_dir = dir.substr(0, dir.size() - std::string("/diff").size());
+    unique_fd layer(::open(layer_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!layer) return sys_error("layer " + diff_id + ": open " + layer_dir);
+    unique_fd record(::openat(layer.get(), kTarRecordName, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (record) return export_recorded(layer.get(), record.get(), diff_id, out);
+    if (errno != ENOENT) return sys_error("layer " + diff_id + ": open " + layer_dir + "/" + kTarRecordName);
+    unique_fd fd(::openat(layer.get(), "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return sys_error("layer " + diff_id + ": open " + dir);
     TRY_CTX(export_tree(fd.get(), dir, out, store.idmap), "export layer " + diff_id);
     return {};

@@ -1,7 +1,9 @@
 // The layer store and the unpack pipeline. One pass over the stream:
 //   source bytes ─(hash: compressed digest)─► libarchive "raw" reader (gzip/zstd/xz/bzip2 or none)
 //   ─(hash: diff id)─► libarchive tar reader ─► Unpacker (*at() calls under the staging root)
-// so decompression stays inside libarchive and both digests come out of the same read.
+// so decompression stays inside libarchive and both digests come out of the same read. The stream
+// hashed for the diff id also goes past a TarRecorder, whose record (tar-split.zst beside layer.json)
+// lets export_layer write the same bytes again.
 #include "skiff/storage/layers.hpp"
 
 #include <fcntl.h>
@@ -20,6 +22,8 @@
 #include "skiff/base/sys.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/storage/images.hpp"
+#include "skiff/storage/layer_export.hpp"
+#include "tar_record.hpp"
 #include "unpacker.hpp"
 
 namespace skiff::storage {
@@ -151,6 +155,7 @@ struct TarInput {
     uint64_t size = 0;
     std::vector<char> buf = std::vector<char>(kBufferSize);
     std::optional<Error> error;
+    TarRecorder* recorder = nullptr;
 };
 
 la_ssize_t read_tar(struct archive*, void* client, const void** out) {
@@ -164,6 +169,7 @@ la_ssize_t read_tar(struct archive*, void* client, const void** out) {
     }
     in->hash.update(in->buf.data(), static_cast<size_t>(n));
     in->size += static_cast<uint64_t>(n);
+    if (in->recorder) in->recorder->feed(std::string_view(in->buf.data(), static_cast<size_t>(n)));
     *out = in->buf.data();
     return n;
 }
@@ -200,6 +206,55 @@ std::string layer_json(const LayerInfo& info) {
     return std::string(buf.GetString(), buf.GetSize());
 }
 
+// Tell the recorder how libarchive read the entry, as the Unpacker names and writes it.
+void confirm_entry(const ArchiveLib& lib, struct archive_entry* e, TarRecorder& recorder) {
+    const char* name = lib.archive_entry_pathname(e);
+    if (!name) name = lib.archive_entry_pathname_utf8(e);
+    bool hardlink = lib.archive_entry_hardlink(e) || lib.archive_entry_hardlink_utf8(e);
+    la_int64_t size = lib.archive_entry_size(e);
+    recorder.confirm(name ? name : "", lib.archive_entry_filetype(e) == AE_IFREG && !hardlink,
+                     size < 0 ? 0 : static_cast<uint64_t>(size));
+}
+
+// The tar-split record being written into a staging directory: a zstd stream into its file. Optional
+// all the way: when libzstd is missing, a write fails or the recorder gives up, the file is removed
+// and the layer has no record (its export is then export_tree's).
+class RecordFile {
+public:
+    explicit RecordFile(std::string path) : path_(std::move(path)) {}
+    RecordFile(const RecordFile&) = delete;
+    RecordFile& operator=(const RecordFile&) = delete;
+    ~RecordFile() {
+        if (!kept_) (void)::unlink(path_.c_str());
+    }
+
+    // The recorder to pass the stream to, or null when no record can be written.
+    TarRecorder* start() {
+        fd_ = unique_fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+        if (!fd_) return nullptr;
+        file_ = std::make_unique<FdSink>(fd_.get());
+        auto z = make_compressor(Compression::kZstd, -1, *file_);
+        if (!z.ok()) return nullptr;
+        zstd_ = z.take();
+        recorder_ = std::make_unique<TarRecorder>(*zstd_);
+        return recorder_.get();
+    }
+
+    // Keep the file when the record is whole; otherwise it goes with the object.
+    void finish() {
+        if (!recorder_ || !recorder_->finish() || !zstd_->close().ok()) return;
+        kept_ = true;
+    }
+
+private:
+    std::string path_;
+    unique_fd fd_;
+    std::unique_ptr<FdSink> file_;
+    std::unique_ptr<ByteSink> zstd_;
+    std::unique_ptr<TarRecorder> recorder_;
+    bool kept_ = false;
+};
+
 // Unpack the whole stream into a new staging directory; digests computed, nothing verified yet.
 Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, const std::string& label) {
     Staging staging(fs::join(layers_dir(store), temp_name("staging")));
@@ -218,6 +273,8 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     if (looks_gzip(TRY(hashed.peek(2))) && (gunzip = isal_gunzip(hashed))) input = gunzip.get();
     RawInput raw(*input);
     TarInput tar(&lib, raw_reader.get());
+    RecordFile record(fs::join(staging.path(), kTarRecordName));
+    tar.recorder = record.start();
 
     struct archive* r1 = raw_reader.get();
     lib.archive_read_support_filter_gzip(r1);
@@ -246,6 +303,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
         r = lib.archive_read_next_header(r2, &e);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) return stream_error(label, raw, tar, "bad tar stream: " + tar_reader.error());
+        if (tar.recorder) confirm_entry(lib, e, *tar.recorder);
         auto written = unpacker.entry(r2, e);
         if (!written.ok()) {
             if (raw.error || tar.error) return stream_error(label, raw, tar, "");
@@ -265,6 +323,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
             if (*n == 0) break;
         }
     }
+    record.finish();
 
     LayerInfo info{tar.hash.finish().str(), tar.size, {}};
     TRY(fs::write_file_atomic(fs::join(staging.path(), "layer.json"), layer_json(info), fs::Durability::kNoSync));
