@@ -92,7 +92,9 @@ struct ExportSelection {
 Result<void> export_selection(int dirfd, const std::string& shown, const ExportSelection& sel, ByteSink& out,
                               const IdMap& ids = IdMap::identity());
 
-// A stored layer's tree, as export_tree writes it.
+// A stored layer as a tar stream: the very stream it was unpacked from when the layer has a tar-split
+// record (a pulled layer; checked against its diff id, an error if its files changed on disk), else
+// its tree as export_tree writes it.
 Result<void> export_layer(const StoreConfig& store, const std::string& diff_id, ByteSink& out);
 
 }  // namespace skiff::storage

@@ -1,4 +1,4 @@
-// The layer store: layers/<diff-id hex>/{diff/,layer.json}, unpacked once from a tar stream (plain,
+// The layer store: layers/<diff-id hex>/{diff/,layer.json,tar-split.zst}, unpacked once from a tar stream (plain,
 // gzip, zstd, xz or bzip2) and shared by every image that lists the diff id. A layer is unpacked into
 // layers/.staging-<random>/ and renamed into place, so a layer directory that exists is complete;
 // a failure removes the staging directory and leaves nothing else behind.
