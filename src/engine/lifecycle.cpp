@@ -138,14 +138,14 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
     int sig = SIGTERM;
     if (opts.ok() && !opts->stop_signal.empty()) sig = TRY(oci::parse_signal(opts->stop_signal));
     if (timeout < 0) timeout = opts.ok() ? opts->stop_timeout : 10;
+    // As podman: a paused container is not stopped (it stays paused; unpause it, or rm -f / kill it).
+    if (c.paused && alive(c))
+        return make_error("container " + c.id + " is running or paused, refusing to clean up: container state improper");
     // The monitor must not restart what the user stopped.
     (void)fs::write_file_atomic(stop_marker(store, c.id), "", fs::Durability::kNoSync);
     if (alive(c)) {
         auto sent = send(c, sig);
         if (!sent.ok() && alive(c)) return sent;
-        // A frozen process takes its signal once thawed. podman refuses to stop a paused container;
-        // skiff stops it as docker does: signal first, then thaw, so nothing runs before the signal.
-        if (c.paused) TRY_CTX(thaw(c), "stop " + c.name);
         if (!wait_gone(c, timeout * 1000)) {
             auto killed = send(c, SIGKILL);
             if (!killed.ok() && alive(c)) return killed;
