@@ -24,8 +24,6 @@ constexpr size_t kMaxFlows = 128;      // UDP client addresses remembered at onc
 constexpr size_t kMaxStreams = 400;
 constexpr time_t kFlowIdle = 60;       // seconds before an idle UDP flow is dropped
 
-bool is_ipv6(const std::string& ip) { return ip.find(':') != std::string::npos; }
-
 bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR; }
 
 time_t now() {
@@ -75,32 +73,9 @@ Result<Forwarder> Forwarder::listen(const std::vector<PortMapping>& ports) {
     if (ports.empty()) return f;
     f.host_ns_ = TRY(sys::open("/proc/self/ns/net", O_RDONLY));
     for (auto& m : ports) {
-        bool v6 = is_ipv6(m.host_ip);
-        bool udp = m.protocol == "udp";
-        std::string shown = host_address(m) + "/" + m.protocol;
-        unique_fd s(::socket(v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-        if (!s) return sys_error("publish " + shown + ": socket");
-        int one = 1;
-        if (!udp) (void)::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        struct sockaddr_storage ss {};
-        socklen_t len;
-        if (v6) {
-            auto* a = reinterpret_cast<struct sockaddr_in6*>(&ss);
-            a->sin6_family = AF_INET6;
-            a->sin6_port = htons(m.host_port);
-            if (::inet_pton(AF_INET6, m.host_ip.c_str(), &a->sin6_addr) != 1) return make_error("publish " + shown + ": invalid address");
-            (void)::setsockopt(s.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-            len = sizeof *a;
-        } else {
-            auto* a = reinterpret_cast<struct sockaddr_in*>(&ss);
-            a->sin_family = AF_INET;
-            a->sin_port = htons(m.host_port);
-            if (!m.host_ip.empty() && ::inet_pton(AF_INET, m.host_ip.c_str(), &a->sin_addr) != 1)
-                return make_error("publish " + shown + ": invalid address");
-            len = sizeof *a;
-        }
-        if (::bind(s.get(), reinterpret_cast<struct sockaddr*>(&ss), len) < 0) return sys_error("cannot listen on " + shown);
-        if (!udp && ::listen(s.get(), 128) < 0) return sys_error("cannot listen on " + shown);
+        std::string what = "cannot listen on " + host_address(m) + "/" + m.protocol;
+        unique_fd s = TRY(bind_host_socket(m, what));
+        if (m.protocol == "tcp" && ::listen(s.get(), 128) < 0) return sys_error(what);
         f.listeners_.push_back(std::make_unique<Listener>(Listener{m, std::move(s)}));
     }
     return f;

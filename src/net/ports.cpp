@@ -77,26 +77,12 @@ Result<void> check_ip(const std::string& ip, std::string_view spec) {
 }
 
 // A port the kernel calls free now for `m`'s protocol and address.
-Result<uint16_t> free_port(const PortMapping& m) {
-    bool v6 = is_ipv6(m.host_ip);
-    unique_fd s(::socket(v6 ? AF_INET6 : AF_INET, (m.protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
-    if (!s) return sys_error("socket");
+Result<uint16_t> free_port(PortMapping m) {
+    m.host_port = 0;
+    unique_fd s = TRY(bind_host_socket(m, "choose a free host port for " + std::to_string(m.container_port) + "/" + m.protocol));
     struct sockaddr_storage ss {};
-    socklen_t len;
-    if (v6) {
-        auto* a = reinterpret_cast<struct sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        ::inet_pton(AF_INET6, m.host_ip.c_str(), &a->sin6_addr);
-        len = sizeof *a;
-    } else {
-        auto* a = reinterpret_cast<struct sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        if (!m.host_ip.empty()) ::inet_pton(AF_INET, m.host_ip.c_str(), &a->sin_addr);
-        len = sizeof *a;
-    }
-    if (::bind(s.get(), reinterpret_cast<struct sockaddr*>(&ss), len) < 0)
-        return sys_error("choose a free host port for " + std::to_string(m.container_port) + "/" + m.protocol);
-    len = sizeof ss;
+    socklen_t len = sizeof ss;
+    bool v6 = is_ipv6(m.host_ip);
     if (::getsockname(s.get(), reinterpret_cast<struct sockaddr*>(&ss), &len) < 0) return sys_error("getsockname");
     return ntohs(v6 ? reinterpret_cast<struct sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<struct sockaddr_in*>(&ss)->sin_port);
 }
@@ -107,6 +93,35 @@ std::string shown_ip(const std::string& ip) {
 }
 
 }  // namespace
+
+Result<unique_fd> bind_host_socket(const PortMapping& m, const std::string& what) {
+    bool v6 = is_ipv6(m.host_ip);
+    bool udp = m.protocol == "udp";
+    unique_fd s(::socket(v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!s) return sys_error(what + ": socket");
+    int one = 1;
+    if (!udp) (void)::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_storage ss {};
+    socklen_t len;
+    int parsed = 1;
+    if (v6) {
+        auto* a = reinterpret_cast<struct sockaddr_in6*>(&ss);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(m.host_port);
+        parsed = ::inet_pton(AF_INET6, m.host_ip.c_str(), &a->sin6_addr);
+        (void)::setsockopt(s.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        len = sizeof *a;
+    } else {
+        auto* a = reinterpret_cast<struct sockaddr_in*>(&ss);
+        a->sin_family = AF_INET;
+        a->sin_port = htons(m.host_port);
+        if (!m.host_ip.empty()) parsed = ::inet_pton(AF_INET, m.host_ip.c_str(), &a->sin_addr);
+        len = sizeof *a;
+    }
+    if (parsed != 1) return make_error(what + ": invalid address \"" + m.host_ip + "\"");
+    if (::bind(s.get(), reinterpret_cast<struct sockaddr*>(&ss), len) < 0) return sys_error(what);
+    return s;
+}
 
 Result<std::vector<PortMapping>> parse_publish(std::string_view spec) {
     std::string_view rest = spec;

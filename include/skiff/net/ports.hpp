@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
 
 namespace skiff::net {
@@ -47,6 +48,10 @@ Result<std::vector<PortMapping>> resolve_ports(std::vector<PortMapping> publishe
 // "0.0.0.0:8080->80/tcp, 0.0.0.0:9000-9001->9000-9001/udp": podman's PORTS column, consecutive
 // ports folded into ranges.
 std::string format_ports(const std::vector<PortMapping>& ports);
+
+// A non-blocking socket of `m`'s protocol bound to its host address and port (0: a free one);
+// TCP sockets may rebind a port in TIME_WAIT, IPv6 ones take IPv6 only. An error is "`what`: …".
+Result<unique_fd> bind_host_socket(const PortMapping& m, const std::string& what);
 
 // "IP:PORT" as `port` prints it (0.0.0.0 for the default address, brackets around IPv6).
 std::string host_address(const PortMapping& m);
