@@ -1,9 +1,12 @@
-// The layer store and the unpack pipeline. One pass over the stream:
-//   source bytes ─(hash: compressed digest)─► libarchive "raw" reader (gzip/zstd/xz/bzip2 or none)
-//   ─(hash: diff id)─► libarchive tar reader ─► Unpacker (*at() calls under the staging root)
-// so decompression stays inside libarchive and both digests come out of the same read. The stream
-// hashed for the diff id also goes past a TarRecorder, whose record (tar-split.zst beside layer.json)
-// lets export_layer write the same bytes again.
+// The layer store and the unpack pipeline. One pass over the stream, on two threads:
+//   producer: source bytes ─(hash: compressed digest)─► inflate (ISA-L for gzip, else libarchive's
+//             "raw" reader: zstd/xz/bzip2 or none) ─(hash: diff id)─► a bounded queue
+//   consumer: the queue ─► TarRecorder ─► libarchive tar reader ─► Unpacker (*at() calls under the
+//             staging root)
+// Both digests come out of the same read. The producer's work (hashing and inflating) and the
+// consumer's (parsing, and the file system calls) are about equal for a typical layer, so on two cores
+// a pull takes about half the time of one thread doing both. The recorder's record (tar-split.zst
+// beside layer.json) lets export_layer write the same bytes again.
 #include "skiff/storage/layers.hpp"
 
 #include <fcntl.h>
@@ -11,6 +14,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <vector>
 
@@ -91,7 +99,79 @@ struct Staged {
     std::string compressed_digest;
 };
 
-// Stage 1's input: the raw bytes, hashed as they are read.
+// `src` read ahead on a thread of its own into a bounded queue, so that what reading it costs (the
+// network queue, both digests, inflating) runs beside what the reader does with the bytes. `src` is
+// the producer's alone until stop() returns.
+class PrefetchSource : public ByteSource {
+public:
+    explicit PrefetchSource(ByteSource& src) : src_(src), thread_([this] { run(); }) {}
+    PrefetchSource(const PrefetchSource&) = delete;
+    PrefetchSource& operator=(const PrefetchSource&) = delete;
+    ~PrefetchSource() override { stop(); }
+
+    // The producer is gone when this returns: `src` may be read directly again.
+    void stop() {
+        {
+            std::lock_guard lk(mu_);
+            closed_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+    Result<size_t> read(char* buf, size_t len) override {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return !chunks_.empty() || done_; });
+        if (chunks_.empty()) {
+            if (!status_.ok()) return status_.error();
+            return size_t{0};
+        }
+        std::string& front = chunks_.front();
+        size_t n = std::min(len, front.size() - off_);
+        std::memcpy(buf, front.data() + off_, n);
+        off_ += n;
+        if (off_ == front.size()) {
+            queued_ -= front.size();
+            chunks_.pop_front();
+            off_ = 0;
+            cv_.notify_all();
+        }
+        return n;
+    }
+
+private:
+    static constexpr size_t kCapacity = 8 << 20;
+
+    void run() {
+        for (;;) {
+            std::string chunk(kBufferSize, '\0');
+            auto n = src_.read(chunk.data(), chunk.size());
+            std::unique_lock lk(mu_);
+            if (!n.ok() || *n == 0) {
+                if (!n.ok()) status_ = n.take_error();
+                done_ = true;
+                cv_.notify_all();
+                return;
+            }
+            chunk.resize(*n);
+            cv_.wait(lk, [&] { return queued_ < kCapacity || closed_; });
+            if (closed_) return;
+            queued_ += chunk.size();
+            chunks_.push_back(std::move(chunk));
+            cv_.notify_all();
+        }
+    }
+
+    ByteSource& src_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> chunks_;
+    size_t off_ = 0, queued_ = 0;
+    bool done_ = false, closed_ = false;
+    Result<void> status_ = Result<void>();
+    std::thread thread_;
+};
+
 // What came from the source, hashed (the compressed digest); the bytes read ahead to recognise
 // gzip are replayed first.
 class HashedSource : public ByteSource {
@@ -138,21 +218,45 @@ la_ssize_t read_raw(struct archive*, void* client, const void** out) {
     auto* in = static_cast<RawInput*>(client);
     auto n = in->src.read(in->buf.data(), in->buf.size());
     if (!n.ok()) {
-        in->error = n.take_error();
+        in->error = n.take_error().context("read");
         return -1;
     }
     *out = in->buf.data();
     return static_cast<la_ssize_t>(*n);
 }
 
-// Stage 2's input: the decompressed stream, hashed (the diff id) and counted.
-struct TarInput {
-    TarInput(const ArchiveLib* l, struct archive* r) : lib(l), raw(r) {}
-    const ArchiveLib* lib;
-    struct archive* raw;
-    bool raw_open = false;  // false for an empty stream: nothing to read
+// The inflated stream, hashed (the diff id) and counted: what the producer thread reads from the
+// raw reader (which inflates, or passes through what ISA-L inflated).
+class InflatedSource : public ByteSource {
+public:
+    InflatedSource(const ArchiveLib& lib, struct archive* raw, RawInput& input) : lib_(lib), raw_(raw), input_(input) {}
+    Result<size_t> read(char* buf, size_t len) override {
+        if (!open) return size_t{0};
+        la_ssize_t n = lib_.archive_read_data(raw_, buf, len);
+        if (n < 0) {
+            // The source's own error (a cut connection, a bad digest) rather than libarchive's echo of it.
+            if (input_.error) return std::move(*input_.error);
+            const char* e = lib_.archive_error_string(raw_);
+            return make_error(std::string("decompress: ") + (e ? e : "error"));
+        }
+        hash.update(buf, static_cast<size_t>(n));
+        size += static_cast<uint64_t>(n);
+        return static_cast<size_t>(n);
+    }
+    bool open = false;  // false for an empty stream: nothing to read
     oci::Sha256 hash;
     uint64_t size = 0;
+
+private:
+    const ArchiveLib& lib_;
+    struct archive* raw_;
+    RawInput& input_;
+};
+
+// The tar reader's input, on the consumer thread: the queue, past the recorder.
+struct TarInput {
+    explicit TarInput(ByteSource& s) : src(s) {}
+    ByteSource& src;
     std::vector<char> buf = std::vector<char>(kBufferSize);
     std::optional<Error> error;
     TarRecorder* recorder = nullptr;
@@ -160,23 +264,19 @@ struct TarInput {
 
 la_ssize_t read_tar(struct archive*, void* client, const void** out) {
     auto* in = static_cast<TarInput*>(client);
-    if (!in->raw_open) return 0;
-    la_ssize_t n = in->lib->archive_read_data(in->raw, in->buf.data(), in->buf.size());
-    if (n < 0) {
-        const char* e = in->lib->archive_error_string(in->raw);
-        if (!in->error) in->error = make_error(std::string("decompress: ") + (e ? e : "error"));
+    auto n = in->src.read(in->buf.data(), in->buf.size());
+    if (!n.ok()) {
+        if (!in->error) in->error = n.take_error();
         return -1;
     }
-    in->hash.update(in->buf.data(), static_cast<size_t>(n));
-    in->size += static_cast<uint64_t>(n);
-    if (in->recorder) in->recorder->feed(std::string_view(in->buf.data(), static_cast<size_t>(n)));
+    if (in->recorder) in->recorder->feed(std::string_view(in->buf.data(), *n));
     *out = in->buf.data();
-    return n;
+    return static_cast<la_ssize_t>(*n);
 }
 
-Error stream_error(const std::string& label, RawInput& raw, TarInput& tar, const std::string& fallback) {
-    if (raw.error) return std::move(*raw.error).context("layer " + label + ": read");
-    if (tar.error) return std::move(*tar.error).context("layer " + label);
+// The stream's own error when there is one (what libarchive says then only echoes it), else `fallback`.
+Error stream_error(const std::string& label, std::optional<Error>& cause, const std::string& fallback) {
+    if (cause) return std::move(*cause).context("layer " + label);
     return make_error("layer " + label + ": " + fallback);
 }
 
@@ -272,9 +372,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     std::unique_ptr<ByteSource> gunzip;
     if (looks_gzip(TRY(hashed.peek(2))) && (gunzip = isal_gunzip(hashed))) input = gunzip.get();
     RawInput raw(*input);
-    TarInput tar(&lib, raw_reader.get());
-    RecordFile record(fs::join(staging.path(), kTarRecordName));
-    tar.recorder = record.start();
+    InflatedSource inflated(lib, raw_reader.get(), raw);
 
     struct archive* r1 = raw_reader.get();
     lib.archive_read_support_filter_gzip(r1);
@@ -284,29 +382,35 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     lib.archive_read_support_format_raw(r1);
     lib.archive_read_support_format_empty(r1);
     if (lib.archive_read_open(r1, &raw, nullptr, read_raw, nullptr) != ARCHIVE_OK)
-        return stream_error(label, raw, tar, "not a tar stream: " + raw_reader.error());
+        return stream_error(label, raw.error, "not a tar stream: " + raw_reader.error());
     struct archive_entry* e;
     int r = lib.archive_read_next_header(r1, &e);
     if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
-        tar.raw_open = true;
+        inflated.open = true;
     else if (r != ARCHIVE_EOF)
-        return stream_error(label, raw, tar, "not a tar stream: " + raw_reader.error());
+        return stream_error(label, raw.error, "not a tar stream: " + raw_reader.error());
+
+    // From here the producer thread alone reads the source, the raw reader and `raw`.
+    PrefetchSource ahead(inflated);
+    TarInput tar(ahead);
+    RecordFile record(fs::join(staging.path(), kTarRecordName));
+    tar.recorder = record.start();
 
     struct archive* r2 = tar_reader.get();
     lib.archive_read_support_format_tar(r2);
     lib.archive_read_support_format_empty(r2);
     if (lib.archive_read_open(r2, &tar, nullptr, read_tar, nullptr) != ARCHIVE_OK)
-        return stream_error(label, raw, tar, "not a tar stream: " + tar_reader.error());
+        return stream_error(label, tar.error, "not a tar stream: " + tar_reader.error());
 
     Unpacker unpacker(lib, diff.get(), store.idmap, label);
     for (;;) {
         r = lib.archive_read_next_header(r2, &e);
         if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN) return stream_error(label, raw, tar, "bad tar stream: " + tar_reader.error());
+        if (r < ARCHIVE_WARN) return stream_error(label, tar.error, "bad tar stream: " + tar_reader.error());
         if (tar.recorder) confirm_entry(lib, e, *tar.recorder);
         auto written = unpacker.entry(r2, e);
         if (!written.ok()) {
-            if (raw.error || tar.error) return stream_error(label, raw, tar, "");
+            if (tar.error) return stream_error(label, tar.error, "");
             return written.take_error();
         }
     }
@@ -315,17 +419,19 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     const void* ignored;
     while (read_tar(nullptr, &tar, &ignored) > 0) {
     }
-    if (tar.error || raw.error) return stream_error(label, raw, tar, "");
+    if (tar.error) return stream_error(label, tar.error, "");
+    // The producer has met the raw reader's end: what follows it is read here.
+    ahead.stop();
     for (ByteSource* rest : {input, static_cast<ByteSource*>(&hashed)}) {
         for (;;) {
-            auto n = rest->read(raw.buf.data(), raw.buf.size());
+            auto n = rest->read(tar.buf.data(), tar.buf.size());
             if (!n.ok()) return n.take_error().context("layer " + label + ": read");
             if (*n == 0) break;
         }
     }
     record.finish();
 
-    LayerInfo info{tar.hash.finish().str(), tar.size, {}};
+    LayerInfo info{inflated.hash.finish().str(), inflated.size, {}};
     TRY(fs::write_file_atomic(fs::join(staging.path(), "layer.json"), layer_json(info), fs::Durability::kNoSync));
     return Staged{std::move(staging), std::move(info), hashed.hash.finish().str()};
 }
