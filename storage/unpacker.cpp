@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 
+#include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "tree.hpp"
 #include "xattrs.hpp"
@@ -42,6 +43,16 @@ std::string join_comps(const std::vector<std::string>& comps, size_t n) {
 }
 
 bool running_as_root() { return ::geteuid() == 0; }
+
+// The process's umask, read without changing it (umask(2) would, for every thread).
+mode_t current_umask() {
+    auto status = fs::read_file("/proc/self/status");
+    if (status.ok()) {
+        size_t at = status->find("\nUmask:");
+        if (at != std::string::npos) return static_cast<mode_t>(std::strtoul(status->c_str() + at + 7, nullptr, 8));
+    }
+    return 07777;  // unknown: every created file is chmod'ed
+}
 
 // A whiteout this layer wrote: a 0/0 character device, or (rootless) an empty file with overlay's
 // whiteout xattr.
@@ -82,16 +93,20 @@ std::string overlay_xattr(std::string_view what) {
     return std::string(running_as_root() ? "trusted.overlay." : "user.overlay.") + std::string(what);
 }
 
+Unpacker::Unpacker(const ArchiveLib& lib, int root, const IdMap& idmap, std::string label)
+    : lib_(lib), root_(root), idmap_(idmap), label_(std::move(label)), self_uid_(::geteuid()),
+      self_gid_(::getegid()), umask_(current_umask()) {}
+
 Error Unpacker::refuse(std::string_view name, std::string_view why) const {
     return make_error((layer_ ? "layer " : "") + label_ + ": entry \"" + std::string(name) + "\" " + std::string(why));
 }
 
 // The directory made of the first `n` components, created (0755, root-owned) where missing when
 // `create`. The descriptor is borrowed from the cache: valid until the next call.
-Result<unique_fd> Unpacker::open_dir(const std::vector<std::string>& comps, size_t n, std::string_view shown,
+Result<int> Unpacker::open_dir(const std::vector<std::string>& comps, size_t n, std::string_view shown,
                                      bool create) {
     std::string path = join_comps(comps, n);
-    if (cached_fd_ && cached_parent_ == path) return unique_fd(::fcntl(cached_fd_.get(), F_DUPFD_CLOEXEC, 0));
+    if (cached_fd_ && cached_parent_ == path) return cached_fd_.get();
     int fd = open_beneath(root_, path, O_PATH | O_DIRECTORY);
     if (fd < 0) {
         // Walk one component at a time: create what is missing, and name the component at fault.
@@ -125,12 +140,12 @@ Result<unique_fd> Unpacker::open_dir(const std::vector<std::string>& comps, size
     }
     cached_parent_ = path;
     cached_fd_.reset(fd);
-    return unique_fd(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    struct stat st;
+    cached_setgid_ = ::fstat(fd, &st) < 0 || (st.st_mode & S_ISGID);
+    return fd;
 }
 
 Result<void> Unpacker::remove_existing(int dirfd, const std::string& name, std::string_view shown) {
-    cached_fd_.reset();
-    cached_parent_.clear();
     auto r = remove_tree_at(dirfd, name);
     if (!r.ok()) return refuse(shown, "cannot replace what an earlier entry wrote: " + r.error().message);
     return {};
@@ -153,6 +168,21 @@ Result<void> Unpacker::set_owner(int dirfd, const std::string& name, struct arch
     if (!gid.ok()) return refuse(shown, "has a group that cannot be mapped: " + gid.error().message);
     if (::fchownat(dirfd, name.c_str(), *uid, *gid, AT_SYMLINK_NOFOLLOW) < 0) {
         // Without privilege (rootless, no user namespace) every file stays the caller's.
+        if (errno == EPERM && !running_as_root()) return {};
+        return refuse(shown, std::string("cannot be chowned: ") + std::strerror(errno));
+    }
+    return {};
+}
+
+// set_owner for a regular file this unpacker just created (its own, in the cached directory):
+// nothing to do when it was created with the owner the entry wants.
+Result<void> Unpacker::set_file_owner(int fd, struct archive_entry* e, std::string_view shown) {
+    auto uid = force_owner_ ? Result<uid_t>(owner_uid_) : idmap_.host_uid(static_cast<uid_t>(lib_.archive_entry_uid(e)));
+    if (!uid.ok()) return refuse(shown, "has an owner that cannot be mapped: " + uid.error().message);
+    auto gid = force_owner_ ? Result<gid_t>(owner_gid_) : idmap_.host_gid(static_cast<gid_t>(lib_.archive_entry_gid(e)));
+    if (!gid.ok()) return refuse(shown, "has a group that cannot be mapped: " + gid.error().message);
+    if (*uid == self_uid_ && *gid == self_gid_ && !cached_setgid_) return {};
+    if (::fchown(fd, *uid, *gid) < 0) {
         if (errno == EPERM && !running_as_root()) return {};
         return refuse(shown, std::string("cannot be chowned: ") + std::strerror(errno));
     }
@@ -221,11 +251,16 @@ Result<void> Unpacker::whiteout(int dirfd, const std::string& name, std::string_
 Result<void> Unpacker::write_file(struct archive* a, int dirfd, const std::string& name, struct archive_entry* e,
                                   std::string_view shown) {
     constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    unique_fd fd(::openat(dirfd, name.c_str(), kCreate, 0600));
+    // Created with its mode, unless it has bits that a chown would clear or the umask takes away, or
+    // it goes into a directory this unpacker did not make (cp: a default ACL could change the mode).
+    mode_t perm = lib_.archive_entry_mode(e) & 07777;
+    bool chmod_after = (perm & 07000) || (perm & umask_) || !layer_;
+    mode_t create_mode = chmod_after ? 0600 : perm;
+    unique_fd fd(::openat(dirfd, name.c_str(), kCreate, create_mode));
     if (!fd && errno == EEXIST) {  // an earlier entry's: this one replaces it
         TRY(check_replace(dirfd, name, false, shown));
         TRY(remove_existing(dirfd, name, shown));
-        fd = unique_fd(::openat(dirfd, name.c_str(), kCreate, 0600));
+        fd = unique_fd(::openat(dirfd, name.c_str(), kCreate, create_mode));
     }
     if (!fd) return refuse(shown, std::string("cannot be created: ") + std::strerror(errno));
     la_int64_t end = 0;
@@ -252,8 +287,8 @@ Result<void> Unpacker::write_file(struct archive* a, int dirfd, const std::strin
     // Only a sparse file's tail is a hole that nothing wrote.
     if (end != lib_.archive_entry_size(e) && ::ftruncate(fd.get(), lib_.archive_entry_size(e)) < 0)
         return refuse(shown, std::string("cannot be written: ") + std::strerror(errno));
-    TRY(set_owner(dirfd, name, e, shown));
-    if (::fchmod(fd.get(), lib_.archive_entry_mode(e) & 07777) < 0)
+    TRY(set_file_owner(fd.get(), e, shown));
+    if (chmod_after && ::fchmod(fd.get(), perm) < 0)
         return refuse(shown, std::string("cannot be chmod'ed: ") + std::strerror(errno));
     TRY(set_xattrs(dirfd, name, e, shown));
     struct timespec times[2];
@@ -271,10 +306,10 @@ Result<void> Unpacker::hardlink(struct archive_entry* e, int dirfd, const std::s
     auto parent = open_dir(*comps, comps->size() - 1, shown, false);
     if (!parent.ok()) return refuse(shown, "links to \"" + target + "\", which is not in the layer");
     struct stat st;
-    if (::fstatat(parent->get(), comps->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+    if (::fstatat(*parent, comps->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
         return refuse(shown, "links to \"" + target + "\", which is not in the layer");
     if (S_ISDIR(st.st_mode)) return refuse(shown, "links to the directory \"" + target + "\"");
-    if (::linkat(parent->get(), comps->back().c_str(), dirfd, name.c_str(), 0) < 0)
+    if (::linkat(*parent, comps->back().c_str(), dirfd, name.c_str(), 0) < 0)
         return refuse(shown, "cannot link to \"" + target + "\": " + std::strerror(errno));
     return {};
 }
@@ -302,8 +337,7 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
     }
 
     const std::string& base = comps.back();
-    unique_fd parent = TRY(open_dir(comps, comps.size() - 1, shown, true));
-    int pfd = parent.get();
+    int pfd = TRY(open_dir(comps, comps.size() - 1, shown, true));
     if (layer_ && str::starts_with(base, ".wh.")) {
         if (base == ".wh..wh..opq") return make_opaque(pfd, ".", shown);
         if (str::starts_with(base, ".wh..wh.")) return {};  // aufs bookkeeping, as docker skips it
@@ -325,7 +359,12 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
         }
     }
 
-    if (is_hardlink) return hardlink(e, pfd, base, shown);
+    if (is_hardlink) {
+        // The link's directory stays open while its target's is opened (which takes the cache).
+        unique_fd dir(::fcntl(pfd, F_DUPFD_CLOEXEC, 0));
+        if (!dir) return refuse(shown, std::string("cannot be created: ") + std::strerror(errno));
+        return hardlink(e, dir.get(), base, shown);
+    }
 
     struct timespec times[2];
     entry_times(e, times);

@@ -25,8 +25,7 @@ std::string overlay_xattr(std::string_view what);
 class Unpacker {
 public:
     // `root` is an O_PATH descriptor of the (empty) layer directory; `label` names the layer in errors.
-    Unpacker(const ArchiveLib& lib, int root, const IdMap& idmap, std::string label)
-        : lib_(lib), root_(root), idmap_(idmap), label_(std::move(label)) {}
+    Unpacker(const ArchiveLib& lib, int root, const IdMap& idmap, std::string label);
 
     // Unpack a plain archive (cp) rather than a layer: `.wh.` names are ordinary files, errors do not
     // say "layer", with `force_owner` every entry belongs to host uid:gid instead of its own, and a
@@ -52,7 +51,7 @@ private:
     };
 
     Error refuse(std::string_view name, std::string_view why) const;
-    Result<unique_fd> open_dir(const std::vector<std::string>& comps, size_t n, std::string_view shown, bool create);
+    Result<int> open_dir(const std::vector<std::string>& comps, size_t n, std::string_view shown, bool create);
     Result<void> check_replace(int dirfd, const std::string& name, bool new_is_dir, std::string_view shown) const;
     Result<void> remove_existing(int dirfd, const std::string& name, std::string_view shown);
     Result<void> make_opaque(int dirfd, const std::string& name, std::string_view shown);
@@ -61,6 +60,7 @@ private:
                             std::string_view shown);
     Result<void> hardlink(struct archive_entry* e, int dirfd, const std::string& name, std::string_view shown);
     Result<void> set_owner(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown);
+    Result<void> set_file_owner(int fd, struct archive_entry* e, std::string_view shown);
     Result<void> set_xattrs(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown);
     void entry_times(struct archive_entry* e, struct timespec times[2]) const;
 
@@ -74,9 +74,16 @@ private:
     uid_t owner_uid_ = 0;
     gid_t owner_gid_ = 0;
     std::vector<DeferredDir> dirs_;
-    // The last parent directory opened, reused while entries stay in it; dropped on any removal.
+    // Who owns a new file, and what the umask takes from a new file's mode: a file needs no chown
+    // or chmod after it is created when it already has what the entry says.
+    uid_t self_uid_;
+    gid_t self_gid_;
+    mode_t umask_;
+    // The last parent directory opened, reused while entries stay in it (an entry only ever removes
+    // a child of it); whether it is setgid (its new files take its group).
     std::string cached_parent_;
     unique_fd cached_fd_;
+    bool cached_setgid_ = false;
 };
 
 }  // namespace skiff::storage
