@@ -28,12 +28,14 @@ Result<void> run_port(Context& ctx, const PortOptions& o) {
     if (!o.all && !o.latest && o.args.empty()) return make_error("`skiff port` requires a container name or ID, or --all or --latest");
     if (o.args.size() > names + 1) return make_error("`skiff port` takes at most one container and one port");
 
-    // Every container's state checked against its processes (one that died shows as exited).
-    auto list = TRY(engine::list_containers(ctx.store, true));
-    if (names == 1) {
-        auto c = TRY(storage::find_container(ctx.store, o.args[0]));
-        std::erase_if(list, [&](const storage::Container& x) { return x.id != c.id; });
-    } else if (o.latest) {
+    // Each container's state is checked against its processes as it is read (one that died shows
+    // as exited); one named container is read alone.
+    std::vector<storage::Container> list;
+    if (names == 1)
+        list.push_back(TRY(storage::find_container(ctx.store, o.args[0])));
+    else
+        list = TRY(engine::list_containers(ctx.store, true));
+    if (o.latest) {
         if (list.empty()) return make_error("no containers to list ports of");
         list.resize(1);
     }
