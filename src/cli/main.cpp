@@ -179,6 +179,24 @@ std::vector<std::string> split_trailing(CLI::App& app, std::vector<std::string>&
     return {};
 }
 
+// The command the words name, when they name one of the table's: the first word that is neither a
+// global option nor its value. Null when there is none or help is asked before it.
+const CommandEntry* named_command(const std::vector<std::string>& args, const CommandEntry* table, size_t n) {
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "-h" || a == "--help" || a == "--") return nullptr;
+        if (a.size() > 1 && a[0] == '-') {
+            for (const char* global : {"--root", "--runroot", "--storage-driver", "--log-level"})
+                if (a == global) ++i;
+            continue;
+        }
+        for (size_t k = 0; k < n; ++k)
+            if (a == table[k].name) return &table[k];
+        return nullptr;
+    }
+    return nullptr;
+}
+
 void add_help(CLI::App& app, Context& ctx) {
     auto* sub = app.add_subcommand("help", "Help about any command");
     auto names = std::make_shared<std::vector<std::string>>();
@@ -230,14 +248,20 @@ int main(int argc, char** argv) {
         }
     });
 
+    // Only the command being run is built (the whole tree costs more than `skiff version` does
+    // otherwise); all of them when the words name none, for help and podman's errors.
+    std::vector<std::string> args(argv + 1, argv + argc);
     size_t n = 0;
     const CommandEntry* table = commands(&n);
-    for (size_t i = 0; i < n; ++i) table[i].add(app, ctx);
-    add_help(app, ctx);
+    if (const CommandEntry* one = named_command(args, table, n)) {
+        one->add(app, ctx);
+    } else {
+        for (size_t i = 0; i < n; ++i) table[i].add(app, ctx);
+        add_help(app, ctx);
+    }
     for (auto* sub : app.get_subcommands({}))
         if (!usages().count(sub)) set_usage(sub, "skiff " + sub->get_name() + " [options]");
 
-    std::vector<std::string> args(argv + 1, argv + argc);
     split_empty_values(app, args);
     ctx.trailing = split_trailing(app, args);
     std::reverse(args.begin(), args.end());  // CLI11 takes its vector in reverse order
