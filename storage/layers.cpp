@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <optional>
@@ -102,12 +103,12 @@ struct Staged {
 // `src` read ahead on a thread of its own into a bounded queue, so that what reading it costs (the
 // network queue, both digests, inflating) runs beside what the reader does with the bytes. `src` is
 // the producer's alone until stop() returns.
-class PrefetchSource : public ByteSource {
+class PrefetchSource {
 public:
     explicit PrefetchSource(ByteSource& src) : src_(src), thread_([this] { run(); }) {}
     PrefetchSource(const PrefetchSource&) = delete;
     PrefetchSource& operator=(const PrefetchSource&) = delete;
-    ~PrefetchSource() override { stop(); }
+    ~PrefetchSource() { stop(); }
 
     // The producer is gone when this returns: `src` may be read directly again.
     void stop() {
@@ -119,45 +120,53 @@ public:
         if (thread_.joinable()) thread_.join();
     }
 
-    Result<size_t> read(char* buf, size_t len) override {
+    // The next bytes read ahead, lent until the next call (no copy); empty at the end.
+    Result<std::string_view> next() {
         std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return !chunks_.empty() || done_; });
-        if (chunks_.empty()) {
-            if (!status_.ok()) return status_.error();
-            return size_t{0};
-        }
-        std::string& front = chunks_.front();
-        size_t n = std::min(len, front.size() - off_);
-        std::memcpy(buf, front.data() + off_, n);
-        off_ += n;
-        if (off_ == front.size()) {
-            queued_ -= front.size();
-            chunks_.pop_front();
-            off_ = 0;
+        if (lent_ >= 0) {
+            free_.push_back(lent_);
+            lent_ = -1;
             cv_.notify_all();
         }
-        return n;
+        cv_.wait(lk, [&] { return !full_.empty() || done_; });
+        if (full_.empty()) {
+            if (!status_.ok()) return status_.error();
+            return std::string_view();
+        }
+        auto [index, size] = full_.front();
+        full_.pop_front();
+        lent_ = index;
+        return std::string_view(buffers_[static_cast<size_t>(index)].get(), size);
     }
 
 private:
-    static constexpr size_t kCapacity = 8 << 20;
+    static constexpr size_t kMaxBuffers = 64;  // 8 MB ahead at most
 
     void run() {
+        std::unique_lock lk(mu_);
         for (;;) {
-            std::string chunk(kBufferSize, '\0');
-            auto n = src_.read(chunk.data(), chunk.size());
-            std::unique_lock lk(mu_);
+            // A free buffer, or a new one while fewer than kMaxBuffers exist (a small layer needs few).
+            cv_.wait(lk, [&] { return closed_ || !free_.empty() || buffers_.size() < kMaxBuffers; });
+            if (closed_) return;
+            int index;
+            if (!free_.empty()) {
+                index = free_.back();
+                free_.pop_back();
+            } else {
+                index = static_cast<int>(buffers_.size());
+                buffers_.push_back(std::make_unique<char[]>(kBufferSize));
+            }
+            char* buf = buffers_[static_cast<size_t>(index)].get();
+            lk.unlock();
+            auto n = src_.read(buf, kBufferSize);
+            lk.lock();
             if (!n.ok() || *n == 0) {
                 if (!n.ok()) status_ = n.take_error();
                 done_ = true;
                 cv_.notify_all();
                 return;
             }
-            chunk.resize(*n);
-            cv_.wait(lk, [&] { return queued_ < kCapacity || closed_; });
-            if (closed_) return;
-            queued_ += chunk.size();
-            chunks_.push_back(std::move(chunk));
+            full_.emplace_back(index, *n);
             cv_.notify_all();
         }
     }
@@ -165,10 +174,62 @@ private:
     ByteSource& src_;
     std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<std::string> chunks_;
-    size_t off_ = 0, queued_ = 0;
+    std::vector<std::unique_ptr<char[]>> buffers_;
+    std::deque<std::pair<int, size_t>> full_;  // (buffer, bytes) in stream order
+    std::vector<int> free_;
+    int lent_ = -1;
     bool done_ = false, closed_ = false;
     Result<void> status_ = Result<void>();
+    std::thread thread_;
+};
+
+// Writes the unpacked files back to disk while the unpack goes on (a syncfs on a thread of its own
+// each time another kStep bytes of the stream have been unpacked), so that the syncfs that makes the
+// layer durable before it is published finds little left to write.
+class WriteBehind {
+public:
+    explicit WriteBehind(const std::string& dir)
+        : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)), thread_([this] { run(); }) {}
+    WriteBehind(const WriteBehind&) = delete;
+    WriteBehind& operator=(const WriteBehind&) = delete;
+    ~WriteBehind() {
+        {
+            std::lock_guard lk(mu_);
+            done_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    // The stream has been unpacked up to `offset`.
+    void progress(uint64_t offset) {
+        if (offset < next_) return;
+        next_ = offset + kStep;
+        {
+            std::lock_guard lk(mu_);
+            ++asked_;
+        }
+        cv_.notify_all();
+    }
+
+private:
+    static constexpr uint64_t kStep = 32 << 20;
+    void run() {
+        std::unique_lock lk(mu_);
+        for (;;) {
+            cv_.wait(lk, [&] { return done_ || asked_ > served_; });
+            if (done_) return;
+            served_ = asked_;
+            lk.unlock();
+            if (fd_) (void)::syncfs(fd_.get());
+            lk.lock();
+        }
+    }
+    unique_fd fd_;
+    uint64_t next_ = kStep;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    uint64_t asked_ = 0, served_ = 0;
+    bool done_ = false;
     std::thread thread_;
 };
 
@@ -255,23 +316,24 @@ private:
 
 // The tar reader's input, on the consumer thread: the queue, past the recorder.
 struct TarInput {
-    explicit TarInput(ByteSource& s) : src(s) {}
-    ByteSource& src;
-    std::vector<char> buf = std::vector<char>(kBufferSize);
+    explicit TarInput(PrefetchSource& s) : src(s) {}
+    PrefetchSource& src;
     std::optional<Error> error;
     TarRecorder* recorder = nullptr;
+    uint64_t passed = 0;  // bytes given to the tar reader
 };
 
 la_ssize_t read_tar(struct archive*, void* client, const void** out) {
     auto* in = static_cast<TarInput*>(client);
-    auto n = in->src.read(in->buf.data(), in->buf.size());
-    if (!n.ok()) {
-        if (!in->error) in->error = n.take_error();
+    auto chunk = in->src.next();
+    if (!chunk.ok()) {
+        if (!in->error) in->error = chunk.take_error();
         return -1;
     }
-    if (in->recorder) in->recorder->feed(std::string_view(in->buf.data(), *n));
-    *out = in->buf.data();
-    return static_cast<la_ssize_t>(*n);
+    if (in->recorder) in->recorder->feed(*chunk);
+    in->passed += chunk->size();
+    *out = chunk->data();
+    return static_cast<la_ssize_t>(chunk->size());
 }
 
 // The stream's own error when there is one (what libarchive says then only echoes it), else `fallback`.
@@ -403,7 +465,9 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
         return stream_error(label, tar.error, "not a tar stream: " + tar_reader.error());
 
     Unpacker unpacker(lib, diff.get(), store.idmap, label);
+    WriteBehind write_behind(staging.path());
     for (;;) {
+        write_behind.progress(tar.passed);
         r = lib.archive_read_next_header(r2, &e);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) return stream_error(label, tar.error, "bad tar stream: " + tar_reader.error());
@@ -424,7 +488,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     ahead.stop();
     for (ByteSource* rest : {input, static_cast<ByteSource*>(&hashed)}) {
         for (;;) {
-            auto n = rest->read(tar.buf.data(), tar.buf.size());
+            auto n = rest->read(raw.buf.data(), raw.buf.size());
             if (!n.ok()) return n.take_error().context("layer " + label + ": read");
             if (*n == 0) break;
         }
