@@ -1,5 +1,6 @@
 #include "skiff/oci/digest.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 namespace skiff::oci {
@@ -18,6 +19,12 @@ Result<Digest> parse_digest(std::string_view s) {
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
             return make_error("invalid digest \"" + std::string(s) + "\": not lowercase hex");
     return Digest{std::string(alg), std::string(hex)};
+}
+
+void init_digests_only() {
+    (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+                                  OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_LOAD_CONFIG,
+                              nullptr);
 }
 
 struct Sha256::Impl {

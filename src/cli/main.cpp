@@ -15,6 +15,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/log.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/engine/monitor.hpp"
 #include "version.hpp"
 
 namespace skiff::cli {
@@ -225,6 +226,9 @@ void add_help(CLI::App& app, Context& ctx) {
 int main(int argc, char** argv) {
     using namespace skiff;
     using namespace skiff::cli;
+    // A detached container's monitor (engine/monitor.cpp): before the command tree exists, so that
+    // the long-lived process never holds it.
+    if (argc > 1 && argv[1] == engine::kMonitorCommand) return engine::monitor_process(argc, argv);
 
     Context ctx;
     GlobalFlags g;

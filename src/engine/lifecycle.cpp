@@ -123,12 +123,10 @@ Result<void> start(const storage::StoreConfig& store, const std::string& name_or
     auto c = TRY(storage::find_container(store, found.id));
     if (c.state == storage::ContainerState::kRunning) return {};  // as podman: already running is fine
     auto opts = TRY(options_of(c));
-    auto p = TRY(prepare(store, opts, c.id));
-    TRY(finish_spec(store, c, p.image, p.spec));
-    c.restarts = 0;
-    // The monitor takes the lock to record the start: let go of it first.
+    // The monitor takes the lock to record the start: let go of it first. It prepares the
+    // container's root and spec itself, from the stored record.
     lock.reset();
-    return launch_monitor(store, c, p.spec, opts, wait_attach, starting.fd());
+    return launch_monitor(store, c, opts, wait_attach, starting.fd());
 }
 
 Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, int timeout) {

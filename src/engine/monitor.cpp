@@ -1,16 +1,27 @@
-// The monitor of a detached container: skiff forked, detached with setsid, holding nothing of the
-// command that started it (stdio on /dev/null and the container's output pipes, every other
-// descriptor closed). It runs the container with the runtime's foreground loop, whose poll also copies the
-// container's output into its log (podman's k8s-file format), and after each exit it records the
-// exit code and time, then restarts the container as its policy says or removes it (--rm), and exits.
+// The monitor of a detached container. launch_monitor() forks, detaches the child (setsid, stdio on
+// /dev/null, every other descriptor of the starting command closed) and re-executes skiff in it as
+// `skiff __monitor ID …`: a fresh process, dispatched in main() before the command tree is built,
+// so that it holds none of the starting command's memory (CLI11's tree, image records, JSON). It
+// makes itself non-dumpable (a container that shares the host's pid namespace must not reach
+// skiff's binary through /proc/PID/exe), reads the container's record and stored options, builds
+// the runtime spec as start does, and runs the container with the runtime's foreground loop, whose
+// poll also copies the container's output into its log (podman's k8s-file format), serves attach
+// clients and forwards published ports. Once the container's command is executed it gives back
+// what starting it used: free heap, the pages of skiff's code and constants (clean file pages that
+// fault back in from the page cache if needed) and the deep stack. After each exit it records the
+// exit code and time, then restarts the container as its policy says or removes it (--rm), and
+// exits.
 //
 // The command that forked it hears one report on a pipe: "ok" once the container's command has
 // been executed, or "err CODE MESSAGE" when it could not start. Clients of `skiff attach` connect
 // to its attach socket (attach_server.hpp); for `start -a` it reports "listening" instead and runs
 // the container only once the first client is there, so that client sees all of its output.
+// start's lock (a descriptor of it is passed down) stays held until the container is recorded
+// running.
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,16 +32,23 @@
 #include <cctype>
 #include <ctime>
 #include <cstring>
+#include <string_view>
 
 #include "attach_server.hpp"
 #include "run_internal.hpp"
+#include "skiff/base/resident.hpp"
 #include "skiff/base/fd.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/container_cgroup.hpp"
+#include "skiff/engine/monitor.hpp"
 #include "skiff/net/forwarder.hpp"
+#include "skiff/oci/digest.hpp"
 #include "skiff/runtime/spec.hpp"
+
+extern char** environ;
 
 namespace skiff::engine {
 
@@ -180,11 +198,12 @@ Result<unique_fd> container_stdin(const runtime::Spec& spec, int null) {
     return unique_fd(in[1]);
 }
 
-// Close every descriptor from 3 up but those in `keep`.
-void close_all_except(std::vector<int> keep) {
-    std::sort(keep.begin(), keep.end());
+// Close every descriptor from 3 up but `a` and `b` (-1: none). Allocates nothing: it runs between
+// fork and exec.
+void close_all_except(int a, int b) {
+    if (a > b) std::swap(a, b);
     unsigned from = 3;
-    for (int k : keep) {
+    for (int k : {a, b}) {
         if (k < static_cast<int>(from)) continue;
         if (static_cast<unsigned>(k) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(k - 1), 0u);
         from = static_cast<unsigned>(k) + 1;
@@ -192,16 +211,106 @@ void close_all_except(std::vector<int> keep) {
     ::syscall(SYS_close_range, from, ~0u, 0u);
 }
 
-int monitor_main(const storage::StoreConfig& store, storage::Container c, runtime::Spec spec, const RunOptions& opts,
-                 int report_fd, bool wait_attach, int start_lock) {
-    ::setsid();
-    // The heap the starting command used (image lookups, JSON) goes back to the kernel: a monitor
-    // lives as long as its container.
+constexpr const char* kBindNowName = "LD_BIND_NOW";
+constexpr std::string_view kBindNow = "LD_BIND_NOW=";
+
+// What `skiff __monitor` is told on its command line. The spec is not passed: the monitor builds
+// it from the container's stored record as start would, so there is one way to make it.
+struct MonitorArgs {
+    std::string name;  // the process's name (comm): the starting command's, as a fork would keep it
+    storage::StoreConfig store;
+    std::string id;
+    int report_fd = -1;
+    int start_lock = -1;
+    bool wait_attach = false;
+    log::Level log_level = log::Level::kWarn;
+};
+
+// NAME __monitor ID ROOT RUNROOT DRIVER REPORT_FD START_LOCK_FD attach|detached LOG_LEVEL
+constexpr int kMonitorArgc = 10;
+
+std::vector<std::string> monitor_argv(const MonitorArgs& a) {
+    return {a.name, std::string(kMonitorCommand), a.id, a.store.root, a.store.runroot,
+            storage::driver_name(a.store.driver), std::to_string(a.report_fd), std::to_string(a.start_lock),
+            a.wait_attach ? "attach" : "detached", std::to_string(static_cast<int>(a.log_level))};
+}
+
+Result<int> fd_arg(const char* s) {
+    char* end = nullptr;
+    long v = std::strtol(s, &end, 10);
+    if (!*s || *end || v < -1 || v > 1 << 20) return make_error(std::string("bad descriptor ") + s);
+    return static_cast<int>(v);
+}
+
+Result<MonitorArgs> parse_monitor_argv(int argc, char** argv) {
+    if (argc != kMonitorArgc) return make_error("usage: skiff __monitor ID ROOT RUNROOT DRIVER REPORT_FD START_LOCK_FD MODE LEVEL");
+    MonitorArgs a;
+    a.name = argv[0];
+    a.id = argv[2];
+    a.store.root = argv[3];
+    a.store.runroot = argv[4];
+    std::string_view driver = argv[5];
+    if (driver == "vfs") a.store.driver = storage::Driver::kVfs;
+    else if (driver == "overlay") a.store.driver = storage::Driver::kOverlay;
+    else return make_error("unknown storage driver " + std::string(driver));
+    a.report_fd = TRY(fd_arg(argv[6]));
+    a.start_lock = TRY(fd_arg(argv[7]));
+    a.wait_attach = std::string_view(argv[8]) == "attach";
+    int level = std::atoi(argv[9]);
+    if (level >= static_cast<int>(log::Level::kTrace) && level <= static_cast<int>(log::Level::kPanic))
+        a.log_level = static_cast<log::Level>(level);
+    return a;
+}
+
+// The container and what runs it, from the store, as start makes them.
+struct Startable {
+    storage::Container c;
+    RunOptions opts;
+    runtime::Spec spec;
+};
+
+Result<Startable> load_startable(const storage::StoreConfig& store, const std::string& id) {
+    // Under the container's lock, as start held it for this before.
+    auto lock = TRY(storage::lock_container(store, id));
+    Startable s{TRY(storage::find_container(store, id)), {}, {}};
+    s.opts = TRY(options_of(s.c));
+    auto p = TRY(prepare(store, s.opts, s.c.id));
+    TRY(finish_spec(store, s.c, p.image, p.spec));
+    s.spec = std::move(p.spec);
+    s.c.restarts = 0;
+    return s;
+}
+
+// Once the container runs and the monitor is about to wait for it: what starting it needed goes
+// back to the kernel, for as long as the container lives. Done just before the loop first sleeps,
+// so that what it touches on its way there is not faulted straight back in.
+void shed_startup_memory() {
     ::malloc_trim(0);
-    // Nothing of the starting command stays open here: its stdio, its locks, its pipes.
-    // start's lock stays held (this is a descriptor of the same open lock) until the container
-    // is recorded running.
-    close_all_except({report_fd, start_lock});
+    (void)resident::shed(16 * 1024);
+}
+
+int monitor_main(const MonitorArgs& args) {
+    const storage::StoreConfig& store = args.store;
+    int report_fd = args.report_fd;
+    int start_lock = args.start_lock;
+    bool wait_attach = args.wait_attach;
+    log::set_level(args.log_level);
+    oci::init_digests_only();
+    // Named as the command that started it, not "exe" (/proc/self/exe).
+    (void)::prctl(PR_SET_NAME, args.name.c_str(), 0, 0, 0);
+    // The exec made this process dumpable again.
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        report(report_fd, "err 125 monitor: prctl PR_SET_DUMPABLE: " + std::string(std::strerror(errno)));
+        return 1;
+    }
+    auto loaded = load_startable(store, args.id);
+    if (!loaded.ok()) {
+        report(report_fd, "err " + std::to_string(loaded.error().exit_code) + " " + loaded.error().message);
+        return 1;
+    }
+    storage::Container c = std::move(loaded->c);
+    const RunOptions opts = std::move(loaded->opts);
+    runtime::Spec spec = std::move(loaded->spec);
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     int out[2], err[2];
     if (null < 0 || ::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) {
@@ -253,6 +362,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
     unsigned backoff_ms = 100;
     for (;;) {
         runtime::Hooks hooks;
+        bool shed_pending = false;
         hooks.started = [&](pid_t pid) {
             mark_running(c, pid);
             write_pidfile(opts, pid);
@@ -270,6 +380,8 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         hooks.poll_set = [&](std::vector<struct pollfd>& add) {
             server->poll_set(add);
             forwarder->poll_set(add);
+            if (shed_pending) shed_startup_memory();
+            shed_pending = false;
         };
         hooks.polled = [&](const struct pollfd& p) {
             server->polled(p);
@@ -278,6 +390,7 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
         hooks.terminal = [&](int master) { server->set_master(master); };
         hooks.window = [&] { return server->window(); };
         hooks.executed = [&] {
+            shed_pending = true;
             if (first) report(report_fd, "ok");
             if (first && report_fd >= 0) ::close(report_fd);
             first = false;
@@ -316,6 +429,17 @@ int monitor_main(const storage::StoreConfig& store, storage::Container c, runtim
 
 }  // namespace
 
+int monitor_process(int argc, char** argv) {
+    ::unsetenv(kBindNowName);  // the loader has read it; nothing the monitor starts should
+    auto args = parse_monitor_argv(argc, argv);
+    if (!args.ok()) {
+        std::string line = "Error: " + args.error().message + "\n";
+        (void)sys::write_all(STDERR_FILENO, line);
+        return kExitFailure;
+    }
+    return monitor_main(*args);
+}
+
 std::string log_path(const storage::StoreConfig& store, const storage::Container& c, const RunOptions& opts) {
     if (opts.log_driver == "none" || opts.log_driver == "passthrough") return {};
     for (auto& o : opts.log_opts)
@@ -327,8 +451,8 @@ std::string stop_marker(const storage::StoreConfig& store, const std::string& id
     return fs::join(storage::container_run_dir(store, id), "stopped");
 }
 
-Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const runtime::Spec& spec,
-                            const RunOptions& opts, bool wait_attach, int start_lock) {
+Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const RunOptions& opts,
+                            bool wait_attach, int start_lock) {
     TRY(max_size(opts.log_opts));
     std::string log = log_path(store, c, opts);
     if (!log.empty()) TRY(fs::mkdir_p(fs::dirname(log), 0700));
@@ -336,13 +460,46 @@ Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Co
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) return sys_error("pipe");
     unique_fd read_end(fds[0]), write_end(fds[1]);
+    unique_fd null = TRY(sys::open("/dev/null", O_RDWR));
+    // What the monitor keeps, above 0-2 (which it points at /dev/null), whatever this process's
+    // stdio was. The lock's copy shares its open file, so the lock stays held.
+    unique_fd report_fd(::fcntl(write_end.get(), F_DUPFD_CLOEXEC, 3));
+    unique_fd lock_fd(start_lock >= 0 ? ::fcntl(start_lock, F_DUPFD_CLOEXEC, 3) : -1);
+    if (!report_fd || (start_lock >= 0 && !lock_fd)) return sys_error("monitor: duplicate a descriptor");
+    write_end.reset();
+    // Everything the child needs is made before the fork: between fork and exec it only moves
+    // descriptors.
+    char name[17] = "skiff";
+    (void)::prctl(PR_GET_NAME, name, 0, 0, 0);
+    std::vector<std::string> args =
+        monitor_argv({name, store, c.id, report_fd.get(), lock_fd.get(), wait_attach, log::level()});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    // The loader binds every symbol at the monitor's start: binding them lazily later, while it
+    // watches its container, would fault the loader's code and symbol tables back in.
+    std::vector<char*> envp;
+    for (char** e = environ; *e; ++e)
+        if (!std::string_view(*e).starts_with(kBindNow)) envp.push_back(*e);
+    std::string bind_now = std::string(kBindNow) + "1";
+    envp.push_back(bind_now.data());
+    envp.push_back(nullptr);
     pid_t pid = ::fork();
     if (pid < 0) return sys_error("fork the container's monitor");
     if (pid == 0) {
-        read_end.reset();
-        ::_exit(monitor_main(store, c, spec, opts, write_end.release(), wait_attach, start_lock));
+        ::setsid();
+        for (int std_fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::dup2(null.get(), std_fd);
+        close_all_except(report_fd.get(), lock_fd.get());
+        for (int fd : {report_fd.get(), lock_fd.get()})
+            if (fd >= 0) ::fcntl(fd, F_SETFD, 0);
+        ::execve("/proc/self/exe", argv.data(), envp.data());
+        const char* why = std::strerror(errno);
+        const char failed[] = "err 125 monitor: execute /proc/self/exe: ";
+        if (::write(report_fd.get(), failed, sizeof failed - 1) > 0) (void)!::write(report_fd.get(), why, std::strlen(why));
+        ::_exit(1);
     }
-    write_end.reset();
+    report_fd.reset();
+    lock_fd.reset();
     auto said = sys::read_all(read_end.get());
     if (!said.ok()) return said.take_error().context("read the monitor's report");
     if (*said == "ok" || (wait_attach && *said == "listening")) return {};

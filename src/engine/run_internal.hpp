@@ -50,13 +50,15 @@ void mark_running(storage::Container& c, pid_t pid);
 Result<void> finish_spec(const storage::StoreConfig& store, const storage::Container& c,
                          const storage::ImageRecord& image, runtime::Spec& spec);
 
-// Fork the monitor of a detached container (see monitor.cpp); returns once the container's command
-// has been executed, or with the error that stopped it. `wait_attach` (start -a): returns once the
-// monitor listens on its attach socket; it runs the container when the first client is there.
-// `start_lock` (a descriptor of start's lock, or -1) is held by the monitor too until the container
-// is recorded running: a concurrent start waits for that even when this one returns earlier.
-Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const runtime::Spec& spec,
-                            const RunOptions& opts, bool wait_attach = false, int start_lock = -1);
+// Start the monitor of a detached container (see monitor.cpp): a fresh skiff process that builds
+// the container's spec from its stored record as start does, and runs it. Returns once the
+// container's command has been executed, or with the error that stopped it. `wait_attach`
+// (start -a): returns once the monitor listens on its attach socket; it runs the container when
+// the first client is there. `start_lock` (a descriptor of start's lock, or -1) is held by the
+// monitor too until the container is recorded running: a concurrent start waits for that even when
+// this one returns earlier.
+Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const RunOptions& opts,
+                            bool wait_attach = false, int start_lock = -1);
 
 // The file a container's log is written to (k8s-file), and the marker `stop` leaves so the
 // monitor does not restart what the user stopped.
