@@ -161,12 +161,18 @@ Result<void> Unpacker::check_replace(int dirfd, const std::string& name, bool ne
     return {};
 }
 
-Result<void> Unpacker::set_owner(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown) {
+// The host owner of entry `e`: its own ids mapped, or the forced owner.
+Result<std::pair<uid_t, gid_t>> Unpacker::host_owner(struct archive_entry* e, std::string_view shown) const {
     auto uid = force_owner_ ? Result<uid_t>(owner_uid_) : idmap_.host_uid(static_cast<uid_t>(lib_.archive_entry_uid(e)));
     if (!uid.ok()) return refuse(shown, "has an owner that cannot be mapped: " + uid.error().message);
     auto gid = force_owner_ ? Result<gid_t>(owner_gid_) : idmap_.host_gid(static_cast<gid_t>(lib_.archive_entry_gid(e)));
     if (!gid.ok()) return refuse(shown, "has a group that cannot be mapped: " + gid.error().message);
-    if (::fchownat(dirfd, name.c_str(), *uid, *gid, AT_SYMLINK_NOFOLLOW) < 0) {
+    return std::pair{*uid, *gid};
+}
+
+Result<void> Unpacker::set_owner(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown) {
+    auto [uid, gid] = TRY(host_owner(e, shown));
+    if (::fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
         // Without privilege (rootless, no user namespace) every file stays the caller's.
         if (errno == EPERM && !running_as_root()) return {};
         return refuse(shown, std::string("cannot be chowned: ") + std::strerror(errno));
@@ -177,12 +183,9 @@ Result<void> Unpacker::set_owner(int dirfd, const std::string& name, struct arch
 // set_owner for a regular file this unpacker just created (its own, in the cached directory):
 // nothing to do when it was created with the owner the entry wants.
 Result<void> Unpacker::set_file_owner(int fd, struct archive_entry* e, std::string_view shown) {
-    auto uid = force_owner_ ? Result<uid_t>(owner_uid_) : idmap_.host_uid(static_cast<uid_t>(lib_.archive_entry_uid(e)));
-    if (!uid.ok()) return refuse(shown, "has an owner that cannot be mapped: " + uid.error().message);
-    auto gid = force_owner_ ? Result<gid_t>(owner_gid_) : idmap_.host_gid(static_cast<gid_t>(lib_.archive_entry_gid(e)));
-    if (!gid.ok()) return refuse(shown, "has a group that cannot be mapped: " + gid.error().message);
-    if (*uid == self_uid_ && *gid == self_gid_ && !cached_setgid_) return {};
-    if (::fchown(fd, *uid, *gid) < 0) {
+    auto [uid, gid] = TRY(host_owner(e, shown));
+    if (uid == self_uid_ && gid == self_gid_ && !cached_setgid_) return {};
+    if (::fchown(fd, uid, gid) < 0) {
         if (errno == EPERM && !running_as_root()) return {};
         return refuse(shown, std::string("cannot be chowned: ") + std::strerror(errno));
     }

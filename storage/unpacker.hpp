@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "archive_lib.hpp"
@@ -59,6 +60,7 @@ private:
     Result<void> write_file(struct archive* a, int dirfd, const std::string& name, struct archive_entry* e,
                             std::string_view shown);
     Result<void> hardlink(struct archive_entry* e, int dirfd, const std::string& name, std::string_view shown);
+    Result<std::pair<uid_t, gid_t>> host_owner(struct archive_entry* e, std::string_view shown) const;
     Result<void> set_owner(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown);
     Result<void> set_file_owner(int fd, struct archive_entry* e, std::string_view shown);
     Result<void> set_xattrs(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown);

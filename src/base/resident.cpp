@@ -5,33 +5,22 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace skiff::resident {
 
 namespace {
 
-// Leading hexadecimal digits of `s` (consumed); false when there are none.
-bool take_hex(std::string_view& s, uint64_t& out) {
-    out = 0;
-    size_t i = 0;
-    for (; i < s.size(); ++i) {
-        char c = s[i];
-        unsigned d = c >= '0' && c <= '9' ? unsigned(c - '0') : c >= 'a' && c <= 'f' ? unsigned(c - 'a' + 10) : 16;
-        if (d == 16) break;
-        out = out * 16 + d;
-    }
-    s.remove_prefix(i);
-    return i > 0;
+// The leading number of `s` in `base` (consumed); false when there is none.
+bool take_number(std::string_view& s, uint64_t& out, int base) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out, base);
+    if (ec != std::errc()) return false;
+    s.remove_prefix(static_cast<size_t>(end - s.data()));
+    return true;
 }
-
-bool take_dec(std::string_view& s, uint64_t& out) {
-    out = 0;
-    size_t i = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) out = out * 10 + unsigned(s[i] - '0');
-    s.remove_prefix(i);
-    return i > 0;
-}
+bool take_hex(std::string_view& s, uint64_t& out) { return take_number(s, out, 16); }
+bool take_dec(std::string_view& s, uint64_t& out) { return take_number(s, out, 10); }
 
 void skip_spaces(std::string_view& s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -93,12 +93,7 @@ Result<void> resolve_store(const GlobalFlags& g, Context& ctx) {
     }
     ctx.store.root = g.root.empty() ? root : g.root;
     ctx.store.runroot = g.runroot.empty() ? runroot : g.runroot;
-    if (g.driver.empty() || g.driver == "overlay")
-        ctx.store.driver = storage::Driver::kOverlay;
-    else if (g.driver == "vfs")
-        ctx.store.driver = storage::Driver::kVfs;
-    else
-        return make_error("unsupported storage driver \"" + g.driver + "\" (want overlay or vfs)");
+    ctx.store.driver = g.driver.empty() ? storage::Driver::kOverlay : TRY(storage::parse_driver(g.driver));
     log::Level level;
     if (!log::parse_level(g.log_level, &level))
         return make_error("unable to parse log level: \"" + g.log_level + "\"");
@@ -182,13 +177,13 @@ std::vector<std::string> split_trailing(CLI::App& app, std::vector<std::string>&
 
 // The command the words name, when they name one of the table's: the first word that is neither a
 // global option nor its value. Null when there is none or help is asked before it.
-const CommandEntry* named_command(const std::vector<std::string>& args, const CommandEntry* table, size_t n) {
+const CommandEntry* named_command(const CLI::App& app, const std::vector<std::string>& args, const CommandEntry* table,
+                                  size_t n) {
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "-h" || a == "--help" || a == "--") return nullptr;
         if (a.size() > 1 && a[0] == '-') {
-            for (const char* global : {"--root", "--runroot", "--storage-driver", "--log-level"})
-                if (a == global) ++i;
+            if (takes_value(app, a)) ++i;
             continue;
         }
         for (size_t k = 0; k < n; ++k)
@@ -257,7 +252,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     size_t n = 0;
     const CommandEntry* table = commands(&n);
-    if (const CommandEntry* one = named_command(args, table, n)) {
+    if (const CommandEntry* one = named_command(app, args, table, n)) {
         one->add(app, ctx);
     } else {
         for (size_t i = 0; i < n; ++i) table[i].add(app, ctx);

@@ -249,10 +249,7 @@ Result<MonitorArgs> parse_monitor_argv(int argc, char** argv) {
     a.id = argv[2];
     a.store.root = argv[3];
     a.store.runroot = argv[4];
-    std::string_view driver = argv[5];
-    if (driver == "vfs") a.store.driver = storage::Driver::kVfs;
-    else if (driver == "overlay") a.store.driver = storage::Driver::kOverlay;
-    else return make_error("unknown storage driver " + std::string(driver));
+    a.store.driver = TRY(storage::parse_driver(argv[5]));
     a.report_fd = TRY(fd_arg(argv[6]));
     a.start_lock = TRY(fd_arg(argv[7]));
     a.wait_attach = std::string_view(argv[8]) == "attach";

@@ -23,8 +23,10 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "skiff/base/idmap.hpp"
+#include "skiff/base/result.hpp"
 
 namespace skiff::storage {
 
@@ -38,5 +40,7 @@ struct StoreConfig {
 };
 
 const char* driver_name(Driver d);
+// "overlay" or "vfs" (what driver_name gives); any other name is an error.
+Result<Driver> parse_driver(std::string_view name);
 
 }  // namespace skiff::storage
