@@ -139,9 +139,13 @@ unsigned long long process_start_time(pid_t pid) {
     if (!text.ok()) return 0;
     // Field 22, counted after the ")" that closes the command name (which may hold spaces).
     auto close = text->rfind(')');
-    if (close == std::string::npos) return 0;
+    if (close == std::string::npos || close + 2 >= text->size()) return 0;
     auto fields = str::split(std::string_view(*text).substr(close + 2), ' ');
     if (fields.size() < 20) return 0;
+    // A zombie has exited: only its parent has not reaped it yet. One whose parent is gone may
+    // never be reaped (an init that does not reap orphans), and a dead monitor must not keep its
+    // container "running".
+    if (fields[0] == "Z" || fields[0] == "X") return 0;
     return std::strtoull(fields[19].c_str(), nullptr, 10);
 }
 

@@ -67,26 +67,51 @@ cgroups_left() {
     done
 }
 
+# Whether PID names a process that has not exited (a zombie has).
+process_runs() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ ${stat##*) } != [ZX]* ]]
+}
+
+# What a container's record and its monitor were doing, for a failure's message.
+monitor_report() {
+    local dir=$SKIFF_TEST_RUNROOT/containers/$1 pid
+    echo "state: $(cat "$dir/state.json" 2>&1)"
+    pid=$(jq -r '.monitor_pid // 0' "$dir/state.json" 2>/dev/null)
+    if [[ $pid -gt 0 && -d /proc/$pid ]]; then
+        echo "monitor $pid: $(tr '\0' ' ' </proc/$pid/cmdline) state $(awk '/^State/ {print $2}' /proc/$pid/status)" \
+            "wchan $(cat /proc/$pid/wchan) stack: $(tr '\n' ';' </proc/$pid/stack 2>/dev/null)"
+        echo "children: $(cat /proc/$pid/task/*/children 2>/dev/null)"
+        ls -l /proc/$pid/fd 2>/dev/null | tail -n +2 | awk '{print $9, $11}' | tr '\n' ';'
+    fi
+}
+
 @test "kill -9 of skiff at random points of run, create, start, stop, rm and of monitors: the store stays usable" {
     local before=$SKIFF_TEST_DIR/mounts-$BATS_TEST_NUMBER mark=$((700000 + RANDOM)) i pid victim
     local seen=$SKIFF_TEST_DIR/seen-$BATS_TEST_NUMBER
     mountinfo_snapshot >"$before"
-    local -a args
+    local -a args cmd
     mapfile -t args < <(skiff_args)
     for i in $(seq 30); do
         victim=$(skiff ps -a -q | shuf -n 1 || true)
+        # A simple command in the background: $! is skiff itself, not a subshell whose kill would
+        # leave skiff running on while the checks below look.
         case $((i % 6)) in
-        0) "$SKIFF" "${args[@]}" run -d --name "k$i" busybox sleep $mark ;;
-        1) "$SKIFF" "${args[@]}" run --rm --name "k$i" busybox sleep $mark ;;
-        2) "$SKIFF" "${args[@]}" create --name "k$i" busybox sleep $mark ;;
-        3) [[ -n $victim ]] && "$SKIFF" "${args[@]}" start "$victim" ;;
-        4) [[ -n $victim ]] && "$SKIFF" "${args[@]}" stop -t 1 "$victim" ;;
-        5) [[ -n $victim ]] && "$SKIFF" "${args[@]}" rm -f "$victim" ;;
-        esac >/dev/null 2>&1 &
-        pid=$!
-        sleep "$(printf '0.%03d' $((RANDOM % 300)))"
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" || true
+        0) cmd=(run -d --name "k$i" busybox sleep $mark) ;;
+        1) cmd=(run --rm --name "k$i" busybox sleep $mark) ;;
+        2) cmd=(create --name "k$i" busybox sleep $mark) ;;
+        3) cmd=(start "$victim") ;;
+        4) cmd=(stop -t 1 "$victim") ;;
+        5) cmd=(rm -f "$victim") ;;
+        esac
+        if ((i % 6 < 3)) || [[ -n $victim ]]; then
+            "$SKIFF" "${args[@]}" "${cmd[@]}" >/dev/null 2>&1 &
+            pid=$!
+            sleep "$(printf '0.%03d' $((RANDOM % 300)))"
+            kill -9 "$pid" 2>/dev/null || true
+            wait "$pid" || true
+        fi
         skiff ps -a -q --no-trunc >>"$seen"
         if ((i % 7 == 0)); then
             # A monitor too: the one of a running container, chosen at random.
@@ -107,7 +132,7 @@ cgroups_left() {
         run skiff inspect --format '{{.State.Status}} {{.State.Pid}}' "$id"
         assert_status 0
         if [[ $output == running* ]]; then
-            kill -0 "${output#running }" || fail "$id shows running but its process ${output#running } is gone"
+            process_runs "${output#running }" || fail "$id shows running but its process ${output#running } is gone: $(monitor_report "$id")"
         fi
     done
     run skiff rm -a -f

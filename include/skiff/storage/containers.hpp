@@ -97,6 +97,6 @@ Result<ContainerStatus> parse_status(std::string_view json);
 std::string generate_name(uint64_t random);
 bool valid_name(std::string_view name);  // [a-zA-Z0-9][a-zA-Z0-9_.-]*
 int64_t now_ns();
-unsigned long long process_start_time(pid_t pid);  // 0 if the process is gone
+unsigned long long process_start_time(pid_t pid);  // 0 if the process is gone or a zombie
 
 }  // namespace skiff::storage

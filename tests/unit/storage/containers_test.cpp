@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <set>
@@ -113,6 +114,59 @@ TEST_CASE("a running record whose process is gone reads as exited") {
     REQUIRE(save_status(t.cfg, *c).ok());
     CHECK(find_container(t.cfg, c->id)->state == ContainerState::kRunning);
     c->pid_start += 1;  // a recycled pid: not our process
+    REQUIRE(save_status(t.cfg, *c).ok());
+    CHECK(find_container(t.cfg, c->id)->state == ContainerState::kExited);
+}
+
+namespace {
+
+// A child that has exited and is not reaped yet (a zombie), with its start time taken while it ran.
+struct Zombie {
+    pid_t pid = -1;
+    unsigned long long start = 0;
+    Zombie() {
+        int fds[2];
+        REQUIRE(::pipe(fds) == 0);
+        pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            ::close(fds[1]);
+            char b;
+            (void)!::read(fds[0], &b, 1);
+            ::_exit(0);
+        }
+        ::close(fds[0]);
+        start = process_start_time(pid);
+        ::close(fds[1]);  // the child reads EOF and exits
+        siginfo_t info{};
+        REQUIRE(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) == 0);
+    }
+    ~Zombie() { ::waitpid(pid, nullptr, 0); }
+};
+
+}  // namespace
+
+TEST_CASE("a zombie is gone: neither a container's process nor its monitor") {
+    TempStore t;
+    Zombie z;
+    CHECK(z.start != 0);
+    CHECK(process_start_time(z.pid) == 0);
+    auto c = create_container(t.cfg, def(""));
+    REQUIRE(c.ok());
+    c->state = ContainerState::kRunning;
+    c->pid = z.pid;
+    c->pid_start = z.start;
+    REQUIRE(save_status(t.cfg, *c).ok());
+    CHECK(find_container(t.cfg, c->id)->state == ContainerState::kExited);
+    // A living monitor records the exit itself: until then the container still runs.
+    c->monitor_pid = ::getpid();
+    c->monitor_start = process_start_time(::getpid());
+    REQUIRE(save_status(t.cfg, *c).ok());
+    CHECK(find_container(t.cfg, c->id)->state == ContainerState::kRunning);
+    // A killed monitor that nobody reaped records nothing.
+    Zombie monitor;
+    c->monitor_pid = monitor.pid;
+    c->monitor_start = monitor.start;
     REQUIRE(save_status(t.cfg, *c).ok());
     CHECK(find_container(t.cfg, c->id)->state == ContainerState::kExited);
 }
