@@ -160,6 +160,39 @@ Value port_bindings(const std::vector<net::PortMapping>& ports) {
     return Value::map(std::move(out));
 }
 
+// podman's Mounts (bind mounts; a tmpfs is listed under HostConfig.Tmpfs), Binds and Tmpfs.
+struct MountValues {
+    Value mounts, binds, tmpfs;
+};
+
+MountValues mount_values(const engine::RunOptions& o) {
+    auto mounts = engine::user_mounts(o);
+    Value::List list;
+    std::vector<std::string> binds;
+    Value::Map tmpfs;
+    for (auto& m : mounts.ok() ? *mounts : std::vector<runtime::Mount>{}) {
+        std::vector<std::string> opts;
+        std::string propagation;
+        bool rw = true;
+        for (auto& w : m.options) {
+            if (w == "ro" || w == "rw") rw = w == "rw";
+            else if (w.find("private") != std::string::npos || w.find("shared") != std::string::npos ||
+                     w.find("slave") != std::string::npos || w.find("unbindable") != std::string::npos)
+                propagation = w;
+            else opts.push_back(w);
+        }
+        if (m.type == "tmpfs") {
+            tmpfs.emplace(m.destination, str::join(m.options, ","));
+            continue;
+        }
+        list.push_back(Value::record({{"Type", "bind"}, {"Source", m.source}, {"Destination", m.destination},
+                                      {"Driver", ""}, {"Mode", ""}, {"Options", opts}, {"RW", rw},
+                                      {"Propagation", propagation}}));
+        binds.push_back(m.source + ":" + m.destination + ":" + (rw ? "rw," : "ro,") + propagation + "," + str::join(opts, ","));
+    }
+    return {Value::list(std::move(list)), Value(binds), tmpfs.empty() ? Value::map({}) : Value::map(std::move(tmpfs))};
+}
+
 // podman's container inspect shape (the fields skiff knows; the rest as podman leaves them empty).
 Value container_value(const storage::StoreConfig& store, const storage::Container& c) {
     auto opts = engine::parse_run_options(c.run_options.empty() ? "{}" : c.run_options);
@@ -175,6 +208,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
     Value::Map labels(c.labels.begin(), c.labels.end());
     std::vector<std::string> args(c.command.size() > 1 ? c.command.begin() + 1 : c.command.end(), c.command.end());
     auto log = engine::log_file(store, c);
+    MountValues mounts = mount_values(o);
     return Value::record({
         {"Id", c.id},
         {"Created", time_or_zero(c.created_ns)},
@@ -206,6 +240,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
         {"RestartCount", c.restarts},
         {"ExecIDs", engine::exec_sessions(store, c.id)},
         {"Driver", storage::driver_name(store.driver)},
+        {"Mounts", mounts.mounts},
         {"NetworkSettings", Value::record({{"Ports", port_bindings(o.ports)}})},
         {"Config", Value::record({
                        {"Hostname", c.hostname},
@@ -222,6 +257,8 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                    })},
         {"HostConfig", Value::record({
                            {"AutoRemove", c.auto_remove},
+                           {"Binds", mounts.binds},
+                           {"Tmpfs", mounts.tmpfs},
                            {"LogConfig", Value::record({{"Type", o.log_driver}, {"Path", log.ok() ? *log : ""}})},
                            {"RestartPolicy", Value::record({{"Name", o.restart.substr(0, o.restart.find(':'))},
                                                             {"MaximumRetryCount", policy.ok() ? policy->max_retries : 0}})},

@@ -1,4 +1,5 @@
 // skiff run [options] IMAGE [COMMAND [ARG...]]
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -72,6 +73,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--env-file", o->env_files, "Read in a file of environment variables")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
+    sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container (type=bind,source=PATH,target=PATH[,readonly] or type=tmpfs,target=PATH[,tmpfs-size=N,tmpfs-mode=M])")->allow_extra_args(false);
     sub->add_option("-l,--label", *r.labels, "Set metadata on container")->allow_extra_args(false);
     sub->add_option("--log-driver", o->log_driver, "Logging driver for the container (k8s-file, json-file, none, passthrough)");
     sub->add_option("--log-opt", o->log_opts, "Logging driver options (max-size=SIZE, path=FILE)")->allow_extra_args(false);
@@ -99,8 +101,10 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--stop-signal", o->stop_signal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");
     sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY for container");
+    sub->add_option("--tmpfs", o->tmpfs, "Mount a temporary filesystem (tmpfs) into a container (PATH[:OPTIONS])")->allow_extra_args(false);
     sub->add_option("--ulimit", o->ulimits, "Ulimit options (TYPE=SOFT[:HARD], or host)")->allow_extra_args(false);
     sub->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])");
+    sub->add_option("-v,--volume", o->volumes, "Bind mount a host directory or file (HOST-PATH:CONTAINER-PATH[:ro|rw,z|Z,PROPAGATION,[r]bind,[no]suid,[no]dev,[no]exec])")->allow_extra_args(false);
     sub->add_option("--variant", pull->variant, "Use VARIANT instead of the running architecture variant for choosing images");
     sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
     return r;
@@ -120,6 +124,15 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
     if (r.entrypoint_option->count() > 0) o->entrypoint = *r.entrypoint;
     if (r.pids_option->count() > 0) o->pids_limit = *r.pids_limit;
     if (r.oom_option->count() > 0) o->oom_score_adj = *r.oom_score_adj;
+    if (!o->volumes.empty() || !o->mounts.empty()) {
+        std::error_code ec;
+        auto cwd = std::filesystem::current_path(ec);
+        if (ec) {
+            ctx.exit_code = fail(make_error("read the working directory: " + ec.message()));
+            return false;
+        }
+        engine::absolute_mount_sources(*o, cwd.string());
+    }
     for (auto& l : *r.labels) {
         auto eq = l.find('=');
         o->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);

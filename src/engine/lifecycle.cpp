@@ -108,6 +108,7 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
         return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
     if (!opts.stop_signal.empty()) TRY(oci::parse_signal(opts.stop_signal));
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
+    TRY(check_bind_sources(opts));
     return make_container(store, p, opts);
 }
 

@@ -272,6 +272,7 @@ Result<Startable> load_startable(const storage::StoreConfig& store, const std::s
     Startable s{TRY(storage::find_container(store, id)), {}, {}};
     s.opts = TRY(options_of(s.c));
     auto p = TRY(prepare(store, s.opts, s.c.id));
+    TRY(check_bind_sources(s.opts));
     TRY(finish_spec(store, s.c, p.image, p.spec));
     s.spec = std::move(p.spec);
     s.c.restarts = 0;

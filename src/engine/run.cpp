@@ -1,4 +1,5 @@
 // `skiff run` in the foreground: validate and plan everything, then create the record, then run.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "skiff/base/fs.hpp"
@@ -106,6 +107,14 @@ void mark_running(storage::Container& c, pid_t pid) {
     c.started_ns = storage::now_ns();
 }
 
+Result<void> check_bind_sources(const RunOptions& opts) {
+    for (const runtime::Mount& m : TRY(user_mounts(opts))) {
+        struct stat st;
+        if (m.type == "bind" && ::stat(m.source.c_str(), &st) < 0) return sys_error("statfs " + m.source);
+    }
+    return {};
+}
+
 Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id) {
     Prepared p{TRY(storage::find_image(store, opts.image)), {}, {}, {}};
     p.inputs.container_id = id;
@@ -202,6 +211,7 @@ void write_pidfile(const RunOptions& opts, pid_t pid) {
 
 Result<int> run(const storage::StoreConfig& store, const RunOptions& opts) {
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
+    TRY(check_bind_sources(opts));
     RunOptions foreground = opts;
     foreground.log_driver = "passthrough";  // its output went to the caller, not to a log
     auto c = TRY(make_container(store, p, foreground));

@@ -55,6 +55,9 @@ std::string serialize_run_options(const RunOptions& o) {
         }
         w.EndArray();
     }
+    json::put_strings(w, "volumes", o.volumes);
+    json::put_strings(w, "tmpfs", o.tmpfs);
+    json::put_strings(w, "mounts", o.mounts);
     put_bool(w, "read_only", o.read_only);
     put_bool(w, "privileged", o.privileged);
     json::put_strings(w, "cap_add", o.cap_add);
@@ -120,6 +123,9 @@ Result<RunOptions> parse_run_options(std::string_view text) {
             o.ports.push_back(std::move(m));
         }
     }
+    o.volumes = json::get_strings(d, "volumes");
+    o.tmpfs = json::get_strings(d, "tmpfs");
+    o.mounts = json::get_strings(d, "mounts");
     o.read_only = get_bool(d, "read_only");
     o.privileged = get_bool(d, "privileged");
     o.cap_add = json::get_strings(d, "cap_add");

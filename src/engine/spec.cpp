@@ -7,6 +7,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/runtime/caps.hpp"
+#include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/rlimits.hpp"
 
 namespace skiff::engine {
@@ -263,6 +264,13 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions&
     spec.mounts.push_back(bind_mount(in.run_dir + "/hostname", "/etc/hostname", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/hosts", "/etc/hosts", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/resolv.conf", "/etc/resolv.conf", false));
+    // The user's mounts replace the defaults at the same place, and come after the rest: one beneath
+    // another mount (a file in /dev, /etc/hosts) lands on top of it.
+    auto mine = TRY(user_mounts(opts));
+    std::erase_if(spec.mounts, [&](const runtime::Mount& d) {
+        return std::any_of(mine.begin(), mine.end(), [&](const runtime::Mount& m) { return m.destination == runtime::clean_path(d.destination); });
+    });
+    spec.mounts.insert(spec.mounts.end(), mine.begin(), mine.end());
     return spec;
 }
 

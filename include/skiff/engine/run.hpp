@@ -36,6 +36,9 @@ struct RunOptions {
     bool publish_all = false;           // -P
     std::vector<std::string> expose;    // --expose
     std::vector<net::PortMapping> ports;  // the published ports, host ports chosen (stored)
+    std::vector<std::string> volumes;  // -v HOST-PATH:CONTAINER-PATH[:OPTIONS] (sources made absolute)
+    std::vector<std::string> tmpfs;    // --tmpfs CONTAINER-PATH[:OPTIONS]
+    std::vector<std::string> mounts;   // --mount type=bind|tmpfs,… (sources made absolute)
     bool read_only = false;
     bool privileged = false;
     std::vector<std::string> cap_add, cap_drop;
@@ -120,6 +123,11 @@ struct SpecInputs {
     std::vector<std::string> env_file_lines;  // the --env-file contents, in order, split in lines
     std::map<std::string, std::string> host_env;  // for "-e NAME" without a value
 };
+
+// The mounts of -v, --tmpfs and --mount, checked (a pure function; make_spec uses it).
+Result<std::vector<runtime::Mount>> user_mounts(const RunOptions& opts);
+// Relative host paths (./dir) of -v and --mount made absolute against `cwd`, before they are stored.
+void absolute_mount_sources(RunOptions& opts, const std::string& cwd);
 
 // The cgroup limits the options ask for, checked (a pure function; make_spec uses it).
 Result<runtime::Resources> resources_of(const RunOptions& opts);

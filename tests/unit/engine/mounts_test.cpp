@@ -1,0 +1,111 @@
+#include <catch2/catch.hpp>
+
+#include "skiff/engine/run.hpp"
+
+using namespace skiff;
+using namespace skiff::engine;
+
+namespace {
+
+Result<std::vector<runtime::Mount>> mounts(std::vector<std::string> volumes, std::vector<std::string> tmpfs = {},
+                                           std::vector<std::string> flags = {}) {
+    RunOptions o;
+    o.volumes = std::move(volumes);
+    o.tmpfs = std::move(tmpfs);
+    o.mounts = std::move(flags);
+    return user_mounts(o);
+}
+
+std::string error_of(const Result<std::vector<runtime::Mount>>& r) { return r.ok() ? "" : r.error().message; }
+
+}  // namespace
+
+TEST_CASE("mounts: -v HOST:CONTAINER is a recursive, private bind mount; its options as podman takes them") {
+    auto m = mounts({"/srv/data/:/data", "/etc/x.conf:/etc/x.conf:ro,z,rshared,nosuid", "/a:/b:bind,noexec"});
+    REQUIRE(m.ok());
+    REQUIRE(m->size() == 3);
+    CHECK((*m)[0].type == "bind");
+    CHECK((*m)[0].source == "/srv/data");
+    CHECK((*m)[0].destination == "/data");
+    CHECK((*m)[0].options == std::vector<std::string>{"rbind", "rprivate"});
+    // z/Z relabel for SELinux, which this host does not have: accepted, nothing to do.
+    CHECK((*m)[1].options == std::vector<std::string>{"rbind", "ro", "rshared", "nosuid"});
+    CHECK((*m)[2].options == std::vector<std::string>{"bind", "noexec", "rprivate"});
+}
+
+TEST_CASE("mounts: -v refuses what it cannot bind, with podman's words") {
+    CHECK(error_of(mounts({"/a:relative"})).find("anonymous volumes") != std::string::npos);
+    CHECK(error_of(mounts({"/only"})).find("anonymous volumes") != std::string::npos);
+    CHECK(error_of(mounts({"name:/x"})).find("named volumes (\"name\")") != std::string::npos);
+    CHECK(error_of(mounts({"/a:b"})).find("anonymous") != std::string::npos);
+    CHECK(error_of(mounts({"/a:/b:bogus"})) == "invalid option type \"bogus\"");
+    CHECK(error_of(mounts({"/a:/b:ro,rw"})).find("more than once") != std::string::npos);
+    CHECK(error_of(mounts({"/a:/b:"})).find("empty options") != std::string::npos);
+    CHECK(error_of(mounts({"/a:/b:ro:x"})).find("invalid volume specification") != std::string::npos);
+    CHECK(error_of(mounts({":/b"})).find("invalid volume specification") != std::string::npos);
+    CHECK(error_of(mounts({"/a:/b", "/c:/b/"})) == "/b: duplicate mount destination");
+    CHECK(error_of(mounts({"./rel:/b"})).find("must be an absolute path") != std::string::npos);  // made absolute first
+}
+
+TEST_CASE("mounts: --tmpfs: podman's defaults unless chosen, size and mode passed to the file system") {
+    auto m = mounts({}, {"/tmp", "/run/x:size=64m,mode=1777,exec,notmpcopyup"});
+    REQUIRE(m.ok());
+    CHECK((*m)[0].type == "tmpfs");
+    CHECK((*m)[0].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev"});
+    CHECK((*m)[1].options == std::vector<std::string>{"rw", "nosuid", "nodev", "size=64m", "mode=1777", "exec"});
+    CHECK(error_of(mounts({}, {"tmp"})).find("must be an absolute path") != std::string::npos);
+    CHECK(error_of(mounts({}, {"/tmp:tmpcopyup"})).find("tmpcopyup is not supported") != std::string::npos);
+}
+
+TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases") {
+    auto m = mounts({}, {}, {"type=bind,src=/h,dst=/c,readonly,bind-propagation=rslave",
+                             "type=bind,source=/h2,target=/c2,bind-nonrecursive=true,relabel=shared",
+                             "type=tmpfs,destination=/t,tmpfs-size=1m,tmpfs-mode=700"});
+    REQUIRE(m.ok());
+    CHECK((*m)[0].source == "/h");
+    CHECK((*m)[0].options == std::vector<std::string>{"rbind", "ro", "rslave"});
+    CHECK((*m)[1].options == std::vector<std::string>{"bind", "rprivate"});
+    CHECK((*m)[2].type == "tmpfs");
+    CHECK((*m)[2].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev", "size=1m", "mode=700"});
+    CHECK(error_of(mounts({}, {}, {"type=bind,src=/h"})).find("target") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=bind,dst=/c"})).find("source") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=tmpfs,src=/h,dst=/c"})).find("no source") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=volume,dst=/c"})).find("anonymous volumes") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=image,dst=/c"})).find("unsupported mount type") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,color=red"})).find("unknown option \"color\"") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,ro=maybe"})).find("want true or false") != std::string::npos);
+}
+
+TEST_CASE("mounts: relative host paths are made absolute against the working directory, before they are stored") {
+    RunOptions o;
+    o.volumes = {"./data:/d:ro", "../up:/u", "/abs:/a", "name:/n"};
+    o.mounts = {"type=bind,src=./x,dst=/x", "type=tmpfs,dst=/t"};
+    absolute_mount_sources(o, "/home/me/project");
+    CHECK(o.volumes == std::vector<std::string>{"/home/me/project/data:/d:ro", "/home/me/up:/u", "/abs:/a", "name:/n"});
+    CHECK(o.mounts == std::vector<std::string>{"type=bind,src=/home/me/project/x,dst=/x", "type=tmpfs,dst=/t"});
+}
+
+TEST_CASE("mounts: the user's mounts replace podman's default ones at the same place") {
+    RunOptions o;
+    o.command = {"true"};
+    o.volumes = {"/my/hosts:/etc/hosts:ro"};
+    o.tmpfs = {"/dev/shm:size=1m"};
+    SpecInputs in;
+    in.container_id = std::string(64, 'a');
+    in.run_dir = "/run/x";
+    auto spec = make_spec(oci::ImageConfig{}, o, in);
+    REQUIRE(spec.ok());
+    int hosts = 0, shm = 0;
+    for (auto& m : spec->mounts) {
+        if (m.destination == "/etc/hosts") {
+            ++hosts;
+            CHECK(m.source == "/my/hosts");
+        }
+        if (m.destination == "/dev/shm") {
+            ++shm;
+            CHECK(std::find(m.options.begin(), m.options.end(), "size=1m") != m.options.end());
+        }
+    }
+    CHECK(hosts == 1);
+    CHECK(shm == 1);
+}
