@@ -66,8 +66,8 @@ wait_status() {
     [[ $output == "web Exited (137)"* ]] || fail "ps: $output"
     run skiff wait web
     assert_output 137
-    for _ in $(seq 50); do kill -0 "$monitor" 2>/dev/null || break; sleep 0.05; done
-    ! kill -0 "$monitor" 2>/dev/null || fail "the monitor $monitor outlived its container"
+    for _ in $(seq 50); do process_runs "$monitor" || break; sleep 0.05; done
+    ! process_runs "$monitor" || fail "the monitor $monitor outlived its container"
 }
 
 @test "the exit code is recorded; wait returns it; logs --tail and --since" {
@@ -147,17 +147,21 @@ try"
     wait_status forever 'Exited*'
 }
 
-@test "a killed monitor: the container runs on, and shows exited once its process is gone" {
-    local id monitor pid
+@test "a killed monitor takes its container with it, which then shows exited" {
+    # The container would have nobody to read its output or record its exit: it dies with its
+    # monitor (PR_SET_PDEATHSIG), as a foreground container dies with its skiff.
+    local id monitor pid i
     id=$(skiff run -d --name orphan busybox sleep 100)
     monitor=$(state_field "$id" monitor_pid)
     pid=$(state_field "$id" pid)
+    process_runs "$pid" || fail "the container is not running"
     kill -9 "$monitor"
-    sleep 0.2
-    kill -0 "$pid" || fail "the container died with its monitor"
-    wait_status orphan 'Up*'
-    kill -9 "$pid"
     wait_status orphan 'Exited*'
+    for i in $(seq 50); do
+        process_runs "$pid" || break
+        sleep 0.1
+    done
+    ! process_runs "$pid" || fail "the container's process $pid outlived its monitor"
     run skiff rm orphan
     assert_status 0
 }

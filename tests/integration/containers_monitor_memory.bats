@@ -72,7 +72,7 @@ wait_code_dropped() {
     run skiff inspect --format '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}' latecomer
     assert_output "exited 3 1"
     for i in $(seq 50); do
-        kill -0 "$monitor" 2>/dev/null || return 0
+        process_runs "$monitor" || return 0
         sleep 0.1
     done
     fail "monitor $monitor still there"

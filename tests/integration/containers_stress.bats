@@ -67,13 +67,6 @@ cgroups_left() {
     done
 }
 
-# Whether PID names a process that has not exited (a zombie has).
-process_runs() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ ${stat##*) } != [ZX]* ]]
-}
-
 # What a container's record and its monitor were doing, for a failure's message.
 monitor_report() {
     local dir=$SKIFF_TEST_RUNROOT/containers/$1 pid

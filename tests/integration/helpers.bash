@@ -188,6 +188,14 @@ assert_mounts_unchanged() {
 # ---------------------------------------------------------------------------------------------------
 # processes
 
+# Whether PID names a process that has not exited. kill -0 cannot tell: it succeeds on a zombie, and
+# an orphan stays one for good where init does not reap (this machine's init does not).
+process_runs() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ ${stat##*) } != [ZX]* ]]
+}
+
 # The host pid of the init of a container started by skiff process PID: pid 1 in a pid namespace of its
 # own, a descendant of PID, or (should skiff hand its container to another parent) a process whose
 # command line is exactly CMD… — give the container a command no other process has. Waits up to 10 s.
