@@ -19,6 +19,7 @@
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/layers.hpp"
+#include "skiff/storage/volumes.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -165,8 +166,9 @@ struct MountValues {
     Value mounts, binds, tmpfs;
 };
 
-MountValues mount_values(const engine::RunOptions& o) {
-    auto mounts = engine::user_mounts(o);
+MountValues mount_values(const storage::StoreConfig& store, const engine::RunOptions& o) {
+    std::string volumes = storage::volumes_dir(store);
+    auto mounts = engine::user_mounts(o, volumes);
     Value::List list;
     std::vector<std::string> binds;
     Value::Map tmpfs;
@@ -185,10 +187,17 @@ MountValues mount_values(const engine::RunOptions& o) {
             tmpfs.emplace(m.destination, str::join(m.options, ","));
             continue;
         }
-        list.push_back(Value::record({{"Type", "bind"}, {"Source", m.source}, {"Destination", m.destination},
-                                      {"Driver", ""}, {"Mode", ""}, {"Options", opts}, {"RW", rw},
-                                      {"Propagation", propagation}}));
-        binds.push_back(m.source + ":" + m.destination + ":" + (rw ? "rw," : "ro,") + propagation + "," + str::join(opts, ","));
+        std::string source = m.source, name;
+        if (source.starts_with(volumes + "/") && source.ends_with("/_data")) {
+            name = source.substr(volumes.size() + 1, source.size() - volumes.size() - 7);
+            source = name;
+        }
+        Value::Fields f = {{"Type", name.empty() ? "bind" : "volume"}};
+        if (!name.empty()) f.emplace_back("Name", name);
+        f.insert(f.end(), {{"Source", m.source}, {"Destination", m.destination}, {"Driver", name.empty() ? "" : "local"},
+                           {"Mode", ""}, {"Options", opts}, {"RW", rw}, {"Propagation", propagation}});
+        list.push_back(Value::record(std::move(f)));
+        binds.push_back(source + ":" + m.destination + ":" + (rw ? "rw," : "ro,") + propagation + "," + str::join(opts, ","));
     }
     return {Value::list(std::move(list)), Value(binds), tmpfs.empty() ? Value::map({}) : Value::map(std::move(tmpfs))};
 }
@@ -208,7 +217,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
     Value::Map labels(c.labels.begin(), c.labels.end());
     std::vector<std::string> args(c.command.size() > 1 ? c.command.begin() + 1 : c.command.end(), c.command.end());
     auto log = engine::log_file(store, c);
-    MountValues mounts = mount_values(o);
+    MountValues mounts = mount_values(store, o);
     return Value::record({
         {"Id", c.id},
         {"Created", time_or_zero(c.created_ns)},

@@ -11,7 +11,7 @@ namespace skiff::cli {
 
 namespace {
 struct RmOptions {
-    bool all = false, force = false, ignore = false;
+    bool all = false, force = false, ignore = false, volumes = false;
     std::vector<std::string> names;
 };
 }  // namespace
@@ -23,6 +23,7 @@ void add_rm(CLI::App& parent, Context& ctx) {
     sub->add_flag("-a,--all", o->all, "Remove all containers");
     sub->add_flag("-f,--force", o->force, "Force removal of a running container");
     sub->add_flag("-i,--ignore", o->ignore, "Ignore errors when a specified container is missing");
+    sub->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
     sub->add_option("containers", o->names, "Containers to remove");
     sub->callback([o, &ctx] {
         if (o->all && !o->names.empty()) {
@@ -35,7 +36,7 @@ void add_rm(CLI::App& parent, Context& ctx) {
         }
         // podman's exit status: 1 a container did not exist, 2 one was running, 125 anything else.
         int code = 0;
-        for (auto& r : engine::remove_containers(ctx.store, o->names, o->force, o->all, o->ignore)) {
+        for (auto& r : engine::remove_containers(ctx.store, o->names, o->force, o->all, o->ignore, o->volumes)) {
             if (r.error.message.empty()) {
                 std::cout << (o->all ? r.id : r.input) << "\n";
                 continue;

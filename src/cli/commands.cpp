@@ -43,6 +43,7 @@ static const CommandEntry kCommands[] = {
     {"untag", add_untag},
     {"update", add_update},
     {"version", add_version},
+    {"volume", add_volume},
     {"wait", add_wait},
 };
 

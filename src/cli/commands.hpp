@@ -78,6 +78,7 @@ void add_cp(CLI::App& parent, Context& ctx);
 void add_export(CLI::App& parent, Context& ctx);
 void add_commit(CLI::App& parent, Context& ctx);
 void add_diff(CLI::App& parent, Context& ctx);
+void add_volume(CLI::App& parent, Context& ctx);
 void add_container_diff(CLI::App& parent, Context& ctx);
 void add_image_diff(CLI::App& parent, Context& ctx);
 

@@ -8,6 +8,7 @@
 
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/engine/volumes.hpp"
 #include "skiff/storage/images.hpp"
 #include "run_internal.hpp"
 
@@ -29,7 +30,8 @@ static Result<void> kill_and_wait(const storage::Container& c) {
     return {};
 }
 
-static RemoveResult remove_one(const storage::StoreConfig& store, const std::string& input, bool force) {
+static RemoveResult remove_one(const storage::StoreConfig& store, const std::string& input, bool force,
+                               std::string* run_options = nullptr) {
     RemoveResult r;
     r.input = input;
     auto found = storage::find_container(store, input);
@@ -69,11 +71,12 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
     for (auto& [hierarchy, dir] : c->cgroups) (void)::rmdir(dir.c_str());
     auto rm = storage::remove_container(store, *c);
     if (!rm.ok()) r.error = rm.take_error();
+    if (run_options) *run_options = c->run_options;
     return r;
 }
 
 std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                            bool force, bool all, bool ignore_missing) {
+                                            bool force, bool all, bool ignore_missing, bool volumes) {
     std::vector<RemoveResult> out;
     std::vector<std::string> targets = names;
     if (all) {
@@ -88,8 +91,14 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
         for (auto& c : *list) targets.push_back(c.id);
     }
     for (auto& t : targets) {
-        auto r = remove_one(store, t, force);
+        std::string run_options;
+        auto r = remove_one(store, t, force, &run_options);
         if (r.not_found && ignore_missing) continue;
+        // After the container's lock is let go of: removing a volume looks at every container.
+        if (volumes && r.error.message.empty()) {
+            auto opts = parse_run_options(run_options.empty() ? "{}" : run_options);
+            if (opts.ok()) remove_anonymous_volumes(store, *opts);
+        }
         out.push_back(std::move(r));
     }
     return out;

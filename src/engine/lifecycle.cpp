@@ -12,6 +12,7 @@
 #include "run_internal.hpp"
 #include "skiff/base/fd.hpp"
 #include "skiff/engine/container_cgroup.hpp"
+#include "skiff/engine/volumes.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -107,9 +108,13 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
     if (policy.kind != RestartPolicy::Kind::kNo && opts.remove)
         return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
     if (!opts.stop_signal.empty()) TRY(oci::parse_signal(opts.stop_signal));
+    auto anonymous = name_anonymous_volumes(opts, [] { return str::random_hex(32); });
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
-    TRY(check_bind_sources(opts));
-    return make_container(store, p, opts);
+    TRY(make_volumes(store, opts, anonymous));
+    auto checked = check_bind_sources(store, opts);
+    auto c = checked.ok() ? make_container(store, p, opts) : Result<storage::Container>(checked.take_error());
+    if (!c.ok()) remove_anonymous_volumes(store, opts);
+    return c;
 }
 
 Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach) {

@@ -44,6 +44,7 @@
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/monitor.hpp"
+#include "skiff/engine/volumes.hpp"
 #include "skiff/net/forwarder.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/runtime/spec.hpp"
@@ -272,7 +273,7 @@ Result<Startable> load_startable(const storage::StoreConfig& store, const std::s
     Startable s{TRY(storage::find_container(store, id)), {}, {}};
     s.opts = TRY(options_of(s.c));
     auto p = TRY(prepare(store, s.opts, s.c.id));
-    TRY(check_bind_sources(s.opts));
+    TRY(check_bind_sources(store, s.opts));
     TRY(finish_spec(store, s.c, p.image, p.spec));
     s.spec = std::move(p.spec);
     s.c.restarts = 0;
@@ -418,9 +419,12 @@ int monitor_main(const MonitorArgs& args) {
         c.restarts++;
     }
     if (c.auto_remove) {
-        auto lock = storage::lock_container(store, c.id);
-        auto now = storage::find_container(store, c.id);
-        if (now.ok()) (void)storage::remove_container(store, *now);
+        {
+            auto lock = storage::lock_container(store, c.id);
+            auto now = storage::find_container(store, c.id);
+            if (now.ok()) (void)storage::remove_container(store, *now);
+        }
+        remove_anonymous_volumes(store, opts);
     }
     return 0;
 }

@@ -1,10 +1,13 @@
 // The user's mounts: -v/--volume, --tmpfs and --mount, as podman reads them, turned into runtime
 // mounts. Pure, but for absolute_mount_sources's working directory, which the caller passes.
+#include <algorithm>
+#include <functional>
 #include <map>
 
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/runtime/plan.hpp"
+#include "skiff/storage/containers.hpp"
 
 namespace skiff::engine {
 
@@ -37,9 +40,8 @@ Result<std::string> source_path(const std::string& p) {
     return runtime::clean_path(p);
 }
 
-std::string named_volume_error(const std::string& name) {
-    std::string what = name.empty() || name.front() == '/' ? "anonymous volumes" : "named volumes (\"" + name + "\")";
-    return what + " are not supported by skiff yet: give a host path (/PATH or ./PATH) to bind-mount";
+bool anonymous_form(const std::vector<std::string>& parts) {
+    return parts.size() == 1 || (parts.size() == 2 && !parts[1].empty() && parts[1].front() != '/');
 }
 
 // Words a bind mount gets unless the user chose: recursive, private propagation.
@@ -48,16 +50,21 @@ void bind_defaults(std::vector<std::string>& words, bool has_bind, bool has_prop
     if (!has_propagation) words.push_back("rprivate");
 }
 
-Result<runtime::Mount> volume(const std::string& spec) {
+// SRC:DST[:OPTS] where SRC is a host path or a volume's name; DST[:OPTS] (an anonymous volume) is
+// given a name by name_anonymous_volumes before it gets here.
+Result<runtime::Mount> volume(const std::string& spec, const std::string& volumes_dir) {
     auto parts = str::split(spec, ':');
     if (spec.empty() || parts.size() > 3 || parts[0].empty()) return make_error("invalid volume specification \"" + spec + "\"");
-    // SRC:DST[:OPTS], or DST[:OPTS] for an anonymous volume.
-    if (parts.size() == 1 || (parts.size() == 2 && !parts[1].empty() && parts[1].front() != '/'))
-        return make_error(named_volume_error(parts[0]));
-    if (!host_path(parts[0])) return make_error(named_volume_error(parts[0]));
+    if (anonymous_form(parts)) return make_error("anonymous volume \"" + spec + "\" has no name yet");
     runtime::Mount m;
     m.type = "bind";
-    m.source = TRY(source_path(parts[0]));
+    if (host_path(parts[0])) {
+        m.source = TRY(source_path(parts[0]));
+    } else if (storage::valid_name(parts[0])) {
+        m.source = volumes_dir + "/" + parts[0] + "/_data";
+    } else {
+        return make_error("invalid volume name \"" + parts[0] + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*, paths start with / or .");
+    }
     m.destination = TRY(container_path(parts[1]));
     bool has_bind = false, has_propagation = false;
     std::map<std::string, std::string> seen;
@@ -111,7 +118,7 @@ Result<bool> bool_value(const std::string& key, const std::string& v) {
     return make_error("--mount: invalid value \"" + v + "\" for " + key + ": want true or false");
 }
 
-Result<runtime::Mount> mount_flag(const std::string& spec) {
+Result<runtime::Mount> mount_flag(const std::string& spec, const std::string& volumes_dir) {
     std::string type, source, target, propagation;
     bool readonly = false, recursive = true, has_source = false;
     std::vector<std::string> tmpfs_words;
@@ -131,34 +138,72 @@ Result<runtime::Mount> mount_flag(const std::string& spec) {
         else return make_error("--mount " + spec + ": unknown option \"" + key + "\"");
     }
     if (target.empty()) return make_error("--mount " + spec + ": a target (target=PATH) is required");
-    if (type == "bind") {
-        if (!has_source) return make_error("--mount " + spec + ": a bind mount needs source=PATH");
-        if (!host_path(source)) return make_error("--mount " + spec + ": the source of a bind mount must be a path");
+    if (type == "bind" || type == "volume") {
+        if (type == "bind" && !has_source) return make_error("--mount " + spec + ": a bind mount needs source=PATH");
+        if (type == "bind" && !host_path(source)) return make_error("--mount " + spec + ": the source of a bind mount must be a path");
+        if (type == "volume" && source.empty()) return make_error("anonymous volume --mount " + spec + " has no name yet");
+        if (type == "volume" && host_path(source)) return make_error("--mount " + spec + ": the source of a volume is its name, not a path");
         std::string words = recursive ? "rbind" : "bind";
         if (readonly) words += ",ro";
         if (!propagation.empty()) words += "," + propagation;
-        return volume(source + ":" + target + ":" + words);
+        return volume(source + ":" + target + ":" + words, volumes_dir);
     }
     if (type == "tmpfs") {
         if (has_source) return make_error("--mount " + spec + ": a tmpfs has no source");
         if (readonly) tmpfs_words.push_back("ro");
         return tmpfs(target + (tmpfs_words.empty() ? "" : ":" + str::join(tmpfs_words, ",")));
     }
-    if (type == "volume") return make_error(named_volume_error(source));
-    return make_error("--mount " + spec + ": unsupported mount type \"" + type + "\": want bind or tmpfs");
+    return make_error("--mount " + spec + ": unsupported mount type \"" + type + "\": want bind, volume or tmpfs");
 }
 
 }  // namespace
 
-Result<std::vector<runtime::Mount>> user_mounts(const RunOptions& opts) {
+Result<std::vector<runtime::Mount>> user_mounts(const RunOptions& opts, const std::string& volumes_dir) {
     std::vector<runtime::Mount> out;
-    for (auto& v : opts.volumes) out.push_back(TRY(volume(v)));
+    for (auto& v : opts.volumes) out.push_back(TRY(volume(v, volumes_dir)));
     for (auto& t : opts.tmpfs) out.push_back(TRY(tmpfs(t)));
-    for (auto& m : opts.mounts) out.push_back(TRY(mount_flag(m)));
+    for (auto& m : opts.mounts) out.push_back(TRY(mount_flag(m, volumes_dir)));
     std::map<std::string, bool> seen;
     for (auto& m : out)
         if (!seen.emplace(m.destination, true).second) return make_error(m.destination + ": duplicate mount destination");
     return out;
+}
+
+std::vector<std::string> volume_names(const RunOptions& opts) {
+    std::vector<std::string> out;
+    auto add = [&](const std::string& src) {
+        if (!src.empty() && !host_path(src)) out.push_back(src);
+    };
+    for (auto& v : opts.volumes) {
+        auto parts = str::split(v, ':');
+        if (!anonymous_form(parts)) add(parts[0]);
+    }
+    for (auto& m : opts.mounts) {
+        if (m.find("type=volume") == std::string::npos) continue;
+        for (auto& f : str::split(m, ','))
+            if (f.starts_with("source=") || f.starts_with("src=")) add(f.substr(f.find('=') + 1));
+    }
+    return out;
+}
+
+std::vector<std::string> name_anonymous_volumes(RunOptions& opts, const std::function<std::string()>& make_name) {
+    std::vector<std::string> made;
+    for (auto& v : opts.volumes) {
+        if (v.empty() || !anonymous_form(str::split(v, ':'))) continue;
+        made.push_back(make_name());
+        v = made.back() + ":" + v;
+    }
+    for (auto& m : opts.mounts) {
+        auto fields = str::split(m, ',');
+        bool is_volume = std::find(fields.begin(), fields.end(), "type=volume") != fields.end();
+        bool has_source = std::any_of(fields.begin(), fields.end(), [](const std::string& f) {
+            return f.starts_with("source=") || f.starts_with("src=");
+        });
+        if (!is_volume || has_source) continue;
+        made.push_back(make_name());
+        m += ",source=" + made.back();
+    }
+    return made;
 }
 
 void absolute_mount_sources(RunOptions& opts, const std::string& cwd) {

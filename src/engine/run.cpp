@@ -8,12 +8,14 @@
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/containers.hpp"
+#include "skiff/engine/volumes.hpp"
 #include "run_internal.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/net/forwarder.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/rootfs.hpp"
+#include "skiff/storage/volumes.hpp"
 
 extern char** environ;
 
@@ -96,7 +98,7 @@ Result<void> finish_spec(const storage::StoreConfig& store, const storage::Conta
     auto root = TRY(storage::prepare_rootfs(store, image, storage::container_dir(store, c.id)));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
     spec.rootfs = root.target;
-    return {};
+    return populate_volumes(store, spec);
 }
 
 void mark_running(storage::Container& c, pid_t pid) {
@@ -107,8 +109,8 @@ void mark_running(storage::Container& c, pid_t pid) {
     c.started_ns = storage::now_ns();
 }
 
-Result<void> check_bind_sources(const RunOptions& opts) {
-    for (const runtime::Mount& m : TRY(user_mounts(opts))) {
+Result<void> check_bind_sources(const storage::StoreConfig& store, const RunOptions& opts) {
+    for (const runtime::Mount& m : TRY(user_mounts(opts, storage::volumes_dir(store)))) {
         struct stat st;
         if (m.type == "bind" && ::stat(m.source.c_str(), &st) < 0) return sys_error("statfs " + m.source);
     }
@@ -120,6 +122,7 @@ Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& op
     p.inputs.container_id = id;
     p.inputs.run_dir = storage::container_run_dir(store, id);
     p.inputs.cache_dir = fs::join(store.runroot, "cache");
+    p.inputs.volumes_dir = storage::volumes_dir(store);
     p.inputs.env_file_lines = TRY(read_env_files(opts.env_files));
     p.inputs.host_env = host_environment();
     // Every option is checked before anything is created.
@@ -209,16 +212,30 @@ void write_pidfile(const RunOptions& opts, pid_t pid) {
     if (!opts.pidfile.empty()) (void)fs::write_file_atomic(opts.pidfile, std::to_string(pid), fs::Durability::kNoSync);
 }
 
-Result<int> run(const storage::StoreConfig& store, const RunOptions& opts) {
+Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
+    RunOptions opts = given;
+    auto anonymous = name_anonymous_volumes(opts, [] { return str::random_hex(32); });
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
-    TRY(check_bind_sources(opts));
+    TRY(make_volumes(store, opts, anonymous));
+    if (auto checked = check_bind_sources(store, opts); !checked.ok()) {
+        remove_anonymous_volumes(store, opts);
+        return checked.take_error();
+    }
     RunOptions foreground = opts;
     foreground.log_driver = "passthrough";  // its output went to the caller, not to a log
-    auto c = TRY(make_container(store, p, foreground));
+    auto made = make_container(store, p, foreground);
+    if (!made.ok()) {
+        remove_anonymous_volumes(store, opts);
+        return made.take_error();
+    }
+    storage::Container& c = *made;
     auto status = start_and_wait(store, c, p.image, p.spec, opts, p.ports);
     if (opts.remove) {
-        auto lock = storage::lock_container(store, c.id);
-        (void)storage::remove_container(store, c);
+        {
+            auto lock = storage::lock_container(store, c.id);
+            (void)storage::remove_container(store, c);
+        }
+        remove_anonymous_volumes(store, opts);  // as podman's --rm
     } else {
         c.state = storage::ContainerState::kExited;
         c.exit_code = status.ok() ? *status : status.error().exit_code;

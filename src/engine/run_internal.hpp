@@ -19,7 +19,7 @@ struct Prepared {
     std::vector<net::PortMapping> ports;  // published, host ports chosen
 };
 // As podman: a bind mount's host path must exist when the container is made and each time it starts.
-Result<void> check_bind_sources(const RunOptions& opts);
+Result<void> check_bind_sources(const storage::StoreConfig& store, const RunOptions& opts);
 Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
 storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& opts);
 

@@ -264,13 +264,16 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions&
     spec.mounts.push_back(bind_mount(in.run_dir + "/hostname", "/etc/hostname", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/hosts", "/etc/hosts", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/resolv.conf", "/etc/resolv.conf", false));
-    // The user's mounts replace the defaults at the same place, and come after the rest: one beneath
-    // another mount (a file in /dev, /etc/hosts) lands on top of it.
-    auto mine = TRY(user_mounts(opts));
+    // The user's mounts replace the defaults at the same place. Parents are mounted before what lies
+    // beneath them (as podman orders them): a volume at /etc keeps skiff's /etc/hosts on top.
+    auto mine = TRY(user_mounts(opts, in.volumes_dir));
     std::erase_if(spec.mounts, [&](const runtime::Mount& d) {
         return std::any_of(mine.begin(), mine.end(), [&](const runtime::Mount& m) { return m.destination == runtime::clean_path(d.destination); });
     });
     spec.mounts.insert(spec.mounts.end(), mine.begin(), mine.end());
+    auto depth = [](const runtime::Mount& m) { return std::count(m.destination.begin(), m.destination.end(), '/'); };
+    std::stable_sort(spec.mounts.begin(), spec.mounts.end(),
+                     [&](const runtime::Mount& a, const runtime::Mount& b) { return depth(a) < depth(b); });
     return spec;
 }
 

@@ -88,9 +88,9 @@ run" ]] || fail "log: $(cat "$HOSTDIR/log")"
 
 @test "bad mounts: one clear error line, exit 125, no container made" {
     local spec
-    for spec in "-v $HOSTDIR/missing:/x" "-v myvolume:/x" "-v /anonymous" "-v $HOSTDIR:/x:bogus" \
-        "-v $HOSTDIR:relative" "-v $HOSTDIR:/x:ro,rw" "--tmpfs relative" "--mount type=volume,dst=/x" \
-        "--mount type=bind,dst=/x" "-v $HOSTDIR:/x -v $HOSTDIR/sub:/x"; do
+    for spec in "-v $HOSTDIR/missing:/x" "-v bad@name:/x" "-v $HOSTDIR:/x:bogus" "-v :/x" \
+        "-v $HOSTDIR:/x:ro,rw" "--tmpfs relative" "--mount type=volume,src=/abs,dst=/x" \
+        "--mount type=bind,dst=/x" "--mount type=image,dst=/x" "-v $HOSTDIR:/x -v $HOSTDIR/sub:/x"; do
         # shellcheck disable=SC2086 # the specs are word lists
         run --separate-stderr skiff create $spec busybox true
         assert_status 125

@@ -22,9 +22,10 @@ struct RemoveResult {
 };
 
 // `rm`: each name or id; with `force`, running containers are killed first; with `all`, every
-// container (names then ignored). One result per container, in order.
+// container (names then ignored); with `volumes`, the anonymous volumes of each removed container
+// too. One result per container, in order.
 std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                            bool force, bool all, bool ignore_missing);
+                                            bool force, bool all, bool ignore_missing, bool volumes = false);
 
 // `rename`: the container named by `name_or_id` gets `new_name`, under its lock.
 Result<void> rename_container(const storage::StoreConfig& store, const std::string& name_or_id, const std::string& new_name);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -122,10 +123,17 @@ struct SpecInputs {
     std::string cache_dir;  // for the compiled seccomp filter
     std::vector<std::string> env_file_lines;  // the --env-file contents, in order, split in lines
     std::map<std::string, std::string> host_env;  // for "-e NAME" without a value
+    std::string volumes_dir;                      // where named volumes live (--root/volumes)
 };
 
-// The mounts of -v, --tmpfs and --mount, checked (a pure function; make_spec uses it).
-Result<std::vector<runtime::Mount>> user_mounts(const RunOptions& opts);
+// The mounts of -v, --tmpfs and --mount, checked (a pure function; make_spec uses it). A named
+// volume is a bind mount of volumes_dir/NAME/_data.
+Result<std::vector<runtime::Mount>> user_mounts(const RunOptions& opts, const std::string& volumes_dir);
+// The named volumes the options mount (anonymous ones once named), in order.
+std::vector<std::string> volume_names(const RunOptions& opts);
+// Give each anonymous volume (-v /path, --mount type=volume without a source) a name from
+// make_name, written into the options; the names made, in order.
+std::vector<std::string> name_anonymous_volumes(RunOptions& opts, const std::function<std::string()>& make_name);
 // Relative host paths (./dir) of -v and --mount made absolute against `cwd`, before they are stored.
 void absolute_mount_sources(RunOptions& opts, const std::string& cwd);
 

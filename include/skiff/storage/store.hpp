@@ -6,6 +6,7 @@
 //                                 diff/; immutable once renamed into place from layers/.staging-*
 //   images/<id>.json              one record per image; images/names/<name> links a name to its id
 //   containers/<id>/              container definitions and their upper/work directories
+//   volumes/<name>/_data          named volumes (volume.json beside _data); see volumes.hpp
 // Layout under --runroot (dies with the boot, never fsynced):
 //   containers/<id>/              running state, exit files, records of --rm containers
 //   locks/                        lock files
@@ -19,6 +20,7 @@
 //      writes), never across layer unpacking
 //   4. container record lock (locks/container-<id>)
 //   5. layer unpack lock (locks/layer-<hex>), held only while one layer is unpacked and published
+//   6. volumes lock (locks/volumes), while volumes are made, filled (at a start, under 4) or removed
 // Blobs and layers are published by rename and read without any lock.
 #pragma once
 

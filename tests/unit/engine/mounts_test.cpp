@@ -13,7 +13,7 @@ Result<std::vector<runtime::Mount>> mounts(std::vector<std::string> volumes, std
     o.volumes = std::move(volumes);
     o.tmpfs = std::move(tmpfs);
     o.mounts = std::move(flags);
-    return user_mounts(o);
+    return user_mounts(o, "/store/volumes");
 }
 
 std::string error_of(const Result<std::vector<runtime::Mount>>& r) { return r.ok() ? "" : r.error().message; }
@@ -34,10 +34,10 @@ TEST_CASE("mounts: -v HOST:CONTAINER is a recursive, private bind mount; its opt
 }
 
 TEST_CASE("mounts: -v refuses what it cannot bind, with podman's words") {
-    CHECK(error_of(mounts({"/a:relative"})).find("anonymous volumes") != std::string::npos);
-    CHECK(error_of(mounts({"/only"})).find("anonymous volumes") != std::string::npos);
-    CHECK(error_of(mounts({"name:/x"})).find("named volumes (\"name\")") != std::string::npos);
-    CHECK(error_of(mounts({"/a:b"})).find("anonymous") != std::string::npos);
+    // An anonymous volume is named (name_anonymous_volumes) before it gets here.
+    CHECK(error_of(mounts({"/only"})).find("has no name") != std::string::npos);
+    CHECK(error_of(mounts({"/a:ro"})).find("has no name") != std::string::npos);
+    CHECK(error_of(mounts({"bad name:/x"})).find("invalid volume name") != std::string::npos);
     CHECK(error_of(mounts({"/a:/b:bogus"})) == "invalid option type \"bogus\"");
     CHECK(error_of(mounts({"/a:/b:ro,rw"})).find("more than once") != std::string::npos);
     CHECK(error_of(mounts({"/a:/b:"})).find("empty options") != std::string::npos);
@@ -70,10 +70,30 @@ TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases
     CHECK(error_of(mounts({}, {}, {"type=bind,src=/h"})).find("target") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=bind,dst=/c"})).find("source") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=tmpfs,src=/h,dst=/c"})).find("no source") != std::string::npos);
-    CHECK(error_of(mounts({}, {}, {"type=volume,dst=/c"})).find("anonymous volumes") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=volume,dst=/c"})).find("has no name") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=volume,src=/h,dst=/c"})).find("its name, not a path") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=image,dst=/c"})).find("unsupported mount type") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,color=red"})).find("unknown option \"color\"") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,ro=maybe"})).find("want true or false") != std::string::npos);
+}
+
+TEST_CASE("mounts: a named volume is a bind mount of its data directory; anonymous ones are named first") {
+    RunOptions o;
+    o.volumes = {"data:/var/lib/db:ro", "/cache", "/host:/h", "/tmp2:Z"};
+    o.mounts = {"type=volume,target=/v", "type=volume,src=logs,dst=/l", "type=bind,src=/x,dst=/x"};
+    int n = 0;
+    auto made = name_anonymous_volumes(o, [&] { return "anon" + std::to_string(++n); });
+    CHECK(made == std::vector<std::string>{"anon1", "anon2", "anon3"});
+    CHECK(o.volumes == std::vector<std::string>{"data:/var/lib/db:ro", "anon1:/cache", "/host:/h", "anon2:/tmp2:Z"});
+    CHECK(o.mounts[0] == "type=volume,target=/v,source=anon3");
+    CHECK(volume_names(o) == std::vector<std::string>{"data", "anon1", "anon2", "anon3", "logs"});
+    auto m = user_mounts(o, "/store/volumes");
+    REQUIRE(m.ok());
+    CHECK((*m)[0].source == "/store/volumes/data/_data");
+    CHECK((*m)[0].destination == "/var/lib/db");
+    CHECK((*m)[0].options == std::vector<std::string>{"rbind", "ro", "rprivate"});
+    CHECK((*m)[1].source == "/store/volumes/anon1/_data");
+    CHECK((*m)[5].source == "/store/volumes/logs/_data");
 }
 
 TEST_CASE("mounts: relative host paths are made absolute against the working directory, before they are stored") {
@@ -93,6 +113,7 @@ TEST_CASE("mounts: the user's mounts replace podman's default ones at the same p
     SpecInputs in;
     in.container_id = std::string(64, 'a');
     in.run_dir = "/run/x";
+    in.volumes_dir = "/store/volumes";
     auto spec = make_spec(oci::ImageConfig{}, o, in);
     REQUIRE(spec.ok());
     int hosts = 0, shm = 0;

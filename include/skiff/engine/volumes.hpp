@@ -1,0 +1,35 @@
+// Named volumes for containers: made when a container that mounts them is created, filled once from
+// the image, kept from removal while a container uses them, and `skiff volume`'s operations.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+#include "skiff/engine/run.hpp"
+#include "skiff/runtime/spec.hpp"
+#include "skiff/storage/store.hpp"
+#include "skiff/storage/volumes.hpp"
+
+namespace skiff::engine {
+
+// Create the volumes `opts` mounts that do not exist yet; those in `anonymous` are made anonymous.
+Result<void> make_volumes(const storage::StoreConfig& store, const RunOptions& opts,
+                          const std::vector<std::string>& anonymous);
+// Remove the anonymous volumes `opts` mounts (rm -v, --rm); best effort, as podman.
+void remove_anonymous_volumes(const storage::StoreConfig& store, const RunOptions& opts);
+// Before a container starts: a volume mounted for the first time gets what the image has at its
+// mount point (files, owners, modes, and the directory's own owner and mode), when it is empty.
+// `spec.root` must be set.
+Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::Spec& spec);
+
+// The ids of the containers whose options mount volume `name`.
+Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store, const std::string& name);
+// `volume rm`: refused while a container uses it, unless `force`, which removes those containers.
+Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force);
+// `volume prune`: every volume no container uses, removed (those matching `labels`, if any: label
+// KEY or KEY=VALUE). Returns their names.
+Result<std::vector<std::string>> prune_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels);
+
+}  // namespace skiff::engine

@@ -1,0 +1,254 @@
+// skiff volume SUBCOMMAND: podman's `podman volume …` for the local driver — create, ls, inspect,
+// rm, prune, exists.
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "template.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/engine/volumes.hpp"
+#include "skiff/oci/timestamp.hpp"
+
+namespace skiff::cli {
+
+namespace {
+
+Value volume_value(const storage::Volume& v) {
+    Value::Map labels(v.labels.begin(), v.labels.end());
+    Value::Fields f = {
+        {"Name", v.name},
+        {"Driver", "local"},
+        {"Mountpoint", v.mountpoint},
+        {"CreatedAt", oci::format_rfc3339(v.created_ns)},
+        {"Labels", Value::map(std::move(labels))},
+        {"Scope", "local"},
+        {"Options", Value::map({})},
+        {"MountCount", static_cast<unsigned long long>(0)},
+        {"NeedsCopyUp", !v.populated},
+        {"NeedsChown", !v.populated},
+    };
+    if (v.anonymous) f.emplace_back("Anonymous", true);
+    return Value::record(std::move(f));
+}
+
+struct LsOptions {
+    std::string format;
+    bool quiet = false;
+    std::vector<std::string> filters;
+};
+
+// podman's volume filters: name= (a substring... podman matches the name as a regular expression;
+// skiff as a substring), label=KEY[=VALUE], dangling=true|false, driver=local. The same key given
+// twice matches either value; different keys must all match.
+Result<bool> matches(const storage::StoreConfig& store, const storage::Volume& v, const std::vector<std::string>& filters) {
+    std::map<std::string, std::vector<std::string>> by_key;
+    for (auto& f : filters) {
+        auto eq = f.find('=');
+        if (eq == std::string::npos) return make_error("invalid filter \"" + f + "\": want KEY=VALUE");
+        by_key[f.substr(0, eq)].push_back(f.substr(eq + 1));
+    }
+    for (auto& [key, values] : by_key) {
+        bool any = false;
+        for (auto& value : values) {
+            if (key == "name") {
+                any |= v.name.find(value) != std::string::npos;
+            } else if (key == "label") {
+                auto eq = value.find('=');
+                auto it = v.labels.find(value.substr(0, eq));
+                any |= it != v.labels.end() && (eq == std::string::npos || it->second == value.substr(eq + 1));
+            } else if (key == "driver") {
+                any |= value == "local";
+            } else if (key == "dangling") {
+                if (value != "true" && value != "false" && value != "1" && value != "0")
+                    return make_error("invalid dangling filter value \"" + value + "\": want true or false");
+                bool dangling = TRY(engine::volume_users(store, v.name)).empty();
+                any |= dangling == (value == "true" || value == "1");
+            } else {
+                return make_error("\"" + key + "\" is an invalid volume filter");
+            }
+        }
+        if (!any) return false;
+    }
+    return true;
+}
+
+Result<void> run_ls(Context& ctx, const LsOptions& o) {
+    std::vector<Value> rows;
+    for (auto& v : TRY(storage::list_volumes(ctx.store))) {
+        if (!TRY(matches(ctx.store, v, o.filters))) continue;
+        if (o.quiet) {
+            std::cout << v.name << "\n";
+            continue;
+        }
+        rows.push_back(volume_value(v));
+    }
+    if (o.quiet) return {};
+    if (o.format == "json") {
+        std::cout << Value::list(std::move(rows)).json(4) << "\n";
+        return {};
+    }
+    std::string format = o.format.empty() ? "table {{.Driver}}\t{{.Name}}" : o.format;
+    std::cout << TRY(render_rows(format, rows, {{"Name", "VOLUME NAME"}}));
+    return {};
+}
+
+Result<void> run_inspect(Context& ctx, const std::vector<std::string>& names, bool all, const std::string& format) {
+    if (all != names.empty()) return make_error(all ? "when using the --all flag, no volume names may be given"
+                                                    : "`skiff volume inspect` requires at least 1 arg (or --all)");
+    std::vector<storage::Volume> found;
+    Result<void> status;
+    if (all) found = TRY(storage::list_volumes(ctx.store));
+    for (auto& n : names) {
+        auto v = storage::find_volume(ctx.store, n);
+        if (v.ok()) found.push_back(v.take());
+        else status = v.take_error();
+    }
+    Value::List items;
+    std::string text;
+    std::optional<Template> tmpl;
+    if (!format.empty() && format != "json") tmpl = TRY(Template::parse(format));
+    for (auto& v : found) {
+        if (tmpl) text += TRY(tmpl->execute(volume_value(v))) + "\n";
+        else items.push_back(volume_value(v));
+    }
+    if (tmpl) std::cout << text;
+    else if (!items.empty() || status.ok()) std::cout << Value::list(std::move(items)).json(4) << "\n";
+    return status;
+}
+
+int run_rm(Context& ctx, const std::vector<std::string>& names, bool all, bool force) {
+    if (all != names.empty())
+        return fail(make_error(all ? "when using the --all flag, no volume names may be given"
+                                   : "`skiff volume rm` requires at least 1 arg (or --all)"));
+    std::vector<std::string> targets = names;
+    if (all) {
+        auto list = storage::list_volumes(ctx.store);
+        if (!list.ok()) return fail(list.error());
+        for (auto& v : *list) targets.push_back(v.name);
+    }
+    // podman's exit status: 1 a volume did not exist, 2 one is in use, 125 anything else.
+    int code = 0;
+    for (auto& n : targets) {
+        auto r = engine::remove_volume(ctx.store, n, force);
+        if (r.ok()) {
+            std::cout << n << "\n";
+            continue;
+        }
+        fail(r.error());
+        int c = r.error().missing ? 1 : r.error().message.ends_with("volume is being used") ? 2 : kExitFailure;
+        code = std::max(code, c);
+    }
+    return code;
+}
+
+Result<void> prune(Context& ctx, bool force, const std::vector<std::string>& filters) {
+    std::vector<std::string> labels;
+    for (auto& f : filters) {
+        if (!f.starts_with("label=")) return make_error("\"" + f.substr(0, f.find('=')) + "\" is an invalid volume prune filter: want label=KEY[=VALUE]");
+        labels.push_back(f.substr(6));
+    }
+    if (!force && !confirmed("WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:"))
+        return {};
+    for (auto& n : TRY(engine::prune_volumes(ctx.store, labels))) std::cout << n << "\n";
+    return {};
+}
+
+}  // namespace
+
+void add_volume(CLI::App& parent, Context& ctx) {
+    auto* v = add_parent(parent, ctx, "volume", "Manage volumes", {});
+
+    auto* create = v->add_subcommand("create", "Create a new volume");
+    set_usage(create, "skiff volume create [options] [NAME]");
+    struct CreateOptions {
+        std::string name;
+        std::vector<std::string> labels, opts;
+        std::string driver;
+        bool ignore = false;
+    };
+    auto co = std::make_shared<CreateOptions>();
+    create->add_option("-d,--driver", co->driver, "Specify volume driver name (local)");
+    create->add_flag("--ignore", co->ignore, "Don't fail if volume already exists");
+    create->add_option("-l,--label", co->labels, "Set metadata for a volume (KEY=VALUE)")->allow_extra_args(false);
+    create->add_option("-o,--opt", co->opts, "Set driver specific options (none are supported by the local driver here)")->allow_extra_args(false);
+    create->add_option("name", co->name, "The volume's name (default: a random one)");
+    create->callback([co, &ctx] {
+        auto made = [&]() -> Result<std::string> {
+            if (!co->driver.empty() && co->driver != "local")
+                return make_error("volume driver \"" + co->driver + "\" is not supported: skiff has the local driver only");
+            if (!co->opts.empty()) return make_error("invalid volume option \"" + co->opts.front() + "\": the local driver here takes none");
+            std::map<std::string, std::string> labels;
+            for (auto& l : co->labels) {
+                auto eq = l.find('=');
+                labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+            }
+            std::string name = co->name.empty() ? str::random_hex(32) : co->name;
+            auto lock = TRY(storage::lock_volumes(ctx.store));
+            auto v = storage::create_volume(ctx.store, name, false, labels);
+            if (!v.ok() && co->ignore && v.error().code == EEXIST) return name;
+            if (!v.ok()) return v.take_error();
+            return name;
+        }();
+        if (!made.ok()) {
+            ctx.exit_code = fail(made.error());
+            return;
+        }
+        std::cout << *made << "\n";
+    });
+
+    auto* exists = v->add_subcommand("exists", "Check if the given volume exists");
+    set_usage(exists, "skiff volume exists NAME");
+    auto exists_name = std::make_shared<std::string>();
+    exists->add_option("name", *exists_name, "Volume to look for")->required();
+    exists->callback([exists_name, &ctx] {
+        auto found = storage::find_volume(ctx.store, *exists_name);
+        ctx.exit_code = found.ok() ? 0 : found.error().missing ? 1 : fail(found.error());
+    });
+
+    auto* inspect = v->add_subcommand("inspect", "Display detailed information on one or more volumes");
+    set_usage(inspect, "skiff volume inspect [options] NAME [NAME...]");
+    struct InspectOptions {
+        std::vector<std::string> names;
+        bool all = false;
+        std::string format;
+    };
+    auto io = std::make_shared<InspectOptions>();
+    inspect->add_flag("-a,--all", io->all, "Inspect all volumes");
+    inspect->add_option("-f,--format", io->format, "Format volume output using Go template, or json");
+    inspect->add_option("names", io->names, "Volumes to inspect");
+    inspect->callback([io, &ctx] { finish(ctx, run_inspect(ctx, io->names, io->all, io->format)); });
+
+    auto* ls = v->add_subcommand("ls", "List volumes");
+    ls->alias("list");
+    set_usage(ls, "skiff volume ls [options]");
+    auto lo = std::make_shared<LsOptions>();
+    ls->add_option("-f,--filter", lo->filters, "Filter volume output (name=, label=, dangling=, driver=)")->allow_extra_args(false);
+    ls->add_option("--format", lo->format, "Format volume output using Go template, table or json");
+    ls->add_flag("-q,--quiet", lo->quiet, "Print volume output in quiet mode");
+    ls->callback([lo, &ctx] { finish(ctx, run_ls(ctx, *lo)); });
+
+    auto* prune_cmd = v->add_subcommand("prune", "Remove all unused volumes");
+    set_usage(prune_cmd, "skiff volume prune [options]");
+    auto force = std::make_shared<bool>(false);
+    auto prune_filters = std::make_shared<std::vector<std::string>>();
+    prune_cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
+    prune_cmd->add_option("--filter", *prune_filters, "Remove only volumes with these labels (label=KEY[=VALUE])")->allow_extra_args(false);
+    prune_cmd->callback([force, prune_filters, &ctx] { finish(ctx, prune(ctx, *force, *prune_filters)); });
+
+    auto* rm = v->add_subcommand("rm", "Remove one or more volumes");
+    rm->alias("remove");
+    set_usage(rm, "skiff volume rm [options] NAME [NAME...]");
+    struct RmOptions {
+        std::vector<std::string> names;
+        bool all = false, force = false;
+    };
+    auto ro = std::make_shared<RmOptions>();
+    rm->add_flag("-a,--all", ro->all, "Remove all volumes");
+    rm->add_flag("-f,--force", ro->force, "Remove a volume by force, with the containers that use it");
+    rm->add_option("names", ro->names, "Volumes to remove");
+    rm->callback([ro, &ctx] { ctx.exit_code = run_rm(ctx, ro->names, ro->all, ro->force); });
+}
+
+}  // namespace skiff::cli

@@ -1,0 +1,131 @@
+#include "skiff/engine/volumes.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "skiff/base/fs.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/engine/containers.hpp"
+#include "skiff/runtime/detached_root.hpp"
+#include "skiff/storage/containers.hpp"
+#include "skiff/storage/copy_tree.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+bool matches_labels(const storage::Volume& v, const std::vector<std::string>& labels) {
+    return std::all_of(labels.begin(), labels.end(), [&](const std::string& l) {
+        auto eq = l.find('=');
+        auto it = v.labels.find(l.substr(0, eq));
+        return it != v.labels.end() && (eq == std::string::npos || it->second == l.substr(eq + 1));
+    });
+}
+
+bool empty_dir(int fd) {
+    auto names = fs::list_dir("/proc/self/fd/" + std::to_string(fd));
+    return names.ok() && names->empty();
+}
+
+// Copy what the image has at `destination` into the volume (an empty one), as its first mount.
+Result<void> populate(const storage::Volume& v, int rootfd, const std::string& destination) {
+    auto src = sys::open_in_root(rootfd, destination, O_RDONLY | O_DIRECTORY);
+    if (!src.ok()) return src.error().code == ENOENT || src.error().code == ENOTDIR ? Result<void>() : src.take_error();
+    unique_fd data = TRY(sys::open(v.mountpoint, O_RDONLY | O_DIRECTORY));
+    if (!empty_dir(data.get())) return {};
+    struct stat st;
+    if (::fstat(src->get(), &st) < 0) return sys_error("stat " + destination + " in the image");
+    mode_t old = ::umask(0);
+    auto copied = storage::copy_tree(src->get(), ".", data.get(), ".", {}, destination + " of the image");
+    ::umask(old);
+    TRY_CTX(copied, "fill volume " + v.name);
+    if (::fchown(data.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(data.get(), st.st_mode & 07777) < 0)
+        return sys_error("fill volume " + v.name);
+    return {};
+}
+
+}  // namespace
+
+Result<void> make_volumes(const storage::StoreConfig& store, const RunOptions& opts, const std::vector<std::string>& anonymous) {
+    auto names = volume_names(opts);
+    if (names.empty()) return {};
+    auto lock = TRY(storage::lock_volumes(store));
+    for (auto& name : names) {
+        auto found = storage::find_volume(store, name);
+        if (found.ok()) continue;
+        if (!found.error().missing) return found.take_error();
+        bool anon = std::find(anonymous.begin(), anonymous.end(), name) != anonymous.end();
+        TRY(storage::create_volume(store, name, anon, {}));
+    }
+    return {};
+}
+
+void remove_anonymous_volumes(const storage::StoreConfig& store, const RunOptions& opts) {
+    for (auto& name : volume_names(opts)) {
+        auto v = storage::find_volume(store, name);
+        if (v.ok() && v->anonymous) (void)remove_volume(store, name, false);
+    }
+}
+
+Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::Spec& spec) {
+    std::string prefix = storage::volumes_dir(store) + "/";
+    unique_fd root;
+    for (auto& m : spec.mounts) {
+        if (!m.source.starts_with(prefix) || !m.source.ends_with("/_data")) continue;
+        std::string name = m.source.substr(prefix.size(), m.source.size() - prefix.size() - 6);
+        auto lock = TRY(storage::lock_volumes(store));
+        auto v = TRY(storage::find_volume(store, name));
+        if (v.populated) continue;
+        if (!root) root = TRY_CTX(runtime::mount_detached_root(spec.root), "mount the image to fill volume " + name);
+        TRY(populate(v, root.get(), m.destination));
+        TRY(storage::mark_volume_populated(store, v));
+    }
+    return {};
+}
+
+Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store, const std::string& name) {
+    std::vector<std::string> out;
+    for (auto& c : TRY(storage::list_containers(store))) {
+        auto opts = parse_run_options(c.run_options.empty() ? "{}" : c.run_options);
+        if (!opts.ok()) continue;
+        auto names = volume_names(*opts);
+        if (std::find(names.begin(), names.end(), name) != names.end()) out.push_back(c.id);
+    }
+    return out;
+}
+
+Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force) {
+    TRY(storage::find_volume(store, name));
+    auto users = TRY(volume_users(store, name));
+    if (!users.empty() && !force) {
+        std::string list;
+        for (auto& id : users) list += (list.empty() ? "" : ", ") + id;
+        return make_error("volume " + name + " is being used by the following container(s): " + list + ": volume is being used");
+    }
+    for (auto& r : remove_containers(store, users, true, false, true))
+        if (!r.error.message.empty()) return std::move(r.error).context("remove volume " + name);
+    auto lock = TRY(storage::lock_volumes(store));
+    return storage::remove_volume(store, name);
+}
+
+Result<std::vector<std::string>> prune_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels) {
+    std::vector<std::string> used;
+    for (auto& c : TRY(storage::list_containers(store))) {
+        auto opts = parse_run_options(c.run_options.empty() ? "{}" : c.run_options);
+        if (opts.ok())
+            for (auto& n : volume_names(*opts)) used.push_back(n);
+    }
+    std::vector<std::string> removed;
+    auto lock = TRY(storage::lock_volumes(store));
+    for (auto& v : TRY(storage::list_volumes(store))) {
+        if (std::find(used.begin(), used.end(), v.name) != used.end() || !matches_labels(v, labels)) continue;
+        TRY(storage::remove_volume(store, v.name));
+        removed.push_back(v.name);
+    }
+    return removed;
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,139 @@
+#include "skiff/storage/volumes.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "../oci/json_util.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/storage/containers.hpp"
+
+namespace skiff::storage {
+
+namespace {
+
+std::string volume_dir(const StoreConfig& s, const std::string& name) { return fs::join(volumes_dir(s), name); }
+
+std::string serialize(const Volume& v) {
+    rapidjson::StringBuffer buf;
+    json::Writer w(buf);
+    w.StartObject();
+    json::put(w, "name", v.name);
+    w.Key("created_ns");
+    w.Int64(v.created_ns);
+    w.Key("anonymous");
+    w.Bool(v.anonymous);
+    w.Key("populated");
+    w.Bool(v.populated);
+    json::put_string_map(w, "labels", v.labels);
+    w.EndObject();
+    return buf.GetString();
+}
+
+Result<Volume> parse(const StoreConfig& s, const std::string& name, std::string_view text) {
+    rapidjson::Document d;
+    d.Parse(text.data(), text.size());
+    if (d.HasParseError() || !d.IsObject()) return make_error("volume " + name + ": corrupt record");
+    Volume v;
+    v.name = name;
+    v.mountpoint = volume_data_dir(s, name);
+    if (auto it = d.FindMember("created_ns"); it != d.MemberEnd() && it->value.IsInt64()) v.created_ns = it->value.GetInt64();
+    if (auto it = d.FindMember("anonymous"); it != d.MemberEnd() && it->value.IsBool()) v.anonymous = it->value.GetBool();
+    if (auto it = d.FindMember("populated"); it != d.MemberEnd() && it->value.IsBool()) v.populated = it->value.GetBool();
+    if (auto it = d.FindMember("labels"); it != d.MemberEnd() && it->value.IsObject())
+        for (auto& m : it->value.GetObject())
+            if (m.value.IsString()) v.labels[m.name.GetString()] = m.value.GetString();
+    return v;
+}
+
+}  // namespace
+
+std::string volumes_dir(const StoreConfig& s) { return fs::join(s.root, "volumes"); }
+
+bool valid_volume_name(std::string_view name) { return valid_name(name); }
+
+std::string volume_data_dir(const StoreConfig& s, const std::string& name) { return fs::join(volume_dir(s, name), "_data"); }
+
+Result<FileLock> lock_volumes(const StoreConfig& s) {
+    std::string dir = fs::join(s.runroot, "locks");
+    TRY(fs::mkdir_p(dir, 0700));
+    return FileLock::acquire(fs::join(dir, "volumes"));
+}
+
+Result<Volume> create_volume(const StoreConfig& s, const std::string& name, bool anonymous,
+                             const std::map<std::string, std::string>& labels) {
+    if (!valid_volume_name(name))
+        return make_error("invalid volume name \"" + name + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    Volume v{name, volume_data_dir(s, name), now_ns(), anonymous, false, labels};
+    TRY(fs::mkdir_p(volumes_dir(s), 0700));
+    std::string staging = fs::join(volumes_dir(s), ".staging-" + str::random_hex(16));
+    auto cleanup = [&] { (void)fs::remove_all(staging); };
+    if (::mkdir(staging.c_str(), 0700) < 0) return sys_error("create volume " + name);
+    if (::mkdir(fs::join(staging, "_data").c_str(), 0755) < 0) {
+        Error e = sys_error("create volume " + name);
+        cleanup();
+        return e;
+    }
+    if (auto w = fs::write_file_atomic(fs::join(staging, "volume.json"), serialize(v)); !w.ok()) {
+        cleanup();
+        return w.take_error();
+    }
+    // rename(2) onto an existing non-empty directory fails: the name is taken.
+    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, volume_dir(s, name).c_str(), RENAME_NOREPLACE) < 0) {
+        int err = errno;
+        cleanup();
+        if (err == EEXIST || err == ENOTEMPTY) {
+            Error e = make_error("volume with name " + name + " already exists: volume already exists");
+            e.code = EEXIST;
+            return e;
+        }
+        return sys_error("create volume " + name, err);
+    }
+    (void)fs::fsync_dir(volumes_dir(s));
+    return v;
+}
+
+Result<Volume> find_volume(const StoreConfig& s, const std::string& name) {
+    if (!valid_volume_name(name)) return missing_error("no volume with name \"" + name + "\" found: no such volume");
+    auto text = fs::read_file(fs::join(volume_dir(s, name), "volume.json"));
+    if (!text.ok()) {
+        if (text.error().code == ENOENT) return missing_error("no volume with name \"" + name + "\" found: no such volume");
+        return text.take_error();
+    }
+    return parse(s, name, *text);
+}
+
+Result<std::vector<Volume>> list_volumes(const StoreConfig& s) {
+    std::vector<Volume> out;
+    for (auto& name : TRY(fs::list_dir(volumes_dir(s)))) {
+        if (name.starts_with(".")) continue;  // staging and trash
+        auto v = find_volume(s, name);
+        if (v.ok()) out.push_back(v.take());
+        else if (!v.error().missing) return v.take_error();
+    }
+    return out;
+}
+
+Result<void> remove_volume(const StoreConfig& s, const std::string& name) {
+    TRY(find_volume(s, name));
+    std::string trash = fs::join(volumes_dir(s), ".trash-" + str::random_hex(16));
+    if (::rename(volume_dir(s, name).c_str(), trash.c_str()) < 0) return sys_error("remove volume " + name);
+    // With what a killed remove left behind: nothing is in use once renamed aside.
+    for (auto& entry : TRY(fs::list_dir(volumes_dir(s))))
+        if (entry.starts_with(".trash-")) TRY(fs::remove_all(fs::join(volumes_dir(s), entry)));
+    return {};
+}
+
+Result<void> mark_volume_populated(const StoreConfig& s, const Volume& v) {
+    Volume done = v;
+    done.populated = true;
+    return fs::write_file_atomic(fs::join(volume_dir(s, v.name), "volume.json"), serialize(done));
+}
+
+}  // namespace skiff::storage

@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# Named and anonymous volumes: `skiff volume` and containers that mount them with -v and --mount.
+
+load helpers
+
+setup_file() {
+    skiff_setup_file
+    import_busybox
+}
+
+teardown_file() { skiff_teardown_file; }
+
+setup() {
+    remove_all_containers
+    local v
+    for v in $(skiff volume ls -q); do skiff volume rm -f "$v" >/dev/null; done
+}
+
+@test "volume create, ls, inspect, exists and rm" {
+    run skiff volume create --label app=db --label tier dbdata
+    assert_status 0
+    assert_output "dbdata"
+    run skiff volume create dbdata
+    assert_status 125
+    assert_output_contains "volume with name dbdata already exists"
+    run skiff volume create --ignore dbdata
+    assert_status 0
+    assert_output "dbdata"
+    run skiff volume create
+    assert_status 0
+    [[ $output =~ ^[0-9a-f]{64}$ ]] || fail "a random name: $output"
+    local random=$output
+    run skiff volume ls
+    assert_status 0
+    [[ ${lines[0]} == "DRIVER      VOLUME NAME" ]] || fail "header: ${lines[0]}"
+    assert_output_contains "local       dbdata"
+    run skiff volume ls --filter label=app=db --format '{{.Name}} {{.Driver}}'
+    assert_output "dbdata local"
+    run skiff volume ls -q --filter name=dbd
+    assert_output "dbdata"
+    run skiff volume inspect dbdata
+    assert_status 0
+    [[ $(jq -r '.[0].Name, .[0].Driver, .[0].Labels.app, .[0].Scope' <<<"$output" | tr '\n' ' ') == "dbdata local db local " ]] ||
+        fail "inspect: $output"
+    local mp
+    mp=$(jq -r '.[0].Mountpoint' <<<"$output")
+    [[ $mp == "$SKIFF_TEST_ROOT/volumes/dbdata/_data" && -d $mp ]] || fail "mountpoint $mp"
+    run skiff volume inspect --format '{{.Name}}' dbdata nosuch
+    assert_status 125
+    assert_output_contains "dbdata"
+    assert_output_contains 'no volume with name "nosuch" found'
+    run skiff volume exists dbdata
+    assert_status 0
+    run skiff volume exists nosuch
+    assert_status 1
+    assert_output ""
+    run skiff volume rm dbdata "$random"
+    assert_status 0
+    run skiff volume rm nosuch
+    assert_status 1
+    run --separate-stderr skiff volume create "bad name"
+    assert_status 125
+    assert_one_error_line "invalid volume name"
+    run skiff volume ls -q
+    assert_output ""
+}
+
+@test "-v NAME:PATH makes the volume, keeps what containers write, and fills it once from the image" {
+    # skiff's /etc/hosts is mounted on top of the volume (parents first), with the container's name.
+    run skiff run --rm --hostname volhost -v etcvol:/etc busybox sh -c 'head -1 /etc/passwd; grep -c volhost /etc/hosts; echo kept >/etc/mine'
+    assert_status 0
+    assert_output "root:x:0:0:root:/root:/bin/sh
+1"
+    local data=$SKIFF_TEST_ROOT/volumes/etcvol/_data
+    [[ -f $data/passwd && $(cat "$data/mine") == kept ]] || fail "volume: $(ls "$data")"
+    [[ $(stat -c %a "$data") == 755 ]] || fail "mode of the volume: $(stat -c %a "$data")"
+    # Filled once: what the next container sees is the volume, not the image again.
+    rm "$data/passwd"
+    run skiff run --rm -v etcvol:/etc busybox sh -c 'cat /etc/mine; ls /etc/passwd 2>&1 || true'
+    assert_output_contains "kept"
+    assert_output_contains "No such file"
+    run skiff run --rm --mount type=volume,src=etcvol,dst=/data,ro busybox sh -c 'cat /data/mine; touch /data/x 2>/dev/null || echo read-only'
+    assert_output "kept
+read-only"
+}
+
+@test "anonymous volumes: made per container, removed by rm -v and by --rm" {
+    run skiff create --name anon -v /data busybox true
+    assert_status 0
+    run skiff volume ls -q
+    [[ $output =~ ^[0-9a-f]{64}$ ]] || fail "one anonymous volume: $output"
+    local vol=$output
+    run skiff volume inspect --format '{{.Anonymous}}' "$vol"
+    assert_output "true"
+    run skiff inspect --format '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}{{end}}' anon
+    assert_output "volume $vol /data"
+    run skiff rm -v anon
+    assert_status 0
+    run skiff volume ls -q
+    assert_output ""
+    run skiff run --rm -v /data busybox sh -c 'echo x >/data/f'
+    assert_status 0
+    run skiff volume ls -q
+    assert_output ""
+    # Named volumes stay.
+    run skiff run --rm -v keep:/data busybox true
+    run skiff volume ls -q
+    assert_output "keep"
+}
+
+@test "a volume in use is not removed without -f; -f removes its containers; prune takes only unused ones" {
+    run skiff run -d --name user -v used:/data busybox sleep 100
+    assert_status 0
+    skiff volume create unused >/dev/null
+    skiff volume create --label tmp=1 labelled >/dev/null
+    run --separate-stderr skiff volume rm used
+    assert_status 2
+    assert_one_error_line "volume used is being used"
+    run skiff volume prune -f --filter label=tmp
+    assert_output "labelled"
+    run skiff volume prune -f
+    assert_output "unused"
+    run skiff volume ls -q
+    assert_output "used"
+    run skiff volume rm -f used
+    assert_status 0
+    run skiff ps -a -q
+    assert_output ""
+    run skiff volume ls -q
+    assert_output ""
+}
+
+@test "a failed create leaves no anonymous volume behind" {
+    run skiff create -v /data -v "$SKIFF_TEST_DIR/missing:/m" busybox true
+    assert_status 125
+    assert_output_contains "statfs"
+    run skiff volume ls -q
+    assert_output ""
+}
