@@ -103,8 +103,8 @@ Result<Container> load(const StoreConfig& s, const std::string& id) {
     }
     // A container whose process is gone (its skiff or its monitor was killed) has exited. While its
     // monitor lives, the monitor records the exit: until then it is still running.
-    bool monitor_alive = c.monitor_pid > 0 && process_start_time(c.monitor_pid) == c.monitor_start;
-    if (c.state == ContainerState::kRunning && process_start_time(c.pid) != c.pid_start && !monitor_alive) {
+    bool monitor_alive = c.monitor_pid > 0 && c.monitor_start != 0 && process_start_time(c.monitor_pid) == c.monitor_start;
+    if (c.state == ContainerState::kRunning && (c.pid_start == 0 || process_start_time(c.pid) != c.pid_start) && !monitor_alive) {
         c.state = ContainerState::kExited;
         c.exit_code = -1;
     }

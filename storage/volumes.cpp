@@ -52,6 +52,14 @@ Result<Volume> parse(const StoreConfig& s, const std::string& name, std::string_
     return v;
 }
 
+// What killed creates and removes left behind. Called under the volumes' lock, which every create
+// and remove holds: no staging or trash directory is in use meanwhile.
+void sweep(const StoreConfig& s) {
+    auto entries = fs::list_dir(volumes_dir(s));
+    for (auto& entry : entries.ok() ? *entries : std::vector<std::string>{})
+        if (entry.starts_with(".trash-") || entry.starts_with(".staging-")) (void)fs::remove_all(fs::join(volumes_dir(s), entry));
+}
+
 }  // namespace
 
 std::string volumes_dir(const StoreConfig& s) { return fs::join(s.root, "volumes"); }
@@ -72,6 +80,7 @@ Result<Volume> create_volume(const StoreConfig& s, const std::string& name, bool
         return make_error("invalid volume name \"" + name + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*");
     Volume v{name, volume_data_dir(s, name), now_ns(), anonymous, false, labels};
     TRY(fs::mkdir_p(volumes_dir(s), 0700));
+    sweep(s);
     std::string staging = fs::join(volumes_dir(s), ".staging-" + str::random_hex(16));
     auto cleanup = [&] { (void)fs::remove_all(staging); };
     if (::mkdir(staging.c_str(), 0700) < 0) return sys_error("create volume " + name);
@@ -124,9 +133,7 @@ Result<void> remove_volume(const StoreConfig& s, const std::string& name) {
     TRY(find_volume(s, name));
     std::string trash = fs::join(volumes_dir(s), ".trash-" + str::random_hex(16));
     if (::rename(volume_dir(s, name).c_str(), trash.c_str()) < 0) return sys_error("remove volume " + name);
-    // With what a killed remove left behind: nothing is in use once renamed aside.
-    for (auto& entry : TRY(fs::list_dir(volumes_dir(s))))
-        if (entry.starts_with(".trash-")) TRY(fs::remove_all(fs::join(volumes_dir(s), entry)));
+    sweep(s);  // the volume is gone once renamed aside: deleting its files is best effort
     return {};
 }
 

@@ -149,7 +149,7 @@ Result<void> prune(Context& ctx, bool force, const std::vector<std::string>& fil
         if (!f.starts_with("label=")) return make_error("\"" + f.substr(0, f.find('=')) + "\" is an invalid volume prune filter: want label=KEY[=VALUE]");
         labels.push_back(f.substr(6));
     }
-    if (!force && !confirmed("WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:"))
+    if (!force && !confirmed("WARNING! This will remove all volumes not used by at least one container."))
         return {};
     for (auto& n : TRY(engine::prune_volumes(ctx.store, labels))) std::cout << n << "\n";
     return {};

@@ -46,7 +46,7 @@ Result<storage::Container> wait_recorded(const storage::StoreConfig& store, cons
 }  // namespace
 
 bool alive(const storage::Container& c) {
-    return c.pid > 0 && storage::process_start_time(c.pid) == c.pid_start;
+    return c.pid > 0 && c.pid_start != 0 && storage::process_start_time(c.pid) == c.pid_start;
 }
 
 namespace {
@@ -110,10 +110,9 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
     if (!opts.stop_signal.empty()) TRY(oci::parse_signal(opts.stop_signal));
     auto anonymous = name_anonymous_volumes(opts, [] { return str::random_hex(32); });
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
-    TRY(make_volumes(store, opts, anonymous));
-    auto checked = check_bind_sources(store, opts);
-    auto c = checked.ok() ? make_container(store, p, opts) : Result<storage::Container>(checked.take_error());
-    if (!c.ok()) remove_anonymous_volumes(store, opts);
+    TRY(check_bind_sources(store, opts));
+    auto c = TRY(make_container(store, p, opts));
+    TRY(make_container_volumes(store, c, opts, anonymous));
     return c;
 }
 

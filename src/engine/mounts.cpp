@@ -2,7 +2,9 @@
 // mounts. Pure, but for absolute_mount_sources's working directory, which the caller passes.
 #include <algorithm>
 #include <functional>
+#include <cctype>
 #include <map>
+#include <set>
 
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/run.hpp"
@@ -31,7 +33,9 @@ bool host_path(std::string_view s) { return !s.empty() && (s.front() == '/' || s
 
 Result<std::string> container_path(const std::string& p) {
     if (p.empty() || p.front() != '/') return make_error("invalid container path \"" + p + "\", must be an absolute path");
-    return runtime::clean_path(p);
+    std::string clean = runtime::clean_path(p);
+    if (clean == "/") return make_error("invalid container path \"" + p + "\": a mount cannot replace the container's root");
+    return clean;
 }
 
 Result<std::string> source_path(const std::string& p) {
@@ -40,6 +44,7 @@ Result<std::string> source_path(const std::string& p) {
     return runtime::clean_path(p);
 }
 
+// DST or DST:OPTS: no source. Only an absolute DST makes an anonymous volume; any other is an error.
 bool anonymous_form(const std::vector<std::string>& parts) {
     return parts.size() == 1 || (parts.size() == 2 && !parts[1].empty() && parts[1].front() != '/');
 }
@@ -55,7 +60,10 @@ void bind_defaults(std::vector<std::string>& words, bool has_bind, bool has_prop
 Result<runtime::Mount> volume(const std::string& spec, const std::string& volumes_dir) {
     auto parts = str::split(spec, ':');
     if (spec.empty() || parts.size() > 3 || parts[0].empty()) return make_error("invalid volume specification \"" + spec + "\"");
-    if (anonymous_form(parts)) return make_error("anonymous volume \"" + spec + "\" has no name yet");
+    if (anonymous_form(parts)) {
+        TRY(container_path(parts[0]));
+        return make_error("anonymous volume \"" + spec + "\" has no name yet");
+    }
     runtime::Mount m;
     m.type = "bind";
     if (host_path(parts[0])) {
@@ -66,7 +74,7 @@ Result<runtime::Mount> volume(const std::string& spec, const std::string& volume
         return make_error("invalid volume name \"" + parts[0] + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*, paths start with / or .");
     }
     m.destination = TRY(container_path(parts[1]));
-    bool has_bind = false, has_propagation = false;
+    bool has_bind = false, has_propagation = false, named = !host_path(parts[0]);
     std::map<std::string, std::string> seen;
     if (parts.size() == 3) {
         if (parts[2].empty()) return make_error("invalid volume specification \"" + spec + "\": empty options");
@@ -82,7 +90,27 @@ Result<runtime::Mount> volume(const std::string& spec, const std::string& volume
         }
     }
     bind_defaults(m.options, has_bind, has_propagation);
+    // As podman: a volume (which an image may fill with its files) is nosuid and nodev unless asked.
+    if (named && !seen.count("suid")) m.options.push_back("nosuid");
+    if (named && !seen.count("dev")) m.options.push_back("nodev");
     return m;
+}
+
+// The words a tmpfs takes, checked now rather than when the container starts.
+Result<void> check_tmpfs_word(const std::string& w, const std::string& spec) {
+    static const std::set<std::string, std::less<>> kFlags = {
+        "rw", "ro", "exec", "noexec", "suid", "nosuid", "dev", "nodev", "atime", "noatime", "relatime",
+        "strictatime", "diratime", "nodiratime", "private", "rprivate", "shared", "rshared", "slave", "rslave",
+        "unbindable", "runbindable"};
+    if (kFlags.count(w)) return {};
+    auto eq = w.find('=');
+    std::string key = w.substr(0, eq), value = eq == std::string::npos ? "" : w.substr(eq + 1);
+    auto all_of = [&](const char* chars) { return !value.empty() && value.find_first_not_of(chars) == std::string::npos; };
+    bool ok = (key == "mode" && all_of("01234567")) ||
+              ((key == "uid" || key == "gid" || key == "nr_inodes" || key == "nr_blocks") && all_of("0123456789")) ||
+              (key == "size" && all_of("0123456789kKmMgG%") && std::isdigit(static_cast<unsigned char>(value.front())));
+    if (!ok) return make_error("--tmpfs " + spec + ": invalid tmpfs option \"" + w + "\"");
+    return {};
 }
 
 Result<runtime::Mount> tmpfs(const std::string& spec) {
@@ -97,7 +125,9 @@ Result<runtime::Mount> tmpfs(const std::string& spec) {
             if (w.empty()) return make_error("invalid tmpfs options in \"" + spec + "\"");
             if (w == "tmpcopyup")
                 return make_error("--tmpfs " + spec + ": tmpcopyup is not supported by skiff: the tmpfs starts empty");
-            if (w != "notmpcopyup") words.push_back(w);
+            if (w == "notmpcopyup") continue;
+            TRY(check_tmpfs_word(w, spec));
+            words.push_back(w);
         }
     }
     // podman's defaults, each unless the user chose its kind.
@@ -189,7 +219,7 @@ std::vector<std::string> volume_names(const RunOptions& opts) {
 std::vector<std::string> name_anonymous_volumes(RunOptions& opts, const std::function<std::string()>& make_name) {
     std::vector<std::string> made;
     for (auto& v : opts.volumes) {
-        if (v.empty() || !anonymous_form(str::split(v, ':'))) continue;
+        if (v.empty() || v.front() != '/' || !anonymous_form(str::split(v, ':'))) continue;
         made.push_back(make_name());
         v = made.back() + ":" + v;
     }

@@ -110,7 +110,9 @@ void mark_running(storage::Container& c, pid_t pid) {
 }
 
 Result<void> check_bind_sources(const storage::StoreConfig& store, const RunOptions& opts) {
+    std::string volumes = storage::volumes_dir(store) + "/";
     for (const runtime::Mount& m : TRY(user_mounts(opts, storage::volumes_dir(store)))) {
+        if (m.source.starts_with(volumes)) continue;  // made with the container; a missing one fails its mount
         struct stat st;
         if (m.type == "bind" && ::stat(m.source.c_str(), &st) < 0) return sys_error("statfs " + m.source);
     }
@@ -212,23 +214,26 @@ void write_pidfile(const RunOptions& opts, pid_t pid) {
     if (!opts.pidfile.empty()) (void)fs::write_file_atomic(opts.pidfile, std::to_string(pid), fs::Durability::kNoSync);
 }
 
+// The volumes a new container mounts, made once its record exists (so a prune that lists users
+// under the volumes' lock sees it); if that fails, the container goes again.
+Result<void> make_container_volumes(const storage::StoreConfig& store, const storage::Container& c,
+                                    const RunOptions& opts, const std::vector<std::string>& anonymous) {
+    auto made = make_volumes(store, opts, anonymous);
+    if (made.ok()) return {};
+    (void)remove_containers(store, {c.id}, true, false, true);
+    remove_anonymous_volumes(store, opts);
+    return made;
+}
+
 Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
     RunOptions opts = given;
     auto anonymous = name_anonymous_volumes(opts, [] { return str::random_hex(32); });
     auto p = TRY(prepare(store, opts, str::random_hex(32)));
-    TRY(make_volumes(store, opts, anonymous));
-    if (auto checked = check_bind_sources(store, opts); !checked.ok()) {
-        remove_anonymous_volumes(store, opts);
-        return checked.take_error();
-    }
+    TRY(check_bind_sources(store, opts));
     RunOptions foreground = opts;
     foreground.log_driver = "passthrough";  // its output went to the caller, not to a log
-    auto made = make_container(store, p, foreground);
-    if (!made.ok()) {
-        remove_anonymous_volumes(store, opts);
-        return made.take_error();
-    }
-    storage::Container& c = *made;
+    auto c = TRY(make_container(store, p, foreground));
+    TRY(make_container_volumes(store, c, opts, anonymous));
     auto status = start_and_wait(store, c, p.image, p.spec, opts, p.ports);
     if (opts.remove) {
         {

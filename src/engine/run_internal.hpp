@@ -20,6 +20,8 @@ struct Prepared {
 };
 // As podman: a bind mount's host path must exist when the container is made and each time it starts.
 Result<void> check_bind_sources(const storage::StoreConfig& store, const RunOptions& opts);
+Result<void> make_container_volumes(const storage::StoreConfig& store, const storage::Container& c,
+                                    const RunOptions& opts, const std::vector<std::string>& anonymous);
 Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
 storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& opts);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
@@ -86,40 +87,51 @@ Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::
     return {};
 }
 
-Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store, const std::string& name) {
-    std::vector<std::string> out;
+// Every volume each container mounts. A record whose options cannot be read fails the question:
+// a volume must never be taken for unused.
+Result<std::map<std::string, std::vector<std::string>>> users_by_volume(const storage::StoreConfig& store) {
+    std::map<std::string, std::vector<std::string>> out;
     for (auto& c : TRY(storage::list_containers(store))) {
-        auto opts = parse_run_options(c.run_options.empty() ? "{}" : c.run_options);
-        if (!opts.ok()) continue;
-        auto names = volume_names(*opts);
-        if (std::find(names.begin(), names.end(), name) != names.end()) out.push_back(c.id);
+        auto opts = TRY_CTX(parse_run_options(c.run_options.empty() ? "{}" : c.run_options), "container " + c.id);
+        for (auto& n : volume_names(opts)) out[n].push_back(c.id);
     }
     return out;
 }
 
+Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store, const std::string& name) {
+    auto users = TRY(users_by_volume(store));
+    auto it = users.find(name);
+    return it == users.end() ? std::vector<std::string>{} : it->second;
+}
+
 Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force) {
     TRY(storage::find_volume(store, name));
-    auto users = TRY(volume_users(store, name));
-    if (!users.empty() && !force) {
-        std::string list;
-        for (auto& id : users) list += (list.empty() ? "" : ", ") + id;
-        return make_error("volume " + name + " is being used by the following container(s): " + list + ": volume is being used");
+    // Users are looked up under the lock: a container being made writes its record before it
+    // makes or takes its volumes, under the same lock.
+    for (int round = 0;; ++round) {
+        std::vector<std::string> users;
+        {
+            auto lock = TRY(storage::lock_volumes(store));
+            users = TRY(volume_users(store, name));
+            if (users.empty()) return storage::remove_volume(store, name);
+            if (!force || round > 0) {
+                std::string list;
+                for (auto& id : users) list += (list.empty() ? "" : ", ") + id;
+                return make_error("volume " + name + " is being used by the following container(s): " + list + ": volume is being used");
+            }
+        }
+        // -f: the containers go first, without the volumes' lock (a container's lock comes before it).
+        for (auto& r : remove_containers(store, users, true, false, true))
+            if (!r.error.message.empty()) return std::move(r.error).context("remove volume " + name);
     }
-    for (auto& r : remove_containers(store, users, true, false, true))
-        if (!r.error.message.empty()) return std::move(r.error).context("remove volume " + name);
-    auto lock = TRY(storage::lock_volumes(store));
-    return storage::remove_volume(store, name);
 }
 
 Result<std::vector<std::string>> prune_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels) {
-    std::vector<std::string> used;
-    for (auto& c : TRY(storage::list_containers(store))) {
-        auto opts = parse_run_options(c.run_options.empty() ? "{}" : c.run_options);
-        if (opts.ok())
-            for (auto& n : volume_names(*opts)) used.push_back(n);
-    }
     std::vector<std::string> removed;
     auto lock = TRY(storage::lock_volumes(store));
+    auto users = TRY(users_by_volume(store));
+    std::vector<std::string> used;
+    for (auto& [n, ids] : users) used.push_back(n);
     for (auto& v : TRY(storage::list_volumes(store))) {
         if (std::find(used.begin(), used.end(), v.name) != used.end() || !matches_labels(v, labels)) continue;
         TRY(storage::remove_volume(store, v.name));

@@ -90,7 +90,8 @@ run" ]] || fail "log: $(cat "$HOSTDIR/log")"
     local spec
     for spec in "-v $HOSTDIR/missing:/x" "-v bad@name:/x" "-v $HOSTDIR:/x:bogus" "-v :/x" \
         "-v $HOSTDIR:/x:ro,rw" "--tmpfs relative" "--mount type=volume,src=/abs,dst=/x" \
-        "--mount type=bind,dst=/x" "--mount type=image,dst=/x" "-v $HOSTDIR:/x -v $HOSTDIR/sub:/x"; do
+        "--mount type=bind,dst=/x" "--mount type=image,dst=/x" "-v $HOSTDIR:/x -v $HOSTDIR/sub:/x" \
+        "--tmpfs /x:rbind" "--tmpfs /x:size=lots" "-v $HOSTDIR:/" "-v relative"; do
         # shellcheck disable=SC2086 # the specs are word lists
         run --separate-stderr skiff create $spec busybox true
         assert_status 125

@@ -82,6 +82,9 @@ setup() {
     run skiff run --rm --mount type=volume,src=etcvol,dst=/data,ro busybox sh -c 'cat /data/mine; touch /data/x 2>/dev/null || echo read-only'
     assert_output "kept
 read-only"
+    # As podman: a volume is nosuid and nodev (an image's setuid files copied into it stay harmless).
+    run skiff run --rm -v etcvol:/data busybox grep " /data " /proc/mounts
+    assert_output_contains "nosuid,nodev"
 }
 
 @test "anonymous volumes: made per container, removed by rm -v and by --rm" {

@@ -31,7 +31,8 @@ std::string volumes_dir(const StoreConfig& s);  // --root/volumes
 std::string volume_data_dir(const StoreConfig& s, const std::string& name);
 
 Result<FileLock> lock_volumes(const StoreConfig& s);
-// Make a volume; an existing one of that name is an error (`missing` false, code EEXIST).
+// Make a volume; an existing one of that name is an error (`missing` false, code EEXIST). Hold
+// lock_volumes() around create and remove.
 Result<Volume> create_volume(const StoreConfig& s, const std::string& name, bool anonymous,
                              const std::map<std::string, std::string>& labels);
 Result<Volume> find_volume(const StoreConfig& s, const std::string& name);  // `missing` when absent

@@ -38,6 +38,9 @@ TEST_CASE("mounts: -v refuses what it cannot bind, with podman's words") {
     CHECK(error_of(mounts({"/only"})).find("has no name") != std::string::npos);
     CHECK(error_of(mounts({"/a:ro"})).find("has no name") != std::string::npos);
     CHECK(error_of(mounts({"bad name:/x"})).find("invalid volume name") != std::string::npos);
+    CHECK(error_of(mounts({"foo"})) == "invalid container path \"foo\", must be an absolute path");
+    CHECK(error_of(mounts({"/a:/"})).find("cannot replace the container's root") != std::string::npos);
+    CHECK(error_of(mounts({"/a:/x/.."})).find("cannot replace the container's root") != std::string::npos);
     CHECK(error_of(mounts({"/a:/b:bogus"})) == "invalid option type \"bogus\"");
     CHECK(error_of(mounts({"/a:/b:ro,rw"})).find("more than once") != std::string::npos);
     CHECK(error_of(mounts({"/a:/b:"})).find("empty options") != std::string::npos);
@@ -55,6 +58,10 @@ TEST_CASE("mounts: --tmpfs: podman's defaults unless chosen, size and mode passe
     CHECK((*m)[1].options == std::vector<std::string>{"rw", "nosuid", "nodev", "size=64m", "mode=1777", "exec"});
     CHECK(error_of(mounts({}, {"tmp"})).find("must be an absolute path") != std::string::npos);
     CHECK(error_of(mounts({}, {"/tmp:tmpcopyup"})).find("tmpcopyup is not supported") != std::string::npos);
+    // Checked when the container is made: never a bind of a host path named "tmpfs", never a start that fails later.
+    for (const char* bad : {"/x:rbind", "/x:bind", "/x:foo", "/x:size=abc", "/x:size=", "/x:mode=zz", "/x:uid=-1"})
+        CHECK(error_of(mounts({}, {bad})).find("invalid tmpfs option") != std::string::npos);
+    CHECK(mounts({}, {"/x:size=50%,uid=1000,gid=1000,nr_inodes=400,noatime"}).ok());
 }
 
 TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases") {
@@ -75,6 +82,7 @@ TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases
     CHECK(error_of(mounts({}, {}, {"type=image,dst=/c"})).find("unsupported mount type") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,color=red"})).find("unknown option \"color\"") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,ro=maybe"})).find("want true or false") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=tmpfs,dst=/t,tmpfs-size=big"})).find("invalid tmpfs option") != std::string::npos);
 }
 
 TEST_CASE("mounts: a named volume is a bind mount of its data directory; anonymous ones are named first") {
@@ -91,8 +99,10 @@ TEST_CASE("mounts: a named volume is a bind mount of its data directory; anonymo
     REQUIRE(m.ok());
     CHECK((*m)[0].source == "/store/volumes/data/_data");
     CHECK((*m)[0].destination == "/var/lib/db");
-    CHECK((*m)[0].options == std::vector<std::string>{"rbind", "ro", "rprivate"});
+    // A volume is nosuid and nodev unless asked (as podman), a host path is not.
+    CHECK((*m)[0].options == std::vector<std::string>{"rbind", "ro", "rprivate", "nosuid", "nodev"});
     CHECK((*m)[1].source == "/store/volumes/anon1/_data");
+    CHECK((*m)[2].options == std::vector<std::string>{"rbind", "rprivate"});
     CHECK((*m)[5].source == "/store/volumes/logs/_data");
 }
 
