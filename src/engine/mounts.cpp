@@ -44,10 +44,9 @@ Result<std::string> source_path(const std::string& p) {
     return runtime::clean_path(p);
 }
 
-// DST or DST:OPTS: no source. Only an absolute DST makes an anonymous volume; any other is an error.
-bool anonymous_form(const std::vector<std::string>& parts) {
-    return parts.size() == 1 || (parts.size() == 2 && !parts[1].empty() && parts[1].front() != '/');
-}
+// DST alone: no source. Only an absolute DST makes an anonymous volume. As podman, "/a:ro" is
+// SRC:DST with a DST that is not absolute (an error), not an anonymous volume with options.
+bool anonymous_form(const std::vector<std::string>& parts) { return parts.size() == 1; }
 
 // Words a bind mount gets unless the user chose: recursive, private propagation.
 void bind_defaults(std::vector<std::string>& words, bool has_bind, bool has_propagation) {
@@ -55,8 +54,8 @@ void bind_defaults(std::vector<std::string>& words, bool has_bind, bool has_prop
     if (!has_propagation) words.push_back("rprivate");
 }
 
-// SRC:DST[:OPTS] where SRC is a host path or a volume's name; DST[:OPTS] (an anonymous volume) is
-// given a name by name_anonymous_volumes before it gets here.
+// SRC:DST[:OPTS] where SRC is a host path or a volume's name; DST (an anonymous volume) is given a
+// name by name_anonymous_volumes before it gets here.
 Result<runtime::Mount> volume(const std::string& spec, const std::string& volumes_dir) {
     auto parts = str::split(spec, ':');
     if (spec.empty() || parts.size() > 3 || parts[0].empty()) return make_error("invalid volume specification \"" + spec + "\"");
