@@ -373,7 +373,11 @@ int monitor_main(const MonitorArgs& args) {
             (void)forwarder->set_container(pid);
         };
         hooks.oom_killed = [&] { c.oom_killed = true; };
-        hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) { record_cgroup(c, paths); };
+        // Recorded at once: a monitor killed before the container runs leaves its cgroup to the next rm.
+        hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) {
+            record_cgroup(c, paths);
+            (void)record(store, c);
+        };
         hooks.watch = {out[0], err[0]};
         hooks.readable = [&](int fd) { logger.readable(fd); };
         hooks.poll_set = [&](std::vector<struct pollfd>& add) {

@@ -182,7 +182,11 @@ Result<int> start_and_wait(const storage::StoreConfig& store, storage::Container
         hooks.polled = [&](const struct pollfd& p) { forwarder.polled(p); };
     }
     hooks.oom_killed = [&] { c.oom_killed = true; };
-    hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) { record_cgroup(c, paths); };
+    // Recorded at once: a skiff killed before the container runs leaves its cgroup to the next rm.
+    hooks.cgroup_made = [&](const runtime::CgroupPaths& paths) {
+        record_cgroup(c, paths);
+        (void)storage::save_status(store, c);
+    };
     return runtime::run_foreground(spec, hooks);
 }
 
