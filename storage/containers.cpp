@@ -103,8 +103,7 @@ Result<Container> load(const StoreConfig& s, const std::string& id) {
     }
     // A container whose process is gone (its skiff or its monitor was killed) has exited. While its
     // monitor lives, the monitor records the exit: until then it is still running.
-    bool monitor_alive = c.monitor_pid > 0 && c.monitor_start != 0 && process_start_time(c.monitor_pid) == c.monitor_start;
-    if (c.state == ContainerState::kRunning && (c.pid_start == 0 || process_start_time(c.pid) != c.pid_start) && !monitor_alive) {
+    if (c.state == ContainerState::kRunning && !same_process(c.pid, c.pid_start) && !same_process(c.monitor_pid, c.monitor_start)) {
         c.state = ContainerState::kExited;
         c.exit_code = -1;
     }
@@ -147,6 +146,10 @@ unsigned long long process_start_time(pid_t pid) {
     // container "running".
     if (fields[0] == "Z" || fields[0] == "X") return 0;
     return std::strtoull(fields[19].c_str(), nullptr, 10);
+}
+
+bool same_process(pid_t pid, unsigned long long start) {
+    return pid > 0 && start != 0 && process_start_time(pid) == start;
 }
 
 bool valid_name(std::string_view n) {

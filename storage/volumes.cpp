@@ -68,6 +68,14 @@ bool valid_volume_name(std::string_view name) { return valid_name(name); }
 
 std::string volume_data_dir(const StoreConfig& s, const std::string& name) { return fs::join(volume_dir(s, name), "_data"); }
 
+std::string volume_named_by(const StoreConfig& s, std::string_view path) {
+    std::string prefix = volumes_dir(s) + "/";
+    constexpr std::string_view data = "/_data";
+    if (!path.starts_with(prefix) || !path.ends_with(data) || path.size() <= prefix.size() + data.size()) return "";
+    std::string name(path.substr(prefix.size(), path.size() - prefix.size() - data.size()));
+    return valid_volume_name(name) ? name : "";
+}
+
 Result<FileLock> lock_volumes(const StoreConfig& s) {
     std::string dir = fs::join(s.runroot, "locks");
     TRY(fs::mkdir_p(dir, 0700));

@@ -167,8 +167,7 @@ struct MountValues {
 };
 
 MountValues mount_values(const storage::StoreConfig& store, const engine::RunOptions& o) {
-    std::string volumes = storage::volumes_dir(store);
-    auto mounts = engine::user_mounts(o, volumes);
+    auto mounts = engine::user_mounts(o, storage::volumes_dir(store));
     Value::List list;
     std::vector<std::string> binds;
     Value::Map tmpfs;
@@ -187,11 +186,8 @@ MountValues mount_values(const storage::StoreConfig& store, const engine::RunOpt
             tmpfs.emplace(m.destination, str::join(m.options, ","));
             continue;
         }
-        std::string source = m.source, name;
-        if (source.starts_with(volumes + "/") && source.ends_with("/_data")) {
-            name = source.substr(volumes.size() + 1, source.size() - volumes.size() - 7);
-            source = name;
-        }
+        std::string name = storage::volume_named_by(store, m.source);
+        std::string source = name.empty() ? m.source : name;
         Value::Fields f = {{"Type", name.empty() ? "bind" : "volume"}};
         if (!name.empty()) f.emplace_back("Name", name);
         f.insert(f.end(), {{"Source", m.source}, {"Destination", m.destination}, {"Driver", name.empty() ? "" : "local"},

@@ -133,10 +133,7 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
         }
         engine::absolute_mount_sources(*o, cwd.string());
     }
-    for (auto& l : *r.labels) {
-        auto eq = l.find('=');
-        o->labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
-    }
+    for (auto& [k, v] : parse_labels(*r.labels)) o->labels[k] = v;
     auto id = find_or_pull(ctx, o->image, *r.pull);
     if (!id) {
         ctx.exit_code = fail(id.error());

@@ -1,5 +1,6 @@
 // skiff volume SUBCOMMAND: podman's `podman volume …` for the local driver — create, ls, inspect,
 // rm, prune, exists.
+#include <cerrno>
 #include <iostream>
 #include <memory>
 
@@ -39,45 +40,9 @@ struct LsOptions {
     std::vector<std::string> filters;
 };
 
-// podman's volume filters: name= (a substring... podman matches the name as a regular expression;
-// skiff as a substring), label=KEY[=VALUE], dangling=true|false, driver=local. The same key given
-// twice matches either value; different keys must all match.
-Result<bool> matches(const storage::StoreConfig& store, const storage::Volume& v, const std::vector<std::string>& filters) {
-    std::map<std::string, std::vector<std::string>> by_key;
-    for (auto& f : filters) {
-        auto eq = f.find('=');
-        if (eq == std::string::npos) return make_error("invalid filter \"" + f + "\": want KEY=VALUE");
-        by_key[f.substr(0, eq)].push_back(f.substr(eq + 1));
-    }
-    for (auto& [key, values] : by_key) {
-        bool any = false;
-        for (auto& value : values) {
-            if (key == "name") {
-                any |= v.name.find(value) != std::string::npos;
-            } else if (key == "label") {
-                auto eq = value.find('=');
-                auto it = v.labels.find(value.substr(0, eq));
-                any |= it != v.labels.end() && (eq == std::string::npos || it->second == value.substr(eq + 1));
-            } else if (key == "driver") {
-                any |= value == "local";
-            } else if (key == "dangling") {
-                if (value != "true" && value != "false" && value != "1" && value != "0")
-                    return make_error("invalid dangling filter value \"" + value + "\": want true or false");
-                bool dangling = TRY(engine::volume_users(store, v.name)).empty();
-                any |= dangling == (value == "true" || value == "1");
-            } else {
-                return make_error("\"" + key + "\" is an invalid volume filter");
-            }
-        }
-        if (!any) return false;
-    }
-    return true;
-}
-
 Result<void> run_ls(Context& ctx, const LsOptions& o) {
     std::vector<Value> rows;
-    for (auto& v : TRY(storage::list_volumes(ctx.store))) {
-        if (!TRY(matches(ctx.store, v, o.filters))) continue;
+    for (auto& v : TRY(engine::list_volumes(ctx.store, o.filters))) {
         if (o.quiet) {
             std::cout << v.name << "\n";
             continue;
@@ -137,7 +102,7 @@ int run_rm(Context& ctx, const std::vector<std::string>& names, bool all, bool f
             continue;
         }
         fail(r.error());
-        int c = r.error().missing ? 1 : r.error().message.ends_with("volume is being used") ? 2 : kExitFailure;
+        int c = r.error().missing ? 1 : r.error().code == EBUSY ? 2 : kExitFailure;
         code = std::max(code, c);
     }
     return code;
@@ -179,14 +144,9 @@ void add_volume(CLI::App& parent, Context& ctx) {
             if (!co->driver.empty() && co->driver != "local")
                 return make_error("volume driver \"" + co->driver + "\" is not supported: skiff has the local driver only");
             if (!co->opts.empty()) return make_error("invalid volume option \"" + co->opts.front() + "\": the local driver here takes none");
-            std::map<std::string, std::string> labels;
-            for (auto& l : co->labels) {
-                auto eq = l.find('=');
-                labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
-            }
             std::string name = co->name.empty() ? str::random_hex(32) : co->name;
             auto lock = TRY(storage::lock_volumes(ctx.store));
-            auto v = storage::create_volume(ctx.store, name, false, labels);
+            auto v = storage::create_volume(ctx.store, name, false, parse_labels(co->labels));
             if (!v.ok() && co->ignore && v.error().code == EEXIST) return name;
             if (!v.ok()) return v.take_error();
             return name;

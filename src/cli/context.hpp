@@ -2,6 +2,7 @@
 // its exit code. Commands parse argv into typed options, call one engine function, format output.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ void finish(Context& ctx, const Result<void>& r);
 void set_usage(CLI::App* app, std::string usage);
 // The usage set for `app`, or "" when none was.
 std::string usage_of(const CLI::App* app);
+
+// --label words, KEY=VALUE or KEY (an empty value), as a map; a later KEY wins.
+std::map<std::string, std::string> parse_labels(const std::vector<std::string>& words);
 
 // Fail when a command that takes no more than `max` arguments got more, podman's wording.
 Result<void> check_arg_count(const std::string& cmd, size_t got, size_t min, size_t max);

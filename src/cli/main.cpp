@@ -29,6 +29,15 @@ int fail(const Error& e) {
 
 void finish(Context& ctx, const Result<void>& r) { ctx.exit_code = r.ok() ? 0 : fail(r.error()); }
 
+std::map<std::string, std::string> parse_labels(const std::vector<std::string>& words) {
+    std::map<std::string, std::string> out;
+    for (auto& w : words) {
+        auto eq = w.find('=');
+        out[w.substr(0, eq)] = eq == std::string::npos ? "" : w.substr(eq + 1);
+    }
+    return out;
+}
+
 Result<void> check_arg_count(const std::string& cmd, size_t got, size_t min, size_t max) {
     if (got < min) {
         if (min == 1) return make_error("`skiff " + cmd + "` requires at least 1 arg");

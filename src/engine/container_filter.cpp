@@ -69,12 +69,7 @@ bool ContainerFilter::matches_one(const std::string& key, const std::string& val
     if (key == "status") return value == storage::status_name(c);
     if (key == "exited") return c.state == storage::ContainerState::kExited && c.exit_code == std::stoi(value);
     if (key == "ancestor") return ancestor_matches(value, c);
-    if (key == "label") {
-        auto eq = value.find('=');
-        auto it = c.labels.find(value.substr(0, eq));
-        if (it == c.labels.end()) return false;
-        return eq == std::string::npos || it->second == value.substr(eq + 1);
-    }
+    if (key == "label") return label_matches(c.labels, value);
     int64_t t = reference_times_.at(value);
     return key == "before" ? c.created_ns < t : c.created_ns > t;
 }

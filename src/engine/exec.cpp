@@ -40,14 +40,6 @@ std::string sessions_dir(const storage::StoreConfig& store, const std::string& i
     return fs::join(storage::container_run_dir(store, id), "exec");
 }
 
-// An exited process its parent (the container's init, for a detached session) has not reaped.
-bool zombie(pid_t pid) {
-    auto stat = fs::read_file("/proc/" + std::to_string(pid) + "/stat");
-    if (!stat.ok()) return true;
-    size_t paren = stat->rfind(')');
-    return paren == std::string::npos || paren + 2 >= stat->size() || (*stat)[paren + 2] == 'Z';
-}
-
 }  // namespace
 
 std::vector<std::string> exec_sessions(const storage::StoreConfig& store, const std::string& container_id) {
@@ -62,7 +54,8 @@ std::vector<std::string> exec_sessions(const storage::StoreConfig& store, const 
         if (words.size() != 2) continue;
         pid_t pid = static_cast<pid_t>(std::atol(words[0].c_str()));
         unsigned long long start = std::strtoull(words[1].c_str(), nullptr, 10);
-        if (pid > 0 && start != 0 && storage::process_start_time(pid) == start && !zombie(pid)) out.push_back(name);
+        // A session its parent (the container's init) has not reaped is a zombie: not running.
+        if (storage::same_process(pid, start)) out.push_back(name);
     }
     std::sort(out.begin(), out.end());
     return out;

@@ -26,4 +26,10 @@ Result<FilterValues> group_filters(const std::vector<std::string>& specs, std::s
     return out;
 }
 
+bool label_matches(const std::map<std::string, std::string>& labels, const std::string& spec) {
+    auto eq = spec.find('=');
+    auto it = labels.find(spec.substr(0, eq));
+    return it != labels.end() && (eq == std::string::npos || it->second == spec.substr(eq + 1));
+}
+
 }  // namespace skiff::engine

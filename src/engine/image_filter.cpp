@@ -63,13 +63,7 @@ bool ImageFilter::matches_one(const std::string& key, const std::string& value, 
     if (key == "dangling") return img.names.empty() == (value == "true");
     if (key == "reference") return reference_matches(value, img);
     if (key == "id") return img.id.starts_with(value.starts_with("sha256:") ? value.substr(7) : value);
-    if (key == "label") {
-        auto eq = value.find('=');
-        const auto& labels = img.config.config.labels;
-        auto it = labels.find(value.substr(0, eq));
-        if (it == labels.end()) return false;
-        return eq == std::string::npos || it->second == value.substr(eq + 1);
-    }
+    if (key == "label") return label_matches(img.config.config.labels, value);
     int64_t t = reference_times_.at(value);
     return key == "before" ? img.created_ns < t : img.created_ns > t;
 }

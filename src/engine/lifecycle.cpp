@@ -46,7 +46,7 @@ Result<storage::Container> wait_recorded(const storage::StoreConfig& store, cons
 }  // namespace
 
 bool alive(const storage::Container& c) {
-    return c.pid > 0 && c.pid_start != 0 && storage::process_start_time(c.pid) == c.pid_start;
+    return storage::same_process(c.pid, c.pid_start);
 }
 
 namespace {

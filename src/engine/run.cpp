@@ -110,9 +110,8 @@ void mark_running(storage::Container& c, pid_t pid) {
 }
 
 Result<void> check_bind_sources(const storage::StoreConfig& store, const RunOptions& opts) {
-    std::string volumes = storage::volumes_dir(store) + "/";
     for (const runtime::Mount& m : TRY(user_mounts(opts, storage::volumes_dir(store)))) {
-        if (m.source.starts_with(volumes)) continue;  // made with the container; a missing one fails its mount
+        if (!storage::volume_named_by(store, m.source).empty()) continue;  // made with the container
         struct stat st;
         if (m.type == "bind" && ::stat(m.source.c_str(), &st) < 0) return sys_error("statfs " + m.source);
     }

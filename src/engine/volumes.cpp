@@ -1,5 +1,6 @@
 #include "skiff/engine/volumes.hpp"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/containers.hpp"
+#include "skiff/engine/filters.hpp"
 #include "skiff/runtime/detached_root.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/copy_tree.hpp"
@@ -17,14 +19,6 @@
 namespace skiff::engine {
 
 namespace {
-
-bool matches_labels(const storage::Volume& v, const std::vector<std::string>& labels) {
-    return std::all_of(labels.begin(), labels.end(), [&](const std::string& l) {
-        auto eq = l.find('=');
-        auto it = v.labels.find(l.substr(0, eq));
-        return it != v.labels.end() && (eq == std::string::npos || it->second == l.substr(eq + 1));
-    });
-}
 
 bool empty_dir(int fd) {
     auto names = fs::list_dir("/proc/self/fd/" + std::to_string(fd));
@@ -72,11 +66,10 @@ void remove_anonymous_volumes(const storage::StoreConfig& store, const RunOption
 }
 
 Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::Spec& spec) {
-    std::string prefix = storage::volumes_dir(store) + "/";
     unique_fd root;
     for (auto& m : spec.mounts) {
-        if (!m.source.starts_with(prefix) || !m.source.ends_with("/_data")) continue;
-        std::string name = m.source.substr(prefix.size(), m.source.size() - prefix.size() - 6);
+        std::string name = storage::volume_named_by(store, m.source);
+        if (name.empty()) continue;
         auto lock = TRY(storage::lock_volumes(store));
         auto v = TRY(storage::find_volume(store, name));
         if (v.populated) continue;
@@ -117,7 +110,9 @@ Result<void> remove_volume(const storage::StoreConfig& store, const std::string&
             if (!force || round > 0) {
                 std::string list;
                 for (auto& id : users) list += (list.empty() ? "" : ", ") + id;
-                return make_error("volume " + name + " is being used by the following container(s): " + list + ": volume is being used");
+                Error e = make_error("volume " + name + " is being used by the following container(s): " + list + ": volume is being used");
+                e.code = EBUSY;
+                return e;
             }
         }
         // -f: the containers go first, without the volumes' lock (a container's lock comes before it).
@@ -130,14 +125,37 @@ Result<std::vector<std::string>> prune_volumes(const storage::StoreConfig& store
     std::vector<std::string> removed;
     auto lock = TRY(storage::lock_volumes(store));
     auto users = TRY(users_by_volume(store));
-    std::vector<std::string> used;
-    for (auto& [n, ids] : users) used.push_back(n);
     for (auto& v : TRY(storage::list_volumes(store))) {
-        if (std::find(used.begin(), used.end(), v.name) != used.end() || !matches_labels(v, labels)) continue;
+        bool labelled = std::all_of(labels.begin(), labels.end(), [&](const std::string& l) { return label_matches(v.labels, l); });
+        if (users.count(v.name) || !labelled) continue;
         TRY(storage::remove_volume(store, v.name));
         removed.push_back(v.name);
     }
     return removed;
+}
+
+Result<std::vector<storage::Volume>> list_volumes(const storage::StoreConfig& store, const std::vector<std::string>& filters) {
+    const char* const keys[] = {"name", "label", "dangling", "driver"};
+    const char* const may_be_empty[] = {"label"};
+    FilterValues values = TRY(group_filters(filters, keys, may_be_empty));
+    std::map<std::string, std::vector<std::string>> users;
+    if (values.count("dangling")) {
+        for (auto& d : values["dangling"])
+            if (d != "true" && d != "false" && d != "1" && d != "0")
+                return make_error("invalid dangling filter value \"" + d + "\": want true or false");
+        users = TRY(users_by_volume(store));  // once for every volume
+    }
+    std::vector<storage::Volume> out;
+    for (auto& v : TRY(storage::list_volumes(store))) {
+        bool match = filters_match(values, [&](const std::string& key, const std::string& value) {
+            if (key == "name") return v.name.find(value) != std::string::npos;  // a part of the name
+            if (key == "label") return label_matches(v.labels, value);
+            if (key == "driver") return value == "local";
+            return (users.count(v.name) == 0) == (value == "true" || value == "1");  // dangling
+        });
+        if (match) out.push_back(std::move(v));
+    }
+    return out;
 }
 
 }  // namespace skiff::engine

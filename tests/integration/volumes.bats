@@ -119,6 +119,15 @@ read-only"
     run --separate-stderr skiff volume rm used
     assert_status 2
     assert_one_error_line "volume used is being used"
+    run skiff volume ls -q --filter dangling=false
+    assert_output "used"
+    run skiff volume ls -q --filter dangling=true --filter dangling=false
+    assert_output "labelled
+unused
+used"
+    run --separate-stderr skiff volume ls --filter dangling=maybe
+    assert_status 125
+    assert_one_error_line "dangling"
     run skiff volume prune -f --filter label=tmp
     assert_output "labelled"
     run skiff volume prune -f

@@ -17,6 +17,9 @@ using FilterValues = std::map<std::string, std::vector<std::string>>;
 Result<FilterValues> group_filters(const std::vector<std::string>& specs, std::span<const char* const> keys,
                                    std::span<const char* const> may_be_empty = {});
 
+// A label= filter's value, KEY or KEY=VALUE, against an object's labels.
+bool label_matches(const std::map<std::string, std::string>& labels, const std::string& spec);
+
 // AND across keys, OR within one: `one(key, value)` says whether one value matches.
 template <class One>
 bool filters_match(const FilterValues& values, One&& one) {

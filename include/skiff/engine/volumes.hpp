@@ -26,8 +26,12 @@ Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::
 
 // The ids of the containers whose options mount volume `name`.
 Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store, const std::string& name);
-// `volume rm`: refused while a container uses it, unless `force`, which removes those containers.
+// `volume rm`: refused while a container uses it (code EBUSY), unless `force`, which removes those
+// containers.
 Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force);
+// `volume ls --filter`: podman's keys name= (here a part of the name), label=KEY[=VALUE],
+// dangling=true|false (no container uses it), driver=local; OR within a key, AND across keys.
+Result<std::vector<storage::Volume>> list_volumes(const storage::StoreConfig& store, const std::vector<std::string>& filters);
 // `volume prune`: every volume no container uses, removed (those matching `labels`, if any: label
 // KEY or KEY=VALUE). Returns their names.
 Result<std::vector<std::string>> prune_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels);

@@ -98,5 +98,7 @@ std::string generate_name(uint64_t random);
 bool valid_name(std::string_view name);  // [a-zA-Z0-9][a-zA-Z0-9_.-]*
 int64_t now_ns();
 unsigned long long process_start_time(pid_t pid);  // 0 if the process is gone or a zombie
+// Whether `pid` is still the process that started at `start` (a start time of 0 names none).
+bool same_process(pid_t pid, unsigned long long start);
 
 }  // namespace skiff::storage

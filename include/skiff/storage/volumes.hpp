@@ -29,6 +29,8 @@ struct Volume {
 bool valid_volume_name(std::string_view name);  // [a-zA-Z0-9][a-zA-Z0-9_.-]*, as podman
 std::string volumes_dir(const StoreConfig& s);  // --root/volumes
 std::string volume_data_dir(const StoreConfig& s, const std::string& name);
+// The volume whose data directory `path` is, or "" (a host path).
+std::string volume_named_by(const StoreConfig& s, std::string_view path);
 
 Result<FileLock> lock_volumes(const StoreConfig& s);
 // Make a volume; an existing one of that name is an error (`missing` false, code EEXIST). Hold
