@@ -1,7 +1,10 @@
 #include "skiff/oci/digest.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+// OpenSSL's own SHA-256 (the same assembly EVP ends in), not EVP: statically linked, EVP would
+// bring its provider machinery and hundreds of kB of pointer tables that every process relocates
+// at start, and a call through it costs a fetch and an allocation.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 namespace skiff::oci {
 
@@ -21,28 +24,21 @@ Result<Digest> parse_digest(std::string_view s) {
     return Digest{std::string(alg), std::string(hex)};
 }
 
-void init_digests_only() {
-    (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
-                                  OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_LOAD_CONFIG,
-                              nullptr);
-}
-
 struct Sha256::Impl {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~Impl() { EVP_MD_CTX_free(ctx); }
+    SHA256_CTX ctx;
 };
 
-Sha256::Sha256() : impl_(std::make_unique<Impl>()) { EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr); }
+Sha256::Sha256() : impl_(std::make_unique<Impl>()) { SHA256_Init(&impl_->ctx); }
 Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
-void Sha256::update(const void* data, size_t len) { EVP_DigestUpdate(impl_->ctx, data, len); }
+void Sha256::update(const void* data, size_t len) { SHA256_Update(&impl_->ctx, data, len); }
 
 Digest Sha256::finish() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(impl_->ctx, md, &len);
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    constexpr unsigned len = SHA256_DIGEST_LENGTH;
+    SHA256_Final(md, &impl_->ctx);
     static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;
     hex.reserve(len * 2);

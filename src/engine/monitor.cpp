@@ -46,7 +46,6 @@
 #include "skiff/engine/monitor.hpp"
 #include "skiff/engine/volumes.hpp"
 #include "skiff/net/forwarder.hpp"
-#include "skiff/oci/digest.hpp"
 #include "skiff/runtime/spec.hpp"
 
 extern char** environ;
@@ -294,7 +293,6 @@ int monitor_main(const MonitorArgs& args) {
     int start_lock = args.start_lock;
     bool wait_attach = args.wait_attach;
     log::set_level(args.log_level);
-    oci::init_digests_only();
     // Named as the command that started it, not "exe" (/proc/self/exe).
     (void)::prctl(PR_SET_NAME, args.name.c_str(), 0, 0, 0);
     // The exec made this process dumpable again.

@@ -37,9 +37,4 @@ private:
 
 Digest sha256_of(std::string_view data);
 
-// For a long-lived process that only hashes (the container's monitor), before its first digest:
-// the crypto library starts without its error strings, cipher and digest name tables or config
-// file, which would otherwise stay on its heap for good.
-void init_digests_only();
-
 }  // namespace skiff::oci
