@@ -109,14 +109,15 @@ void add_stop(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("stop", "Stop one or more containers");
     set_usage(sub, "skiff stop [options] CONTAINER [CONTAINER...]");
     auto t = std::make_shared<Targets>();
-    auto timeout = std::make_shared<int>(-1);
+    auto timeout = std::make_shared<int>(0);
     sub->add_flag("-a,--all", t->all, "Stop all running containers");
-    sub->add_option("-t,--time", *timeout, "Seconds to wait for stop before killing the container");
+    auto* time = sub->add_option("-t,--time", *timeout, "Seconds to wait for stop before killing the container (-1: forever)");
     sub->add_option("containers", t->names)->group("");
-    sub->callback([t, timeout, &ctx] {
+    sub->callback([t, timeout, time, &ctx] {
         auto names = targets(ctx, *t, "stop", true);
         if (!names) return (void)(ctx.exit_code = fail(names.error()));
-        each(ctx, *names, [&](const std::string& n) { return engine::stop(ctx.store, n, *timeout); });
+        auto seconds = given(time, *timeout);
+        each(ctx, *names, [&](const std::string& n) { return engine::stop(ctx.store, n, seconds); });
     });
 }
 
@@ -168,16 +169,17 @@ void add_restart(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("restart", "Restart one or more containers");
     set_usage(sub, "skiff restart [options] CONTAINER [CONTAINER...]");
     auto t = std::make_shared<Targets>();
-    auto timeout = std::make_shared<int>(-1);
+    auto timeout = std::make_shared<int>(0);
     auto running = std::make_shared<bool>(false);
     sub->add_flag("-a,--all", t->all, "Restart all containers regardless of their current state");
     sub->add_flag("--running", *running, "Restart only running containers");
-    sub->add_option("-t,--time", *timeout, "Seconds to wait for stop before killing the container");
+    auto* time = sub->add_option("-t,--time", *timeout, "Seconds to wait for stop before killing the container (-1: forever)");
     sub->add_option("containers", t->names)->group("");
-    sub->callback([t, timeout, running, &ctx] {
+    sub->callback([t, timeout, time, running, &ctx] {
         auto names = targets(ctx, *t, "restart", *running);
         if (!names) return (void)(ctx.exit_code = fail(names.error()));
-        each(ctx, *names, [&](const std::string& n) { return engine::restart(ctx.store, n, *timeout); });
+        auto seconds = given(time, *timeout);
+        each(ctx, *names, [&](const std::string& n) { return engine::restart(ctx.store, n, seconds); });
     });
 }
 

@@ -12,6 +12,7 @@ namespace skiff::cli {
 namespace {
 struct RmOptions {
     bool all = false, force = false, ignore = false, volumes = false;
+    int time = 0;
     std::vector<std::string> names;
 };
 }  // namespace
@@ -24,8 +25,10 @@ void add_rm(CLI::App& parent, Context& ctx) {
     sub->add_flag("-f,--force", o->force, "Force removal of a running container");
     sub->add_flag("-i,--ignore", o->ignore, "Ignore errors when a specified container is missing");
     sub->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
+    auto* time = sub->add_option("-t,--time", o->time,
+                                 "Seconds to wait for stop before killing a running container (-1: forever; with --force)");
     sub->add_option("containers", o->names, "Containers to remove");
-    sub->callback([o, &ctx] {
+    sub->callback([o, time, &ctx] {
         if (o->all && !o->names.empty()) {
             ctx.exit_code = fail(make_error("when using the --all flag, no container names or IDs may be specified"));
             return;
@@ -34,9 +37,18 @@ void add_rm(CLI::App& parent, Context& ctx) {
             ctx.exit_code = fail(make_error("`skiff rm` requires at least 1 arg (or --all)"));
             return;
         }
+        if (time->count() && !o->force) {
+            ctx.exit_code = fail(make_error("--force must be specified to use the --time option"));
+            return;
+        }
         // podman's exit status: 1 a container did not exist, 2 one was running, 125 anything else.
         int code = 0;
-        for (auto& r : engine::remove_containers(ctx.store, o->names, o->force, o->all, o->ignore, o->volumes)) {
+        for (auto& r : engine::remove_containers(ctx.store, o->names,
+                                                {.force = o->force,
+                                                 .all = o->all,
+                                                 .ignore_missing = o->ignore,
+                                                 .volumes = o->volumes,
+                                                 .stop_timeout = given(time, o->time)})) {
             if (r.error.message.empty()) {
                 std::cout << (o->all ? r.id : r.input) << "\n";
                 continue;

@@ -1,6 +1,7 @@
 // The command table: every command's registration function, listed once in commands.cpp.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct SubcommandEntry {
 // Print `warning` and podman's "Are you sure you want to continue? [y/N] "; true only when stdin
 // answers y or yes.
 bool confirmed(const std::string& warning);
+
+// An option's value if it was given on the command line, else nothing.
+std::optional<int> given(const CLI::Option* option, int value);
 
 CLI::App* add_parent(CLI::App& app, Context& ctx, const char* name, const char* description,
                      std::span<const SubcommandEntry> subs);

@@ -7,6 +7,10 @@
 
 namespace skiff::cli {
 
+std::optional<int> given(const CLI::Option* option, int value) {
+    return option->count() ? std::optional<int>(value) : std::nullopt;
+}
+
 bool confirmed(const std::string& warning) {
     std::cout << warning << "\nAre you sure you want to continue? [y/N] " << std::flush;
     std::string answer;

@@ -76,10 +76,10 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
 }
 
 std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                            bool force, bool all, bool ignore_missing, bool volumes) {
+                                            const RemoveOptions& options) {
     std::vector<RemoveResult> out;
     std::vector<std::string> targets = names;
-    if (all) {
+    if (options.all) {
         targets.clear();
         auto list = storage::list_containers(store);
         if (!list.ok()) {
@@ -92,10 +92,12 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
     }
     for (auto& t : targets) {
         std::string run_options;
-        auto r = remove_one(store, t, force, &run_options);
-        if (r.not_found && ignore_missing) continue;
+        // A failed stop (a paused container, one already gone) leaves it to the kill below.
+        if (options.force && options.stop_timeout) (void)stop(store, t, options.stop_timeout);
+        auto r = remove_one(store, t, options.force, &run_options);
+        if (r.not_found && options.ignore_missing) continue;
         // After the container's lock is let go of: removing a volume looks at every container.
-        if (volumes && r.error.message.empty()) {
+        if (options.volumes && r.error.message.empty()) {
             auto opts = parse_run_options(run_options.empty() ? "{}" : run_options);
             if (opts.ok()) remove_anonymous_volumes(store, *opts);
         }

@@ -92,7 +92,7 @@ Result<void> remove_one(const storage::StoreConfig& store, const storage::ImageR
                                         ": image is in use by a container: consider listing external containers and "
                                         "force-removing image"),
                              kExitImageInUse);
-        for (auto& r : remove_containers(store, users, true, false, true))
+        for (auto& r : remove_containers(store, users, forced_removal()))
             if (!r.error.message.empty()) return Error(r.error).context("remove container " + r.id.substr(0, 12));
     }
     TRY(storage::delete_image(store, img.id));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <optional>
 
 #include "run_internal.hpp"
@@ -134,13 +135,13 @@ Result<void> start(const storage::StoreConfig& store, const std::string& name_or
     return launch_monitor(store, c, opts, wait_attach, starting.fd());
 }
 
-Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, int timeout) {
+Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout) {
     auto c = TRY(storage::find_container(store, name_or_id));
     if (c.state != storage::ContainerState::kRunning) return {};
     auto opts = options_of(c);
     int sig = SIGTERM;
     if (opts.ok() && !opts->stop_signal.empty()) sig = TRY(oci::parse_signal(opts->stop_signal));
-    if (timeout < 0) timeout = opts.ok() ? opts->stop_timeout : 10;
+    int seconds = timeout ? *timeout : opts.ok() ? opts->stop_timeout : 10;
     // As podman: a paused container is not stopped (it stays paused; unpause it, or rm -f / kill it).
     if (c.paused && alive(c))
         return make_error("container " + c.id + " is running or paused, refusing to clean up: container state improper");
@@ -149,7 +150,7 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
     if (alive(c)) {
         auto sent = send(c, sig);
         if (!sent.ok() && alive(c)) return sent;
-        if (!wait_gone(c, timeout * 1000)) {
+        if (!wait_gone(c, seconds < 0 || seconds > INT_MAX / 1000 ? -1 : seconds * 1000)) {
             auto killed = send(c, SIGKILL);
             if (!killed.ok() && alive(c)) return killed;
             if (!wait_gone(c, 10000)) return make_error("container " + c.id.substr(0, 12) + " did not exit after SIGKILL");
@@ -174,7 +175,7 @@ Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_
     return {};
 }
 
-Result<void> restart(const storage::StoreConfig& store, const std::string& name_or_id, int timeout) {
+Result<void> restart(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout) {
     TRY(stop(store, name_or_id, timeout));
     return start(store, name_or_id);
 }

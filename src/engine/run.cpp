@@ -198,7 +198,7 @@ Result<storage::Container> make_container(const storage::StoreConfig& store, con
         if (opts.name.empty()) return make_error("cannot replace container without --name being set");
         auto old = storage::find_container(store, opts.name);
         if (old.ok() && old->name == opts.name)
-            for (auto& r : remove_containers(store, {old->id}, true, false, true))
+            for (auto& r : remove_containers(store, {old->id}, forced_removal()))
                 if (!r.error.message.empty()) return std::move(r.error).context("--replace");
     }
     auto c = TRY(storage::create_container(store, definition_of(p, opts)));
@@ -223,7 +223,7 @@ Result<void> make_container_volumes(const storage::StoreConfig& store, const sto
                                     const RunOptions& opts, const std::vector<std::string>& anonymous) {
     auto made = make_volumes(store, opts, anonymous);
     if (made.ok()) return {};
-    (void)remove_containers(store, {c.id}, true, false, true);
+    (void)remove_containers(store, {c.id}, forced_removal());
     remove_anonymous_volumes(store, opts);
     return made;
 }

@@ -116,7 +116,7 @@ Result<void> remove_volume(const storage::StoreConfig& store, const std::string&
             }
         }
         // -f: the containers go first, without the volumes' lock (a container's lock comes before it).
-        for (auto& r : remove_containers(store, users, true, false, true))
+        for (auto& r : remove_containers(store, users, forced_removal()))
             if (!r.error.message.empty()) return std::move(r.error).context("remove volume " + name);
     }
 }

@@ -119,6 +119,34 @@ got TERM"
     assert_one_error_line "can only kill running containers"
 }
 
+@test "rm -f -t N: the stop signal first, SIGKILL after N seconds; rm -f alone kills at once; -t needs -f" {
+    local out="$BATS_TEST_TMPDIR/out"
+    mkdir -p "$out"
+    local trap_term='trap "echo TERM > /out/got; exit 0" TERM; echo ready; while :; do sleep 0.1; done'
+    skiff run -d --name graceful -v "$out:/out" busybox sh -c "$trap_term" >/dev/null
+    wait_logs graceful ready
+    run --separate-stderr skiff rm -t 5 graceful
+    assert_status 125
+    assert_one_error_line "--force must be specified to use the --time option"
+    run skiff rm -f -t 30 graceful
+    assert_status 0
+    assert_output graceful
+    [[ $(cat "$out/got") == TERM ]] || fail "the container did not get its stop signal"
+    rm -f "$out/got"
+    skiff run -d --name abrupt -v "$out:/out" busybox sh -c "$trap_term" >/dev/null
+    wait_logs abrupt ready
+    run skiff rm -f abrupt
+    assert_status 0
+    [[ ! -e $out/got ]] || fail "rm -f without -t sent the stop signal"
+    # -t 0: SIGKILL at once, even for a process that ignores the stop signal.
+    skiff run -d --name stubborn busybox sh -c 'trap "" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null
+    wait_logs stubborn ready
+    run skiff rm -f -t 0 stubborn
+    assert_status 0
+    run skiff container exists stubborn
+    assert_status 1
+}
+
 @test "run -d --rm: the monitor removes the container when it exits" {
     skiff run -d --rm --name gone busybox true >/dev/null
     for _ in $(seq 100); do

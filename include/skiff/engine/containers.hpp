@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,11 +22,26 @@ struct RemoveResult {
     bool running = false;
 };
 
-// `rm`: each name or id; with `force`, running containers are killed first; with `all`, every
-// container (names then ignored); with `volumes`, the anonymous volumes of each removed container
-// too. One result per container, in order.
+struct RemoveOptions {
+    bool force = false;           // running containers are stopped first (else refused, exit 2)
+    bool all = false;             // every container (names then ignored)
+    bool ignore_missing = false;  // a name that is not there is no error
+    bool volumes = false;         // the anonymous volumes of each removed container too
+    // With force: stop as `stop -t N` does (the stop signal, SIGKILL after N seconds, never if
+    // negative); unset: SIGKILL at once, as docker's rm -f.
+    std::optional<int> stop_timeout;
+};
+
+// What --replace, rmi -f and volume rm -f remove with: force, a missing container skipped.
+inline RemoveOptions forced_removal() {
+    RemoveOptions o;
+    o.force = o.ignore_missing = true;
+    return o;
+}
+
+// `rm`: each name or id, one result per container, in order.
 std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                            bool force, bool all, bool ignore_missing, bool volumes = false);
+                                            const RemoveOptions& options);
 
 // `rename`: the container named by `name_or_id` gets `new_name`, under its lock.
 Result<void> rename_container(const storage::StoreConfig& store, const std::string& name_or_id, const std::string& new_name);

@@ -95,9 +95,10 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
 // `attach` client (AttachOptions::starting) has connected, and reports its start's error there.
 Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach = false);
 
-// `stop`: the stop signal, then SIGKILL after `timeout` seconds (negative: the container's own
-// --stop-timeout); returns once the exit is recorded. A container not running is left as it is.
-Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, int timeout);
+// `stop`: the stop signal, then SIGKILL after `timeout` seconds (never if negative; unset: the
+// container's own --stop-timeout); returns once the exit is recorded. A container not running is
+// left as it is.
+Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout);
 
 // `kill`: one signal to the container's process.
 Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_id, int signal);
@@ -106,7 +107,7 @@ Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_
 Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_id);
 
 // `restart`: stop (as stop, `timeout` as there), then start.
-Result<void> restart(const storage::StoreConfig& store, const std::string& name_or_id, int timeout);
+Result<void> restart(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout);
 
 // `wait --condition`: podman's states skiff has ("configured" is "created", "stopped" is "exited").
 enum class WaitCondition { kCreated, kRunning, kPaused, kExited };
