@@ -29,16 +29,16 @@ void add_rm(CLI::App& parent, Context& ctx) {
                                  "Seconds to wait for stop before killing a running container (-1: forever; with --force)");
     sub->add_option("containers", o->names, "Containers to remove");
     sub->callback([o, time, &ctx] {
+        if (time->count() && !o->force) {
+            ctx.exit_code = fail(make_error("--force option must be specified to use the --time option"));
+            return;
+        }
         if (o->all && !o->names.empty()) {
             ctx.exit_code = fail(make_error("when using the --all flag, no container names or IDs may be specified"));
             return;
         }
         if (!o->all && o->names.empty()) {
             ctx.exit_code = fail(make_error("`skiff rm` requires at least 1 arg (or --all)"));
-            return;
-        }
-        if (time->count() && !o->force) {
-            ctx.exit_code = fail(make_error("--force must be specified to use the --time option"));
             return;
         }
         // podman's exit status: 1 a container did not exist, 2 one was running, 125 anything else.

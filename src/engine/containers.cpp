@@ -92,9 +92,18 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
     }
     for (auto& t : targets) {
         std::string run_options;
-        // A failed stop (a paused container, one already gone) leaves it to the kill below.
-        if (options.force && options.stop_timeout) (void)stop(store, t, options.stop_timeout);
-        auto r = remove_one(store, t, options.force, &run_options);
+        std::string stopped;  // the id of a container stopped first
+        if (options.force && options.stop_timeout) {
+            auto found = storage::find_container(store, t);
+            // A failed stop (a paused container) leaves it to the kill in remove_one.
+            if (found.ok()) (void)stop(store, stopped = found->id, options.stop_timeout);
+        }
+        auto r = remove_one(store, stopped.empty() ? t : stopped, options.force, &run_options);
+        if (!stopped.empty()) {
+            r.input = t;
+            // A --rm container's monitor removes it once it has stopped: removed all the same.
+            if (r.not_found) r = RemoveResult{t, stopped, {}, false, false};
+        }
         if (r.not_found && options.ignore_missing) continue;
         // After the container's lock is let go of: removing a volume looks at every container.
         if (options.volumes && r.error.message.empty()) {

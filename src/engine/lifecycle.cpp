@@ -148,9 +148,10 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
     // The monitor must not restart what the user stopped.
     (void)fs::write_file_atomic(stop_marker(store, c.id), "", fs::Durability::kNoSync);
     if (alive(c)) {
-        auto sent = send(c, sig);
+        // As podman: with no time to wait, SIGKILL alone (no stop signal a trap could start on).
+        auto sent = seconds == 0 ? Result<void>() : send(c, sig);
         if (!sent.ok() && alive(c)) return sent;
-        if (!wait_gone(c, seconds < 0 || seconds > INT_MAX / 1000 ? -1 : seconds * 1000)) {
+        if (seconds == 0 || !wait_gone(c, seconds < 0 || seconds > INT_MAX / 1000 ? -1 : seconds * 1000)) {
             auto killed = send(c, SIGKILL);
             if (!killed.ok() && alive(c)) return killed;
             if (!wait_gone(c, 10000)) return make_error("container " + c.id.substr(0, 12) + " did not exit after SIGKILL");

@@ -127,7 +127,7 @@ got TERM"
     wait_logs graceful ready
     run --separate-stderr skiff rm -t 5 graceful
     assert_status 125
-    assert_one_error_line "--force must be specified to use the --time option"
+    assert_one_error_line "--force option must be specified to use the --time option"
     run skiff rm -f -t 30 graceful
     assert_status 0
     assert_output graceful
@@ -145,6 +145,19 @@ got TERM"
     assert_status 0
     run skiff container exists stubborn
     assert_status 1
+    # A --rm container's monitor removes it once stopped: rm -t counts it removed all the same.
+    skiff run -d --rm --name selfremoving busybox sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null
+    wait_logs selfremoving ready
+    run skiff rm -f -t 30 selfremoving
+    assert_status 0
+    assert_output selfremoving
+    # stop -t -1 waits for the stop signal to work, without a SIGKILL.
+    skiff run -d --name patient busybox sh -c 'trap "sleep 1; exit 5" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null
+    wait_logs patient ready
+    run skiff stop -t -1 patient
+    assert_status 0
+    run skiff inspect --format '{{.State.ExitCode}}' patient
+    assert_output 5
 }
 
 @test "run -d --rm: the monitor removes the container when it exits" {
