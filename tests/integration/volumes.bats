@@ -87,6 +87,19 @@ read-only"
     assert_output_contains "nosuid,nodev"
 }
 
+@test "a start killed while it filled a volume leaves it empty; the next start fills it whole" {
+    skiff volume create half >/dev/null
+    local data=$SKIFF_TEST_ROOT/volumes/half/_data
+    # What a start killed in the middle of the copy leaves: a partial copy beside the volume.
+    mkdir -p "$data.copyup/partial"
+    echo half >"$data.copyup/passwd"
+    run skiff run --rm -v half:/etc busybox head -1 /etc/passwd
+    assert_status 0
+    assert_output "root:x:0:0:root:/root:/bin/sh"
+    [[ ! -e $data.copyup && ! -e $data/partial ]] || fail "the partial copy is still there: $(ls -a "$data" "$data.copyup" 2>&1)"
+    [[ $(stat -c %a "$data") == 755 ]] || fail "mode of the volume: $(stat -c %a "$data")"
+}
+
 @test "anonymous volumes: made per container, removed by rm -v and by --rm" {
     run skiff create --name anon -v /data busybox true
     assert_status 0
