@@ -54,6 +54,39 @@ void bind_defaults(std::vector<std::string>& words, bool has_bind, bool has_prop
     if (!has_propagation) words.push_back("rprivate");
 }
 
+// A bind mount of `source` (a host path or a volume's name) at `destination`, with -v's option
+// words (rw/ro, propagation, [r]bind, [no]suid/dev/exec, z/Z).
+Result<runtime::Mount> bind_mount(const std::string& source, const std::string& destination,
+                                  const std::vector<std::string>& words, const std::string& volumes_dir) {
+    runtime::Mount m;
+    m.type = "bind";
+    if (host_path(source)) {
+        m.source = TRY(source_path(source));
+    } else if (storage::valid_name(source)) {
+        m.source = volumes_dir + "/" + source + "/_data";
+    } else {
+        return make_error("invalid volume name \"" + source + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*, paths start with / or .");
+    }
+    m.destination = TRY(container_path(destination));
+    bool has_bind = false, has_propagation = false, named = !host_path(source);
+    std::map<std::string, std::string> seen;
+    for (const std::string& w : words) {
+        auto kind = kVolumeWords.find(w);
+        if (kind == kVolumeWords.end()) return make_error("invalid option type \"" + w + "\"");
+        if (!seen.emplace(kind->second, w).second)
+            return make_error("cannot pass " + kind->second + " option more than once (\"" + seen[kind->second] + "\" and \"" + w + "\")");
+        if (kind->second == "relabel") continue;  // SELinux labels: none on a host without SELinux
+        has_bind |= kind->second == "bind";
+        has_propagation |= kind->second == "propagation";
+        m.options.push_back(w);
+    }
+    bind_defaults(m.options, has_bind, has_propagation);
+    // As podman: a volume (which an image may fill with its files) is nosuid and nodev unless asked.
+    if (named && !seen.count("suid")) m.options.push_back("nosuid");
+    if (named && !seen.count("dev")) m.options.push_back("nodev");
+    return m;
+}
+
 // SRC:DST[:OPTS] where SRC is a host path or a volume's name; DST (an anonymous volume) is given a
 // name by name_anonymous_volumes before it gets here.
 Result<runtime::Mount> volume(const std::string& spec, const std::string& volumes_dir) {
@@ -63,36 +96,12 @@ Result<runtime::Mount> volume(const std::string& spec, const std::string& volume
         TRY(container_path(parts[0]));
         return make_error("anonymous volume \"" + spec + "\" has no name yet");
     }
-    runtime::Mount m;
-    m.type = "bind";
-    if (host_path(parts[0])) {
-        m.source = TRY(source_path(parts[0]));
-    } else if (storage::valid_name(parts[0])) {
-        m.source = volumes_dir + "/" + parts[0] + "/_data";
-    } else {
-        return make_error("invalid volume name \"" + parts[0] + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*, paths start with / or .");
-    }
-    m.destination = TRY(container_path(parts[1]));
-    bool has_bind = false, has_propagation = false, named = !host_path(parts[0]);
-    std::map<std::string, std::string> seen;
+    std::vector<std::string> words;
     if (parts.size() == 3) {
         if (parts[2].empty()) return make_error("invalid volume specification \"" + spec + "\": empty options");
-        for (const std::string& w : str::split(parts[2], ',')) {
-            auto kind = kVolumeWords.find(w);
-            if (kind == kVolumeWords.end()) return make_error("invalid option type \"" + w + "\"");
-            if (!seen.emplace(kind->second, w).second)
-                return make_error("cannot pass " + kind->second + " option more than once (\"" + seen[kind->second] + "\" and \"" + w + "\")");
-            if (kind->second == "relabel") continue;  // SELinux labels: none on a host without SELinux
-            has_bind |= kind->second == "bind";
-            has_propagation |= kind->second == "propagation";
-            m.options.push_back(w);
-        }
+        words = str::split(parts[2], ',');
     }
-    bind_defaults(m.options, has_bind, has_propagation);
-    // As podman: a volume (which an image may fill with its files) is nosuid and nodev unless asked.
-    if (named && !seen.count("suid")) m.options.push_back("nosuid");
-    if (named && !seen.count("dev")) m.options.push_back("nodev");
-    return m;
+    return bind_mount(parts[0], parts[1], words, volumes_dir);
 }
 
 // The words a tmpfs takes, checked now rather than when the container starts.
@@ -112,22 +121,21 @@ Result<void> check_tmpfs_word(const std::string& w, const std::string& spec) {
     return {};
 }
 
-Result<runtime::Mount> tmpfs(const std::string& spec) {
-    auto colon = spec.find(':');
+// A tmpfs at `destination` with --tmpfs's option words; `spec` names it in errors.
+Result<runtime::Mount> tmpfs_mount(const std::string& destination, const std::vector<std::string>& given,
+                                   const std::string& spec) {
     runtime::Mount m;
     m.type = "tmpfs";
     m.source = "tmpfs";
-    m.destination = TRY(container_path(spec.substr(0, colon)));
+    m.destination = TRY(container_path(destination));
     std::vector<std::string> words;
-    if (colon != std::string::npos) {
-        for (const std::string& w : str::split(spec.substr(colon + 1), ',')) {
-            if (w.empty()) return make_error("invalid tmpfs options in \"" + spec + "\"");
-            if (w == "tmpcopyup")
-                return make_error("--tmpfs " + spec + ": tmpcopyup is not supported by skiff: the tmpfs starts empty");
-            if (w == "notmpcopyup") continue;
-            TRY(check_tmpfs_word(w, spec));
-            words.push_back(w);
-        }
+    for (const std::string& w : given) {
+        if (w.empty()) return make_error("invalid tmpfs options in \"" + spec + "\"");
+        if (w == "tmpcopyup")
+            return make_error("--tmpfs " + spec + ": tmpcopyup is not supported by skiff: the tmpfs starts empty");
+        if (w == "notmpcopyup") continue;
+        TRY(check_tmpfs_word(w, spec));
+        words.push_back(w);
     }
     // podman's defaults, each unless the user chose its kind.
     auto chose = [&](const char* a, const char* b) {
@@ -139,6 +147,14 @@ Result<runtime::Mount> tmpfs(const std::string& spec) {
     if (!chose("dev", "nodev")) m.options.push_back("nodev");
     m.options.insert(m.options.end(), words.begin(), words.end());
     return m;
+}
+
+// PATH[:OPTS]
+Result<runtime::Mount> tmpfs(const std::string& spec) {
+    auto colon = spec.find(':');
+    std::vector<std::string> words;
+    if (colon != std::string::npos) words = str::split(spec.substr(colon + 1), ',');
+    return tmpfs_mount(spec.substr(0, colon), words, spec);
 }
 
 Result<bool> bool_value(const std::string& key, const std::string& v) {
@@ -172,15 +188,15 @@ Result<runtime::Mount> mount_flag(const std::string& spec, const std::string& vo
         if (type == "bind" && !host_path(source)) return make_error("--mount " + spec + ": the source of a bind mount must be a path");
         if (type == "volume" && source.empty()) return make_error("anonymous volume --mount " + spec + " has no name yet");
         if (type == "volume" && host_path(source)) return make_error("--mount " + spec + ": the source of a volume is its name, not a path");
-        std::string words = recursive ? "rbind" : "bind";
-        if (readonly) words += ",ro";
-        if (!propagation.empty()) words += "," + propagation;
-        return volume(source + ":" + target + ":" + words, volumes_dir);
+        std::vector<std::string> words = {recursive ? "rbind" : "bind"};
+        if (readonly) words.push_back("ro");
+        if (!propagation.empty()) words.push_back(propagation);
+        return bind_mount(source, target, words, volumes_dir);
     }
     if (type == "tmpfs") {
         if (has_source) return make_error("--mount " + spec + ": a tmpfs has no source");
         if (readonly) tmpfs_words.push_back("ro");
-        return tmpfs(target + (tmpfs_words.empty() ? "" : ":" + str::join(tmpfs_words, ",")));
+        return tmpfs_mount(target, tmpfs_words, spec);
     }
     return make_error("--mount " + spec + ": unsupported mount type \"" + type + "\": want bind, volume or tmpfs");
 }

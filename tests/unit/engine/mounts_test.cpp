@@ -85,6 +85,16 @@ TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases
     CHECK(error_of(mounts({}, {}, {"type=tmpfs,dst=/t,tmpfs-size=big"})).find("invalid tmpfs option") != std::string::npos);
 }
 
+TEST_CASE("mounts: --mount paths may hold ':' (the flag's fields are split on ',' only)") {
+    auto m = mounts({}, {}, {"type=bind,src=/srv/a:b,dst=/data:1,ro", "type=tmpfs,dst=/run/x:y,tmpfs-size=1m"});
+    REQUIRE(m.ok());
+    CHECK((*m)[0].source == "/srv/a:b");
+    CHECK((*m)[0].destination == "/data:1");
+    CHECK((*m)[0].options == std::vector<std::string>{"rbind", "ro", "rprivate"});
+    CHECK((*m)[1].destination == "/run/x:y");
+    CHECK((*m)[1].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev", "size=1m"});
+}
+
 TEST_CASE("mounts: a named volume is a bind mount of its data directory; anonymous ones are named first") {
     RunOptions o;
     o.volumes = {"data:/var/lib/db:ro", "/cache", "/host:/h", "/tmp2"};
