@@ -129,14 +129,17 @@ Result<runtime::Mount> tmpfs_mount(const std::string& destination, const std::ve
     m.source = "tmpfs";
     m.destination = TRY(container_path(destination));
     std::vector<std::string> words;
+    bool copy_up = true;  // as podman: the tmpfs starts with what the image has there
     for (const std::string& w : given) {
         if (w.empty()) return make_error("invalid tmpfs options in \"" + spec + "\"");
-        if (w == "tmpcopyup")
-            return make_error("--tmpfs " + spec + ": tmpcopyup is not supported by skiff: the tmpfs starts empty");
-        if (w == "notmpcopyup") continue;
+        if (w == "tmpcopyup" || w == "notmpcopyup") {
+            copy_up = w == "tmpcopyup";
+            continue;
+        }
         TRY(check_tmpfs_word(w, spec));
         words.push_back(w);
     }
+    if (copy_up) words.push_back("tmpcopyup");
     // podman's defaults, each unless the user chose its kind.
     auto chose = [&](const char* a, const char* b) {
         return std::find(words.begin(), words.end(), a) != words.end() || std::find(words.begin(), words.end(), b) != words.end();
@@ -180,6 +183,7 @@ Result<runtime::Mount> mount_flag(const std::string& spec, const std::string& vo
         else if (key == "relabel" || key == "consistency") continue;  // no SELinux; consistency is for macOS
         else if (key == "tmpfs-size") tmpfs_words.push_back("size=" + value);
         else if (key == "tmpfs-mode") tmpfs_words.push_back("mode=" + value);
+        else if (key == "tmpcopyup" || key == "notmpcopyup") tmpfs_words.push_back(key);
         else return make_error("--mount " + spec + ": unknown option \"" + key + "\"");
     }
     if (target.empty()) return make_error("--mount " + spec + ": a target (target=PATH) is required");

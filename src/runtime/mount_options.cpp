@@ -68,6 +68,10 @@ bool apply_word(MountOptions& o, std::string_view w) {
         o.recursive = w == "rbind";
         return true;
     }
+    if (w == "tmpcopyup") {
+        o.copy_up = true;
+        return true;
+    }
     return w == "defaults";
 }
 

@@ -13,6 +13,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/storage/copy_tree.hpp"
 
 namespace skiff::runtime {
 
@@ -189,10 +190,33 @@ bool is_dir(int fd) {
     return ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+// What the container's tree has at `target` (a directory) copied into the new file system `mnt`,
+// before it is attached over it, as crun's tmpcopyup: *at() calls beneath both, no link followed.
+Result<void> copy_up(int target, int mnt, const std::string& path) {
+    unique_fd from(::openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!from) return sys_error("copy " + path + " into its tmpfs");
+    unique_fd into(::openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!into) return sys_error("copy " + path + " into its tmpfs");
+    mode_t old = ::umask(0);
+    auto copied = storage::copy_tree(from.get(), ".", into.get(), ".", {}, path);
+    ::umask(old);
+    return copied;
+}
+
 Result<void> do_mount(int rootfd, const Op& op) {
     std::string what = "mount " + op.fstype + " on " + op.path;
-    unique_fd mnt = TRY(make_fs(op));
     unique_fd target = TRY_CTX(open_or_create(rootfd, op.path, true), what);
+    unique_fd mnt;
+    if (op.options.copy_up) {
+        // Filled while writable, made read-only (when asked) before anything sees it.
+        Op writable = op;
+        writable.options.attrs &= ~MountOptions::kReadOnly;
+        mnt = TRY(make_fs(writable));
+        TRY_CTX(copy_up(target.get(), mnt.get(), op.path), what);
+        TRY(set_attrs(mnt.get(), op.options.attrs & MountOptions::kReadOnly, false, op.path));
+    } else {
+        mnt = TRY(make_fs(op));
+    }
     TRY(attach(mnt.get(), target.get(), what));
     return set_propagation(mnt.get(), op.options, op.path);
 }

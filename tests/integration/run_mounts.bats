@@ -61,6 +61,26 @@ sub"
     [[ ${lines[-1]} == x ]] || fail "the tmpfs was not writable: $output"
 }
 
+@test "--tmpfs starts with the image's files at its path (podman's tmpcopyup); notmpcopyup starts empty" {
+    run skiff run --rm --tmpfs /etc busybox sh -c 'head -1 /etc/passwd; grep " /etc " /proc/mounts | cut -d" " -f3; echo x >/etc/passwd && echo written'
+    assert_status 0
+    assert_output "root:x:0:0:root:/root:/bin/sh
+tmpfs
+written"
+    # The image's own file is untouched: the copy was written, not the layer.
+    run skiff run --rm busybox head -1 /etc/passwd
+    assert_output "root:x:0:0:root:/root:/bin/sh"
+    # A read-only tmpfs is filled first, then made read-only.
+    run skiff run --rm --tmpfs /etc:ro busybox sh -c 'head -1 /etc/passwd; touch /etc/new 2>/dev/null || echo read-only'
+    assert_status 0
+    assert_output "root:x:0:0:root:/root:/bin/sh
+read-only"
+    run skiff run --rm --mount type=tmpfs,dst=/etc,notmpcopyup busybox sh -c 'ls /etc/passwd 2>&1 || true'
+    assert_output_contains "No such file"
+    run skiff run --rm --tmpfs /etc:notmpcopyup busybox sh -c 'ls /etc/passwd 2>&1 || true'
+    assert_output_contains "No such file"
+}
+
 @test "--mount type=bind (readonly) and type=tmpfs" {
     run skiff run --rm --mount "type=bind,src=$HOSTDIR,dst=/m,readonly" --mount type=tmpfs,target=/t,tmpfs-size=1m \
         busybox sh -c 'cat /m/file; grep -E " /(m|t) " /proc/mounts | cut -d" " -f2-4'

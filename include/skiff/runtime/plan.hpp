@@ -31,6 +31,7 @@ struct MountOptions {
     bool recursive_propagation = false;    // "rprivate", "rslave"…
     bool bind = false;                     // "bind" or "rbind"
     bool recursive = false;                // "rbind"
+    bool copy_up = false;                  // "tmpcopyup": the new file system gets what it covers
     std::vector<std::string> data;         // file-system words: "mode=755", "newinstance"…
 
     bool has(Attr a) const { return (attrs & a) != 0; }

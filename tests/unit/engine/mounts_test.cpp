@@ -51,13 +51,14 @@ TEST_CASE("mounts: -v refuses what it cannot bind, with podman's words") {
 }
 
 TEST_CASE("mounts: --tmpfs: podman's defaults unless chosen, size and mode passed to the file system") {
-    auto m = mounts({}, {"/tmp", "/run/x:size=64m,mode=1777,exec,notmpcopyup"});
+    auto m = mounts({}, {"/tmp", "/run/x:size=64m,mode=1777,exec,notmpcopyup", "/y:notmpcopyup,tmpcopyup"});
     REQUIRE(m.ok());
     CHECK((*m)[0].type == "tmpfs");
-    CHECK((*m)[0].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev"});
+    // As podman: the image's files at the path are copied in (tmpcopyup) unless notmpcopyup.
+    CHECK((*m)[0].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev", "tmpcopyup"});
     CHECK((*m)[1].options == std::vector<std::string>{"rw", "nosuid", "nodev", "size=64m", "mode=1777", "exec"});
+    CHECK((*m)[2].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev", "tmpcopyup"});
     CHECK(error_of(mounts({}, {"tmp"})).find("must be an absolute path") != std::string::npos);
-    CHECK(error_of(mounts({}, {"/tmp:tmpcopyup"})).find("tmpcopyup is not supported") != std::string::npos);
     // Checked when the container is made: never a bind of a host path named "tmpfs", never a start that fails later.
     for (const char* bad : {"/x:rbind", "/x:bind", "/x:foo", "/x:size=abc", "/x:size=", "/x:mode=zz", "/x:uid=-1"})
         CHECK(error_of(mounts({}, {bad})).find("invalid tmpfs option") != std::string::npos);
@@ -73,7 +74,7 @@ TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases
     CHECK((*m)[0].options == std::vector<std::string>{"rbind", "ro", "rslave"});
     CHECK((*m)[1].options == std::vector<std::string>{"bind", "rprivate"});
     CHECK((*m)[2].type == "tmpfs");
-    CHECK((*m)[2].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev", "size=1m", "mode=700"});
+    CHECK((*m)[2].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev", "size=1m", "mode=700", "tmpcopyup"});
     CHECK(error_of(mounts({}, {}, {"type=bind,src=/h"})).find("target") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=bind,dst=/c"})).find("source") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=tmpfs,src=/h,dst=/c"})).find("no source") != std::string::npos);
@@ -86,7 +87,7 @@ TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases
 }
 
 TEST_CASE("mounts: --mount paths may hold ':' (the flag's fields are split on ',' only)") {
-    auto m = mounts({}, {}, {"type=bind,src=/srv/a:b,dst=/data:1,ro", "type=tmpfs,dst=/run/x:y,tmpfs-size=1m"});
+    auto m = mounts({}, {}, {"type=bind,src=/srv/a:b,dst=/data:1,ro", "type=tmpfs,dst=/run/x:y,tmpfs-size=1m,notmpcopyup"});
     REQUIRE(m.ok());
     CHECK((*m)[0].source == "/srv/a:b");
     CHECK((*m)[0].destination == "/data:1");

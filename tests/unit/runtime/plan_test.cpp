@@ -184,7 +184,7 @@ TEST_CASE("plan: the root, then the spec's mounts in order, devices, symlinks, m
     const auto& ops = p->ops;
     CHECK(ops[0] == Op{Op::Kind::kMount, "/proc", "proc", "proc",
                        MountOptions{MountOptions::kNoSuid | MountOptions::kNoExec | MountOptions::kNoDev,
-                                    MountOptions::Propagation::kUnchanged, false, false, false, {}},
+                                    MountOptions::Propagation::kUnchanged, false, false, false, false, {}},
                        false});
     CHECK(ops[1].path == "/dev");
     CHECK(ops[1].options.data == std::vector<std::string>{"mode=755", "size=65536k"});
