@@ -129,10 +129,12 @@ Result<runtime::Mount> tmpfs_mount(const std::string& destination, const std::ve
     m.source = "tmpfs";
     m.destination = TRY(container_path(destination));
     std::vector<std::string> words;
-    bool copy_up = true;  // as podman: the tmpfs starts with what the image has there
+    bool copy_up = true, copy_up_chosen = false;  // as podman: the tmpfs starts with what the image has there
     for (const std::string& w : given) {
         if (w.empty()) return make_error("invalid tmpfs options in \"" + spec + "\"");
         if (w == "tmpcopyup" || w == "notmpcopyup") {
+            if (copy_up_chosen) return make_error("the 'tmpcopyup' or 'notmpcopyup' option can only be set once");
+            copy_up_chosen = true;
             copy_up = w == "tmpcopyup";
             continue;
         }
@@ -183,11 +185,13 @@ Result<runtime::Mount> mount_flag(const std::string& spec, const std::string& vo
         else if (key == "relabel" || key == "consistency") continue;  // no SELinux; consistency is for macOS
         else if (key == "tmpfs-size") tmpfs_words.push_back("size=" + value);
         else if (key == "tmpfs-mode") tmpfs_words.push_back("mode=" + value);
-        else if (key == "tmpcopyup" || key == "notmpcopyup") tmpfs_words.push_back(key);
+        else if ((key == "tmpcopyup" || key == "notmpcopyup") && eq == std::string::npos) tmpfs_words.push_back(key);
         else return make_error("--mount " + spec + ": unknown option \"" + key + "\"");
     }
     if (target.empty()) return make_error("--mount " + spec + ": a target (target=PATH) is required");
     if (type == "bind" || type == "volume") {
+        if (!tmpfs_words.empty())
+            return make_error("--mount " + spec + ": tmpfs-size, tmpfs-mode and [no]tmpcopyup are for type=tmpfs only");
         if (type == "bind" && !has_source) return make_error("--mount " + spec + ": a bind mount needs source=PATH");
         if (type == "bind" && !host_path(source)) return make_error("--mount " + spec + ": the source of a bind mount must be a path");
         if (type == "volume" && source.empty()) return make_error("anonymous volume --mount " + spec + " has no name yet");

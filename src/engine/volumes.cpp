@@ -26,10 +26,14 @@ bool empty_dir(int fd) {
 }
 
 // Copy what the image has at `destination` into the volume (an empty one), as its first mount.
-// The copy is made beside the volume's directory, synced, and renamed over it (still empty), so a
-// start killed half-way leaves the volume empty and the next start copies again; a copy a killed
-// start left behind is removed first. Called under the volumes' lock, before anything mounts it.
+// The copy is made beside the volume's directory and renamed over it (still empty), so a start
+// killed half-way leaves the volume empty and the next start copies again; a copy a killed start
+// left behind is removed first. Not synced (as podman's): kills are covered, power loss is not.
+// Called under the volumes' lock, before anything has mounted the volume: renaming over a
+// directory mounted elsewhere would detach those mounts.
 Result<void> populate(const storage::Volume& v, int rootfd, const std::string& destination) {
+    std::string staging = v.mountpoint + ".copyup";
+    TRY_CTX(fs::remove_all(staging), "fill volume " + v.name);
     auto src = sys::open_in_root(rootfd, destination, O_RDONLY | O_DIRECTORY);
     if (!src.ok()) return src.error().code == ENOENT || src.error().code == ENOTDIR ? Result<void>() : src.take_error();
     {
@@ -38,19 +42,18 @@ Result<void> populate(const storage::Volume& v, int rootfd, const std::string& d
     }
     struct stat st;
     if (::fstat(src->get(), &st) < 0) return sys_error("stat " + destination + " in the image");
-    std::string staging = v.mountpoint + ".copyup";
-    TRY_CTX(fs::remove_all(staging), "fill volume " + v.name);
     if (::mkdir(staging.c_str(), 0700) < 0) return sys_error("fill volume " + v.name + ": mkdir " + staging);
     unique_fd copy = TRY(sys::open(staging, O_RDONLY | O_DIRECTORY));
     mode_t old = ::umask(0);
     auto copied = storage::copy_tree(src->get(), ".", copy.get(), ".", {}, destination + " of the image");
     ::umask(old);
     TRY_CTX(copied, "fill volume " + v.name);
-    if (::fchown(copy.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(copy.get(), st.st_mode & 07777) < 0 ||
-        ::syncfs(copy.get()) < 0)
+    if (::fchown(copy.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(copy.get(), st.st_mode & 07777) < 0)
         return sys_error("fill volume " + v.name);
-    if (::rename(staging.c_str(), v.mountpoint.c_str()) < 0) return sys_error("fill volume " + v.name + ": rename");
-    return fs::fsync_dir(fs::dirname(v.mountpoint));
+    if (::rename(staging.c_str(), v.mountpoint.c_str()) == 0) return {};
+    // Something wrote into the volume meanwhile (not skiff: it holds the lock): that is its content.
+    if (errno == ENOTEMPTY || errno == EEXIST) return fs::remove_all(staging);
+    return sys_error("fill volume " + v.name + ": rename");
 }
 
 }  // namespace

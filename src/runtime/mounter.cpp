@@ -206,17 +206,9 @@ Result<void> copy_up(int target, int mnt, const std::string& path) {
 Result<void> do_mount(int rootfd, const Op& op) {
     std::string what = "mount " + op.fstype + " on " + op.path;
     unique_fd target = TRY_CTX(open_or_create(rootfd, op.path, true), what);
-    unique_fd mnt;
-    if (op.options.copy_up) {
-        // Filled while writable, made read-only (when asked) before anything sees it.
-        Op writable = op;
-        writable.options.attrs &= ~MountOptions::kReadOnly;
-        mnt = TRY(make_fs(writable));
-        TRY_CTX(copy_up(target.get(), mnt.get(), op.path), what);
-        TRY(set_attrs(mnt.get(), op.options.attrs & MountOptions::kReadOnly, false, op.path));
-    } else {
-        mnt = TRY(make_fs(op));
-    }
+    unique_fd mnt = TRY(make_fs(op));
+    // (A read-only tmpfs comes here writable: plan() turns it read-only after the last mount.)
+    if (op.options.copy_up) TRY_CTX(copy_up(target.get(), mnt.get(), op.path), what);
     TRY(attach(mnt.get(), target.get(), what));
     return set_propagation(mnt.get(), op.options, op.path);
 }

@@ -85,6 +85,9 @@ Result<Plan> plan(const Spec& spec, const Host& host) {
     Plan p;
     p.root = TRY(root_op(spec));
 
+    // A read-only tmpfs is made writable and turned read-only after every mount: its own copy-up
+    // and the mount points of what is mounted beneath it (/etc/hosts in a tmpfs /etc) are written.
+    std::vector<std::string> readonly_after;
     for (const Mount& m : spec.mounts) {
         std::string dest = clean_path(m.destination);
         MountOptions opts = TRY(parse_mount_options(m.options, m.type == "bind"));
@@ -97,9 +100,14 @@ Result<Plan> plan(const Spec& spec, const Host& host) {
             op.options = opts;
             p.ops.push_back(op);
         } else {
+            if (m.type == "tmpfs" && opts.has(MountOptions::kReadOnly)) {
+                opts.attrs &= ~MountOptions::kReadOnly;
+                readonly_after.push_back(dest);
+            }
             p.ops.push_back(new_fs(dest, m.type, m.source.empty() ? m.type : m.source, opts));
         }
     }
+    for (const std::string& dest : readonly_after) p.ops.push_back(simple(Op::Kind::kRemountReadonly, dest));
 
     std::vector<std::string> devices(std::begin(kDefaultDevices), std::end(kDefaultDevices));
     if (spec.privileged) {

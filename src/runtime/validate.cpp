@@ -72,6 +72,7 @@ Result<void> check_mounts(const Spec& spec) {
         auto opts = parse_mount_options(m.options, m.type == "bind");
         if (!opts.ok()) return opts.take_error().context("mount on " + dest);
         if (opts->bind) TRY(check_absolute("bind source for " + dest, m.source));
+        if (opts->copy_up && m.type != "tmpfs") return make_error("mount on " + dest + ": tmpcopyup can be used only with tmpfs");
     }
     return {};
 }

@@ -79,6 +79,13 @@ read-only"
     assert_output_contains "No such file"
     run skiff run --rm --tmpfs /etc:notmpcopyup busybox sh -c 'ls /etc/passwd 2>&1 || true'
     assert_output_contains "No such file"
+    # An empty read-only tmpfs still gets skiff's /etc/hosts and friends mounted into it.
+    run skiff run --rm --tmpfs /etc:ro,notmpcopyup busybox sh -c 'ls /etc; touch /etc/new 2>/dev/null || echo read-only'
+    assert_status 0
+    assert_output "hostname
+hosts
+resolv.conf
+read-only"
 }
 
 @test "--mount type=bind (readonly) and type=tmpfs" {

@@ -97,7 +97,8 @@ read-only"
     assert_status 0
     assert_output "root:x:0:0:root:/root:/bin/sh"
     [[ ! -e $data.copyup && ! -e $data/partial ]] || fail "the partial copy is still there: $(ls -a "$data" "$data.copyup" 2>&1)"
-    [[ $(stat -c %a "$data") == 755 ]] || fail "mode of the volume: $(stat -c %a "$data")"
+    run skiff run --rm busybox stat -c %a /etc
+    [[ $(stat -c %a "$data") == "$output" ]] || fail "mode of the volume: $(stat -c %a "$data"), the image's /etc: $output"
 }
 
 @test "anonymous volumes: made per container, removed by rm -v and by --rm" {

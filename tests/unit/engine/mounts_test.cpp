@@ -51,7 +51,7 @@ TEST_CASE("mounts: -v refuses what it cannot bind, with podman's words") {
 }
 
 TEST_CASE("mounts: --tmpfs: podman's defaults unless chosen, size and mode passed to the file system") {
-    auto m = mounts({}, {"/tmp", "/run/x:size=64m,mode=1777,exec,notmpcopyup", "/y:notmpcopyup,tmpcopyup"});
+    auto m = mounts({}, {"/tmp", "/run/x:size=64m,mode=1777,exec,notmpcopyup", "/y:tmpcopyup"});
     REQUIRE(m.ok());
     CHECK((*m)[0].type == "tmpfs");
     // As podman: the image's files at the path are copied in (tmpcopyup) unless notmpcopyup.
@@ -59,6 +59,9 @@ TEST_CASE("mounts: --tmpfs: podman's defaults unless chosen, size and mode passe
     CHECK((*m)[1].options == std::vector<std::string>{"rw", "nosuid", "nodev", "size=64m", "mode=1777", "exec"});
     CHECK((*m)[2].options == std::vector<std::string>{"rw", "noexec", "nosuid", "nodev", "tmpcopyup"});
     CHECK(error_of(mounts({}, {"tmp"})).find("must be an absolute path") != std::string::npos);
+    CHECK(error_of(mounts({}, {"/y:notmpcopyup,tmpcopyup"})).find("can only be set once") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,tmpcopyup"})).find("type=tmpfs only") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=tmpfs,dst=/c,tmpcopyup=false"})).find("unknown option") != std::string::npos);
     // Checked when the container is made: never a bind of a host path named "tmpfs", never a start that fails later.
     for (const char* bad : {"/x:rbind", "/x:bind", "/x:foo", "/x:size=abc", "/x:size=", "/x:mode=zz", "/x:uid=-1"})
         CHECK(error_of(mounts({}, {bad})).find("invalid tmpfs option") != std::string::npos);

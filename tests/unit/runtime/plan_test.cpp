@@ -295,3 +295,28 @@ TEST_CASE("plan refuses an invalid spec") {
     s.args.clear();
     CHECK_FALSE(plan(s, hybrid()).ok());
 }
+
+TEST_CASE("plan: a read-only tmpfs is filled and mounted beneath while writable, then turned read-only") {
+    Spec s = runnable();
+    s.mounts.push_back({"/etc", "tmpfs", "tmpfs", {"ro", "nosuid", "tmpcopyup"}});
+    s.mounts.push_back({"/etc/hosts", "bind", "/run/c/hosts", {"rbind", "ro"}});
+    auto p = plan(s, hybrid());
+    REQUIRE(p.ok());
+    const auto& ops = p->ops;
+    size_t tmpfs = index_of(ops, Op::Kind::kMount, "/etc");
+    size_t hosts = index_of(ops, Op::Kind::kBind, "/etc/hosts");
+    size_t readonly = index_of(ops, Op::Kind::kRemountReadonly, "/etc");
+    REQUIRE(readonly < ops.size());
+    CHECK(tmpfs < hosts);
+    CHECK(hosts < readonly);
+    CHECK(ops[tmpfs].options.copy_up);
+    CHECK_FALSE(ops[tmpfs].options.has(MountOptions::kReadOnly));
+    CHECK(ops[tmpfs].options.has(MountOptions::kNoSuid));
+    CHECK(ops[tmpfs].options.data.empty());  // tmpcopyup is skiff's word, never the kernel's
+}
+
+TEST_CASE("plan: tmpcopyup is for a tmpfs only") {
+    Spec s = runnable();
+    s.mounts.push_back({"/data", "bind", "/srv/data", {"rbind", "tmpcopyup"}});
+    CHECK(error_of(s).find("tmpcopyup can be used only with tmpfs") != std::string::npos);
+}
