@@ -125,7 +125,9 @@ bool takes_value(const CLI::App& app, const std::string& arg) {
 // `--NAME=` with nothing after the `=` gives the option an empty value, as podman reads it
 // (`--detach-keys=` disables detaching); CLI11 would take the next word as the value instead. So
 // such a word becomes `--NAME` and an empty word of its own, for options that take a value (a
-// flag's `--all=` is left to CLI11). Words a container's command owns are left alone.
+// flag's `--all=` is left to CLI11). `-X=VALUE`, podman's other spelling of a short option's
+// value (`-t=0`, `-e=A=b`), which CLI11 would read as the value "=VALUE", becomes `-X VALUE`.
+// Words a container's command owns are left alone.
 void split_empty_values(CLI::App& app, std::vector<std::string>& args) {
     CLI::App* scope = &app;  // the command the words so far have named
     for (size_t i = 0; i < args.size(); ++i) {
@@ -136,6 +138,12 @@ void split_empty_values(CLI::App& app, std::vector<std::string>& args) {
             if (!takes_value(*scope, a)) continue;
             args[i] = a;
             args.insert(args.begin() + static_cast<long>(i) + 1, std::string());
+            ++i;
+            continue;
+        }
+        if (a.size() > 2 && a[0] == '-' && a[1] != '-' && a[2] == '=' && takes_value(*scope, a.substr(0, 2))) {
+            args[i] = a.substr(0, 2);
+            args.insert(args.begin() + static_cast<long>(i) + 1, a.substr(3));
             ++i;
             continue;
         }

@@ -13,6 +13,14 @@ kPodmanCaps=00000000800405fb
 
 # --- environment -----------------------------------------------------------------------------------
 
+@test "-X=VALUE is podman's other spelling of a short option's value; the command's words stay its own" {
+    run skiff run --rm -e=GREETING=hi -w=/tmp busybox sh -c 'echo "$GREETING $(pwd)"'
+    assert_status 0
+    assert_output "hi /tmp"
+    run skiff run --rm busybox echo -e=x
+    assert_output "-e=x"
+}
+
 @test "-e sets variables, and a later -e of the same name wins" {
     run skiff run --rm -e FOO=bar -e 'SPACED=a b  c' -e EMPTY= -e FOO=baz busybox sh -c 'echo "$FOO|$SPACED|${EMPTY-unset}|${EMPTY:+nonempty}"'
     assert_status 0
