@@ -18,7 +18,11 @@ constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 class Copier {
 public:
-    explicit Copier(const TreeCopyOptions& opts) : opts_(opts), buf_(1 << 20) {}
+    // Modes are given exactly: the process's umask is 0 while a copy runs.
+    explicit Copier(const TreeCopyOptions& opts) : opts_(opts), buf_(1 << 20), umask_(::umask(0)) {}
+    ~Copier() { ::umask(umask_); }
+    Copier(const Copier&) = delete;
+    Copier& operator=(const Copier&) = delete;
 
     Result<void> entry(int sdir, const std::string& sname, int ddir, const std::string& dname, const std::string& shown) {
         struct stat st;
@@ -127,6 +131,7 @@ private:
 
     const TreeCopyOptions& opts_;
     std::vector<char> buf_;
+    mode_t umask_;
 };
 
 }  // namespace

@@ -197,10 +197,7 @@ Result<void> copy_up(int target, int mnt, const std::string& path) {
     if (!from) return sys_error("copy " + path + " into its tmpfs");
     unique_fd into(::openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!into) return sys_error("copy " + path + " into its tmpfs");
-    mode_t old = ::umask(0);
-    auto copied = storage::copy_tree(from.get(), ".", into.get(), ".", {}, path);
-    ::umask(old);
-    return copied;
+    return storage::copy_tree(from.get(), ".", into.get(), ".", {}, path);
 }
 
 Result<void> do_mount(int rootfd, const Op& op) {

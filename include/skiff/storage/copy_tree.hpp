@@ -25,7 +25,7 @@ struct TreeCopyOptions {
 // Copy src_dir/src_name to dst_dir/dst_name. `src_name` "." copies the directory src_dir itself.
 // A directory already at the destination receives the source's entries (its own owner, mode and
 // times are kept); a non-directory there is replaced. `shown` names the source in errors.
-// The caller sets umask 0: modes are given exactly.
+// Modes are given exactly (the umask is 0 while it runs, and restored).
 Result<void> copy_tree(int src_dir, const std::string& src_name, int dst_dir, const std::string& dst_name,
                        const TreeCopyOptions& opts, const std::string& shown);
 
