@@ -148,6 +148,18 @@ Value ulimits_value(const std::vector<std::string>& ulimits) {
     return Value::list(std::move(out));
 }
 
+// HostConfig.Devices: each --device as given, as podman shows it.
+Value devices_value(const std::vector<std::string>& devices) {
+    Value::List out;
+    for (auto& d : devices) {
+        auto o = engine::parse_device_option(d);
+        if (!o.ok()) continue;
+        out.push_back(Value::record(
+            {{"PathOnHost", o->host_path}, {"PathInContainer", o->container_path}, {"CgroupPermissions", o->access}}));
+    }
+    return Value::list(std::move(out));
+}
+
 std::string time_or_zero(int64_t ns) { return ns > 0 ? oci::format_rfc3339(ns) : "0001-01-01T00:00:00Z"; }
 
 // {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}: podman's PortBindings and NetworkSettings.Ports.
@@ -270,6 +282,8 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                            {"NetworkMode", o.network},
                            {"PortBindings", port_bindings(o.ports)},
                            {"Privileged", o.privileged},
+                           {"Devices", devices_value(o.devices)},
+                           {"DeviceCgroupRules", o.device_cgroup_rules},
                            {"ReadonlyRootfs", o.read_only},
                            {"CapAdd", o.cap_add},
                            {"CapDrop", o.cap_drop},

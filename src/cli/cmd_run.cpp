@@ -67,6 +67,8 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--cpus", o->cpus, "Number of CPUs. The default is 0.000 which means no limit");
     sub->add_option("--cpuset-cpus", o->cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
     if (is_run) sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
+    sub->add_option("--device", o->devices, "Add a host device to the container (HOST[:CONTAINER][:PERMISSIONS], permissions of r, w, m)")->allow_extra_args(false);
+    sub->add_option("--device-cgroup-rule", o->device_cgroup_rules, "Add a rule to the cgroup allowed devices list (\"TYPE MAJOR:MINOR ACCESS\", such as \"c 7:* rwm\")")->allow_extra_args(false);
     r.entrypoint_option = sub->add_option("--entrypoint", *r.entrypoint, "Overwrite the default ENTRYPOINT of the image");
     sub->add_option("--expose", o->expose, "Expose a port or a range of ports")->allow_extra_args(false);
     sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);

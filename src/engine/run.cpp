@@ -126,6 +126,7 @@ Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& op
     p.inputs.volumes_dir = storage::volumes_dir(store);
     p.inputs.env_file_lines = TRY(read_env_files(opts.env_files));
     p.inputs.host_env = host_environment();
+    p.inputs.devices = TRY(find_devices(opts.devices));
     // Every option is checked before anything is created.
     p.spec = TRY(make_spec(p.image.config, opts, p.inputs));
     p.ports = TRY(published_ports(p.image.config, opts));

@@ -60,6 +60,8 @@ std::string serialize_run_options(const RunOptions& o) {
     json::put_strings(w, "mounts", o.mounts);
     put_bool(w, "read_only", o.read_only);
     put_bool(w, "privileged", o.privileged);
+    if (!o.devices.empty()) json::put_strings(w, "devices", o.devices);
+    if (!o.device_cgroup_rules.empty()) json::put_strings(w, "device_cgroup_rules", o.device_cgroup_rules);
     json::put_strings(w, "cap_add", o.cap_add);
     json::put_strings(w, "cap_drop", o.cap_drop);
     json::put_strings(w, "security_opt", o.security_opt);
@@ -128,6 +130,8 @@ Result<RunOptions> parse_run_options(std::string_view text) {
     o.mounts = json::get_strings(d, "mounts");
     o.read_only = get_bool(d, "read_only");
     o.privileged = get_bool(d, "privileged");
+    o.devices = json::get_strings(d, "devices");
+    o.device_cgroup_rules = json::get_strings(d, "device_cgroup_rules");
     o.cap_add = json::get_strings(d, "cap_add");
     o.cap_drop = json::get_strings(d, "cap_drop");
     o.security_opt = json::get_strings(d, "security_opt");

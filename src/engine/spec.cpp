@@ -236,6 +236,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions&
         spec.seccomp = runtime::SeccompMode::kUnconfined;
     }
     spec.capabilities = TRY(runtime::caps::resolve(spec.capabilities, opts.cap_add, opts.cap_drop));
+    TRY(device_rules_of(opts, in.devices, spec));
     for (auto& o : opts.security_opt) {
         if (str::starts_with(o, "unmask=")) {
             auto keep = str::split(o.substr(7), ':');

@@ -54,6 +54,7 @@ Spec default_spec() {
     s.capabilities = {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER",  "CAP_FSETID", "CAP_KILL",
                       "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
                       "CAP_SYS_CHROOT"};
+    s.device_rules = default_device_rules();
     return s;
 }
 

@@ -60,6 +60,16 @@ void list_devices(const std::string& dir, std::vector<std::string>& out, int dep
     }
 }
 
+// The initial user namespace maps all 2^32 ids ("0 0 4294967295"); any other is a child's.
+bool in_user_namespace() {
+    auto map = fs::read_file("/proc/self/uid_map");
+    if (!map.ok()) return false;
+    std::vector<std::string> words;
+    for (const std::string& w : str::split(std::string(str::trim(*map)), ' '))
+        if (!w.empty()) words.push_back(w);
+    return !(words.size() == 3 && words[0] == "0" && words[1] == "0" && words[2] == "4294967295");
+}
+
 }  // namespace
 
 Host probe_host(bool privileged, std::string_view self_cgroup) {
@@ -68,6 +78,7 @@ Host probe_host(bool privileged, std::string_view self_cgroup) {
     if (h.cgroup_mode == CgroupMode::kHybrid || h.cgroup_mode == CgroupMode::kLegacy)
         h.cgroup_v1_hierarchies = v1_hierarchies(self_cgroup);
     if (privileged) list_devices("/dev", h.devices, 0);
+    h.in_user_namespace = in_user_namespace();
     return h;
 }
 

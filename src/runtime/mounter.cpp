@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -262,6 +263,25 @@ Result<void> do_readonly(int rootfd, const Op& op) {
     return attach(tree.get(), target->get(), what);
 }
 
+// A --device node, with the host node's numbers, owner and mode (mknod's mode is cut by the umask).
+Result<void> do_mknod(int rootfd, const Op& op) {
+    const Device& d = op.device;
+    std::string what = "make device " + op.path;
+    unique_fd parent = TRY_CTX(open_or_create(rootfd, fs::dirname(op.path), true), what);
+    std::string name = fs::basename(op.path);
+    mode_t mode = (d.type == 'b' ? S_IFBLK : S_IFCHR) | (d.mode & 07777);
+    dev_t dev = makedev(d.major, d.minor);
+    if (::mknodat(parent.get(), name.c_str(), mode, dev) < 0) {
+        // What the image has there gives way, as a mount would cover it (a directory does not).
+        if (errno != EEXIST || ::unlinkat(parent.get(), name.c_str(), 0) < 0 ||
+            ::mknodat(parent.get(), name.c_str(), mode, dev) < 0)
+            return sys_error(what);
+    }
+    if (::fchownat(parent.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("chown " + op.path);
+    if (::fchmodat(parent.get(), name.c_str(), d.mode & 07777, 0) < 0) return sys_error("chmod " + op.path);
+    return {};
+}
+
 Result<void> do_remount_readonly(int rootfd, const Op& op) {
     unique_fd target = TRY(sys::open_in_root(rootfd, op.path, O_PATH | O_DIRECTORY));
     return set_attrs(target.get(), MountOptions::kReadOnly, false, op.path);
@@ -324,6 +344,7 @@ Result<void> apply_ops(int rootfd, const std::vector<Op>& ops, Console& console)
             case Op::Kind::kMask: TRY(do_mask(rootfd, op)); break;
             case Op::Kind::kReadonly: TRY(do_readonly(rootfd, op)); break;
             case Op::Kind::kRemountReadonly: TRY(do_remount_readonly(rootfd, op)); break;
+            case Op::Kind::kMknod: TRY(do_mknod(rootfd, op)); break;
         }
     }
     return {};

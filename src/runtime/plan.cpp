@@ -69,6 +69,12 @@ void expand_cgroup(std::vector<Op>& ops, const std::string& dest, MountOptions o
     if (opts.has(MountOptions::kReadOnly)) ops.push_back(simple(Op::Kind::kRemountReadonly, dest));
 }
 
+Op bind_file(std::string path, std::string source) {
+    Op op = simple(Op::Kind::kBind, std::move(path), std::move(source));
+    op.options.bind = true;
+    return op;
+}
+
 Result<Op> root_op(const Spec& spec) {
     const Mount& r = spec.root;
     MountOptions opts = TRY(parse_mount_options(r.options, r.type == "bind"));
@@ -114,9 +120,19 @@ Result<Plan> plan(const Spec& spec, const Host& host) {
         for (const std::string& d : host.devices)
             if (std::find(devices.begin(), devices.end(), d) == devices.end()) devices.push_back(d);
     }
-    for (const std::string& d : devices) {
-        Op op = simple(Op::Kind::kBind, d, d);
-        op.options.bind = true;
+    // A --device at a default node's place replaces it.
+    std::erase_if(devices, [&](const std::string& d) {
+        return std::any_of(spec.devices.begin(), spec.devices.end(), [&](const Device& x) { return clean_path(x.path) == d; });
+    });
+    for (const std::string& d : devices) p.ops.push_back(bind_file(d, d));
+    for (const Device& d : spec.devices) {
+        std::string path = clean_path(d.path);
+        if (host.in_user_namespace) {
+            p.ops.push_back(bind_file(path, d.host_path));
+            continue;
+        }
+        Op op = simple(Op::Kind::kMknod, path);
+        op.device = d;
         p.ops.push_back(op);
     }
     for (const auto& [link, target] : kDevSymlinks) p.ops.push_back(simple(Op::Kind::kSymlink, link, target));

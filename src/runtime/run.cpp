@@ -56,6 +56,7 @@ public:
         CgroupHost host = probe_cgroups_from(text);
         m.cgroup_ = TRY_CTX(Cgroup::create(host, spec.cgroup_name, spec.cgroup_parent), "cgroup");
         TRY(m.cgroup_->apply(spec.resources));
+        TRY_CTX(m.cgroup_->restrict_devices(spec.device_rules), "cgroup");
         return m;
     }
     ManagedCgroup() = default;
@@ -92,6 +93,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     auto [sync_fd, child_sync_fd] = TRY(sync::socket_pair());
     SignalRelay signals = TRY(SignalRelay::start());
     CgroupDir cgroup = TRY(CgroupDir::create(spec.cgroup_path));
+    if (!spec.cgroup_path.empty()) TRY(restrict_cgroup2_devices(spec.cgroup_path, spec.device_rules));
     ManagedCgroup managed = TRY(ManagedCgroup::create(spec, self_cgroup));
     if (managed.get() && hooks.cgroup_made) hooks.cgroup_made(managed.get()->paths());
 

@@ -100,6 +100,24 @@ Result<void> check_security(const Spec& spec) {
     return {};
 }
 
+Result<void> check_devices(const Spec& spec) {
+    std::set<std::string> seen;
+    for (const Device& d : spec.devices) {
+        TRY(check_absolute("device path", d.path));
+        std::string path = clean_path(d.path);
+        if (path == "/") return make_error("device path / is the root");
+        if (!seen.insert(path).second) return make_error(path + ": duplicate device path");
+        if (d.type != 'c' && d.type != 'b') return make_error("device " + path + ": type must be c or b");
+        TRY(check_absolute("host device for " + path, d.host_path));
+    }
+    for (const DeviceRule& r : spec.device_rules) {
+        bool ok_type = r.type == 'a' || r.type == 'c' || r.type == 'b';
+        if (!ok_type || !valid_device_access(r.access))
+            return make_error("invalid device rule \"" + to_string(r) + "\"");
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<void> validate(const Spec& spec) {
@@ -107,6 +125,7 @@ Result<void> validate(const Spec& spec) {
     TRY(check_process(spec));
     TRY(check_mounts(spec));
     TRY(check_security(spec));
+    TRY(check_devices(spec));
     if (spec.hostname.size() > kMaxHostname)
         return make_error("hostname \"" + spec.hostname + "\" is longer than 64 characters");
     if (spec.hostname.find('\0') != std::string::npos) return make_error("hostname contains a NUL byte");

@@ -5,6 +5,7 @@
 //   runtime-driver --rootfs DIR (--bind SRC | --overlay LOWER[:LOWER…] [--upper U --work W])
 //                  [-t] [-i] [--hostname H] [--user U] [-w DIR] [-e K=V]… [--network host]
 //                  [--read-only] [--privileged] [--no-new-privileges] [--cgroup PATH]
+//                  [--device-cgroup-rule "TYPE MAJOR:MINOR ACCESS"]…
 //                  [--seccomp default|unconfined|PROFILE.json] [--cache-dir DIR]
 //                  [--cap-add CAP]… [--cap-drop CAP]…
 //                  [--mount TYPE,SOURCE,DEST[,OPTION…]]… -- COMMAND [ARG…]
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
     CLI::App app{"skiff runtime test driver"};
     runtime::Spec spec = runtime::default_spec();
     std::string bind, overlay, upper, work, network, cgroup;
-    std::vector<std::string> mounts, cap_add, cap_drop;
+    std::vector<std::string> mounts, cap_add, cap_drop, device_rules;
     std::string seccomp = "default";
     app.add_option("--rootfs", spec.rootfs)->required();
     app.add_option("--bind", bind);
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     app.add_flag("--privileged", spec.privileged);
     app.add_flag("--no-new-privileges", spec.no_new_privileges);
     app.add_option("--cgroup", spec.cgroup_path);
+    app.add_option("--device-cgroup-rule", device_rules)->allow_extra_args(false);
     app.add_option("--mount", mounts)->allow_extra_args(false);
     app.add_option("--seccomp", seccomp);
     app.add_option("--cache-dir", spec.cache_dir);
@@ -72,6 +74,16 @@ int main(int argc, char** argv) {
         return caps.error().exit_code;
     }
     spec.capabilities = caps.take();
+    // As the engine: --privileged allows every device, a rule adds to the defaults.
+    if (spec.privileged) spec.device_rules = runtime::allow_all_device_rules();
+    for (const std::string& text : device_rules) {
+        auto rule = runtime::parse_device_rule(text);
+        if (!rule.ok()) {
+            std::fputs(("Error: " + rule.error().message + "\n").c_str(), stderr);
+            return 125;
+        }
+        spec.device_rules.push_back(rule.take());
+    }
     for (const std::string& m : mounts) {
         auto parts = str::split(m, ',');
         if (parts.size() < 3) {

@@ -33,6 +33,17 @@ our_mounts() {
     grep -F "$WORK" /proc/self/mountinfo || true
 }
 
+# The host's cgroup2 mount: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one.
+cgroup2_base() {
+    if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
+        echo /sys/fs/cgroup
+    elif [[ $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]]; then
+        echo /sys/fs/cgroup/unified
+    else
+        return 1
+    fi
+}
+
 # run_ctr [DRIVER FLAGS…] -- COMMAND…: the container on a bind of the test rootfs.
 run_ctr() {
     run "$DRIVER" --rootfs "$WORK/mnt" --bind "$WORK/rootfs" --cache-dir "$WORK/cache" "$@"
@@ -316,13 +327,7 @@ run_ctr() {
 
 @test "a cgroup: the container runs in it, and it is removed after" {
     local base
-    if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
-        base=/sys/fs/cgroup
-    elif [[ $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]]; then
-        base=/sys/fs/cgroup/unified
-    else
-        skip "no cgroup v2 hierarchy on this host"
-    fi
+    base=$(cgroup2_base) || skip "no cgroup v2 hierarchy on this host"
     local cg=$base/skiff-runtime-test-$$
     "$DRIVER" --rootfs "$WORK/mnt" --bind "$WORK/rootfs" --cgroup "$cg/c" -- \
         sh -c 'grep "^0::" /proc/self/cgroup > /tmp/cgroup-inside; sleep 20' &
@@ -337,6 +342,40 @@ run_ctr() {
     [ "$(cat "$WORK/rootfs/tmp/cgroup-inside")" = "0::/" ]
     kill -KILL "$child"
     wait "$driver" || true
+    [ ! -e "$cg/c" ]
+    rmdir "$cg"
+}
+
+@test "a cgroup2 directory gets the device program: shipped nodes refused, the defaults and added rules allowed" {
+    local base
+    base=$(cgroup2_base) || skip "no cgroup v2 hierarchy on this host"
+    # Beneath this test's own cgroup2 path, as skiff makes its containers' cgroups.
+    local own cg n=$WORK/rootfs/nodes
+    own=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+    cg=$base${own%/}/skiff-runtime-dev-$$
+    mkdir -p "$n"
+    [[ -e $n/kvm ]] || mknod -m 666 "$n/kvm" c 10 232
+    [[ -e $n/fuse ]] || mknod -m 666 "$n/fuse" c 10 229
+    [[ -e $n/loop0 ]] || mknod -m 666 "$n/loop0" b 7 0
+    [[ -e $n/null ]] || mknod -m 666 "$n/null" c 1 3
+    local script='for p in "$@"; do err=$( { : <"$p"; } 2>&1 ); echo "$p ${err:+${err##*: }}"; done'
+    run "$DRIVER" --rootfs "$WORK/mnt" --bind "$WORK/rootfs" --cgroup "$cg/c" -- sh -c "$script" sh \
+        /nodes/kvm /nodes/fuse /nodes/loop0 /nodes/null /dev/null /dev/zero /dev/urandom
+    [ "$status" -eq 0 ]
+    [[ $output == *"/nodes/kvm Operation not permitted"* ]]
+    [[ $output == *"/nodes/fuse Operation not permitted"* ]]
+    [[ $output == *"/nodes/loop0 Operation not permitted"* ]]
+    local p
+    for p in /nodes/null /dev/null /dev/zero /dev/urandom; do grep -qx "$p " <<<"$output"; done
+    run "$DRIVER" --rootfs "$WORK/mnt" --bind "$WORK/rootfs" --cgroup "$cg/c" --device-cgroup-rule 'c 10:229 r' -- \
+        sh -c "$script" sh /nodes/kvm /nodes/fuse
+    [ "$status" -eq 0 ]
+    [[ $output == *"/nodes/kvm Operation not permitted"* ]]
+    [[ $output != *"/nodes/fuse Operation not permitted"* ]]
+    run "$DRIVER" --rootfs "$WORK/mnt" --bind "$WORK/rootfs" --cgroup "$cg/c" --privileged -- \
+        sh -c "$script" sh /nodes/kvm /nodes/fuse /nodes/loop0
+    [ "$status" -eq 0 ]
+    [[ $output != *"Operation not permitted"* ]]
     [ ! -e "$cg/c" ]
     rmdir "$cg"
 }

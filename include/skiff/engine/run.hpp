@@ -42,6 +42,8 @@ struct RunOptions {
     std::vector<std::string> mounts;   // --mount type=bind|tmpfs,… (sources made absolute)
     bool read_only = false;
     bool privileged = false;
+    std::vector<std::string> devices;              // --device HOST[:CONTAINER][:PERMS], as given
+    std::vector<std::string> device_cgroup_rules;  // --device-cgroup-rule "c 7:* rwm"
     std::vector<std::string> cap_add, cap_drop;
     std::vector<std::string> security_opt;
     std::map<std::string, std::string> labels;
@@ -117,6 +119,27 @@ Result<WaitCondition> parse_wait_condition(std::string_view s);
 Result<int> wait_for(const storage::StoreConfig& store, const std::string& name_or_id,
                      const std::vector<WaitCondition>& conditions, int interval_ms);
 
+// --device HOST[:CONTAINER][:PERMS], as podman parses it: PERMS of r, w, m (default rwm);
+// CONTAINER absolute (default HOST).
+struct DeviceOption {
+    std::string host_path;
+    std::string container_path;
+    std::string access;
+};
+Result<DeviceOption> parse_device_option(std::string_view text);
+
+// A host node a --device gives the container, with the access its cgroup rule allows.
+struct HostDevice {
+    runtime::Device device;
+    std::string access;
+};
+// Each --device's host node found (links resolved; a directory gives every node beneath it, at the
+// same place beneath the container path). A missing path, or one with no node, is an error.
+Result<std::vector<HostDevice>> find_devices(const std::vector<std::string>& options);
+// The devices into `spec`, and the rules their --device and --device-cgroup-rule add after the
+// defaults (--privileged: every device allowed). Pure.
+Result<void> device_rules_of(const RunOptions& opts, const std::vector<HostDevice>& devices, runtime::Spec& spec);
+
 // What the spec needs beyond the image and the options: all inputs of the pure function.
 struct SpecInputs {
     std::string container_id;
@@ -125,6 +148,7 @@ struct SpecInputs {
     std::vector<std::string> env_file_lines;  // the --env-file contents, in order, split in lines
     std::map<std::string, std::string> host_env;  // for "-e NAME" without a value
     std::string volumes_dir;                      // where named volumes live (--root/volumes)
+    std::vector<HostDevice> devices;       // the host's nodes for --device (find_devices)
 };
 
 // The mounts of -v, --tmpfs and --mount, checked (a pure function; make_spec uses it). A named

@@ -16,6 +16,7 @@
 
 #include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
+#include "skiff/runtime/devices.hpp"
 
 namespace skiff::runtime {
 
@@ -90,6 +91,9 @@ public:
 
     // Writes the limits that are set; a limit whose controller the host lacks is an error naming it.
     Result<void> apply(const Resources& r);
+    // Restricts the devices its processes may open or make to `rules`, in order: written to the
+    // v1 devices controller where the host has one, else a device program on the cgroup2 directory.
+    Result<void> restrict_devices(const std::vector<DeviceRule>& rules);
     // The cgroup2 directory (O_PATH) for clone3's CLONE_INTO_CGROUP; -1 without one.
     int unified_fd() const { return unified_fd_.get(); }
     // Puts a process skiff started into every hierarchy (cgroup2 too, a no-op after CLONE_INTO_CGROUP).

@@ -58,6 +58,8 @@ struct Host {
     std::vector<std::string> cgroup_v1_hierarchies;
     // Host device nodes bound into a privileged container (absolute paths under /dev).
     std::vector<std::string> devices;
+    // skiff runs in a user namespace (rootless): device nodes cannot be made, only bound.
+    bool in_user_namespace = false;
 };
 
 // Reads /sys/fs/cgroup; the v1 hierarchies come from `self_cgroup`, the text of /proc/self/cgroup
@@ -76,6 +78,7 @@ struct Op {
         kMask,              // /dev/null over a file, an empty read-only tmpfs over a directory
         kReadonly,          // `path` bound on itself read-only
         kRemountReadonly,   // the mount at `path` made read-only
+        kMknod,             // `device` made as a node at `path`, with its owner and mode
     };
     Kind kind = Kind::kMount;
     std::string path;
@@ -83,6 +86,7 @@ struct Op {
     std::string fstype;
     MountOptions options;
     bool optional = false;  // skipped when `path` does not exist (masked and read-only paths)
+    Device device;          // kMknod
 
     bool operator==(const Op&) const = default;
 };
@@ -93,8 +97,9 @@ struct Plan {
 };
 
 // The ordered setup of a validated spec: the spec's mounts (a "cgroup" mount expanded for the
-// host's cgroup mode), the device nodes (bound from the host's /dev), the /dev symlinks, the
-// console, masked paths, read-only paths, and a read-only root last.
+// host's cgroup mode), the device nodes (bound from the host's /dev), the spec's own devices
+// (made, or bound from the host in a user namespace), the /dev symlinks, the console, masked
+// paths, read-only paths, and a read-only root last.
 Result<Plan> plan(const Spec& spec, const Host& host);
 
 // The device nodes every container gets, bound from the host (which also works without privilege).

@@ -15,6 +15,7 @@
 
 #include "skiff/base/result.hpp"
 #include "skiff/runtime/cgroups.hpp"
+#include "skiff/runtime/devices.hpp"
 
 namespace skiff::runtime {
 
@@ -64,11 +65,17 @@ struct Spec {
     std::vector<std::string> capabilities;  // "CAP_*": bounding, effective, permitted; inheritable empty
     bool no_new_privileges = false;
     bool privileged = false;  // no masked/readonly paths, all caps, no seccomp, host devices
+    // Device nodes made in the container (--device), and what its cgroup lets it open or make:
+    // rules in order, the last that matches deciding (default_spec() has podman's list; empty:
+    // no restriction). Applied to its cgroup before it runs anything of its own.
+    std::vector<Device> devices;
+    std::vector<DeviceRule> device_rules;
     SeccompMode seccomp = SeccompMode::kDefault;
     std::string seccomp_profile;  // JSON profile path with kProfile
     std::string cache_dir;        // where the compiled default seccomp filter may be cached
 
-    std::string cgroup_path;  // an existing cgroup2 directory to start in (tests); empty: none
+    // A cgroup2 directory to start in, made if missing, its device rules attached there (tests).
+    std::string cgroup_path;
 
     // A cgroup of its own (the usual case): made as `cgroup_name` beneath skiff's own cgroup (or
     // `cgroup_parent`) in every hierarchy the host has, limited by `resources`, removed after.

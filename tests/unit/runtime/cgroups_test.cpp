@@ -17,6 +17,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/cgroups.hpp"
+#include "real_cgroups.hpp"
 
 using namespace skiff;
 using namespace skiff::runtime;
@@ -460,15 +461,6 @@ TEST_CASE("cgroups hybrid: freezer, kill without cgroup.kill, stats, OOM", "[cgr
 // ---- On this host's real cgroups (root, hybrid: v1 controllers and cgroup2 at .../unified) ----
 
 namespace {
-
-bool skip_without_real_host() {
-    struct statfs st;
-    if (::getuid() == 0 && ::statfs("/sys/fs/cgroup/unified", &st) == 0 &&
-        static_cast<long>(st.f_type) == CGROUP2_SUPER_MAGIC)
-        return false;
-    WARN("skipped: needs root and a cgroup2 mount at /sys/fs/cgroup/unified");
-    return true;
-}
 
 std::string message(const Result<void>& r) { return r.ok() ? std::string() : r.error().message; }
 

@@ -185,7 +185,7 @@ TEST_CASE("plan: the root, then the spec's mounts in order, devices, symlinks, m
     CHECK(ops[0] == Op{Op::Kind::kMount, "/proc", "proc", "proc",
                        MountOptions{MountOptions::kNoSuid | MountOptions::kNoExec | MountOptions::kNoDev,
                                     MountOptions::Propagation::kUnchanged, false, false, false, false, {}},
-                       false});
+                       false, {}});
     CHECK(ops[1].path == "/dev");
     CHECK(ops[1].options.data == std::vector<std::string>{"mode=755", "size=65536k"});
 
@@ -220,7 +220,7 @@ TEST_CASE("plan: a terminal gets /dev/console after /dev/pts, and --read-only re
     size_t console = index_of(p->ops, Op::Kind::kConsole, "/dev/console");
     CHECK(console > index_of(p->ops, Op::Kind::kMount, "/dev/pts"));
     CHECK(console < p->ops.size());
-    CHECK(p->ops.back() == Op{Op::Kind::kRemountReadonly, "/", "", "", {}, false});
+    CHECK(p->ops.back() == Op{Op::Kind::kRemountReadonly, "/", "", "", {}, false, {}});
 }
 
 TEST_CASE("plan: a bind root") {
@@ -255,12 +255,12 @@ TEST_CASE("plan: the cgroup mount follows the host's cgroup mode") {
     CHECK(ops[at + 1].options.data == std::vector<std::string>{"name=systemd"});
     CHECK(ops[at + 2].path == "/sys/fs/cgroup/cpu,cpuacct");
     CHECK(ops[at + 2].options.data == std::vector<std::string>{"cpu", "cpuacct"});
-    CHECK(ops[at + 3] == Op{Op::Kind::kSymlink, "/sys/fs/cgroup/cpu", "cpu,cpuacct", "", {}, false});
-    CHECK(ops[at + 4] == Op{Op::Kind::kSymlink, "/sys/fs/cgroup/cpuacct", "cpu,cpuacct", "", {}, false});
+    CHECK(ops[at + 3] == Op{Op::Kind::kSymlink, "/sys/fs/cgroup/cpu", "cpu,cpuacct", "", {}, false, {}});
+    CHECK(ops[at + 4] == Op{Op::Kind::kSymlink, "/sys/fs/cgroup/cpuacct", "cpu,cpuacct", "", {}, false, {}});
     CHECK(ops[at + 5].path == "/sys/fs/cgroup/memory");
     CHECK(ops[at + 6].path == "/sys/fs/cgroup/unified");
     CHECK(ops[at + 6].fstype == "cgroup2");
-    CHECK(ops[at + 7] == Op{Op::Kind::kRemountReadonly, "/sys/fs/cgroup", "", "", {}, false});
+    CHECK(ops[at + 7] == Op{Op::Kind::kRemountReadonly, "/sys/fs/cgroup", "", "", {}, false, {}});
 
     Host none;
     auto n = plan(s, none);
@@ -319,4 +319,40 @@ TEST_CASE("plan: tmpcopyup is for a tmpfs only") {
     Spec s = runnable();
     s.mounts.push_back({"/data", "bind", "/srv/data", {"rbind", "tmpcopyup"}});
     CHECK(error_of(s).find("tmpcopyup can be used only with tmpfs") != std::string::npos);
+}
+
+TEST_CASE("plan: --device nodes are made, bound from the host in a user namespace, and replace a default") {
+    Spec s = runnable();
+    s.devices = {Device{"/dev/fuse", "/dev/fuse", 'c', 10, 229, 0666, 0, 0},
+                 Device{"/dev/null", "/dev/zero", 'c', 1, 5, 0666, 0, 0}};
+    Host h = hybrid();
+    auto p = plan(s, h);
+    REQUIRE(p.ok());
+    CHECK(paths_of(p->ops, Op::Kind::kMknod) == std::vector<std::string>{"/dev/fuse", "/dev/null"});
+    CHECK(index_of(p->ops, Op::Kind::kBind, "/dev/null") == p->ops.size());  // replaced
+    CHECK(index_of(p->ops, Op::Kind::kBind, "/dev/zero") < index_of(p->ops, Op::Kind::kMknod, "/dev/fuse"));
+    CHECK(p->ops[index_of(p->ops, Op::Kind::kMknod, "/dev/null")].device == s.devices[1]);
+    CHECK(index_of(p->ops, Op::Kind::kMknod, "/dev/fuse") < index_of(p->ops, Op::Kind::kSymlink, "/dev/fd"));
+
+    h.in_user_namespace = true;
+    p = plan(s, h);
+    REQUIRE(p.ok());
+    CHECK(paths_of(p->ops, Op::Kind::kMknod).empty());
+    const Op& fuse = p->ops[index_of(p->ops, Op::Kind::kBind, "/dev/fuse")];
+    CHECK(fuse.source == "/dev/fuse");
+    CHECK(fuse.options.bind);
+    CHECK(p->ops[index_of(p->ops, Op::Kind::kBind, "/dev/null")].source == "/dev/zero");
+}
+
+TEST_CASE("validate: device paths absolute and unique, types c or b, rules well formed") {
+    Spec s = runnable();
+    s.devices = {Device{"dev/fuse", "/dev/fuse", 'c', 10, 229, 0666, 0, 0}};
+    CHECK(error_of(s).find("device path") != std::string::npos);
+    s.devices = {Device{"/dev/f", "/dev/fuse", 'c', 10, 229, 0666, 0, 0}, Device{"/dev//f", "/dev/fuse", 'c', 10, 229, 0666, 0, 0}};
+    CHECK(error_of(s).find("duplicate device path") != std::string::npos);
+    s.devices = {Device{"/dev/f", "/dev/fuse", 'x', 10, 229, 0666, 0, 0}};
+    CHECK(error_of(s).find("type must be c or b") != std::string::npos);
+    s.devices.clear();
+    s.device_rules.push_back(DeviceRule{true, 'c', 1u, 3u, "rx"});
+    CHECK(error_of(s).find("invalid device rule") != std::string::npos);
 }

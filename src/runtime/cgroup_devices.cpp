@@ -1,0 +1,20 @@
+// Cgroup::restrict_devices(): the device rules where this host enforces them.
+#include "cgroup_files.hpp"
+#include "skiff/runtime/cgroups.hpp"
+
+namespace skiff::runtime {
+
+Result<void> Cgroup::restrict_devices(const std::vector<DeviceRule>& rules) {
+    if (std::string dir = cgfile::v1_dir(paths_, "devices"); !dir.empty()) {
+        // A new v1 cgroup inherits its parent's list: "a" to devices.allow opens it all again.
+        if (allows_all(rules)) return cgfile::write(dir, "devices.allow", "a");
+        for (const DeviceRule& r : rules)
+            TRY(cgfile::write(dir, r.allow ? "devices.allow" : "devices.deny", to_string(r)));
+        return {};
+    }
+    if (paths_.unified.empty() && !allows_all(rules))
+        return make_error("device rules need the devices controller or cgroup2, and this host mounts neither");
+    return paths_.unified.empty() ? Result<void>() : restrict_cgroup2_devices(paths_.unified, rules);
+}
+
+}  // namespace skiff::runtime
