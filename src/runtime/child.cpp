@@ -23,14 +23,6 @@ namespace skiff::runtime {
 
 namespace {
 
-// Blocks until skiff releases the child; the end of the stream means skiff is gone.
-Result<void> wait_for_release(int sync_fd) {
-    auto m = TRY(sync::receive(sync_fd));
-    if (!m) return make_error("skiff exited before starting the container");
-    if (m->kind != sync::Kind::kRelease) return make_error("sync socket: expected the release");
-    return {};
-}
-
 // Nothing mounted from here on propagates to the host; the host's unmounts still reach us.
 Result<void> make_mounts_slave() {
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0) return sys_error("make / rslave");
@@ -73,7 +65,7 @@ Result<void> setup_stdio(const ChildContext& c, Console& console, const Resolved
 
 Result<void> init_container(const ChildContext& c) {
     const Spec& spec = c.spec;
-    TRY(wait_for_release(c.sync_fd));
+    TRY(sync::wait_for_release(c.sync_fd));
     // After skiff placed the child in its cgroup, so that cgroup is the namespace's root.
     if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error("unshare the cgroup namespace");
     reset_signals();

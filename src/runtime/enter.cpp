@@ -83,6 +83,9 @@ Result<void> setup_stdio(const EnterContext& c, int rootfd, const ResolvedUser& 
 
 Result<void> enter(const EnterContext& c) {
     reset_signals();
+    // Nothing of its own before skiff has put it in every cgroup of the container: its device
+    // rules (v1 devices controller) hold from the first instruction of what it runs.
+    TRY(sync::wait_for_release(c.sync_fd));
     // The container's --ulimit and --oom-score-adj hold for what is exec'd in it as for its init. Set
     // here, still in skiff's mount namespace (its /proc; getpid() would name the container's pid).
     TRY(apply_rlimits(0, c.spec.rlimits));
@@ -128,21 +131,22 @@ Result<unique_fd> open_cgroup_of(pid_t pid) {
 }
 
 // On a hybrid host the container's limits live in its cgroup v1 hierarchies: `child` joins each
-// cgroup `init` is in there (the cgroup2 part is joined at the clone).
-void join_v1_cgroups(pid_t init, pid_t child) {
-    auto text = fs::read_file("/proc/" + std::to_string(init) + "/cgroup");
-    if (!text.ok()) return;
-    for (const std::string& line : str::split(*text, '\n')) {
+// cgroup `init` is in there (the cgroup2 part is joined at the clone). A hierarchy the host does
+// not mount there is skipped; one that refuses the child is an error (its device rules among them).
+Result<void> join_v1_cgroups(pid_t init, pid_t child) {
+    std::string text = TRY(fs::read_file("/proc/" + std::to_string(init) + "/cgroup"));
+    for (const std::string& line : str::split(text, '\n')) {
         auto first = line.find(':'), second = line.find(':', first + 1);
         if (first == std::string::npos || second == std::string::npos) continue;
         std::string hierarchy = line.substr(first + 1, second - first - 1);
         if (hierarchy.empty() || str::starts_with(hierarchy, "name=")) continue;
         std::string procs = "/sys/fs/cgroup/" + hierarchy + line.substr(second + 1) + "/cgroup.procs";
-        int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-        if (fd < 0) continue;
-        (void)sys::write_all(fd, std::to_string(child));
-        ::close(fd);
+        auto fd = sys::open(procs, O_WRONLY);
+        if (!fd.ok() && fd.error().code == ENOENT) continue;
+        if (!fd.ok()) return fd.take_error().context("join the container's cgroups");
+        TRY_CTX(sys::write_all(fd->get(), std::to_string(child)), "join the container's cgroup " + procs);
     }
+    return {};
 }
 
 // The child is cloned from skiff with skiff's pid namespace for children switched to the
@@ -187,7 +191,8 @@ Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool de
     if (spec.terminal && !detach) ctx.window = window_size();
     ChildProcess child = TRY(spawn(ctx, cgroup.get()));
     child_sync_fd.reset();
-    join_v1_cgroups(init.pid, child.pid());
+    TRY(join_v1_cgroups(init.pid, child.pid()));
+    TRY(sync::send_release(sync_fd.get()));
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
     if (executed) executed(child.pid());
     if (detach) {

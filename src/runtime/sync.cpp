@@ -51,6 +51,13 @@ Result<void> send_release(int sock) {
     return send_packet(sock, &k, 1);
 }
 
+Result<void> wait_for_release(int sock) {
+    auto m = TRY(receive(sock));
+    if (!m) return make_error("skiff exited before starting the container");
+    if (m->kind != Kind::kRelease) return make_error("sync socket: expected the release");
+    return {};
+}
+
 Result<void> send_terminal(int sock, int master_fd) {
     auto k = Kind::kTerminal;
     return send_packet(sock, &k, 1, master_fd);

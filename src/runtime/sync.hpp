@@ -23,6 +23,8 @@ struct Message {
 
 Result<std::pair<unique_fd, unique_fd>> socket_pair();
 Result<void> send_release(int sock);
+// Blocks until skiff releases the child; the end of the stream means skiff is gone.
+Result<void> wait_for_release(int sock);
 Result<void> send_terminal(int sock, int master_fd);
 // Best effort: the child exits right after, whatever happens.
 void send_error(int sock, const Error& e);

@@ -177,3 +177,13 @@ c 136:* rwm"
     run skiff ps -a -q
     assert_output ""
 }
+
+@test "exec in a running container is held to its device rules" {
+    run skiff run -d --name ex devimg sleep 60
+    assert_status 0
+    run skiff exec ex sh -c "$open_script" sh /nodes/kvm /nodes/loop0 /dev/null
+    assert_status 0
+    assert_line "/nodes/kvm Operation not permitted"
+    assert_line "/nodes/loop0 Operation not permitted"
+    assert_line "/dev/null ok"
+}
