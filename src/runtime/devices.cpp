@@ -73,8 +73,8 @@ std::string to_string(const DeviceRule& rule) {
 std::vector<DeviceRule> default_device_rules() {
     return {
         DeviceRule{false, 'a', std::nullopt, std::nullopt, "rwm"},
-        DeviceRule{true, 'c', std::nullopt, std::nullopt, "m"},
         DeviceRule{true, 'b', std::nullopt, std::nullopt, "m"},
+        DeviceRule{true, 'c', std::nullopt, std::nullopt, "m"},
         allow_char(1, 3),     // null
         allow_char(1, 5),     // zero
         allow_char(1, 7),     // full

@@ -53,7 +53,7 @@ TEST_CASE("device cgroup rules: the default list as the v1 controller takes it",
     std::vector<std::string> lines;
     for (const DeviceRule& r : default_device_rules()) lines.push_back((r.allow ? "allow " : "deny ") + to_string(r));
     CHECK(lines == std::vector<std::string>{
-                       "deny a *:* rwm", "allow c *:* m", "allow b *:* m", "allow c 1:3 rwm", "allow c 1:5 rwm",
+                       "deny a *:* rwm", "allow b *:* m", "allow c *:* m", "allow c 1:3 rwm", "allow c 1:5 rwm",
                        "allow c 1:7 rwm", "allow c 1:8 rwm", "allow c 1:9 rwm", "allow c 5:0 rwm",
                        "allow c 5:1 rwm", "allow c 5:2 rwm", "allow c 10:200 rwm", "allow c 136:* rwm"});
     CHECK_FALSE(allows_all(default_device_rules()));
@@ -83,7 +83,7 @@ TEST_CASE("device cgroup rules: the BPF program's shape", "[devices]") {
     CHECK(p[6].imm == BPF_DEVCG_DEV_CHAR);
     CHECK(p[7].imm == 136);
     // The deny-all rule matches everything: it ends the program, with no unreachable deny after it.
-    CHECK(p[p.size() - 4].imm == 1);  // the "b *:* m" rule before it allows
+    CHECK(p[p.size() - 4].imm == 1);  // the "b *:* m" rule after it allows
 
     // A rule matching everything ends the program: what comes before it is never tested.
     auto q = device_program({parse_device_rule("c 1:3 r").value(), allow_all_device_rules()[0]});
@@ -226,7 +226,7 @@ TEST_CASE("device rules on the v1 devices controller", "[devices][cgroup]") {
     t.restrict(default_device_rules());
     auto list = fs::read_file(dir + "/devices.list");
     REQUIRE(list.ok());
-    CHECK(*list == "c *:* m\nb *:* m\nc 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 1:8 rwm\nc 1:9 rwm\nc 5:0 rwm\n"
+    CHECK(*list == "b *:* m\nc *:* m\nc 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 1:8 rwm\nc 1:9 rwm\nc 5:0 rwm\n"
                    "c 5:1 rwm\nc 5:2 rwm\nc 10:200 rwm\nc 136:* rwm\n");
     check_default_rules(t, n);
     check_added_rules(t, n);
