@@ -1,13 +1,21 @@
 // Cgroup::restrict_devices(): the device rules where this host enforces them.
 #include "cgroup_files.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/runtime/cgroups.hpp"
 
 namespace skiff::runtime {
 
 Result<void> Cgroup::restrict_devices(const std::vector<DeviceRule>& rules) {
     if (std::string dir = cgfile::v1_dir(paths_, "devices"); !dir.empty()) {
-        // A new v1 cgroup inherits its parent's list: "a" to devices.allow opens it all again.
-        if (allows_all(rules)) return cgfile::write(dir, "devices.allow", "a");
+        // A new v1 cgroup inherits its parent's list: "a" to devices.allow opens it all again (a
+        // reused one may hold an earlier container's rules). Beneath a parent that is itself
+        // restricted (skiff in a container) the kernel refuses it: the parent's list is then all
+        // there is to give, and the container gets it, as it would have had without the write.
+        if (allows_all(rules)) {
+            auto opened = cgfile::write(dir, "devices.allow", "a");
+            if (!opened.ok()) log::debug("cgroup: {}", opened.error().message);
+            return {};
+        }
         for (const DeviceRule& r : rules)
             TRY(cgfile::write(dir, r.allow ? "devices.allow" : "devices.deny", to_string(r)));
         return {};

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 
@@ -232,4 +233,41 @@ TEST_CASE("device rules on the v1 devices controller", "[devices][cgroup]") {
     check_added_rules(t, n);
     t.restrict(allow_all_device_rules());
     CHECK(fs::read_file(dir + "/devices.list").value() == "a *:* rwm\n");
+}
+
+TEST_CASE("device rules on v1: --privileged beneath a restricted parent gets the parent's list", "[devices][cgroup]") {
+    if (skip_without_real_host()) return;
+    auto host = probe_cgroups();
+    REQUIRE(host.ok());
+    std::string devices_base;
+    for (const CgroupHost::V1& h : host->v1)
+        if (std::find(h.controllers.begin(), h.controllers.end(), "devices") != h.controllers.end())
+            devices_base = h.own == "/" ? h.mount : fs::join(h.mount, h.own);
+    if (devices_base.empty()) {
+        WARN("skipped: this host has no v1 devices controller");
+        return;
+    }
+    // A parent allowing only null (as skiff's own cgroup would inside a container), made first:
+    // the kernel takes "a" in devices.deny only from a cgroup with no children.
+    std::string name = "skiff-devparent-" + str::random_hex(4), parent = fs::join(devices_base, name);
+    REQUIRE(::mkdir(parent.c_str(), 0755) == 0);
+    auto write = [](const std::string& path, const std::string& text) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        if (fd >= 0) ::close(fd);
+        return ok;
+    };
+    CHECK(write(parent + "/devices.deny", "a"));
+    CHECK(write(parent + "/devices.allow", "c 1:3 rwm"));
+    {
+        auto made = Cgroup::create(*host, "box", name);
+        REQUIRE(made.ok());
+        Cgroup cg = made.take();
+        auto r = cg.restrict_devices(allow_all_device_rules());
+        INFO((r.ok() ? std::string() : r.error().message));
+        CHECK(r.ok());
+        CHECK(fs::read_file(parent + "/box/devices.list").value() == "c 1:3 rwm\n");
+        CHECK(cg.remove().ok());
+    }
+    ::rmdir(parent.c_str());
 }
