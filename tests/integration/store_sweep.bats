@@ -134,3 +134,29 @@ kill_pull() {
     run staging_entries
     assert_output ""
 }
+
+@test "system prune: stopped containers, a killed pull's layer, with --volumes unused volumes, as podman prints it" {
+    import_busybox
+    skiff run --name finished busybox true
+    skiff run -d --name keeper busybox sleep 1000 >/dev/null
+    skiff volume create unused >/dev/null
+    local finished
+    finished=$(skiff inspect finished --format '{{.Id}}')
+    start_stalled_pull
+    kill_pull
+    run --separate-stderr skiff system prune <<<"n"
+    assert_status 0
+    assert_output_contains "WARNING! This command removes:"
+    layer_present || fail "a declined prune removed a layer"
+    run --separate-stderr skiff system prune -f
+    assert_status 0
+    assert_output "$(printf 'Deleted Containers\n%s\nTotal reclaimed space: 0B' "$finished")"
+    ! layer_present || fail "system prune kept layer $LAYER1_HEX that no image lists"
+    skiff volume exists unused || fail "system prune without --volumes removed a volume"
+    run --separate-stderr skiff system prune -a -f --volumes
+    assert_status 0
+    assert_output "$(printf 'Deleted Volumes\nunused\nTotal reclaimed space: 0B')"
+    run skiff exec keeper echo alive
+    assert_output alive
+    skiff rm -f -t 0 keeper >/dev/null
+}
