@@ -1,6 +1,7 @@
 #include "skiff/storage/blobs.hpp"
 
 #include <fcntl.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include "skiff/base/fs.hpp"
@@ -19,6 +20,21 @@ std::string blob_dir(const StoreConfig& s) { return fs::join(s.root, "blobs/sha2
 std::string blob_path(const StoreConfig& store, const oci::Digest& d) { return fs::join(blob_dir(store), d.hex); }
 
 bool has_blob(const StoreConfig& store, const oci::Digest& d) { return sys::exists(blob_path(store, d)); }
+
+Result<std::vector<oci::Digest>> list_blobs(const StoreConfig& store) {
+    std::vector<oci::Digest> out;
+    for (auto& name : TRY(fs::list_dir(blob_dir(store)))) {
+        auto d = oci::parse_digest("sha256:" + name);
+        if (d.ok()) out.push_back(d.take());
+    }
+    return out;
+}
+
+Result<void> remove_blob(const StoreConfig& store, const oci::Digest& d) {
+    std::string path = blob_path(store, d);
+    if (::unlink(path.c_str()) < 0 && errno != ENOENT) return sys_error("remove blob " + path);
+    return {};
+}
 
 Result<std::string> read_blob(const StoreConfig& store, const oci::Digest& d) {
     auto data = fs::read_file(blob_path(store, d));

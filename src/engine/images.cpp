@@ -221,6 +221,7 @@ Result<std::vector<std::string>> prune_images(const storage::StoreConfig& store,
     }
     // Layers no image lists: a killed pull's or load's, whose image record was never written.
     TRY(storage::prune_layers(store));
+    TRY(storage::prune_blobs(store));
     return removed;
 }
 

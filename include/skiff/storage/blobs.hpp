@@ -17,6 +17,10 @@ namespace skiff::storage {
 
 std::string blob_path(const StoreConfig& store, const oci::Digest& d);
 bool has_blob(const StoreConfig& store, const oci::Digest& d);
+// Every blob in the store (temporary files are not blobs).
+Result<std::vector<oci::Digest>> list_blobs(const StoreConfig& store);
+// Remove a blob; one already gone is no error.
+Result<void> remove_blob(const StoreConfig& store, const oci::Digest& d);
 Result<std::string> read_blob(const StoreConfig& store, const oci::Digest& d);
 
 class StagingEntry;
