@@ -1,6 +1,7 @@
 #include "skiff/storage/image_archive.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <optional>
 
@@ -22,6 +23,9 @@ namespace {
 // JSON documents up to kMaxDocument are kept too. Everything else is streamed into the layer store.
 constexpr size_t kSmallFile = 64 << 10;
 constexpr size_t kMaxDocument = 8 << 20;
+// What all the files kept in memory may take together: an archive of many documents (a gzip'd
+// outer archive inflates a thousandfold) must not exhaust the memory.
+constexpr size_t kMaxInMemory = 128 << 20;
 constexpr size_t kPeek = 512;
 constexpr const char* kDockerConfigType = "application/vnd.docker.container.image.v1+json";
 constexpr const char* kDockerLayerType = "application/vnd.docker.image.rootfs.diff.tar";
@@ -102,6 +106,11 @@ public:
 
 private:
     Error fail(const std::string& why) const { return make_error("load " + label_ + ": " + why); }
+    Result<void> count_in_memory(size_t more) const {
+        if (in_memory_ + more <= kMaxInMemory) return {};
+        return fail("its small files and documents take more than " + std::to_string(kMaxInMemory >> 20) +
+                    " MiB of memory together");
+    }
     Result<void> scan_entry(const ArchiveLib& lib, struct archive* a, struct archive_entry* e);
     std::string resolve(std::string path) const;
     Result<std::string> file(const std::string& path) const;
@@ -123,6 +132,7 @@ private:
     std::map<std::string, std::string> links_;
     std::map<std::string, UnpackResult> layers_;
     std::map<std::string, Error> layer_errors_;
+    size_t in_memory_ = 0;  // bytes of files_
 };
 
 Result<void> ArchiveLoader::scan(ByteSource& src) {
@@ -187,7 +197,11 @@ Result<void> ArchiveLoader::scan_entry(const ArchiveLib& lib, struct archive* a,
             if (n < 0) return fail("read " + name + ": " + (lib.archive_error_string(a) ?: "error"));
             if (n == 0) break;
             data.append(chunk, static_cast<size_t>(n));
+            TRY(count_in_memory(data.size()));
         }
+        if (auto old = files_.find(name); old != files_.end()) in_memory_ -= old->second.size() + name.size();
+        TRY(count_in_memory(data.size() + name.size()));
+        in_memory_ += data.size() + name.size();
         files_[name] = std::move(data);
         return {};
     }
@@ -195,6 +209,8 @@ Result<void> ArchiveLoader::scan_entry(const ArchiveLib& lib, struct archive* a,
     auto r = unpack_layer(store_, entry, {label_ + ": " + name, {}, {}});
     if (entry.failed) return r.ok() ? fail("read " + name) : r.take_error().context("load " + label_);
     if (!r.ok()) {
+        // Out of room: the rest of the archive would not fit either.
+        if (r.error().code == ENOSPC) return r.take_error();
         layer_errors_.emplace(name, r.take_error());
         return {};
     }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "../oci/json_util.hpp"
 #include "skiff/base/fs.hpp"
@@ -280,12 +281,12 @@ Result<ImageRecord> commit_image(const StoreConfig& store, const NewImage& image
     oci::ImageConfig cfg = TRY(oci::parse_image_config(image.config));
     for (auto& id : cfg.diff_ids)
         if (!layer_exists(store, id)) return make_error("commit image: layer " + id + " is not in the store");
+    TRY(fs::mkdir_p(images_dir(store), 0700));
+    // The blobs are written under the lock too: prune_blobs, under it, never sees them unlisted.
+    auto lock = TRY(store_lock(store));
     oci::Digest config_digest = TRY(put_blob(store, image.config));
     std::string manifest_digest;
     if (!image.manifest.empty()) manifest_digest = TRY(put_blob(store, image.manifest)).str();
-    TRY(fs::mkdir_p(images_dir(store), 0700));
-
-    auto lock = TRY(store_lock(store));
     const std::string& id = config_digest.hex;
     LoadedRecord lr;
     auto existing = load_record(store, id);
@@ -347,6 +348,25 @@ Result<void> untag_image(const StoreConfig& store, const std::string& id, const 
     std::erase(names, name);
     TRY(write_record(store, lr));
     return remove_name_link(store, name, id);
+}
+
+Result<std::vector<std::string>> prune_blobs(const StoreConfig& store) {
+    auto lock = TRY(store_lock(store));
+    std::set<std::string> used;
+    for (auto& id : TRY(record_ids(store))) {
+        used.insert(id);  // the config's digest
+        auto lr = load_record(store, id);
+        if (!lr.ok()) return lr.take_error();
+        for (auto& d : lr->record.digests)
+            if (auto digest = oci::parse_digest(d); digest.ok()) used.insert(digest->hex);
+    }
+    std::vector<std::string> removed;
+    for (auto& d : TRY(list_blobs(store))) {
+        if (used.count(d.hex)) continue;
+        TRY(remove_blob(store, d));
+        removed.push_back(d.str());
+    }
+    return removed;
 }
 
 Result<void> delete_image(const StoreConfig& store, const std::string& id) {

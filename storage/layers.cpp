@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "../oci/json_util.hpp"
@@ -32,6 +33,7 @@
 #include "skiff/oci/digest.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/layer_export.hpp"
+#include "staging.hpp"
 #include "tar_record.hpp"
 #include "unpacker.hpp"
 
@@ -44,9 +46,13 @@ constexpr size_t kBufferSize = 1 << 17;
 std::string layers_dir(const StoreConfig& s) { return fs::join(s.root, "layers"); }
 std::string locks_dir(const StoreConfig& s) { return fs::join(s.runroot, "locks"); }
 
+std::string use_lock_path(const StoreConfig& s, const std::string& hex) {
+    return fs::join(locks_dir(s), "layer-" + hex + ".use");
+}
+
 Result<FileLock> use_lock(const StoreConfig& s, const std::string& hex, FileLock::Mode mode) {
     TRY(fs::mkdir_p(locks_dir(s), 0700));
-    return FileLock::acquire(fs::join(locks_dir(s), "layer-" + hex + ".use"), mode);
+    return FileLock::acquire(use_lock_path(s, hex), mode);
 }
 
 Result<FileLock> unpack_lock(const StoreConfig& s, const std::string& hex) {
@@ -58,13 +64,9 @@ bool is_hex64(std::string_view s) {
     return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// ".staging-<pid>-<random>": the pid tells a later process whether the owner is still alive.
-std::string temp_name(const char* what) {
-    return "." + std::string(what) + "-" + std::to_string(::getpid()) + "-" + str::random_hex(8);
-}
-
-// Remove what a killed process left behind: staging and removal directories whose owner is gone.
-void sweep_stale(const StoreConfig& store) {
+// What a process of an older skiff, killed, left in layers/ itself: ".staging-<pid>-<random>" and
+// ".removing-<pid>-<random>", whose owner is known by its pid. Entries are made in staging/ now.
+void sweep_legacy(const StoreConfig& store) {
     auto names = fs::list_dir(layers_dir(store));
     if (!names.ok()) return;
     for (auto& name : *names) {
@@ -77,25 +79,8 @@ void sweep_stale(const StoreConfig& store) {
     }
 }
 
-// The staging directory of one unpack, removed unless published.
-class Staging {
-public:
-    explicit Staging(std::string path) : path_(std::move(path)) {}
-    Staging(Staging&& o) noexcept : path_(std::move(o.path_)), keep_(o.keep_) { o.keep_ = true; }
-    Staging& operator=(Staging&&) = delete;
-    ~Staging() {
-        if (!keep_) (void)fs::remove_all(path_);
-    }
-    const std::string& path() const { return path_; }
-    void published() { keep_ = true; }
-
-private:
-    std::string path_;
-    bool keep_ = false;
-};
-
 struct Staged {
-    Staging dir;
+    StagingEntry dir;
     LayerInfo layer;
     std::string compressed_digest;
 };
@@ -320,7 +305,8 @@ struct TarInput {
     PrefetchSource& src;
     std::optional<Error> error;
     TarRecorder* recorder = nullptr;
-    uint64_t passed = 0;  // bytes given to the tar reader
+    SpaceReserve* reserve = nullptr;  // counts what is given to the tar reader: what it writes
+    uint64_t passed = 0;              // bytes given to the tar reader
 };
 
 la_ssize_t read_tar(struct archive*, void* client, const void** out) {
@@ -332,6 +318,12 @@ la_ssize_t read_tar(struct archive*, void* client, const void** out) {
     }
     if (in->recorder) in->recorder->feed(*chunk);
     in->passed += chunk->size();
+    if (in->reserve) {
+        if (auto room = in->reserve->wrote(chunk->size()); !room.ok()) {
+            in->error = room.take_error();
+            return -1;
+        }
+    }
     *out = chunk->data();
     return static_cast<la_ssize_t>(chunk->size());
 }
@@ -419,8 +411,10 @@ private:
 
 // Unpack the whole stream into a new staging directory; digests computed, nothing verified yet.
 Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, const std::string& label) {
-    Staging staging(fs::join(layers_dir(store), temp_name("staging")));
-    TRY(sys::mkdir(staging.path(), 0700));
+    auto staging = TRY(StagingEntry::create(store, "layer", StagingEntry::Kind::kDirectory));
+    // The unpack stops while the store's file system keeps its reserve; the staging entry goes then.
+    SpaceReserve reserve(staging.fd(), "");
+    TRY_CTX(reserve.check(), "layer " + label);
     std::string diff_path = fs::join(staging.path(), "diff");
     TRY(sys::mkdir(diff_path, 0755));
     auto diff = TRY(sys::open(diff_path, O_PATH | O_DIRECTORY | O_NOFOLLOW));
@@ -455,6 +449,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     // From here the producer thread alone reads the source, the raw reader and `raw`.
     PrefetchSource ahead(inflated);
     TarInput tar(ahead);
+    tar.reserve = &reserve;
     RecordFile record(fs::join(staging.path(), kTarRecordName));
     tar.recorder = record.start();
 
@@ -472,6 +467,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) return stream_error(label, tar.error, "bad tar stream: " + tar_reader.error());
         if (tar.recorder) confirm_entry(lib, e, *tar.recorder);
+        TRY_CTX(reserve.made_entry(), "layer " + label);
         auto written = unpacker.entry(r2, e);
         if (!written.ok()) {
             if (tar.error) return stream_error(label, tar.error, "");
@@ -608,7 +604,7 @@ Result<LayerHold> hold_layer(const StoreConfig& store, const std::string& diff_i
 
 Result<UnpackResult> unpack_layer(const StoreConfig& store, ByteSource& src, const UnpackRequest& req) {
     TRY(fs::mkdir_p(layers_dir(store), 0700));
-    sweep_stale(store);
+    sweep_staging(store);
     if (!req.diff_id.empty()) {
         auto want = TRY_CTX(oci::parse_digest(req.diff_id), "layer " + req.label);
         auto hold = TRY(use_lock(store, want.hex, FileLock::Mode::kShared));
@@ -634,20 +630,44 @@ Result<UnpackResult> unpack_layer(const StoreConfig& store, ByteSource& src, con
     return UnpackResult{staged.layer, staged.compressed_digest, true, LayerHold(staged.layer.diff_id, std::move(hold))};
 }
 
-Result<bool> remove_layer_if_unused(const StoreConfig& store, const std::string& diff_id) {
+Result<bool> remove_layer_if_unused(const StoreConfig& store, const std::string& diff_id, LayerWait wait) {
     auto d = TRY(oci::parse_digest(diff_id));
-    // Exclusive: waits until no writer relies on the layer; nothing else is held while waiting.
-    auto lock = TRY(use_lock(store, d.hex, FileLock::Mode::kExclusive));
-    if (!sys::exists(fs::join(layers_dir(store), d.hex))) return false;
+    // Exclusive: waits until no writer relies on the layer (or gives up when told not to wait);
+    // nothing else is held while waiting.
+    TRY(fs::mkdir_p(locks_dir(store), 0700));
+    auto lock = wait == LayerWait::kYes ? FileLock::acquire(use_lock_path(store, d.hex), FileLock::Mode::kExclusive)
+                                        : FileLock::try_acquire(use_lock_path(store, d.hex), FileLock::Mode::kExclusive);
+    if (!lock.ok()) {
+        if (wait == LayerWait::kNo && lock.error().code == EWOULDBLOCK) return false;
+        return lock.take_error();
+    }
+    std::string path = fs::join(layers_dir(store), d.hex);
+    if (!sys::exists(path)) return false;
     for (auto& image : TRY(list_images(store)))
         for (auto& id : image.config.diff_ids)
             if (id == diff_id) return false;
-    // Out of sight first (one rename), then removed at leisure: no reader sees half a layer.
-    std::string doomed = fs::join(layers_dir(store), temp_name("removing"));
-    std::string path = fs::join(layers_dir(store), d.hex);
-    if (::rename(path.c_str(), doomed.c_str()) < 0) return sys_error("rename " + path + " to " + doomed);
-    TRY(fs::remove_all(doomed));
+    // Out of sight first (one rename into staging/, locked), then removed at leisure: no reader sees
+    // half a layer, and if we die meanwhile the next sweep finishes the job.
+    auto doomed = TRY(StagingEntry::adopt(store, path, "removing"));
+    TRY(doomed.remove());
     return true;
+}
+
+void sweep_dead_writers(const StoreConfig& store) { sweep_staging(store); }
+
+Result<std::vector<std::string>> prune_layers(const StoreConfig& store) {
+    sweep_staging(store);
+    sweep_legacy(store);
+    std::set<std::string> used;
+    for (auto& image : TRY(list_images(store)))
+        for (auto& id : image.config.diff_ids) used.insert(id);
+    std::vector<std::string> removed;
+    for (auto& id : TRY(list_layers(store))) {
+        if (used.count(id)) continue;
+        // Held: a pull or load in progress relies on it (its image record is not written yet).
+        if (TRY(remove_layer_if_unused(store, id, LayerWait::kNo))) removed.push_back(id);
+    }
+    return removed;
 }
 
 }  // namespace skiff::storage

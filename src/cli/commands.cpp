@@ -37,6 +37,7 @@ static const CommandEntry kCommands[] = {
     {"start", add_start},
     {"stats", add_stats},
     {"stop", add_stop},
+    {"system", add_system},
     {"tag", add_tag},
     {"top", add_top},
     {"unpause", add_unpause},

@@ -110,6 +110,7 @@ Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, con
     if (!opts.reference.empty()) names.push_back(TRY(oci::normalize_local_name(opts.reference)));
 
     auto in = TRY(open_input(opts.source));
+    storage::sweep_dead_writers(store);
     storage::FdSource src(in.fd);
     auto unpacked = TRY(storage::unpack_layer(store, src, {in.label, {}, {}}));
 
@@ -132,11 +133,13 @@ Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig
     auto in = TRY(open_input(input));
     if (!in.owned && ::isatty(in.fd))
         return make_error("cannot read from terminal, use command-line redirection or the --input flag");
+    storage::sweep_dead_writers(store);
     storage::FdSource src(in.fd);
     return storage::load_image_archive(store, src, in.label);
 }
 
 Result<std::vector<storage::ImageRecord>> list_images(const storage::StoreConfig& store, const std::string& reference) {
+    storage::sweep_dead_writers(store);
     auto all = TRY(storage::list_images(store));
     if (reference.empty()) return all;
     auto want = TRY(oci::parse_reference(reference));
@@ -156,6 +159,7 @@ Result<std::vector<storage::ImageRecord>> list_images(const storage::StoreConfig
 
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
                                              bool force, bool all) {
+    storage::sweep_dead_writers(store);
     std::vector<RemoveImageResult> out;
     std::vector<std::string> inputs = names;
     if (all) {
@@ -215,6 +219,9 @@ Result<std::vector<std::string>> prune_images(const storage::StoreConfig& store,
         TRY(std::move(r));
         removed.push_back(img.id);
     }
+    // Layers no image lists: a killed pull's or load's, whose image record was never written.
+    TRY(storage::prune_layers(store));
+    TRY(storage::prune_blobs(store));
     return removed;
 }
 

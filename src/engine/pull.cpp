@@ -2,6 +2,7 @@
 // parallel → image record last.
 #include "skiff/engine/pull.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "skiff/oci/image.hpp"
 #include "skiff/oci/platform.hpp"
 #include "skiff/storage/images.hpp"
+#include "skiff/storage/layers.hpp"
 
 namespace skiff::engine {
 
@@ -46,6 +48,32 @@ private:
     storage::ByteSource& inner_;
     PullProgress& progress_;
     std::string digest_;
+};
+
+// The blob as the manifest sizes it. A longer stream stops at that size (a registry cannot make us
+// read, hash and inflate more than the manifest promised); a shorter one is an error where it ends.
+class SizedSource : public storage::ByteSource {
+public:
+    SizedSource(storage::ByteSource& inner, uint64_t size) : inner_(inner), size_(size) {}
+    Result<size_t> read(char* buf, size_t len) override {
+        if (got_ == size_) {
+            char extra;  // one byte more tells a longer stream from the end
+            if (TRY(inner_.read(&extra, 1)) != 0)
+                return make_error("the blob is longer than the " + std::to_string(size_) + " bytes its manifest gives");
+            return size_t{0};
+        }
+        size_t n = TRY(inner_.read(buf, static_cast<size_t>(std::min<uint64_t>(len, size_ - got_))));
+        if (n == 0)
+            return make_error("the blob ended after " + std::to_string(got_) + " of the " + std::to_string(size_) +
+                              " bytes its manifest gives");
+        got_ += n;
+        return n;
+    }
+
+private:
+    storage::ByteSource& inner_;
+    uint64_t size_;
+    uint64_t got_ = 0;
 };
 
 Result<void> check_digest(std::string_view what, std::string_view data, const std::string& want) {
@@ -130,7 +158,8 @@ Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig&
             const LayerJob& job = todo[i];
             auto result = [&]() -> Result<storage::UnpackResult> {
                 auto stream = TRY(src.open_blob(job.desc));
-                CountingSource counted(*stream, progress, job.desc.digest);
+                SizedSource sized(*stream, static_cast<uint64_t>(std::max<int64_t>(job.desc.size, 0)));
+                CountingSource counted(sized, progress, job.desc.digest);
                 return storage::unpack_layer(store, counted,
                                              {job.desc.digest, job.diff_id, job.desc.digest});
             }();
@@ -231,6 +260,7 @@ Result<oci::Descriptor> choose_platform(const oci::Index& index, const PlatformC
 
 Result<PulledImage> pull_image(const storage::StoreConfig& store, ImageSource& src, const std::string& tag_or_digest,
                                const PullOptions& opts, PullProgress& progress) {
+    storage::sweep_dead_writers(store);
     auto r = TRY(resolve_manifest(src, tag_or_digest, opts.platform));
     TRY(check_manifest(r.manifest, r.digest));
 

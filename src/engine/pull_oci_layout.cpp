@@ -13,6 +13,8 @@ namespace skiff::engine {
 
 namespace {
 
+constexpr uint64_t kMaxBlobInMemory = 64 << 20;  // as oci::Registry::fetch_blob
+
 // Reads a blob file lazily: opened on the first read.
 class LazyFileSource : public storage::ByteSource {
 public:
@@ -54,9 +56,16 @@ public:
         return m;
     }
 
+    // Read whole into memory (a config): no larger than a registry's would be taken.
     Result<std::string> get_blob(const oci::Descriptor& desc) override {
         auto d = TRY(oci::parse_digest(desc.digest));
-        return fs::read_file(blob_file(d));
+        std::string path = blob_file(d);
+        struct stat st;
+        if (::stat(path.c_str(), &st) < 0) return sys_error("blob " + desc.digest + ": stat " + path);
+        if (static_cast<uint64_t>(st.st_size) > kMaxBlobInMemory)
+            return make_error("blob " + desc.digest + ": " + std::to_string(st.st_size) + " bytes, larger than the " +
+                              std::to_string(kMaxBlobInMemory) + " allowed");
+        return fs::read_file(path);
     }
 
     Result<std::unique_ptr<storage::ByteSource>> open_blob(const oci::Descriptor& desc) override {

@@ -115,7 +115,7 @@ EOF
     run --separate-stderr skiff import "$SKIFF_TEST_DIR/garbage" junk
     assert_status 125
     assert_one_error_line "layer $SKIFF_TEST_DIR/garbage"
-    run find "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1
+    run find "$SKIFF_TEST_ROOT/layers" "$SKIFF_TEST_ROOT/staging" -mindepth 1 -maxdepth 1
     assert_output ""
 }
 

@@ -25,7 +25,7 @@ setup_file() {
 
 setup() { skiff rmi -a -f >/dev/null 2>&1 || true; }
 
-layer_dirs() { find "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1 2>/dev/null | sort; }
+layer_dirs() { find "$SKIFF_TEST_ROOT/layers" "$SKIFF_TEST_ROOT/staging" -mindepth 1 -maxdepth 1 2>/dev/null | sort; }
 
 @test "load -i a docker-archive: podman's names, the same image id, and it runs" {
     run --separate-stderr skiff load -i "$SKIFF_TEST_DIR/one.docker.tar"
@@ -71,9 +71,9 @@ Loaded image: localhost/saved/two:2"
     run --separate-stderr skiff load -i "$SKIFF_TEST_DIR/truncated.tar"
     assert_status 125
     assert_one_error_line "truncated.tar"
-    run skiff images -q
+    run layer_dirs  # before images, which would sweep what a dead process left
     assert_output ""
-    run layer_dirs
+    run skiff images -q
     assert_output ""
 }
 

@@ -7,7 +7,8 @@ load helpers
 
 setup() { skiff rmi -a -f >/dev/null 2>&1 || true; }
 
-staging_left() { find "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1 -name '.*' 2>/dev/null; }
+# Before any other command: the next one would sweep what a dead process left.
+staging_left() { find "$SKIFF_TEST_ROOT/staging" "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1 \( -path '*/staging/*' -o -name '.*' \) 2>/dev/null; }
 
 # A docker-archive of the busybox rootfs plus one layer built by python3's tarfile from the entries
 # written as Python in $1 (statements adding to a TarFile `t`, helpers f/d/l/h/dev/fifo).
@@ -146,9 +147,9 @@ refuse() {
     run --separate-stderr skiff import "$SKIFF_TEST_DIR/hostile.tar" hostile
     assert_status 125
     assert_one_error_line "$want"
-    run skiff images -q
-    assert_output ""
     run staging_left
+    assert_output ""
+    run skiff images -q
     assert_output ""
     run find "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1
     assert_output ""

@@ -34,6 +34,7 @@ rules() {
 }
 
 assert_nothing_stored() {
+    [[ -z $(find "$SKIFF_TEST_ROOT/staging" -mindepth 1 2>/dev/null) ]] || fail "staging left" || return 1
     run skiff images -q
     [[ -z $output ]] || fail "images left: $output" || return 1
     local left

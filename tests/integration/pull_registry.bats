@@ -31,6 +31,7 @@ setup() {
 
 # Nothing half-stored: no image record, no layer, no staging directory left in the store.
 assert_store_empty() {
+    [[ -z $(find "$SKIFF_TEST_ROOT/staging" -mindepth 1 2>/dev/null) ]] || fail "staging left" || return 1
     run skiff images -q
     [[ -z $output ]] || fail "images left: $output" || return 1
     local left

@@ -175,9 +175,12 @@ host_files() {
 # time), no staging directory, host files as they were, and the store still pulls.
 assert_refused_cleanly() {
     local name=$1 before=$2
+    local left
+    # Before any other skiff command, which would sweep what a dead process left.
+    left=$(find "$SKIFF_TEST_ROOT/staging" -mindepth 1 2>/dev/null)
+    [[ -z $left ]] || fail "staging left:" "$left" || return 1
     run skiff images -q
     [[ -z $output ]] || fail "images left: $output" || return 1
-    local left
     left=$(find "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1 ! -name '*.lock' 2>/dev/null)
     [[ -z $left ]] || fail "left in the store's layers/:" "$left" || return 1
     left=$(find "$SKIFF_TEST_ROOT" -name '.staging-*' 2>/dev/null)

@@ -3,6 +3,7 @@
 // blob that exists is always complete and correct. Readers need no lock.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,9 +17,18 @@ namespace skiff::storage {
 
 std::string blob_path(const StoreConfig& store, const oci::Digest& d);
 bool has_blob(const StoreConfig& store, const oci::Digest& d);
+// Every blob in the store (temporary files are not blobs).
+Result<std::vector<oci::Digest>> list_blobs(const StoreConfig& store);
+// Remove a blob; one already gone is no error.
+Result<void> remove_blob(const StoreConfig& store, const oci::Digest& d);
 Result<std::string> read_blob(const StoreConfig& store, const oci::Digest& d);
 
-// Streams a blob into the store. Destroying an uncommitted writer removes its temporary file.
+class StagingEntry;
+class SpaceReserve;
+
+// Streams a blob into the store, through a file in staging/ (see store.hpp). Destroying an
+// uncommitted writer removes its temporary file. A write that would leave the store's file system
+// with less than its reserve free fails (see SpaceReserve).
 class BlobWriter {
 public:
     static Result<BlobWriter> create(const StoreConfig& store);
@@ -32,12 +42,12 @@ public:
     Result<oci::Digest> commit(const std::optional<oci::Digest>& expected = std::nullopt);
 
 private:
-    BlobWriter(std::string dir, std::string tmp, unique_fd fd) : dir_(std::move(dir)), tmp_(std::move(tmp)), fd_(std::move(fd)) {}
-    std::string dir_, tmp_;
-    unique_fd fd_;
+    BlobWriter(std::string dir, std::unique_ptr<StagingEntry> tmp);
+    std::string dir_;
+    std::unique_ptr<StagingEntry> tmp_;
+    std::unique_ptr<SpaceReserve> reserve_;
     oci::Sha256 hash_;
     uint64_t size_ = 0;
-    bool committed_ = false;
 };
 
 // Whole blob in one call.

@@ -62,6 +62,10 @@ Result<void> untag_image(const StoreConfig& store, const std::string& id, const 
 // Remove the record, its names and its blobs, then every layer no other image lists.
 Result<void> delete_image(const StoreConfig& store, const std::string& id);
 
+// Remove every blob no image record lists (a config or manifest a killed pull or load wrote before
+// its record), under the image store lock. Returns their digests.
+Result<std::vector<std::string>> prune_blobs(const StoreConfig& store);
+
 // The file-name form of an image name in images/names/ (exposed for tests).
 std::string encode_name(std::string_view name);
 

@@ -1,6 +1,6 @@
 // The layer store: layers/<diff-id hex>/{diff/,layer.json,tar-split.zst}, unpacked once from a tar stream (plain,
 // gzip, zstd, xz or bzip2) and shared by every image that lists the diff id. A layer is unpacked into
-// layers/.staging-<random>/ and renamed into place, so a layer directory that exists is complete;
+// staging/layer-<random>/ and renamed into place, so a layer directory that exists is complete;
 // a failure removes the staging directory and leaves nothing else behind.
 #pragma once
 
@@ -101,7 +101,17 @@ Result<void> record_layer_blob(const StoreConfig& store, const std::string& diff
 // Every diff id in the store.
 Result<std::vector<std::string>> list_layers(const StoreConfig& store);
 
-// Remove the layer unless an image record lists it; waits for writers holding it. True if removed.
-Result<bool> remove_layer_if_unused(const StoreConfig& store, const std::string& diff_id);
+enum class LayerWait { kYes, kNo };
+// Remove the layer unless an image record lists it; waits for writers holding it (kNo: leaves it
+// when one does). True if removed.
+Result<bool> remove_layer_if_unused(const StoreConfig& store, const std::string& diff_id,
+                                    LayerWait wait = LayerWait::kYes);
+
+// Remove every layer that no image lists and nobody holds (a killed pull's, say), after sweeping
+// what dead processes left in the store. Returns the diff ids removed.
+Result<std::vector<std::string>> prune_layers(const StoreConfig& store);
+
+// Remove what dead processes left half-written in the store (cheap: lists one directory).
+void sweep_dead_writers(const StoreConfig& store);
 
 }  // namespace skiff::storage

@@ -3,7 +3,10 @@
 // Layout under --root (survives reboot, fsynced):
 //   blobs/sha256/<hex>            content-addressed blobs (configs, manifests)
 //   layers/<diff-id hex>/diff/    unpacked layer trees (overlay lower dirs), with layer.json beside
-//                                 diff/; immutable once renamed into place from layers/.staging-*
+//                                 diff/; immutable once renamed into place from staging/
+//   staging/                      what is not published yet (layers being unpacked, blobs being
+//                                 written, layers being removed), each entry flock'ed by its owner
+//                                 so the next command can sweep what a dead one left
 //   images/<id>.json              one record per image; images/names/<name> links a name to its id
 //   containers/<id>/              container definitions and their upper/work directories
 //   volumes/<name>/_data          named volumes (volume.json beside _data); see volumes.hpp

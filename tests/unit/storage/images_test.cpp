@@ -247,3 +247,19 @@ TEST_CASE("the vfs rootfs is a private copy with whiteouts applied") {
     REQUIRE(storage::prepare_rootfs(ts.config, img, cdir).ok());
     CHECK(read(r + "/changed") == "c");
 }
+
+TEST_CASE("prune_blobs removes the blobs no image lists (a killed pull's config) and keeps the images'") {
+    test::TempStore ts;
+    std::string l1 = layer(ts.config, TarBuilder().add(tar_file("a", "1")).finish());
+    storage::NewImage img{config_json({l1}, "2024-01-01T00:00:00Z"), "{\"schemaVersion\":2}", "application/vnd.oci.image.manifest.v1+json",
+                          {"localhost/kept:1"}};
+    auto kept = storage::commit_image(ts.config, img).value();
+    auto orphan = storage::put_blob(ts.config, config_json({l1}, "2025-01-01T00:00:00Z")).value();
+    auto removed = storage::prune_blobs(ts.config);
+    REQUIRE(removed.ok());
+    CHECK(*removed == std::vector<std::string>{orphan.str()});
+    CHECK_FALSE(storage::has_blob(ts.config, orphan));
+    CHECK(storage::has_blob(ts.config, oci::Digest{"sha256", kept.id}));
+    CHECK(storage::has_blob(ts.config, oci::parse_digest(kept.digest).value()));
+    CHECK(storage::prune_blobs(ts.config).value().empty());
+}
