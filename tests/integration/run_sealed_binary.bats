@@ -183,3 +183,22 @@ without_ptrace() { setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace "$@
     assert_status 0
     kill "$pid"
 }
+
+@test "where no overlay view can be made, the monitor runs from a sealed memfd copy" {
+    # A file where the overlay's empty lower directory should be: the copy is the way left.
+    local lower=$SKIFF_TEST_RUNROOT/sealed-exe
+    rm -rf "$lower"
+    touch "$lower"
+    run victim run -d --name c busybox sleep 1000
+    assert_status 0
+    local mon
+    mon=$(monitor_of c)
+    [[ $(readlink "/proc/$mon/exe") == "/memfd:skiff (deleted)" ]] || fail "monitor runs $(readlink "/proc/$mon/exe")"
+    # Sealed against writes, shrinking, growing and new seals (F_GET_SEALS is 1034).
+    run python3 -c "import fcntl, os; print(fcntl.fcntl(os.open('/proc/$mon/exe', os.O_RDONLY), 1034) & 15)"
+    assert_output 15
+    # exec and foreground run take the same way.
+    run victim run --rm busybox true
+    assert_status 0
+    rm "$lower"
+}
