@@ -253,8 +253,11 @@ private:
             return target != TRY(lower_.link_target(path, old));
         }
         if (!S_ISREG(st.st_mode) || same_time(st.st_mtim, o.st_mtim)) return false;
-        unique_fd mine(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        // O_NONBLOCK: a running container may have put a FIFO here since the stat.
+        unique_fd mine(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
         if (!mine) return sys_error("open " + shown_root_ + path);
+        struct stat now;
+        if (::fstat(mine.get(), &now) < 0 || !S_ISREG(now.st_mode)) return true;
         auto theirs = TRY(lower_.open(path, old));
         return !TRY(same_content(mine.get(), theirs.get(), path));
     }

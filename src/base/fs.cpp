@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "skiff/base/read_beneath.hpp"
 #include "skiff/base/sys.hpp"
 
 namespace skiff::fs {
@@ -37,6 +38,28 @@ std::string basename(std::string_view path) {
 Result<std::string> read_file(const std::string& path) {
     auto fd = TRY(sys::open(path, O_RDONLY));
     return TRY_CTX(sys::read_all(fd.get()), "read " + path);
+}
+
+Result<std::string> read_file_beneath(int rootfd, const std::string& path, size_t max) {
+    auto fd = TRY(sys::open_in_root(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK));
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) return sys_error("stat " + path);
+    if (!S_ISREG(st.st_mode)) return Error{EINVAL, path + " is not a regular file"};
+    std::string out;
+    out.resize(std::min(static_cast<size_t>(st.st_size), max) + 1);
+    size_t got = 0;
+    // One byte more than allowed: a file grown past the bound since the stat is found out too.
+    while (got < out.size()) {
+        ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return sys_error("read " + path);
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+        if (got == out.size() && got <= max) out.resize(std::min(out.size() * 2, max + 1));
+    }
+    if (got > max) return Error{EFBIG, path + " is larger than " + std::to_string(max) + " bytes"};
+    out.resize(got);
+    return out;
 }
 
 Result<void> fsync_dir(const std::string& path) {

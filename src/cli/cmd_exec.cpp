@@ -6,7 +6,7 @@
 
 #include "commands.hpp"
 #include "skiff/engine/exec.hpp"
-#include "skiff/runtime/enter.hpp"
+#include "skiff/engine/sealed_binary.hpp"
 
 namespace skiff::cli {
 
@@ -33,7 +33,7 @@ void add_exec(CLI::App& parent, Context& ctx) {
             return;
         }
         // CVE-2019-5736: from here on skiff runs from a sealed copy of its binary.
-        auto cloned = runtime::ensure_cloned_binary();
+        auto cloned = engine::ensure_sealed_binary(ctx.store);
         if (!cloned) return (void)(ctx.exit_code = fail(cloned.error()));
         o->container = rest.front();
         o->command.assign(rest.begin() + 1, rest.end());

@@ -1,5 +1,6 @@
 // skiff top CONTAINER [DESCRIPTOR...]: the processes of a running container, as podman lists them
 // (pids as the container sees them, users from its own /etc/passwd).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,7 +14,9 @@
 
 #include "commands.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/read_beneath.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/storage/containers.hpp"
 #include "table.hpp"
@@ -40,13 +43,21 @@ std::string ns_pid(const std::string& status) {
     return ids.empty() ? std::string() : std::string(str::trim(ids.back()));
 }
 
-std::string user_name(pid_t root_pid, const std::string& uid) {
-    auto passwd = fs::read_file("/proc/" + std::to_string(root_pid) + "/root/etc/passwd");
-    if (passwd.ok())
-        for (auto& line : str::split(*passwd, '\n')) {
-            auto f = str::split(line, ':');
-            if (f.size() > 2 && f[2] == uid) return f[0];
-        }
+// The container's /etc/passwd, read inside its root (no link leads out, only a regular file of at
+// most fs::kMaxAccountFile bytes); empty when it cannot be read, and users are then shown by id,
+// as podman does.
+std::string container_passwd(pid_t root_pid) {
+    auto root = sys::open("/proc/" + std::to_string(root_pid) + "/root", O_PATH | O_DIRECTORY);
+    if (!root.ok()) return {};
+    auto passwd = fs::read_file_beneath(root->get(), "/etc/passwd", fs::kMaxAccountFile);
+    return passwd.ok() ? passwd.take() : std::string();
+}
+
+std::string user_name(const std::string& passwd, const std::string& uid) {
+    for (auto& line : str::split(passwd, '\n')) {
+        auto f = str::split(line, ':');
+        if (f.size() > 2 && f[2] == uid) return f[0];
+    }
     return uid;
 }
 
@@ -77,6 +88,7 @@ Result<std::vector<Proc>> processes(const storage::Container& c) {
     auto up = fs::read_file("/proc/uptime");
     double uptime = up.ok() ? std::strtod(up->c_str(), nullptr) : 0;
     std::vector<Proc> out;
+    const std::string passwd = container_passwd(c.pid);
     for (pid_t pid : pids) {
         std::string base = "/proc/" + std::to_string(pid);
         auto status = fs::read_file(base + "/status");
@@ -85,7 +97,7 @@ Result<std::vector<Proc>> processes(const storage::Container& c) {
         Proc p;
         p.host_pid = pid;
         p.pid = ns_pid(*status);
-        p.user = user_name(c.pid, str::split(field(*status, "Uid:"), '\t').front());
+        p.user = user_name(passwd, str::split(field(*status, "Uid:"), '\t').front());
         p.comm = field(*status, "Name:");
         auto read_cmdline = fs::read_file(base + "/cmdline");
         std::string cmdline = read_cmdline.ok() ? *read_cmdline : std::string();

@@ -11,6 +11,8 @@
 #include <optional>
 
 #include "container_root.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/read_beneath.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/user.hpp"
 #include "skiff/storage/copy_tree.hpp"
@@ -168,11 +170,7 @@ Result<std::optional<std::pair<uid_t, gid_t>>> owner_in(const storage::StoreConf
                                                          const storage::Container& c, const CopyOptions& opts) {
     if (!opts.archive) return std::optional<std::pair<uid_t, gid_t>>();
     auto read_etc = [&](const char* path) -> std::optional<std::string> {
-        auto fd = sys::open_in_root(root, path, O_RDONLY | O_NONBLOCK);
-        if (!fd.ok()) return std::nullopt;
-        struct stat st;
-        if (::fstat(fd->get(), &st) < 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-        auto text = sys::read_all(fd->get());
+        auto text = fs::read_file_beneath(root, path, fs::kMaxAccountFile);
         return text.ok() ? std::optional<std::string>(text.take()) : std::nullopt;
     };
     auto user = TRY_CTX(runtime::resolve_user(c.user, read_etc("/etc/passwd"), read_etc("/etc/group")),

@@ -1,6 +1,8 @@
 // The monitor of a detached container. launch_monitor() forks, detaches the child (setsid, stdio on
 // /dev/null, every other descriptor of the starting command closed) and re-executes skiff in it as
-// `skiff __monitor ID …`: a fresh process, dispatched in main() before the command tree is built,
+// `skiff __monitor ID …`, from the sealed view of skiff's binary (runtime::sealed_self: no one can
+// write it through /proc/PID/exe of the monitor, nor of the container's process, which it clones,
+// nor of a container whose command is /proc/self/exe; CVE-2019-5736): a fresh process, dispatched in main() before the command tree is built,
 // so that it holds none of the starting command's memory (CLI11's tree, image records, JSON). It
 // makes itself non-dumpable (a container that shares the host's pid namespace must not reach
 // skiff's binary through /proc/PID/exe), reads the container's record and stored options, builds
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <ctime>
 #include <cstring>
@@ -44,8 +47,10 @@
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/monitor.hpp"
+#include "skiff/engine/sealed_binary.hpp"
 #include "skiff/engine/volumes.hpp"
 #include "skiff/net/forwarder.hpp"
+#include "skiff/runtime/enter.hpp"
 #include "skiff/runtime/spec.hpp"
 
 extern char** environ;
@@ -198,12 +203,12 @@ Result<unique_fd> container_stdin(const runtime::Spec& spec, int null) {
     return unique_fd(in[1]);
 }
 
-// Close every descriptor from 3 up but `a` and `b` (-1: none). Allocates nothing: it runs between
-// fork and exec.
-void close_all_except(int a, int b) {
-    if (a > b) std::swap(a, b);
+// Close every descriptor from 3 up but those of `keep` (-1: none). Allocates nothing: it runs
+// between fork and exec.
+void close_all_except(std::array<int, 3> keep) {
+    std::sort(keep.begin(), keep.end());
     unsigned from = 3;
-    for (int k : {a, b}) {
+    for (int k : keep) {
         if (k < static_cast<int>(from)) continue;
         if (static_cast<unsigned>(k) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(k - 1), 0u);
         from = static_cast<unsigned>(k) + 1;
@@ -471,6 +476,9 @@ Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Co
     unique_fd lock_fd(start_lock >= 0 ? ::fcntl(start_lock, F_DUPFD_CLOEXEC, 3) : -1);
     if (!report_fd || (start_lock >= 0 && !lock_fd)) return sys_error("monitor: duplicate a descriptor");
     write_end.reset();
+    // CVE-2019-5736: the monitor, and the container's process it clones until that executes its
+    // command, run from a view of skiff's binary that nobody can write.
+    unique_fd exe = TRY(runtime::sealed_self(sealed_exe_lower(store)));
     // Everything the child needs is made before the fork: between fork and exec it only moves
     // descriptors.
     char name[17] = "skiff";
@@ -493,12 +501,12 @@ Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Co
     if (pid == 0) {
         ::setsid();
         for (int std_fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::dup2(null.get(), std_fd);
-        close_all_except(report_fd.get(), lock_fd.get());
+        close_all_except({report_fd.get(), lock_fd.get(), exe.get()});
         for (int fd : {report_fd.get(), lock_fd.get()})
             if (fd >= 0) ::fcntl(fd, F_SETFD, 0);
-        ::execve("/proc/self/exe", argv.data(), envp.data());
+        ::syscall(SYS_execveat, exe.get(), "", argv.data(), envp.data(), AT_EMPTY_PATH);
         const char* why = std::strerror(errno);
-        const char failed[] = "err 125 monitor: execute /proc/self/exe: ";
+        const char failed[] = "err 125 monitor: execute skiff's sealed binary: ";
         if (::write(report_fd.get(), failed, sizeof failed - 1) > 0) (void)!::write(report_fd.get(), why, std::strlen(why));
         ::_exit(1);
     }

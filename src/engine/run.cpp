@@ -11,7 +11,9 @@
 #include "skiff/engine/volumes.hpp"
 #include "run_internal.hpp"
 #include "skiff/engine/run.hpp"
+#include "skiff/engine/sealed_binary.hpp"
 #include "skiff/net/forwarder.hpp"
+#include "skiff/runtime/enter.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/rootfs.hpp"
@@ -227,6 +229,12 @@ Result<void> make_container_volumes(const storage::StoreConfig& store, const sto
     (void)remove_containers(store, {c.id}, forced_removal());
     remove_anonymous_volumes(store, opts);
     return made;
+}
+
+std::string sealed_exe_lower(const storage::StoreConfig& store) { return fs::join(store.runroot, "sealed-exe"); }
+
+Result<void> ensure_sealed_binary(const storage::StoreConfig& store) {
+    return runtime::ensure_sealed_binary(sealed_exe_lower(store));
 }
 
 Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {

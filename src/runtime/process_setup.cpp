@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/read_beneath.hpp"
 #include "exec.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/caps.hpp"
@@ -25,21 +26,12 @@ namespace skiff::runtime {
 
 namespace {
 
-constexpr off_t kMaxAccountFile = 16 << 20;
-
-// The container's /etc/passwd or /etc/group, opened inside its root; nothing if it has none.
+// The container's /etc/passwd or /etc/group, read inside its root; nothing if it has none.
 Result<std::optional<std::string>> read_account_file(int rootfd, const std::string& path) {
-    auto fd = sys::open_in_root(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-    if (!fd.ok()) {
-        if (fd.error().code == ENOENT) return std::optional<std::string>();
-        return fd.take_error().context("read " + path + " in the container");
-    }
-    struct stat st;
-    if (::fstat(fd->get(), &st) < 0) return sys_error("stat " + path + " in the container");
-    if (!S_ISREG(st.st_mode)) return make_error(path + " in the container is not a regular file", kExitCannotInvoke);
-    if (st.st_size > kMaxAccountFile) return make_error(path + " in the container is too large", kExitCannotInvoke);
-    std::string text = TRY_CTX(sys::read_all(fd->get()), "read " + path + " in the container");
-    return std::optional<std::string>(std::move(text));
+    auto text = fs::read_file_beneath(rootfd, path, fs::kMaxAccountFile);
+    if (text.ok()) return std::optional<std::string>(text.take());
+    if (text.error().code == ENOENT) return std::optional<std::string>();
+    return text.take_error().context("read " + path + " in the container").with_exit(kExitCannotInvoke);
 }
 
 Result<void> switch_user(const ResolvedUser& u) {

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -84,6 +85,9 @@ private:
 }  // namespace
 
 Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
+    // CVE-2019-5736: a container that sees the host's processes (--pid host) must not open this
+    // one's /proc/PID/exe, nor its other /proc files, nor ptrace it.
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sys_error("prctl PR_SET_DUMPABLE");
     // Read once: the mount plan and the container's cgroup both need this process's cgroups.
     const Result<std::string> self_cgroup = fs::read_file("/proc/self/cgroup");
     Plan plan = TRY(runtime::plan(spec, probe_host(spec.privileged, self_cgroup.ok() ? *self_cgroup : "")));

@@ -237,7 +237,7 @@ EOF
     # For every process it sees: open its exe for writing; and hold it open for reading, then try to
     # write through the held descriptor (the runc exploit). Anything but the container's own
     # binaries that could be read, and anything written, is logged.
-    start_container c busybox sh -c '
+    start_container c -e SEALED="/$(basename "$SKIFF")" busybox sh -c '
         : >/tmp/hits
         cat >/tmp/evil <<EOF
 #!/proc/self/exe
@@ -251,7 +251,9 @@ EOF
                     exec 3<"$d/exe" || exit 0
                     t=$(readlink /proc/self/fd/3)
                     case "$t" in /bin/*|/sbin/*|/usr/*) exit 0 ;; esac
-                    case "$t" in /memfd:*) ;; *) echo "read $d $t" >>/tmp/hits ;; esac
+                    # The sealed views: a memfd copy, or the read-only detached overlay, where
+                    # the binary is at the top ($SEALED).
+                    case "$t" in /memfd:*|"$SEALED") ;; *) echo "read $d $t" >>/tmp/hits ;; esac
                     for i in 1 2 3 4 5 6 7 8 9 10; do
                         { echo x >/proc/self/fd/3; } 2>/dev/null && echo "wrote $d $t" >>/tmp/hits
                         sleep 0.05

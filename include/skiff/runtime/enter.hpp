@@ -5,15 +5,17 @@
 //
 // CVE-2019-5736: a process in the container must never reach skiff's binary through /proc/PID/exe.
 // skiff is non-dumpable before the container can see anything of it, so nobody else may open that
-// link; and ensure_cloned_binary() makes skiff run from a sealed in-memory copy of itself, so what
-// the link points to (even for the process itself, through a `#!/proc/self/exe` in the image) is
-// that copy, never the host's file.
+// link; and every skiff process that starts a container's process runs from a sealed view of its
+// binary (sealed_self), so what the link points to (even for the process itself, through a
+// `#!/proc/self/exe` in the image) can never be written, never the host's file.
 #pragma once
 
 #include <sys/types.h>
 
 #include <functional>
+#include <string>
 
+#include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
 #include "skiff/runtime/spec.hpp"
 
@@ -36,8 +38,16 @@ struct InitProcess {
 Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool detach,
                               const std::function<void(pid_t)>& executed = {});
 
-// Unless skiff already runs from one, copies its binary into a sealed memfd and re-executes itself
-// from it with the same arguments and environment: returns only on error.
-Result<void> ensure_cloned_binary();
+// True when this process runs from a sealed view of skiff's binary (see cloned_binary.cpp).
+bool running_sealed();
+
+// A descriptor for execveat(AT_EMPTY_PATH) of skiff's binary that no one can write: a read-only,
+// detached overlay of its directory over `empty_dir` (made when missing), or else a sealed memfd
+// copy. `empty_dir` empty: the copy.
+Result<unique_fd> sealed_self(const std::string& empty_dir);
+
+// Unless skiff already runs from a sealed view, re-executes itself from one (sealed_self) with
+// the same arguments and environment: returns only on error.
+Result<void> ensure_sealed_binary(const std::string& empty_dir);
 
 }  // namespace skiff::runtime

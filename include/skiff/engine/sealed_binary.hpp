@@ -1,0 +1,19 @@
+// CVE-2019-5736: the skiff processes that start a container's process (foreground run, exec, the
+// monitor) run from a sealed view of skiff's binary (runtime::sealed_self). Its overlay needs an
+// empty lower layer: <runroot>/sealed-exe, made when missing.
+#pragma once
+
+#include <string>
+
+#include "skiff/base/result.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace skiff::engine {
+
+std::string sealed_exe_lower(const storage::StoreConfig& store);
+
+// Unless skiff already runs from a sealed view of its binary, re-executes it from one with the
+// same arguments and environment: returns only on error.
+Result<void> ensure_sealed_binary(const storage::StoreConfig& store);
+
+}  // namespace skiff::engine
