@@ -94,8 +94,7 @@ Result<int64_t> max_size(const std::vector<std::string>& log_opts) {
 }
 
 // Copies the container's stdout and stderr into the log (and to attached clients): called by the
-// runtime's loop whenever a pipe has data, and once more after each exit to drain what is left
-// without waiting for writers that may never close (a daemon the container left behind).
+// runtime's loop whenever a pipe has data, and after each exit for what the pipes hold then.
 class Logger {
 public:
     Logger(int out, int err, int log, int64_t max, AttachServer* clients)
@@ -106,26 +105,15 @@ public:
         }
     }
 
-    // One read from `fd`; false at its end.
-    bool readable(int fd) {
+    // One read from `fd`: the bytes read, 0 at its end.
+    size_t readable(int fd) {
         char buf[16384];
         ssize_t got = ::read(fd, buf, sizeof buf);
-        if (got <= 0) return false;
+        if (got <= 0) return 0;
         std::string_view data(buf, static_cast<size_t>(got));
         write_lines(fd == out_ ? "stdout" : "stderr", data);
         if (clients_) clients_->broadcast(fd == out_ ? wire::Kind::kStdout : wire::Kind::kStderr, data);
-        return true;
-    }
-
-    void drain() {
-        for (;;) {
-            struct pollfd p[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
-            if (::poll(p, 2, 0) <= 0) return;
-            bool any = false;
-            for (auto& q : p)
-                if ((q.revents & POLLIN) && readable(q.fd)) any = true;
-            if (!any) return;
-        }
+        return static_cast<size_t>(got);
     }
 
 private:
@@ -382,7 +370,9 @@ int monitor_main(const MonitorArgs& args) {
             (void)record(store, c);
         };
         hooks.watch = {out[0], err[0]};
-        hooks.readable = [&](int fd) { logger.readable(fd); };
+        hooks.readable = [&](int fd) { return logger.readable(fd); };
+        // The container's stdio is the monitor's own: the pipes above (and /dev/null or the stdin pipe).
+        hooks.stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
         hooks.poll_set = [&](std::vector<struct pollfd>& add) {
             server->poll_set(add);
             forwarder->poll_set(add);
@@ -403,7 +393,6 @@ int monitor_main(const MonitorArgs& args) {
         };
         auto status = runtime::run_foreground(spec, hooks);
         forwarder->clear_container();
-        logger.drain();
         int code = status.ok() ? *status : status.error().exit_code;
         if (!status.ok() && first) {
             report(report_fd, "err " + std::to_string(code) + " " + status.error().message);

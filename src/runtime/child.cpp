@@ -56,11 +56,10 @@ Result<void> pivot_into(int rootfd) {
 }
 
 // The container's stdio: the terminal's slave as its controlling terminal (the master goes to
-// skiff), or skiff's own stdout and stderr with /dev/null as stdin unless it is interactive.
+// skiff), or the pipes skiff relays, with /dev/null as stdin unless it is interactive.
 Result<void> setup_stdio(const ChildContext& c, Console& console, const ResolvedUser& user) {
     if (c.spec.terminal) return take_terminal(console, user, c.window, c.sync_fd);
-    if (c.spec.interactive) return {};
-    return stdin_from_null();
+    return take_stdio(c.stdio, c.spec.interactive);
 }
 
 Result<void> init_container(const ChildContext& c) {

@@ -5,9 +5,9 @@
 
 #include <sys/ioctl.h>
 
-#include <optional>
-
+#include <array>
 #include <cstdint>
+#include <optional>
 
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/seccomp.hpp"
@@ -19,6 +19,7 @@ struct ChildContext {
     const Spec& spec;
     const Plan& plan;
     int sync_fd;  // the child's end of the sync socket (close-on-exec)
+    std::array<int, 3> stdio;  // without a terminal: its stdin (-i), stdout and stderr (close-on-exec)
     std::optional<struct winsize> window;  // skiff's terminal size, given to the container's terminal
     const seccomp::Program& seccomp;       // prepared by skiff before clone
     uint64_t capabilities;                 // caps::to_mask(spec.capabilities), computed before clone

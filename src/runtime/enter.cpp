@@ -10,6 +10,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -37,6 +38,7 @@ struct EnterContext {
     const Spec& spec;
     InitProcess init;
     int sync_fd;  // the child's end (close-on-exec)
+    std::array<int, 3> stdio;  // without a terminal: the pipes' container ends (close-on-exec)
     bool detach;
     std::optional<struct winsize> window;
     const seccomp::Program& seccomp;
@@ -64,7 +66,7 @@ Result<void> join_namespaces(const InitProcess& init) {
 }
 
 // -d: a session of its own and nothing of skiff's, which returns at once. -t: a terminal from the
-// container's devpts. Otherwise skiff's stdout and stderr, and its stdin only with -i.
+// container's devpts. Otherwise the pipes skiff relays (stdin's only with -i).
 Result<void> setup_stdio(const EnterContext& c, int rootfd, const ResolvedUser& user) {
     if (c.detach) {
         if (::setsid() < 0) return sys_error("setsid");
@@ -77,8 +79,7 @@ Result<void> setup_stdio(const EnterContext& c, int rootfd, const ResolvedUser& 
         Console console = TRY(open_console(rootfd));
         return take_terminal(console, user, c.window, c.sync_fd);
     }
-    if (c.spec.interactive) return {};
-    return stdin_from_null();
+    return take_stdio(c.stdio, c.spec.interactive);
 }
 
 Result<void> enter(const EnterContext& c) {
@@ -187,10 +188,15 @@ Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool de
     std::optional<SignalRelay> signals;
     if (!detach) signals.emplace(TRY(SignalRelay::start()));
 
-    EnterContext ctx{spec, init, child_sync_fd.get(), detach, std::nullopt, filter, capabilities};
+    std::optional<PipeRelay> pipes;
+    ContainerEnds theirs;
+    if (!spec.terminal && !detach) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs)));
+
+    EnterContext ctx{spec, init, child_sync_fd.get(), theirs.fds(), detach, std::nullopt, filter, capabilities};
     if (spec.terminal && !detach) ctx.window = window_size();
     ChildProcess child = TRY(spawn(ctx, cgroup.get()));
     child_sync_fd.reset();
+    theirs = {};  // the child has its copies: the pipes end when the container's do
     TRY(join_v1_cgroups(init.pid, child.pid()));
     TRY(sync::send_release(sync_fd.get()));
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
@@ -199,7 +205,7 @@ Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool de
         child.release();
         return 0;
     }
-    return attach(child, *signals, std::move(master), spec.interactive);
+    return attach(child, *signals, std::move(master), pipes ? &*pipes : nullptr, spec.interactive);
 }
 
 }  // namespace skiff::runtime

@@ -91,7 +91,13 @@ Result<ResolvedUser> lookup_user(int rootfd, const std::string& user) {
     return r;
 }
 
-Result<void> stdin_from_null() {
+Result<void> take_stdio(const std::array<int, 3>& fds, bool interactive) {
+    if (::setsid() < 0) return sys_error("setsid");
+    if (::dup2(fds[1], 1) < 0 || ::dup2(fds[2], 2) < 0) return sys_error("dup2 the container's stdout and stderr");
+    if (interactive) {
+        if (::dup2(fds[0], 0) < 0) return sys_error("dup2 the container's stdin");
+        return {};
+    }
     unique_fd null = TRY(sys::open("/dev/null", O_RDONLY));
     if (::dup2(null.get(), 0) < 0) return sys_error("dup2 /dev/null on stdin");
     return {};

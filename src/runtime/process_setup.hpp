@@ -6,6 +6,7 @@
 
 #include <sys/ioctl.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,8 +30,10 @@ Result<ResolvedUser> lookup_user(int rootfd, const std::string& user);
 Result<void> take_terminal(Console& console, const ResolvedUser& user, const std::optional<struct winsize>& window,
                            int sync_fd);
 
-// Stdin from /dev/null (opened in the current root).
-Result<void> stdin_from_null();
+// Without a terminal: `fds` (the pipes skiff relays) as stdout and stderr, and as stdin with
+// `interactive`, else /dev/null (opened in the current root); in a session of its own, so that no
+// terminal of skiff's caller is its controlling terminal for /dev/tty to open.
+Result<void> take_stdio(const std::array<int, 3>& fds, bool interactive);
 
 // The last steps, as root in the container's mounts with its stdio in place: seccomp filter, user,
 // capabilities, working directory, no-new-privileges, only fds 0-2, then exec of spec.args.

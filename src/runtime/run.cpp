@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "child.hpp"
+#include "pipes.hpp"
 #include "process.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/runtime/caps.hpp"
@@ -101,10 +102,15 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     ManagedCgroup managed = TRY(ManagedCgroup::create(spec, self_cgroup));
     if (managed.get() && hooks.cgroup_made) hooks.cgroup_made(managed.get()->paths());
 
-    ChildContext ctx{spec, plan, child_sync_fd.get(), std::nullopt, filter, capabilities};
+    std::optional<PipeRelay> pipes;
+    ContainerEnds theirs;
+    if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs)));
+
+    ChildContext ctx{spec, plan, child_sync_fd.get(), hooks.stdio.value_or(theirs.fds()), std::nullopt, filter, capabilities};
     if (spec.terminal) ctx.window = hooks.window ? hooks.window() : window_size();
     ChildProcess child = TRY(spawn(ctx, managed.get() ? managed.get()->unified_fd() : cgroup.fd()));
     child_sync_fd.reset();
+    theirs = {};  // the child has its copies: the pipes end when the container's do
     // The child waits for its release: in every hierarchy before it runs anything of its own.
     if (managed.get()) TRY_CTX(managed.get()->add(child.pid()), "cgroup");
     TRY(apply_rlimits(child.pid(), spec.rlimits));
@@ -115,7 +121,8 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     if (hooks.executed) hooks.executed();
     if (master && hooks.terminal) hooks.terminal(master.get());
 
-    return managed.finish(attach(child, signals, std::move(master), spec.interactive, hooks), hooks);
+    return managed.finish(attach(child, signals, std::move(master), pipes ? &*pipes : nullptr, spec.interactive, hooks),
+                          hooks);
 }
 
 }  // namespace skiff::runtime

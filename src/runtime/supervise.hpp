@@ -3,6 +3,7 @@
 // relayed until it exits. Shared by run (the container's init) and exec.
 #pragma once
 
+#include "pipes.hpp"
 #include "process.hpp"
 #include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
@@ -18,9 +19,10 @@ Result<void> ensure_stdio_open();
 // or the error that stopped it (then it is reaped and the error returned).
 Result<unique_fd> await_exec(int sync_fd, ChildProcess& child);
 
-// Until the child exits: forward signals and, with a terminal `master`, hold skiff's terminal raw
-// and copy bytes both ways (stdin only when `interactive`). The exit status, 128+N for signal N.
-Result<int> attach(ChildProcess& child, SignalRelay& signals, unique_fd master, bool interactive,
+// Until the child exits: forward signals and copy bytes both ways (stdin only when `interactive`),
+// between skiff's stdio and either the terminal `master` (held raw) or the container's `pipes`;
+// then what the container's output pipes hold. The exit status, 128+N for signal N.
+Result<int> attach(ChildProcess& child, SignalRelay& signals, unique_fd master, PipeRelay* pipes, bool interactive,
                    const Hooks& hooks = {});
 
 }  // namespace skiff::runtime

@@ -14,16 +14,8 @@ namespace {
 
 constexpr char kEndOfInput = '\x04';  // VEOF: the container's line discipline reads it as end of input
 
-// Output the user's terminal cannot take is dropped rather than left to block the container.
-void write_out(const char* data, size_t len) {
-    while (len > 0) {
-        ssize_t n = ::write(STDOUT_FILENO, data, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        data += n;
-        len -= static_cast<size_t>(n);
-    }
-}
+// Output the user's terminal no longer takes (it hung up) is dropped rather than left to block the container.
+void write_out(const char* data, size_t len) { (void)write_fully(STDOUT_FILENO, std::string_view(data, len)); }
 
 }  // namespace
 
@@ -48,7 +40,7 @@ RawMode::~RawMode() {
 }
 
 TerminalRelay::TerminalRelay(unique_fd master, bool forward_input)
-    : master_(std::move(master)), input_open_(forward_input) {
+    : master_(std::move(master)), input_(master_.get(), forward_input, std::string(1, kEndOfInput)) {
     int flags = ::fcntl(master_.get(), F_GETFL);
     if (flags >= 0) ::fcntl(master_.get(), F_SETFL, flags | O_NONBLOCK);
 }
@@ -63,10 +55,10 @@ void TerminalRelay::resize() {
     if (auto ws = window_size()) ::ioctl(master_.get(), TIOCSWINSZ, &*ws);
 }
 
-short TerminalRelay::master_events() const { return static_cast<short>(POLLIN | (pending_.empty() ? 0 : POLLOUT)); }
+short TerminalRelay::master_events() const { return static_cast<short>(POLLIN | (input_.wants_output() ? POLLOUT : 0)); }
 
 Result<bool> TerminalRelay::on_master(short revents) {
-    if (revents & POLLOUT) TRY(flush_pending());
+    if (revents & POLLOUT) input_.flush();
     if (!(revents & (POLLIN | POLLHUP | POLLERR))) return true;
     char buf[65536];
     ssize_t n = ::read(master_.get(), buf, sizeof buf);
@@ -76,34 +68,6 @@ Result<bool> TerminalRelay::on_master(short revents) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
     return false;  // EIO: every slave descriptor is closed
-}
-
-Result<void> TerminalRelay::on_input() {
-    char buf[65536];
-    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return {};
-    if (n <= 0) {
-        input_open_ = false;
-        pending_ += kEndOfInput;
-    } else {
-        pending_.append(buf, static_cast<size_t>(n));
-    }
-    return flush_pending();
-}
-
-Result<void> TerminalRelay::flush_pending() {
-    while (!pending_.empty()) {
-        ssize_t n = ::write(master_.get(), pending_.data(), pending_.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) return {};
-        if (n < 0) {
-            pending_.clear();  // the container closed its terminal: nobody will read this
-            input_open_ = false;
-            return {};
-        }
-        pending_.erase(0, static_cast<size_t>(n));
-    }
-    return {};
 }
 
 void TerminalRelay::drain() {

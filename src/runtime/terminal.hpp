@@ -10,6 +10,7 @@
 
 #include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
+#include "copy.hpp"
 #include "skiff/runtime/tty.hpp"
 
 namespace skiff::runtime {
@@ -23,21 +24,18 @@ public:
     void resize();
     // poll(2) interest for the master and for stdin.
     short master_events() const;
-    bool wants_input() const { return input_open_ && pending_.empty(); }
+    bool wants_input() const { return input_.wants_input(); }
     int master() const { return master_.get(); }
 
     // Moves what is ready; false once the container's side is closed.
     Result<bool> on_master(short revents);
-    Result<void> on_input();
+    void on_input() { input_.on_input(); }
     // After the container exited: copy what it left in the pty.
     void drain();
 
 private:
-    Result<void> flush_pending();
-
     unique_fd master_;
-    bool input_open_;
-    std::string pending_;  // stdin bytes the master did not take yet
+    InputCopy input_;
 };
 
 }  // namespace skiff::runtime

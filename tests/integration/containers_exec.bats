@@ -4,6 +4,7 @@
 # for the container to reach skiff's binary through /proc/PID/exe (CVE-2019-5736).
 
 load helpers
+load stdio_helpers
 
 setup_file() {
     skiff_setup_file
@@ -140,6 +141,62 @@ $adj"
     run bash -c "echo hi | $(printf '%q ' timeout 20 "$SKIFF" $(skiff_args)) exec c cat"
     assert_status 0
     assert_output ""
+}
+
+@test "exec from a terminal: TIOCSTI does not reach the caller's terminal; fds 0-2 are /dev/null and pipes" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    build_sti
+    start_container c -v "$SKIFF_TEST_DIR/bin:/t:ro" busybox sleep 1000
+    run_then_read_terminal exec c /t/sti "touch $SKIFF_TEST_DIR/PWNED"$'\n'
+    assert_output_contains skiff-exit=0
+    assert_output_contains nothing-injected
+    refute_output_contains "injected=["
+    refute_output_contains pushed
+    [[ ! -e $SKIFF_TEST_DIR/PWNED ]] || fail "the injected command ran"
+    run_then_read_terminal exec c sh -c 'for i in 0 1 2; do echo "fd$i=$(readlink /proc/$$/fd/$i)"; done'
+    assert_output_contains "fd0=/dev/null"
+    [[ $output =~ fd1=pipe:\[[0-9]+\] ]] || fail "fd 1 is not a pipe: $output"
+    [[ $output =~ fd2=pipe:\[[0-9]+\] ]] || fail "fd 2 is not a pipe: $output"
+}
+
+@test "exec: an output file cannot be read back or rewritten, nor a read-only input file with -i" {
+    start_container c
+    local f=$SKIFF_TEST_DIR/appended.log err=$SKIFF_TEST_DIR/appended.err in=$SKIFF_TEST_DIR/input.txt
+    printf 'earlier secret line\n' >"$f"
+    skiff exec c sh -c \
+        'readlink /proc/self/fd/1 >&2; timeout 1 head -c 100 /proc/self/fd/1 >&2; echo rewritten >/proc/self/fd/1; echo after' \
+        >>"$f" 2>"$err" || true
+    [[ $(head -n1 "$f") == "earlier secret line" ]] || fail "the log was rewritten: $(cat "$f")"
+    grep -qx after "$f" || fail "the process's output is missing: $(cat "$f")"
+    ! grep -q secret "$err" || fail "the process read the earlier content: $(cat "$err")"
+    printf 'original input\n' >"$in"
+    chmod 0444 "$in"
+    run skiff exec -i c sh -c 'readlink /proc/self/fd/0; echo pwned >/proc/self/fd/0; exit 0' <"$in"
+    [[ $(cat "$in") == "original input" ]] || fail "the input file was rewritten: $(cat "$in")"
+    assert_output_contains "pipe:["
+}
+
+@test "exec: stdout and stderr separate, megabytes delivered, stdin's end passed on" {
+    start_container c
+    run --separate-stderr skiff exec c sh -c 'echo to-out; echo to-err >&2; exit 4'
+    assert_status 4
+    assert_output to-out
+    [[ $stderr == to-err ]] || fail "stderr: $stderr"
+    local n
+    n=$(skiff exec c sh -c 'head -c 5000000 /dev/zero; echo end' | wc -c)
+    [[ $n -eq 5000004 ]] || fail "got $n bytes"
+    run skiff exec -i c cat <<<hi
+    assert_status 0
+    assert_output hi
+}
+
+@test "exec: a background process holding the output does not keep skiff waiting" {
+    start_container c
+    local start=$SECONDS
+    run timeout 20 "$SKIFF" $(skiff_args) exec c sh -c 'sleep 30 & echo started'
+    assert_status 0
+    assert_output started
+    ((SECONDS - start < 10)) || fail "skiff exec took $((SECONDS - start)) s"
 }
 
 @test "-t: a terminal from the container's devpts" {

@@ -3,6 +3,7 @@
 # follows the host terminal's; signals sent to skiff reach the container's process.
 
 load helpers
+load stdio_helpers
 
 setup_file() {
     skiff_setup_file
@@ -191,4 +192,105 @@ signal_reaches_container() {
     grep -qx got-USR1 "$out" || fail "no got-USR1: $(cat "$out")"
     grep -qx finished "$out" || fail "not finished: $(cat "$out")"
     [[ $rc -eq 5 ]] || fail "skiff exited $rc"
+}
+
+# --- the caller's descriptors stay with skiff --------------------------------------------------------
+# Without -t the container's stdio are pipes skiff relays (stdin /dev/null without -i), as conmon's
+# are: a descriptor of skiff's caller (its terminal, the file its output is appended to, its input
+# file) would let the container type into the caller's shell (TIOCSTI), read back or rewrite that file.
+
+@test "run from a terminal: TIOCSTI in the container does not reach the caller's terminal" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    build_sti
+    # With dev.tty.legacy_tiocsti=0 the kernel refuses TIOCSTI to all but CAP_SYS_ADMIN: the test
+    # below still checks which descriptors the container holds.
+    run_then_read_terminal run --rm -v "$SKIFF_TEST_DIR/bin:/t:ro" busybox /t/sti "touch $SKIFF_TEST_DIR/PWNED"$'\n'
+    assert_output_contains skiff-exit=0
+    assert_output_contains nothing-injected
+    refute_output_contains "injected=["
+    refute_output_contains "pushed"
+    [[ ! -e $SKIFF_TEST_DIR/PWNED ]] || fail "the injected command ran"
+}
+
+@test "run -t from a terminal: TIOCSTI reaches only the container's own terminal" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    build_sti
+    run_then_read_terminal run --rm -t -v "$SKIFF_TEST_DIR/bin:/t:ro" busybox /t/sti "touch $SKIFF_TEST_DIR/PWNED"$'\n'
+    assert_output_contains skiff-exit=0
+    assert_output_contains nothing-injected
+    refute_output_contains "injected=["
+    [[ ! -e $SKIFF_TEST_DIR/PWNED ]] || fail "the injected command ran"
+}
+
+@test "run from a terminal: fds 0-2 are /dev/null and pipes, and /dev/tty is no terminal of the caller's" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    run_then_read_terminal run --rm busybox sh -c \
+        'for i in 0 1 2; do echo "fd$i=$(readlink /proc/$$/fd/$i)"; done; : </dev/tty && echo tty-opened'
+    assert_output_contains "fd0=/dev/null"
+    [[ $output =~ fd1=pipe:\[[0-9]+\] ]] || fail "fd 1 is not a pipe: $output"
+    [[ $output =~ fd2=pipe:\[[0-9]+\] ]] || fail "fd 2 is not a pipe: $output"
+    refute_output_contains tty-opened
+    assert_output_contains skiff-exit=1
+}
+
+@test "an output file skiff appends to cannot be read back or rewritten by the container" {
+    local f=$SKIFF_TEST_DIR/appended.log err=$SKIFF_TEST_DIR/appended.err
+    printf 'earlier secret line\n' >"$f"
+    skiff run --rm busybox sh -c \
+        'readlink /proc/self/fd/1 >&2; timeout 1 head -c 100 /proc/self/fd/1 >&2; echo rewritten >/proc/self/fd/1; echo after' \
+        >>"$f" 2>"$err" || true
+    [[ $(head -n1 "$f") == "earlier secret line" ]] || fail "the log was rewritten: $(cat "$f")"
+    grep -qx after "$f" || fail "the container's output is missing: $(cat "$f")"
+    ! grep -q secret "$err" || fail "the container read the earlier content: $(cat "$err")"
+    grep -q '^pipe:' "$err" || fail "fd 1 is not a pipe: $(cat "$err")"
+}
+
+@test "run -i: a read-only input file cannot be rewritten through /proc/self/fd/0" {
+    local f=$SKIFF_TEST_DIR/input.txt
+    printf 'original input\n' >"$f"
+    chmod 0444 "$f"
+    run skiff run --rm -i busybox sh -c 'readlink /proc/self/fd/0; echo pwned >/proc/self/fd/0; exit 0' <"$f"
+    [[ $(cat "$f") == "original input" ]] || fail "the input file was rewritten: $(cat "$f")"
+    assert_output_contains "pipe:["
+}
+
+# --- the relay ------------------------------------------------------------------------------------
+
+@test "several megabytes of output all arrive before skiff exits" {
+    local out=$SKIFF_TEST_DIR/big.out err=$SKIFF_TEST_DIR/big.err
+    skiff run --rm busybox sh -c \
+        'head -c 6000000 /dev/urandom >/tmp/data; md5sum </tmp/data | cut -d" " -f1 >&2; cat /tmp/data; cat /tmp/data >&2' \
+        >"$out" 2>"$err"
+    [[ $(stat -c %s "$out") -eq 6000000 ]] || fail "stdout has $(stat -c %s "$out") bytes"
+    [[ $(stat -c %s "$err") -eq 6000033 ]] || fail "stderr has $(stat -c %s "$err") bytes"
+    [[ $(md5sum <"$out" | cut -d' ' -f1) == $(head -n1 "$err") ]] || fail "stdout differs from what the container wrote"
+}
+
+@test "-i: the end of skiff's stdin reaches the container" {
+    run skiff run --rm -i busybox cat <<<hi
+    assert_status 0
+    assert_output hi
+}
+
+@test "a process the container leaves behind holding its output does not keep skiff waiting" {
+    # The init's exit ends the container's pid namespace; the wait is for skiff's relay alone.
+    run timeout 20 "$SKIFF" $(skiff_args) run --rm busybox sh -c 'sleep 30 & echo started'
+    assert_status 0
+    assert_output started
+}
+
+@test "a reader that goes away ends the container's output at once, as a pipeline's would (yes | head -1)" {
+    run timeout 40 bash -c "timeout -k 5 20 \"\$SKIFF\" $(skiff_args | tr '\n' ' ') run --rm busybox yes | head -n1; echo \"skiff-exit=\${PIPESTATUS[0]}\""
+    assert_status 0
+    # yes is the namespace's init, which no signal kills by its default action: it sees EPIPE and
+    # exits 1 with a message (on skiff's stderr), and that is skiff's status.
+    [[ ${lines[0]} == y ]] || fail "first line: ${lines[0]}"
+    assert_output_contains "Broken pipe"
+    assert_output_contains skiff-exit=1
+    # Not the init: yes dies of SIGPIPE, as in a shell pipeline.
+    run timeout 40 bash -c "timeout -k 5 20 \"\$SKIFF\" $(skiff_args | tr '\n' ' ') run --rm busybox sh -c 'yes; echo yes-status=\$? >&2' | head -n1"
+    assert_status 0
+    assert_output $'y\nyes-status=141'
+    run skiff ps -a -q
+    assert_output ""
 }

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -95,8 +96,14 @@ struct Hooks {
     // More descriptors to watch while the container runs (a monitor's output pipes): `readable`
     // is called on this thread when one has data or has hung up. No threads: a clone from a
     // process with threads could catch one holding a lock the child then waits for forever.
+    // `readable` reads once and says how many bytes it took (0 at the end); after the container's
+    // exit, what the descriptors hold then is read through it too.
     std::vector<int> watch;
-    std::function<void(int fd)> readable;
+    std::function<size_t(int fd)> readable;
+    // The container's stdin, stdout and stderr when it has no terminal, made for it by the caller (a
+    // monitor's pipes; stdin is /dev/null anyway without -i). Unset: the runtime makes pipes and
+    // relays them to and from skiff's own stdio, whose descriptors the container never gets.
+    std::optional<std::array<int, 3>> stdio;
     // Descriptors whose set changes while the container runs (a monitor's attach socket and its
     // clients): `poll_set` is asked for them at each turn of the loop, `polled` told their events.
     std::function<void(std::vector<struct pollfd>& add)> poll_set;
@@ -113,7 +120,7 @@ struct Hooks {
     std::function<void(const CgroupPaths& paths)> cgroup_made;
 };
 
-// Start the container in the foreground with skiff's own stdio, forward signals (and with a
+// Start the container in the foreground with its stdio relayed to skiff's own, forward signals (and with a
 // terminal, raw mode and window size), wait for it. Returns the exit status as podman reports it:
 // the exit code, or 128+N when killed by signal N. A container that could not start is an Error
 // whose message is the one line to print after "Error: " and whose exit_code is podman's: 125
