@@ -1,6 +1,7 @@
 #include "skiff/storage/containers.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "container_paths.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
@@ -19,10 +21,10 @@ namespace skiff::storage {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::string defs_root(const StoreConfig& s) { return fs::join(s.root, "containers"); }
-std::string run_root(const StoreConfig& s) { return fs::join(s.runroot, "containers"); }
-std::string names_dir(const StoreConfig& s) { return fs::join(defs_root(s), "names"); }
+using paths::defs_root;
+using paths::is_id;
+using paths::names_dir;
+using paths::run_root;
 
 std::string def_path(const StoreConfig& s, const std::string& id, bool auto_remove) {
     return fs::join(auto_remove ? run_root(s) : defs_root(s), id + "/config.json");
@@ -31,10 +33,11 @@ std::string status_path(const StoreConfig& s, const std::string& id) {
     return fs::join(run_root(s), id + "/state.json");
 }
 
-bool is_id(std::string_view s) {
-    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-           });
+// A record rewritten in place: through a temporary file in its root's .tmp directory.
+Result<void> write_record(const std::string& root, const std::string& path, std::string_view data,
+                          fs::Durability d) {
+    auto tmp = TRY(paths::tmp_file(root));
+    return fs::write_file_atomic_via(tmp, path, data, d, 0600);
 }
 
 void put(Writer& w, const char* k, const std::string& v) {
@@ -90,17 +93,57 @@ std::map<std::string, std::string> cgroups_by_shape(const std::vector<std::strin
     return out;
 }
 
-Result<Container> load(const StoreConfig& s, const std::string& id) {
+// "PATH: why" for a record file that cannot be used.
+std::string damaged(const std::string& path, const Error& e, const Result<std::string>& text) {
+    if (!text.ok()) return path + ": " + (text.error().code == ENOENT ? "missing" : text.error().message);
+    return path + ": " + e.message + " (" + std::to_string(text->size()) + " bytes)";
+}
+
+struct Loaded {
     Container c;
-    auto text = fs::read_file(def_path(s, id, false));
-    if (!text.ok()) text = fs::read_file(def_path(s, id, true));
-    if (!text.ok()) return text.take_error();
-    static_cast<ContainerDefinition&>(c) = TRY_CTX(parse_definition(*text), "container " + id);
-    auto st = fs::read_file(status_path(s, id));
-    if (st.ok()) {
-        auto parsed = parse_status(*st);
-        if (parsed.ok()) static_cast<ContainerStatus&>(c) = parsed.take();
+    bool definition_ok = true;
+};
+
+// Not found: no container directory (whatever else of it there is gets swept if stale). Found: the
+// container, with `damage` naming each record file that could not be used.
+Result<Loaded> load(const StoreConfig& s, const std::string& id) {
+    std::string def_dir = fs::join(defs_root(s), id);
+    struct stat st;
+    if (::stat(def_dir.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) {
+        paths::sweep_if_stale(s, id);
+        return missing_error("no container with ID " + id);
     }
+    Loaded l;
+    Container& c = l.c;
+    std::vector<std::string> damage;
+    std::string path = def_path(s, id, false);
+    auto text = fs::read_file(path);
+    if (!text.ok() && text.error().code == ENOENT && sys::exists(def_path(s, id, true)))
+        text = fs::read_file(path = def_path(s, id, true));
+    auto def = text.ok() ? parse_definition(*text) : Result<ContainerDefinition>(text.error());
+    if (def.ok() && def->id != id) def = make_error("holds the id of another container");
+    if (def.ok()) {
+        static_cast<ContainerDefinition&>(c) = def.take();
+    } else {
+        damage.push_back(damaged(path, def.error(), text));
+        l.definition_ok = false;
+        c.id = id;
+        auto names = paths::names_of(s, id);
+        if (!names.empty()) c.name = names.front();
+        c.created_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    }
+    // No run-time directory: the boot it was made in has ended (created or exited, as recorded).
+    if (sys::exists(fs::join(run_root(s), id))) {
+        auto st_text = fs::read_file(status_path(s, id));
+        auto parsed = st_text.ok() ? parse_status(*st_text) : Result<ContainerStatus>(st_text.error());
+        if (parsed.ok()) {
+            static_cast<ContainerStatus&>(c) = parsed.take();
+        } else {
+            damage.push_back(damaged(status_path(s, id), parsed.error(), st_text));
+            c.state = ContainerState::kUnknown;
+        }
+    }
+    c.damage = str::join(damage, "; ");
     // A container whose process is gone (its skiff or its monitor was killed) has exited. While its
     // monitor lives, the monitor records the exit: until then it is still running.
     if (c.state == ContainerState::kRunning && !same_process(c.pid, c.pid_start) && !same_process(c.monitor_pid, c.monitor_start)) {
@@ -108,7 +151,7 @@ Result<Container> load(const StoreConfig& s, const std::string& id) {
         c.exit_code = -1;
     }
     if (c.state != ContainerState::kRunning) c.paused = false;
-    return c;
+    return l;
 }
 
 }  // namespace
@@ -118,6 +161,7 @@ const char* state_name(ContainerState s) {
         case ContainerState::kCreated: return "created";
         case ContainerState::kRunning: return "running";
         case ContainerState::kExited: return "exited";
+        case ContainerState::kUnknown: return "unknown";
     }
     return "unknown";
 }
@@ -308,20 +352,46 @@ std::string container_dir(const StoreConfig& s, const std::string& id) { return 
 std::string container_run_dir(const StoreConfig& s, const std::string& id) { return fs::join(run_root(s), id); }
 
 Result<FileLock> lock_container(const StoreConfig& s, const std::string& id) {
-    std::string dir = fs::join(s.runroot, "locks");
-    TRY(fs::mkdir_p(dir, 0700));
-    return FileLock::acquire(fs::join(dir, "container-" + id));
+    TRY(fs::mkdir_p(fs::join(s.runroot, "locks"), 0700));
+    return FileLock::acquire(paths::lock_path(s, id));
 }
 
+// A name reservation left by a killed command (its container never made, or removed, or renamed)
+// is taken over; one held for real is an error.
 static Result<void> reserve_name(const StoreConfig& s, const std::string& name, const std::string& id) {
     std::string link = fs::join(names_dir(s), name);
-    if (::symlink(id.c_str(), link.c_str()) == 0) return {};
-    if (errno != EEXIST) return sys_error("reserve name " + name);
-    char target[128];
-    ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
-    std::string owner = n > 0 ? std::string(target, static_cast<size_t>(n)) : "another container";
+    std::string owner;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        if (::symlink(id.c_str(), link.c_str()) == 0) return {};
+        if (errno != EEXIST) return sys_error("reserve name " + name);
+        owner = paths::name_owner(s, name);
+        if (!owner.empty() && !paths::take_stale_name(s, name, owner)) break;
+    }
     return make_error("creating container storage: the container name \"" + name + "\" is already in use by " +
-                      owner + ". You have to remove that container to be able to reuse that name: that name is already in use");
+                      (owner.empty() ? "another container" : owner) +
+                      ". You have to remove that container to be able to reuse that name: that name is already in use");
+}
+
+static void release_name(const StoreConfig& s, const std::string& name, const std::string& id) {
+    if (paths::name_owner(s, name) == id) ::unlink(fs::join(names_dir(s), name).c_str());
+}
+
+// Under the new container's lock, so that nobody takes what is built here for a killed command's
+// leftovers: the name, the run-time directory and state, then the definition in a staging
+// directory renamed into place.
+static Result<void> publish(const StoreConfig& s, const Container& c) {
+    std::string staging = paths::staging(defs_root(s), c.id);
+    std::string run_dir = container_run_dir(s, c.id);
+    TRY(fs::mkdir_p(staging, 0700));
+    TRY(fs::mkdir_p(run_dir, 0700));
+    TRY(fs::write_file_atomic(fs::join(run_dir, "state.json"), serialize_status(c), fs::Durability::kNoSync, 0600));
+    auto durability = c.auto_remove ? fs::Durability::kNoSync : fs::Durability::kFsync;
+    TRY(fs::write_file_atomic(fs::join(c.auto_remove ? run_dir : staging, "config.json"), serialize_definition(c),
+                              durability, 0600));
+    if (::rename(staging.c_str(), container_dir(s, c.id).c_str()) < 0)
+        return sys_error("rename " + staging + " to " + container_dir(s, c.id));
+    if (durability == fs::Durability::kFsync) TRY(fs::fsync_dir(defs_root(s)));
+    return {};
 }
 
 Result<Container> create_container(const StoreConfig& s, ContainerDefinition def) {
@@ -330,10 +400,15 @@ Result<Container> create_container(const StoreConfig& s, ContainerDefinition def
     if (def.id.empty()) def.id = str::random_hex(32);
     if (!is_id(def.id)) return make_error("invalid container id \"" + def.id + "\"");
     if (def.created_ns == 0) def.created_ns = now_ns();
+    if (!def.name.empty() && !valid_name(def.name))
+        return make_error("invalid container name \"" + def.name + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    auto lock = TRY(lock_container(s, def.id));
     if (!def.name.empty()) {
-        if (!valid_name(def.name))
-            return make_error("invalid container name \"" + def.name + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*");
-        TRY(reserve_name(s, def.name, def.id));
+        auto reserved = reserve_name(s, def.name, def.id);
+        if (!reserved.ok()) {
+            ::unlink(paths::lock_path(s, def.id).c_str());  // nothing of this container was made
+            return reserved.take_error();
+        }
     } else {
         for (int attempt = 0;; ++attempt) {
             uint64_t r = std::strtoull(str::random_hex(8).c_str(), nullptr, 16);
@@ -341,42 +416,36 @@ Result<Container> create_container(const StoreConfig& s, ContainerDefinition def
             if (attempt > 8) def.name += "_" + str::random_hex(3);
             auto ok = reserve_name(s, def.name, def.id);
             if (ok.ok()) break;
-            if (attempt > 16) return ok.take_error();
+            if (attempt > 16) {
+                ::unlink(paths::lock_path(s, def.id).c_str());
+                return ok.take_error();
+            }
         }
     }
     Container c;
     static_cast<ContainerDefinition&>(c) = def;
-    auto durability = def.auto_remove ? fs::Durability::kNoSync : fs::Durability::kFsync;
-    auto write = [&]() -> Result<void> {
-        TRY(fs::mkdir_p(container_dir(s, def.id), 0700));
-        TRY(fs::mkdir_p(container_run_dir(s, def.id), 0700));
-        TRY(fs::write_file_atomic(status_path(s, def.id), serialize_status(c), fs::Durability::kNoSync, 0600));
-        TRY(fs::write_file_atomic(def_path(s, def.id, def.auto_remove), serialize_definition(def), durability, 0600));
-        return {};
-    };
-    auto r = write();
-    if (!r.ok()) {
+    auto published = publish(s, c);
+    if (!published.ok()) {
+        (void)fs::remove_all(paths::staging(defs_root(s), c.id));
         (void)remove_container(s, c);
-        return r.take_error();
+        return published.take_error();
     }
     return c;
 }
 
+Result<void> write_run_file(const StoreConfig& s, const std::string& id, const std::string& name, std::string_view data) {
+    return write_record(run_root(s), fs::join(container_run_dir(s, id), name), data, fs::Durability::kNoSync);
+}
+
 Result<void> save_status(const StoreConfig& s, const Container& c) {
     if (!sys::exists(container_run_dir(s, c.id))) return make_error("container " + c.id + " was removed");
-    return fs::write_file_atomic(status_path(s, c.id), serialize_status(c), fs::Durability::kNoSync, 0600);
+    return write_run_file(s, c.id, "state.json", serialize_status(c));
 }
 
 Result<void> save_definition(const StoreConfig& s, const ContainerDefinition& def) {
     auto durability = def.auto_remove ? fs::Durability::kNoSync : fs::Durability::kFsync;
-    return fs::write_file_atomic(def_path(s, def.id, def.auto_remove), serialize_definition(def), durability, 0600);
-}
-
-static void release_name(const StoreConfig& s, const std::string& name, const std::string& id) {
-    std::string link = fs::join(names_dir(s), name);
-    char target[128];
-    ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
-    if (n > 0 && std::string(target, static_cast<size_t>(n)) == id) ::unlink(link.c_str());
+    return write_record(def.auto_remove ? run_root(s) : defs_root(s), def_path(s, def.id, def.auto_remove),
+                        serialize_definition(def), durability);
 }
 
 Result<void> rename_container(const StoreConfig& s, Container& c, const std::string& name) {
@@ -386,8 +455,9 @@ Result<void> rename_container(const StoreConfig& s, Container& c, const std::str
     TRY(reserve_name(s, name, c.id));
     ContainerDefinition def = c;
     def.name = name;
-    auto durability = def.auto_remove ? fs::Durability::kNoSync : fs::Durability::kFsync;
-    auto written = fs::write_file_atomic(def_path(s, c.id, def.auto_remove), serialize_definition(def), durability, 0600);
+    // Killed from here on, the container has two names until one of them is met: the one its
+    // definition does not hold is then taken for stale.
+    auto written = save_definition(s, def);
     if (!written) {
         release_name(s, name, c.id);
         return written.take_error();
@@ -398,21 +468,35 @@ Result<void> rename_container(const StoreConfig& s, Container& c, const std::str
 }
 
 Result<void> remove_container(const StoreConfig& s, const Container& c) {
-    // The definition goes first: once it is gone, nobody lists the container.
-    ::unlink(def_path(s, c.id, false).c_str());
-    ::unlink(def_path(s, c.id, true).c_str());
-    TRY(fs::remove_all(container_dir(s, c.id)));
-    TRY(fs::remove_all(container_run_dir(s, c.id)));
+    // Renamed aside first: from then on nobody lists or finds the container, and if this process
+    // is killed, whoever meets what is left sweeps it.
+    std::string def_trash = paths::trash(defs_root(s), c.id), run_trash = paths::trash(run_root(s), c.id);
+    if (::rename(container_dir(s, c.id).c_str(), def_trash.c_str()) < 0 && errno != ENOENT)
+        return sys_error("rename " + container_dir(s, c.id) + " to " + def_trash);
+    if (::rename(container_run_dir(s, c.id).c_str(), run_trash.c_str()) < 0 && errno != ENOENT)
+        return sys_error("rename " + container_run_dir(s, c.id) + " to " + run_trash);
     if (!c.name.empty()) release_name(s, c.name, c.id);
-    ::unlink(fs::join(s.runroot, "locks/container-" + c.id).c_str());
+    // A damaged definition may not say the name: every reservation pointing here goes.
+    if (!c.damage.empty())
+        for (auto& n : paths::names_of(s, c.id)) release_name(s, n, c.id);
+    TRY(fs::remove_all(def_trash));
+    TRY(fs::remove_all(run_trash));
+    ::unlink(paths::lock_path(s, c.id).c_str());
     return {};
 }
 
+// The ids of the containers directories' entries. What a killed command left there (a staging or
+// trash directory, a run-time directory without its container, temporary files) is swept on the
+// way: `ps -a` lists these directories anyway.
 static Result<std::vector<std::string>> container_ids(const StoreConfig& s) {
     std::vector<std::string> ids;
     for (auto& dir : {defs_root(s), run_root(s)}) {
-        for (auto& n : TRY(fs::list_dir(dir)))
+        for (auto& n : TRY(fs::list_dir(dir))) {
             if (is_id(n)) ids.push_back(n);
+            else if (n.starts_with(".creating-")) paths::sweep_if_stale(s, n.substr(10));
+            else if (n.starts_with(".removing-")) paths::sweep_if_stale(s, n.substr(10));
+            else if (n == ".tmp") paths::sweep_tmp(dir);
+        }
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -422,35 +506,44 @@ static Result<std::vector<std::string>> container_ids(const StoreConfig& s) {
 Result<std::vector<Container>> list_containers(const StoreConfig& s) {
     std::vector<Container> out;
     for (auto& id : TRY(container_ids(s))) {
-        auto c = load(s, id);
-        if (c.ok()) out.push_back(c.take());  // a half-created or half-removed container is skipped
+        auto l = load(s, id);
+        if (l.ok()) out.push_back(std::move(l->c));  // one being created or removed is skipped
     }
     std::sort(out.begin(), out.end(), [](const Container& a, const Container& b) { return a.created_ns > b.created_ns; });
     return out;
 }
 
-Result<Container> find_container(const StoreConfig& s, std::string_view key) {
+static Result<Container> found(Loaded l, bool damaged_too) {
+    if (!l.c.damage.empty() && !damaged_too)
+        return make_error("container " + l.c.id + " has a damaged record: " + l.c.damage +
+                          " (skiff ps -a lists it, skiff rm -f removes it)");
+    return std::move(l.c);
+}
+
+Result<Container> find_container(const StoreConfig& s, std::string_view key, bool damaged_too) {
     std::string k(key);
     if (k.empty()) return missing_error("no container with name or ID \"\" found: no such container");
+    paths::sweep_tmp(defs_root(s));
+    paths::sweep_tmp(run_root(s));
     if (is_id(k)) {
-        auto c = load(s, k);
-        if (c.ok()) return c;
+        auto l = load(s, k);
+        if (l.ok()) return found(l.take(), damaged_too);
     }
-    if (valid_name(k)) {
-        char target[128];
-        ssize_t n = ::readlink(fs::join(names_dir(s), k).c_str(), target, sizeof target - 1);
-        if (n > 0) {
-            auto c = load(s, std::string(target, static_cast<size_t>(n)));
-            if (c.ok()) return c;
-        }
+    std::string owner = valid_name(k) ? paths::name_owner(s, k) : std::string();
+    if (!owner.empty()) {
+        auto l = load(s, owner);
+        // A definition that cannot be read does not say its name: the reservation does.
+        if (l.ok() && !l->definition_ok) l->c.name = k;
+        if (l.ok() && l->c.name == k) return found(l.take(), damaged_too);
+        paths::take_stale_name(s, k, owner);
     }
     std::vector<std::string> matches;
     for (auto& id : TRY(container_ids(s)))
         if (str::starts_with(id, k)) matches.push_back(id);
     if (matches.size() > 1) return make_error("more than one result for container \"" + k + "\"");
     if (matches.size() == 1) {
-        auto c = load(s, matches[0]);
-        if (c.ok()) return c;
+        auto l = load(s, matches[0]);
+        if (l.ok()) return found(l.take(), damaged_too);
     }
     return missing_error("no container with name or ID \"" + k + "\" found: no such container");
 }

@@ -191,13 +191,24 @@ Result<std::optional<ImageRecord>> find_by_name(const StoreConfig& s, std::strin
     return std::optional<ImageRecord>();
 }
 
+// Record writers hold the store's lock while their temporary files exist: with the lock free,
+// any there are a killed writer's.
+void sweep_tmp(const StoreConfig& s, const std::vector<std::string>& tmps) {
+    if (tmps.empty()) return;
+    auto lock = FileLock::try_acquire(fs::join(s.runroot, "locks/images"));
+    if (!lock.ok()) return;
+    for (auto& n : tmps) ::unlink(fs::join(images_dir(s), n).c_str());
+}
+
 Result<std::vector<std::string>> record_ids(const StoreConfig& s) {
-    std::vector<std::string> out;
+    std::vector<std::string> out, tmps;
     for (auto& name : TRY(fs::list_dir(images_dir(s)))) {
+        if (name.find(".json.tmp-") != std::string::npos) tmps.push_back(name);
         if (name.size() != 69 || !str::starts_with(name.substr(64), ".json")) continue;
         std::string id = name.substr(0, 64);
         if (is_hex(id)) out.push_back(std::move(id));
     }
+    sweep_tmp(s, tmps);
     return out;
 }
 

@@ -70,7 +70,11 @@ Result<void> fsync_dir(const std::string& path) {
 
 Result<void> write_file_atomic(const std::string& path, std::string_view data, Durability d,
                                unsigned mode) {
-    std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    return write_file_atomic_via(path + ".tmp-" + std::to_string(::getpid()), path, data, d, mode);
+}
+
+Result<void> write_file_atomic_via(const std::string& tmp, const std::string& path, std::string_view data,
+                                   Durability d, unsigned mode) {
     {
         auto fd = TRY(sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
         auto w = sys::write_all(fd.get(), data);

@@ -322,7 +322,8 @@ Result<void> run_inspect(Context& ctx, const InspectOptions& o) {
                     items.push_back(std::move(v));
                 continue;
             }
-            if (o.type == "container") {
+            // A damaged record is an error naming its file, not a search among images.
+            if (o.type == "container" || !c.error().missing) {
                 status = c.take_error();
                 continue;
             }

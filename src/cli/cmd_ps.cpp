@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "commands.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/container_filter.hpp"
 #include "skiff/engine/containers.hpp"
@@ -35,6 +36,7 @@ std::string status_text(const storage::Container& c, int64_t now) {
         case ContainerState::kRunning: return c.paused ? "Paused" : "Up " + ago(c.started_ns);
         case ContainerState::kExited:
             return fmt::format("Exited ({}) {} ago", c.exit_code, ago(c.finished_ns ? c.finished_ns : c.created_ns));
+        case ContainerState::kUnknown: return "Unknown";
     }
     return "Unknown";
 }
@@ -156,6 +158,10 @@ void add_ps(CLI::App& parent, Context& ctx) {
             return;
         }
         std::erase_if(*list, [&](const storage::Container& c) { return !filter->matches(c); });
+        // A damaged record is listed with what can be known, and said so once per container.
+        for (auto& c : *list)
+            if (!c.damage.empty())
+                log::warn("container {} has a damaged record: {} (skiff rm -f {} removes it)", c.id, c.damage, c.id.substr(0, 12));
         if (o->latest && list->size() > 1) list->resize(1);
         if (o->last >= 0 && list->size() > static_cast<size_t>(o->last)) list->resize(static_cast<size_t>(o->last));
         int64_t now = storage::now_ns();

@@ -10,6 +10,7 @@
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/volumes.hpp"
 #include "skiff/storage/images.hpp"
+#include "remains.hpp"
 #include "run_internal.hpp"
 
 namespace skiff::engine {
@@ -34,7 +35,7 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
                                std::string* run_options = nullptr) {
     RemoveResult r;
     r.input = input;
-    auto found = storage::find_container(store, input);
+    auto found = storage::find_container(store, input, true);
     if (!found.ok()) {
         r.error = found.take_error();
         r.not_found = r.error.missing;
@@ -46,14 +47,29 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
         return r;
     }
     // Re-read under the lock: the state may have changed since the lookup.
-    auto c = storage::find_container(store, found->id);
+    auto c = storage::find_container(store, found->id, true);
     if (!c.ok()) {
         r.error = c.take_error();
         r.not_found = r.error.missing;
         return r;
     }
     r.id = c->id;
-    if (c->state == storage::ContainerState::kRunning) {
+    if (c->name.empty()) c->name = found->name;  // a damaged definition: the name it was found by
+    if (!c->damage.empty()) {
+        // The record cannot say what runs: ask the kernel too.
+        auto remains = find_remains(*c);
+        if (remains.running() && !force) {
+            r.running = true;
+            r.error = make_error("cannot remove container " + c->id +
+                                 " as it may be running (its record is damaged) - remove it with force: container state improper");
+            return r;
+        }
+        auto ended = end_remains(c->id, remains);
+        if (!ended.ok()) {
+            r.error = ended.take_error();
+            return r;
+        }
+    } else if (c->state == storage::ContainerState::kRunning) {
         if (!force) {
             r.running = true;
             r.error = make_error("cannot remove container " + c->id +

@@ -146,7 +146,7 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
     if (c.paused && alive(c))
         return make_error("container " + c.id + " is running or paused, refusing to clean up: container state improper");
     // The monitor must not restart what the user stopped.
-    (void)fs::write_file_atomic(stop_marker(store, c.id), "", fs::Durability::kNoSync);
+    (void)storage::write_run_file(store, c.id, "stopped", "");
     if (alive(c)) {
         // As podman: with no time to wait, SIGKILL alone (no stop signal a trap could start on).
         auto sent = seconds == 0 ? Result<void>() : send(c, sig);
@@ -167,7 +167,7 @@ Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_
         return make_error("can only kill running containers. " + c.id + " is in state " +
                           storage::state_name(c.state) + ": container state improper");
     if (signal == SIGKILL || signal == SIGTERM || signal == SIGINT)
-        (void)fs::write_file_atomic(stop_marker(store, c.id), "", fs::Durability::kNoSync);
+        (void)storage::write_run_file(store, c.id, "stopped", "");
     TRY(send(c, signal));
     // As podman (whose runtime only sends the signal): the container stays paused and any other
     // signal stays pending until unpause. SIGKILL must end it now, and a v1 freezer holds even

@@ -160,7 +160,8 @@ bool should_restart(const RestartPolicy& p, int code, int restarts, bool stopped
 // Save `c`'s status under its lock, unless the container has been removed meanwhile. False then.
 bool record(const storage::StoreConfig& store, const storage::Container& c) {
     auto lock = storage::lock_container(store, c.id);
-    if (!storage::find_container(store, c.id).ok()) return false;
+    // A damaged state is written whole again.
+    if (!storage::find_container(store, c.id, true).ok()) return false;
     (void)storage::save_status(store, c);
     return true;
 }

@@ -36,8 +36,9 @@ std::map<std::string, std::string> host_environment() {
 }
 
 // /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, as podman writes them.
-Result<void> write_etc_files(const std::string& run_dir, const runtime::Spec& spec, const std::string& name) {
-    TRY(fs::write_file_atomic(run_dir + "/hostname", spec.hostname + "\n", fs::Durability::kNoSync));
+Result<void> write_etc_files(const storage::StoreConfig& store, const std::string& id, const runtime::Spec& spec,
+                             const std::string& name) {
+    TRY(storage::write_run_file(store, id, "hostname", spec.hostname + "\n"));
     std::string hosts;
     if (spec.host_network) {
         auto host = fs::read_file("/etc/hosts");
@@ -48,9 +49,9 @@ Result<void> write_etc_files(const std::string& run_dir, const runtime::Spec& sp
                 "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n";
     }
     hosts += "127.0.1.1\t" + spec.hostname + (name != spec.hostname ? " " + name : "") + "\n";
-    TRY(fs::write_file_atomic(run_dir + "/hosts", hosts, fs::Durability::kNoSync));
+    TRY(storage::write_run_file(store, id, "hosts", hosts));
     auto resolv = fs::read_file("/etc/resolv.conf");
-    TRY(fs::write_file_atomic(run_dir + "/resolv.conf", resolv.ok() ? *resolv : std::string(), fs::Durability::kNoSync));
+    TRY(storage::write_run_file(store, id, "resolv.conf", resolv.ok() ? *resolv : std::string()));
     return {};
 }
 
@@ -95,8 +96,7 @@ Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& 
 
 Result<void> finish_spec(const storage::StoreConfig& store, const storage::Container& c,
                          const storage::ImageRecord& image, runtime::Spec& spec) {
-    std::string run_dir = storage::container_run_dir(store, c.id);
-    TRY(write_etc_files(run_dir, spec, c.name));
+    TRY(write_etc_files(store, c.id, spec, c.name));
     auto root = TRY(storage::prepare_rootfs(store, image, storage::container_dir(store, c.id)));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
     spec.rootfs = root.target;

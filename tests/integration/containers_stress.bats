@@ -143,3 +143,83 @@ monitor_report() {
     [[ -s $seen ]] || fail "no container was ever made: the loop tests nothing"
     [[ -z $(sort -u "$seen" | cgroups_left) ]] || fail "cgroups left: $(sort -u "$seen" | cgroups_left)"
 }
+
+# Who has the lock of the container that holds name $1, and what is left of that container.
+name_report() {
+    local id f
+    id=$(readlink "$SKIFF_TEST_ROOT/containers/names/$1") || return 0
+    echo "owner $id: $(ls -d "$SKIFF_TEST_ROOT/containers/"*"$id" "$SKIFF_TEST_RUNROOT/containers/"*"$id" 2>&1 | tr '\n' ' ')"
+    echo "config: $(jq -c '{name}' "$SKIFF_TEST_ROOT/containers/$id/config.json" 2>&1)"
+    echo "state: $(cat "$SKIFF_TEST_RUNROOT/containers/$id/state.json" 2>&1)"
+    echo "names: $(ls -l "$SKIFF_TEST_ROOT/containers/names" | awk '{print $9, $11}' | tr '\n' ' ')"
+    for f in /proc/[0-9]*/fd/*; do
+        [[ $(readlink "$f" 2>/dev/null) == *"container-$id"* ]] || continue
+        f=${f#/proc/}
+        echo "lock held by ${f%%/*}: $(tr '\0' ' ' <"/proc/${f%%/*}/cmdline" 2>/dev/null)"
+    done
+}
+
+# Leftovers of killed commands in the containers directories: temporary files, staging and trash
+# directories, run-time directories without their container.
+store_leftovers() {
+    local d
+    find "$SKIFF_TEST_ROOT/containers" "$SKIFF_TEST_RUNROOT/containers" -mindepth 1 \
+        \( -name '*.tmp-*' -o -name '.creating-*' -o -name '.removing-*' -o -path '*/.tmp/*' \) -print 2>/dev/null
+    for d in "$SKIFF_TEST_RUNROOT"/containers/*; do
+        [[ $(basename "$d") =~ ^[0-9a-f]{64}$ && ! -d $SKIFF_TEST_ROOT/containers/$(basename "$d") ]] && echo "$d"
+    done
+    return 0
+}
+
+@test "kill -9 of run -d, rm -f, create, start, stop and rename at random moments: every name usable after one more command" {
+    local seed=${SKIFF_KILL_SEED:-$((RANDOM * 32768 + RANDOM))}
+    echo "# seed=$seed (SKIFF_KILL_SEED=$seed reproduces this run)" >&3
+    RANDOM=$seed
+    local mark=$((800000 + RANDOM % 100000)) i n pid before=$SKIFF_TEST_DIR/mounts-$BATS_TEST_NUMBER
+    local seen=$SKIFF_TEST_DIR/seen-$BATS_TEST_NUMBER
+    mountinfo_snapshot >"$before"
+    local -a args cmd
+    mapfile -t args < <(skiff_args)
+    for i in $(seq "${SKIFF_KILL_LOOPS:-30}"); do
+        n=kr$((RANDOM % 4))
+        case $((RANDOM % 8)) in
+        0 | 1) cmd=(run -d --name "$n" busybox sleep $mark) ;;
+        2 | 3) cmd=(rm -f "$n") ;;
+        4) cmd=(create --name "$n" busybox sleep $mark) ;;
+        5) cmd=(start "$n") ;;
+        6) cmd=(stop -t 1 "$n") ;;
+        7) cmd=(rename "$n" "kr$((RANDOM % 4))") ;;
+        esac
+        "$SKIFF" "${args[@]}" "${cmd[@]}" >/dev/null 2>&1 &
+        pid=$!
+        sleep "$(printf '0.%03d' $((RANDOM % 200)))"
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" || true
+        ls "$SKIFF_TEST_RUNROOT/containers" >>"$seen" 2>/dev/null || true
+    done
+    # One more command sweeps what the killed ones left in the directories it lists.
+    run skiff ps -a
+    assert_status 0
+    [[ -z $(store_leftovers) ]] || fail "left after ps -a: $(store_leftovers)"
+    # Every name is either a container's (rm -f removes it) or free (no such container): usable.
+    # (Not $i: bats's run sets a global i.)
+    for n in kr0 kr1 kr2 kr3; do
+        run --separate-stderr skiff rm -f "$n"
+        [[ $status == 0 || $status == 1 ]] || fail "rm -f $n: $status $stderr"
+        run --separate-stderr skiff run -d --name "$n" busybox sleep $mark
+        [[ $status == 0 ]] || fail "$n is not usable again: $stderr (seed $seed) $(name_report "$n")"
+    done
+    run skiff rm -a -f
+    assert_status 0
+    run skiff ps -a -q
+    assert_output ""
+    [[ -z $(store_leftovers) ]] || fail "left after rm -a: $(store_leftovers)"
+    for i in $(seq 50); do
+        pgrep -fx "sleep $mark" >/dev/null || pgrep -f -- "__monitor [0-9a-f]* $SKIFF_TEST_ROOT " >/dev/null || break
+        sleep 0.1
+    done
+    ! pgrep -fx "sleep $mark" >/dev/null || fail "container processes left: $(pgrep -fx "sleep $mark" | tr '\n' ' ')"
+    ! pgrep -f -- "__monitor [0-9a-f]* $SKIFF_TEST_ROOT " >/dev/null || fail "monitors left"
+    assert_mounts_unchanged "$before"
+    [[ -z $(sort -u "$seen" | cgroups_left) ]] || fail "cgroups left: $(sort -u "$seen" | cgroups_left)"
+}

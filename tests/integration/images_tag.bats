@@ -191,3 +191,13 @@ import_small() {
     assert_status 125
     assert_one_error_line "nosuch: image not known"
 }
+
+@test "a temporary image record a killed writer left is swept by the next listing" {
+    local id
+    id=$(skiff images -q --no-trunc | head -1)
+    id=${id#sha256:}
+    cp "$SKIFF_TEST_ROOT/images/$id.json" "$SKIFF_TEST_ROOT/images/$id.json.tmp-999999"
+    run skiff images -q
+    assert_status 0
+    [[ ! -e $SKIFF_TEST_ROOT/images/$id.json.tmp-999999 ]] || fail "the temporary record is left"
+}

@@ -16,6 +16,10 @@ Result<std::string> read_file(const std::string& path);
 // too with kFsync. Readers see the old content or the new, never a half-written file.
 Result<void> write_file_atomic(const std::string& path, std::string_view data,
                                Durability d = Durability::kFsync, unsigned mode = 0644);
+// The same through the temporary file `tmp` (on the same file system): for a store that keeps its
+// temporary files where a crashed writer's leftovers can be found without a walk.
+Result<void> write_file_atomic_via(const std::string& tmp, const std::string& path, std::string_view data,
+                                   Durability d, unsigned mode);
 Result<void> mkdir_p(const std::string& path, unsigned mode = 0755);
 // Remove a tree without following symlinks and without crossing into other mounts.
 Result<void> remove_all(const std::string& path);

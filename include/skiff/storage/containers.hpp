@@ -1,6 +1,15 @@
 // The container store: one definition per container (under --root, fsynced once, or under --runroot
 // for --rm containers) and one state record (under --runroot, never fsynced: it dies with the boot).
 // Names are reserved by symlink creation, which fails atomically if the name is taken.
+//
+// Crash safety: a container exists once its directory under --root/containers is renamed into
+// place from a staging directory, and stops existing when it is renamed aside; its creator or
+// remover holds the container's lock meanwhile. So a name, a run-time directory or a staging or
+// trash directory whose container directory is missing and whose lock is free was left by a
+// killed process, and the next command that meets it sweeps it. Records are rewritten through
+// temporary files kept in one directory per root (containers/.tmp), named for their writer, and
+// swept once their writer is gone. A record that is truncated, empty, garbage or missing is loaded
+// all the same, with `damage` saying which file is wrong, so that it can be listed and removed.
 #pragma once
 
 #include <sys/types.h>
@@ -17,8 +26,8 @@
 
 namespace skiff::storage {
 
-enum class ContainerState { kCreated, kRunning, kExited };
-const char* state_name(ContainerState s);  // "created", "running", "exited"
+enum class ContainerState { kCreated, kRunning, kExited, kUnknown };
+const char* state_name(ContainerState s);  // "created", "running", "exited", "unknown"
 
 struct ContainerDefinition {
     std::string id;  // 64 hex
@@ -56,7 +65,12 @@ struct ContainerStatus {
     bool paused = false;  // frozen by `pause` (only while running)
 };
 
-struct Container : ContainerDefinition, ContainerStatus {};
+struct Container : ContainerDefinition, ContainerStatus {
+    // Empty for a whole record; else "PATH: what is wrong with it" for each damaged file. The id is
+    // always known, the name when a name reservation points at it; the state is kUnknown when
+    // the state record is damaged.
+    std::string damage;
+};
 
 // As podman names it: "paused" for a paused running container, else state_name(c.state).
 const char* status_name(const Container& c);
@@ -66,7 +80,8 @@ std::string container_dir(const StoreConfig& store, const std::string& id);
 // Directory holding the container's run-time files (state, /etc/hosts, …).
 std::string container_run_dir(const StoreConfig& store, const std::string& id);
 
-// Reserve the name (or generate one when empty), write the definition and a "created" state.
+// Reserve the name (or generate one when empty), write the definition and a "created" state,
+// then publish the container by renaming its directory into place.
 // The id is generated unless def.id is already set (64 hex).
 // Fails with "the container name "N" is already in use by ID. …" when the name is taken.
 Result<Container> create_container(const StoreConfig& store, ContainerDefinition def);
@@ -76,13 +91,20 @@ Result<void> save_definition(const StoreConfig& store, const ContainerDefinition
 // Give the container `name`: the new name is reserved first (atomically; an error if in use), the
 // definition rewritten, then the old name released. The caller holds the container's lock.
 Result<void> rename_container(const StoreConfig& store, Container& c, const std::string& name);
-// Remove records, directories and the name. The caller holds the container's lock.
+// Rename the container's directories aside (it is gone from then on), release its names, then
+// delete them. The caller holds the container's lock.
 Result<void> remove_container(const StoreConfig& store, const Container& c);
 
-// All containers, newest first. Running containers whose process is gone are reported exited.
+// All containers, newest first, damaged ones included. Running containers whose process is gone
+// are reported exited. Sweeps what killed commands left in the containers directories.
 Result<std::vector<Container>> list_containers(const StoreConfig& store);
-// By full id, name, or unique id prefix. Not found: "no container with name or ID "X" found".
-Result<Container> find_container(const StoreConfig& store, std::string_view name_or_id);
+// By full id, name, or unique id prefix. Not found: "no container with name or ID "X" found". A
+// damaged record is an error naming the damaged file, unless `damaged_too` (then see `damage`).
+Result<Container> find_container(const StoreConfig& store, std::string_view name_or_id, bool damaged_too = false);
+// Write one of the container's run-time files (state, hosts, markers) atomically; its temporary
+// file is swept if the writer is killed.
+Result<void> write_run_file(const StoreConfig& store, const std::string& id, const std::string& name,
+                            std::string_view data);
 // Ids of the containers made from an image.
 Result<std::vector<std::string>> containers_using_image(const StoreConfig& store, const std::string& image_id);
 

@@ -8,14 +8,19 @@
 //                                 written, layers being removed), each entry flock'ed by its owner
 //                                 so the next command can sweep what a dead one left
 //   images/<id>.json              one record per image; images/names/<name> links a name to its id
-//   containers/<id>/              container definitions and their upper/work directories
+//   containers/<id>/              container definitions and their upper/work directories; renamed
+//                                 into place from .creating-<id>, aside to .removing-<id>
+//   containers/.tmp/              temporary files of record rewrites (also under --runroot)
 //   volumes/<name>/_data          named volumes (volume.json beside _data); see volumes.hpp
 // Layout under --runroot (dies with the boot, never fsynced):
 //   containers/<id>/              running state, exit files, records of --rm containers
 //   locks/                        lock files
 //
 // Lock order (take them in this order, release in reverse; never hold one across network I/O):
-//   1. name reservation (containers/names/<name>)  — O_EXCL create, no lock
+//   1. name reservation (containers/names/<name>)  — O_EXCL create, no lock: it never waits, so a
+//      container's creator reserves it while holding 4 (the new container's lock), which tells
+//      a reservation whose creator was killed from one in use; a stale one is taken over with a
+//      try-lock of the container it names (containers.hpp)
 //   2. layer use lock (locks/layer-<hex>.use): shared by a writer from the moment it relies on a
 //      layer until the image record listing it is written; exclusive only by whoever removes the
 //      layer, who holds no other lock meanwhile

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/storage/containers.hpp"
 
 using namespace skiff;
@@ -216,4 +218,49 @@ TEST_CASE("status_name: paused only while running") {
     CHECK(std::string(status_name(c)) == "paused");
     c.state = ContainerState::kExited;
     CHECK(std::string(status_name(c)) == "exited");
+}
+
+TEST_CASE("a damaged record is listed with its damage, an error unless asked for, and removable") {
+    TempStore t;
+    auto c = create_container(t.cfg, def("hurt"));
+    REQUIRE(c.ok());
+    std::string config = container_dir(t.cfg, c->id) + "/config.json";
+    std::string state = container_run_dir(t.cfg, c->id) + "/state.json";
+    REQUIRE(fs::write_file_atomic(config, "{\"id\": \"", fs::Durability::kNoSync).ok());
+    auto listed = list_containers(t.cfg);
+    REQUIRE(listed->size() == 1);
+    CHECK(listed->front().id == c->id);
+    CHECK(listed->front().name == "hurt");  // from the name reservation
+    CHECK(listed->front().damage.find(config) == 0);
+    auto strict = find_container(t.cfg, "hurt");
+    REQUIRE_FALSE(strict.ok());
+    CHECK(strict.error().message.find(config) != std::string::npos);
+    REQUIRE(fs::write_file_atomic(state, "", fs::Durability::kNoSync).ok());
+    auto both = find_container(t.cfg, c->id, true);
+    REQUIRE(both.ok());
+    CHECK(both->state == ContainerState::kUnknown);
+    CHECK(both->damage.find(state + ": missing") == std::string::npos);
+    CHECK(both->damage.find(state) != std::string::npos);
+    REQUIRE(remove_container(t.cfg, *both).ok());
+    CHECK(list_containers(t.cfg)->empty());
+    CHECK(create_container(t.cfg, def("hurt")).ok());
+}
+
+TEST_CASE("a reservation whose creator is gone, and a record renamed aside, are swept when met") {
+    TempStore t;
+    std::string ghost(64, 'e');
+    REQUIRE(fs::mkdir_p(t.cfg.root + "/containers/names").ok());
+    REQUIRE(::symlink(ghost.c_str(), (t.cfg.root + "/containers/names/ghost").c_str()) == 0);
+    REQUIRE(fs::mkdir_p(container_run_dir(t.cfg, ghost)).ok());
+    CHECK(find_container(t.cfg, "ghost").error().missing);
+    struct stat st;
+    CHECK(::lstat((t.cfg.root + "/containers/names/ghost").c_str(), &st) < 0);
+    CHECK_FALSE(sys::exists(container_run_dir(t.cfg, ghost)));
+    auto c = create_container(t.cfg, def("ghost"));
+    REQUIRE(c.ok());
+    // A remove killed after its first rename: gone, and its names free.
+    REQUIRE(::rename(container_dir(t.cfg, c->id).c_str(), (t.cfg.root + "/containers/.removing-" + c->id).c_str()) == 0);
+    CHECK(list_containers(t.cfg)->empty());
+    CHECK_FALSE(sys::exists(t.cfg.root + "/containers/.removing-" + c->id));
+    CHECK(create_container(t.cfg, def("ghost")).ok());
 }
