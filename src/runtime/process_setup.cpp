@@ -31,6 +31,9 @@ Result<std::optional<std::string>> read_account_file(int rootfd, const std::stri
     auto text = fs::read_file_beneath(rootfd, path, fs::kMaxAccountFile);
     if (text.ok()) return std::optional<std::string>(text.take());
     if (text.error().code == ENOENT) return std::optional<std::string>();
+    // read_file_beneath's EINVAL and EFBIG: a file of another kind, or one over the bound.
+    if (text.error().code == EINVAL) return make_error(path + " in the container is not a regular file", kExitCannotInvoke);
+    if (text.error().code == EFBIG) return make_error(path + " in the container is too large", kExitCannotInvoke);
     return text.take_error().context("read " + path + " in the container").with_exit(kExitCannotInvoke);
 }
 
