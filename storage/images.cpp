@@ -106,10 +106,20 @@ std::optional<std::string> read_name(const StoreConfig& s, const std::string& na
     return std::string(buf, static_cast<size_t>(n));
 }
 
+// Name writers hold the image store's lock (store.hpp) while their temporary links exist: one
+// found by the next writer is a killed writer's.
+void sweep_name_tmps(const std::string& dir) {
+    auto entries = fs::list_dir(dir);
+    if (!entries.ok()) return;
+    for (auto& n : *entries)
+        if (str::starts_with(n, ".tmp-")) ::unlink(fs::join(dir, n).c_str());
+}
+
 // Point the name at `id`, replacing any earlier link atomically.
 Result<void> write_name(const StoreConfig& s, const std::string& name, const std::string& id) {
     std::string dir = names_dir(s);
     TRY(fs::mkdir_p(dir, 0700));
+    sweep_name_tmps(dir);
     std::string link = fs::join(dir, encode_name(name));
     std::string tmp = fs::join(dir, ".tmp-" + str::random_hex(8));
     if (::symlink(id.c_str(), tmp.c_str()) < 0) return sys_error("symlink " + tmp);

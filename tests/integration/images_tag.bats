@@ -201,3 +201,15 @@ import_small() {
     assert_status 0
     [[ ! -e $SKIFF_TEST_ROOT/images/$id.json.tmp-999999 ]] || fail "the temporary record is left"
 }
+
+@test "a temporary name link a killed tag left is swept by the next tag" {
+    local id
+    id=$(skiff images -q --no-trunc | head -1)
+    id=${id#sha256:}
+    ln -s "$id" "$SKIFF_TEST_ROOT/images/names/.tmp-0123abcd"
+    run skiff tag "$id" swept:latest
+    assert_status 0
+    [[ ! -L $SKIFF_TEST_ROOT/images/names/.tmp-0123abcd ]] || fail "the temporary name link is left"
+    run skiff untag "$id" swept:latest
+    assert_status 0
+}
