@@ -206,6 +206,8 @@ container_init_pid() {
     (($# > 0)) && want=$(printf '%s\n' "$@")
     for ((i = 0; i < 100; i++)); do
         for p in $(descendants "$parent"); do
+            # Until it has executed the command, the init is a clone of skiff still setting up.
+            [[ -z $want || $(tr '\0' '\n' 2>/dev/null <"/proc/$p/cmdline") == "$want" ]] || continue
             is_namespace_init "$p" && echo "$p" && return 0
         done
         if [[ -n $want ]]; then
