@@ -1,5 +1,10 @@
 // Cgroup::restrict_devices(): the device rules where this host enforces them.
+#include <fcntl.h>
+
 #include "cgroup_files.hpp"
+#include "skiff/base/fd.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/base/log.hpp"
 #include "skiff/runtime/cgroups.hpp"
 
@@ -16,8 +21,16 @@ Result<void> Cgroup::restrict_devices(const std::vector<DeviceRule>& rules) {
             if (!opened.ok()) log::debug("cgroup: {}", opened.error().message);
             return {};
         }
-        for (const DeviceRule& r : rules)
-            TRY(cgfile::write(dir, r.allow ? "devices.allow" : "devices.deny", to_string(r)));
+        // One descriptor per file, one write per rule (the kernel parses a rule a write): on the
+        // run path, two opens instead of one per rule.
+        unique_fd allow, deny;
+        for (const DeviceRule& r : rules) {
+            unique_fd& fd = r.allow ? allow : deny;
+            std::string path = fs::join(dir, r.allow ? "devices.allow" : "devices.deny");
+            std::string rule = to_string(r);
+            if (!fd) fd = TRY_CTX(sys::open(path, O_WRONLY), "write " + rule + " to " + path);
+            TRY_CTX(sys::write_all(fd.get(), rule), "write " + rule + " to " + path);
+        }
         return {};
     }
     if (paths_.unified.empty() && !allows_all(rules))
