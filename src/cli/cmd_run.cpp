@@ -10,7 +10,6 @@
 #include "registry_flags.hpp"
 #include "skiff/engine/pull.hpp"
 #include "skiff/engine/run.hpp"
-#include "skiff/engine/sealed_binary.hpp"
 
 namespace skiff::cli {
 
@@ -153,13 +152,6 @@ void add_run(CLI::App& parent, Context& ctx) {
     set_usage(sub, "skiff run [options] IMAGE [COMMAND [ARG...]]");
     RunCli r = add_run_flags(sub, true);
     sub->callback([r, &ctx] {
-        if (!r.opts->detach) {
-            // CVE-2019-5736: this process clones the container's; from here on (first, so that
-            // nothing is done twice) it runs from a sealed view of skiff's binary. The monitor
-            // does for a detached container.
-            auto sealed = engine::ensure_sealed_binary(ctx.store);
-            if (!sealed) return (void)(ctx.exit_code = fail(sealed.error()));
-        }
         if (!complete(ctx, r, "run")) return;
         if (r.opts->detach) {
             auto c = engine::create(ctx.store, *r.opts);

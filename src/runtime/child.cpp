@@ -78,7 +78,7 @@ Result<void> init_container(const ChildContext& c) {
     TRY(pivot_into(root.get()));
     root.reset();
     TRY(setup_stdio(c, console, user));
-    return finish_and_exec(spec, user, c.seccomp, c.capabilities);
+    return finish_and_exec(spec, user, c.seccomp, c.capabilities, c.stub_fd, c.sync_fd);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ struct ChildContext {
     const Spec& spec;
     const Plan& plan;
     int sync_fd;  // the child's end of the sync socket (close-on-exec)
+    int stub_fd;  // skiff's exec stub, sealed (sealed_exec_stub(); close-on-exec)
     std::array<int, 3> stdio;  // without a terminal: its stdin (-i), stdout and stderr (close-on-exec)
     std::optional<struct winsize> window;  // skiff's terminal size, given to the container's terminal
     const seccomp::Program& seccomp;       // prepared by skiff before clone

@@ -1,7 +1,8 @@
-// Sealing skiff's binary against CVE-2019-5736: every skiff process that clones a container's
-// process runs from a view of its binary that nobody can write, so /proc/PID/exe of that process
-// (and of its clone until it executes the container's command, or for good when the command is
-// `/proc/self/exe` or a `#!/proc/self/exe` script) never leads to the host's file.
+// Sealing skiff's binary against CVE-2019-5736: the monitor and exec run from a view of skiff's
+// binary that nobody can write, so /proc/PID/exe of those processes, and of their clones until
+// they execute the container's command, never leads to the host's file. (The command itself is
+// executed through the exec stub, exec.hpp: what it names as itself is the stub.) A foreground run
+// does not need the view: until the stub, nothing of the new container exists to look at it.
 //
 // Two views, the first that works:
 // - a read-only overlay whose top layer is the binary's directory, made with the new mount API

@@ -25,6 +25,7 @@
 #include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/seccomp.hpp"
+#include "exec.hpp"
 #include "supervise.hpp"
 #include "sync.hpp"
 #include "terminal.hpp"
@@ -38,6 +39,7 @@ struct EnterContext {
     const Spec& spec;
     InitProcess init;
     int sync_fd;  // the child's end (close-on-exec)
+    int stub_fd;  // skiff's exec stub, sealed (sealed_exec_stub(); close-on-exec)
     std::array<int, 3> stdio;  // without a terminal: the pipes' container ends (close-on-exec)
     bool detach;
     std::optional<struct winsize> window;
@@ -97,7 +99,7 @@ Result<void> enter(const EnterContext& c) {
     ResolvedUser user = TRY(lookup_user(root.get(), c.spec.user));
     TRY(setup_stdio(c, root.get(), user));
     root.reset();
-    return finish_and_exec(c.spec, user, c.seccomp, c.capabilities);
+    return finish_and_exec(c.spec, user, c.seccomp, c.capabilities, c.stub_fd, c.sync_fd);
 }
 
 [[noreturn]] void enter_main(const EnterContext& c) {
@@ -192,7 +194,8 @@ Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool de
     ContainerEnds theirs;
     if (!spec.terminal && !detach) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs)));
 
-    EnterContext ctx{spec, init, child_sync_fd.get(), theirs.fds(), detach, std::nullopt, filter, capabilities};
+    unique_fd stub = TRY(sealed_exec_stub());
+    EnterContext ctx{spec, init, child_sync_fd.get(), stub.get(), theirs.fds(), detach, std::nullopt, filter, capabilities};
     if (spec.terminal && !detach) ctx.window = window_size();
     ChildProcess child = TRY(spawn(ctx, cgroup.get()));
     child_sync_fd.reset();

@@ -1,13 +1,25 @@
 #include "exec.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
 
 namespace skiff::runtime {
+
+// exec_stub.c, built with skiff and carried in its binary (exec_stub_image.cpp, generated).
+extern const unsigned char kExecStub[];
+extern const std::size_t kExecStub_size;
 
 namespace {
 
@@ -15,12 +27,16 @@ namespace {
 constexpr const char* kNotFoundSuffix = "OCI runtime attempted to invoke a command that was not found";
 constexpr const char* kPermissionSuffix = "OCI permission denied";
 
+}  // namespace
+
 Error exec_failure(const std::string& what, int err) {
     bool not_found = err == ENOENT;
     std::string msg = "skiff: " + what + ": " + std::strerror(err) + ": " +
                       (not_found ? kNotFoundSuffix : kPermissionSuffix);
     return Error{err, msg, not_found ? kExitNotFound : kExitCannotInvoke};
 }
+
+namespace {
 
 enum class Access { kOk, kNotExecutable, kNotRegular, kError };
 
@@ -95,15 +111,41 @@ Result<std::string> find_executable(const std::string& name, const std::string& 
     return access_failure(name, last, last_err);
 }
 
-Result<void> exec_command(const std::string& path, const std::vector<std::string>& args,
+Result<unique_fd> sealed_exec_stub() {
+    // MFD_EXEC (Linux 6.3) asks for an executable memfd whatever vm.memfd_noexec says; older
+    // kernels refuse the flag, and every memfd of theirs is executable.
+    int fd = ::memfd_create("skiff-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL) fd = ::memfd_create("skiff-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 && errno == EACCES)
+        return sys_error("memfd_create for skiff's exec stub (vm.memfd_noexec forbids executable memfds)");
+    if (fd < 0) return sys_error("memfd_create for skiff's exec stub");
+    unique_fd stub(fd);
+    TRY(sys::write_all(stub.get(), std::string_view(reinterpret_cast<const char*>(kExecStub), kExecStub_size)));
+    if (::fcntl(stub.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+        return sys_error("seal skiff's exec stub");
+    return stub;
+}
+
+Result<void> exec_command(int stub_fd, int sync_fd, const std::string& path, const std::vector<std::string>& args,
                           const std::vector<std::string>& env) {
-    std::vector<char*> argv, envp;
+    std::string sync_text = std::to_string(sync_fd);
+    std::vector<char*> argv{const_cast<char*>("skiff-exec"), sync_text.data(), const_cast<char*>(path.c_str())};
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    std::vector<char*> envp;
     for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
-    ::execve(path.c_str(), argv.data(), envp.data());
-    return exec_failure("exec `" + path + "`", errno);
+    // The stub keeps the socket to report a failure of its own exec, and closes it with that exec.
+    if (::fcntl(sync_fd, F_SETFD, 0) < 0) return sys_error("keep the sync socket open for the exec stub");
+    ::syscall(SYS_execveat, stub_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+    int err = errno;
+    // A seccomp profile may allow execve and not execveat: the same file through /proc.
+    if (err == EPERM || err == ENOSYS) {
+        std::string proc = "/proc/self/fd/" + std::to_string(stub_fd);
+        ::execve(proc.c_str(), argv.data(), envp.data());
+    }
+    (void)::fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+    return exec_failure("exec skiff's exec stub", err);
 }
 
 }  // namespace skiff::runtime

@@ -122,7 +122,7 @@ Result<void> take_terminal(Console& console, const ResolvedUser& user, const std
 }
 
 Result<void> finish_and_exec(const Spec& spec, const ResolvedUser& user, const seccomp::Program& filter,
-                             uint64_t capabilities) {
+                             uint64_t capabilities, int stub_fd, int sync_fd) {
     // Without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: load it
     // while still root, before the capabilities go; with it, load it last.
     if (!spec.no_new_privileges) TRY(seccomp::load(filter));
@@ -137,7 +137,7 @@ Result<void> finish_and_exec(const Spec& spec, const ResolvedUser& user, const s
     std::string exe = TRY(find_executable(spec.args.front(), env_value(env, "PATH", kDefaultPath), spec.cwd));
     if (spec.no_new_privileges) TRY(seccomp::load(filter));
     TRY(close_fds_on_exec());
-    return exec_command(exe, spec.args, env);
+    return exec_command(stub_fd, sync_fd, exe, spec.args, env);
 }
 
 }  // namespace skiff::runtime

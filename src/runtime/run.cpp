@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "child.hpp"
+#include "exec.hpp"
 #include "pipes.hpp"
 #include "process.hpp"
 #include "skiff/base/fs.hpp"
@@ -106,7 +107,9 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     ContainerEnds theirs;
     if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs)));
 
-    ChildContext ctx{spec, plan, child_sync_fd.get(), hooks.stdio.value_or(theirs.fds()), std::nullopt, filter, capabilities};
+    unique_fd stub = TRY(sealed_exec_stub());
+    ChildContext ctx{spec, plan, child_sync_fd.get(), stub.get(), hooks.stdio.value_or(theirs.fds()), std::nullopt, filter,
+                     capabilities};
     if (spec.terminal) ctx.window = hooks.window ? hooks.window() : window_size();
     ChildProcess child = TRY(spawn(ctx, managed.get() ? managed.get()->unified_fd() : cgroup.fd()));
     child_sync_fd.reset();

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "exec.hpp"
+
 namespace skiff::runtime::sync {
 
 namespace {
@@ -111,6 +113,15 @@ Result<std::optional<Message>> receive(int sock) {
             std::memcpy(&h, buf + 1, sizeof h);
             m.error = Error{h.code, std::string(buf + 1 + sizeof h, static_cast<size_t>(n) - 1 - sizeof h),
                             h.exit_code};
+            break;
+        }
+        case Kind::kExecError: {
+            int32_t err = 0;
+            if (static_cast<size_t>(n) < 1 + sizeof err) return make_error("sync socket: short exec error");
+            std::memcpy(&err, buf + 1, sizeof err);
+            std::string path(buf + 1 + sizeof err, static_cast<size_t>(n) - 1 - sizeof err);
+            m.kind = Kind::kError;
+            m.error = exec_failure("exec `" + path + "`", err);
             break;
         }
         default:

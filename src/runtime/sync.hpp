@@ -13,7 +13,9 @@
 
 namespace skiff::runtime::sync {
 
-enum class Kind : uint8_t { kRelease = 1, kTerminal = 2, kError = 3 };
+// kExecError is the exec stub's (exec_stub.c): {errno, path} when it could not execute the
+// command; receive() gives it as a kError with podman's message for that failure.
+enum class Kind : uint8_t { kRelease = 1, kTerminal = 2, kError = 3, kExecError = 4 };
 
 struct Message {
     Kind kind = Kind::kRelease;

@@ -56,6 +56,31 @@ setup_file() {
     assert_one_error_line /bin/notexec
 }
 
+@test "a command the kernel refuses to execute: 126 or 127, the reason in one Error line, for run, run -d and exec" {
+    # Executable, yet no program (no #!), and a script whose interpreter is missing: the exec stub's
+    # own execve fails, and says why over the sync socket.
+    local dir=$SKIFF_TEST_DIR/unrunnable
+    mkdir -p "$dir"
+    printf 'echo hi\n' >"$dir/noshebang"
+    printf '#!/no/such/interpreter\n' >"$dir/nointerp"
+    chmod +x "$dir/noshebang" "$dir/nointerp"
+    run --separate-stderr skiff run --rm -v "$dir:/u:ro" busybox /u/noshebang
+    assert_status 126
+    assert_one_error_line "exec \`/u/noshebang\`: Exec format error: OCI permission denied"
+    run -127 --separate-stderr skiff run --rm -v "$dir:/u:ro" busybox /u/nointerp
+    assert_status 127
+    assert_one_error_line "exec \`/u/nointerp\`: No such file or directory: OCI runtime attempted to invoke a command that was not found"
+    run --separate-stderr skiff run -d -v "$dir:/u:ro" busybox /u/noshebang
+    assert_status 126
+    assert_one_error_line "Exec format error"
+    run skiff run -d --name c -v "$dir:/u:ro" busybox sleep 1000
+    assert_status 0
+    run -127 --separate-stderr skiff exec c /u/nointerp
+    assert_status 127
+    assert_one_error_line "exec \`/u/nointerp\`: No such file or directory"
+    run skiff rm -f -t 0 c
+}
+
 @test "a directory as the command exits 126" {
     run --separate-stderr skiff run --rm busybox /tmp
     assert_status 126

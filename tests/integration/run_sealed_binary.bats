@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
 # CVE-2019-5736 on every path that starts a container's process: foreground run, run -d, create +
-# start (the monitor), exec. A container whose pid 1 is `/proc/self/exe` runs skiff's binary; the
-# full attack (open /proc/1/exe for writing; hold it open, pass the descriptor to another container,
-# and reopen it for writing once the binary is no longer busy) must fail, the binary unchanged.
-# Then each layer alone: skiff processes that clone a container's run from a read-only view of
-# skiff's binary, and are not dumpable.
+# start (the monitor), exec. The container's process is a clone of skiff until it executes its
+# command, which it does through skiff's exec stub (src/runtime/exec_stub.c) in a sealed memfd: a
+# command naming itself through /proc/self/exe (directly, as a script's or an ELF file's interpreter)
+# runs the stub, never skiff. The full attack (open the executing process's /proc/PID/exe for
+# writing; pass a descriptor to another container, which reopens it for writing once it is no
+# longer busy) is made while strace holds the stub at its execve, and must fail, the binary
+# unchanged. Then each layer alone: the monitor and exec's set-up run from a read-only view of
+# skiff's binary, and skiff's processes that clone a container's are not dumpable.
 #
 # The skiff under attack is a copy of the build, never the build itself.
 
@@ -38,12 +41,11 @@ victim() {
     timeout --foreground -k 5 "$SKIFF_TEST_TIMEOUT" "$VICTIM" $(skiff_args) "$@"
 }
 
-# skiff's binary is dynamic: the busybox image gets the host's libraries, read-only.
-LIBS=(-v /usr/lib:/usr/lib:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro)
 # Where the attack's two halves meet.
 attack_mounts() { echo -v "$SKIFF_TEST_DIR/h:/h:ro" -v "$SOCKETS:/s"; }
-# pid 1 runs skiff itself, waiting on its standard input.
+# A command that names itself: were that skiff's binary, pid 1 would run skiff, waiting on stdin.
 SELF=(/proc/self/exe login -u x --password-stdin localhost:1)
+STUB_REFUSAL="skiff-exec: skiff's exec stub runs only as the last step of starting a container's command"
 
 # The receiving half, in a container of the build's own skiff, waiting for the descriptor.
 start_receiver() {
@@ -57,63 +59,130 @@ start_receiver() {
     fail "the receiver does not listen"
 }
 
-# Wait until the container VICTIM's pid 1 runs skiff (its command line says login).
-wait_victim_runs_skiff() {
-    local pid i
+# "$@" under strace, which holds every execve its processes make for 3 s at its entry. skiff
+# itself executes only with execveat: what is held is the exec stub executing the command.
+hold_stub() { strace -f -qq -o /dev/null -e trace=execve -e inject=execve:delay_enter=3000000 "$@"; }
+
+# The host pid of the exec stub while it executes a command whose words include MARK.
+stub_pid() {
+    local mark=$1 i p cmd
     for ((i = 0; i < 100; i++)); do
-        pid=$(victim inspect --format '{{.State.Pid}}' victim 2>/dev/null) || true
-        [[ -n $pid && $pid != 0 ]] && grep -q login "/proc/$pid/cmdline" 2>/dev/null && return 0
-        sleep 0.1
+        for p in /proc/[0-9]*; do
+            cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+            [[ $cmd == "skiff-exec "*" $mark"* ]] && echo "${p#/proc/}" && return 0
+        done
+        sleep 0.05
     done
-    fail "the victim's pid 1 does not run skiff"
+    return 1
 }
 
-# The attack once the victim runs: its output, and then the binary unchanged.
-attack_victim() {
-    wait_victim_runs_skiff
-    run victim exec victim /h/exe_attack send /s/sock
+# The host pid PID runs the exec stub: a memfd sealed against writes, shrinking, growing and new
+# seals (F_GET_SEALS is 1034).
+assert_runs_stub() {
+    local pid=$1
+    [[ $(readlink "/proc/$pid/exe") == "/memfd:skiff-exec (deleted)" ]] || fail "process $pid runs $(readlink "/proc/$pid/exe")"
+    run python3 -c "import fcntl, os; print(fcntl.fcntl(os.open('/proc/$pid/exe', os.O_RDONLY), 1034) & 15)"
+    assert_output 15
+}
+
+# The full attack on the exec stub (host pid PID) while it executes the container's command: from
+# inside the container's mount and pid namespaces, open its /proc/PID/exe for writing (busy while
+# it runs), and pass a descriptor to the receiver, which reopens it for writing once the stub is
+# gone (then the seals refuse the write).
+attack_stub() {
+    local pid=$1 inner
+    assert_runs_stub "$pid"
+    inner=$(awk '$1 == "NSpid:" { print $NF }' "/proc/$pid/status")
+    run nsenter -t "$pid" -m -p /h/exe_attack send /s/sock "$inner"
     echo "send: $output"
     assert_status 0
     assert_output_contains "open-read: ok"
     assert_output_contains "send: ok"
     refute_output_contains "write-binary: ok"
-    # The victim's pid 1 ends; the receiver reopens the binary for writing once it is not busy.
-    victim kill victim >/dev/null 2>&1 || true
-    [[ -z ${HOLDER:-} ]] || kill "$HOLDER" 2>/dev/null || true
+}
+
+# What the receiver saw, once the stub is gone; and the binary unchanged.
+assert_receiver_failed() {
     run skiff wait recv
     run skiff logs recv
     echo "recv: $output"
     assert_output_contains "receive: ok"
-    assert_output_contains "reopen-for-writing: "
-    refute_output_contains "write-binary: ok"
+    assert_output_contains "reopen-for-writing: ok"
+    assert_output_contains "write-binary: Operation not permitted"
     [[ $(sha256sum <"$VICTIM") == "$VICTIM_SUM" ]] || fail "the attack changed skiff's binary"
 }
 
-@test "the full attack through a run -d container's /proc/1/exe fails" {
-    start_receiver
-    run victim run -d -i --name victim "${LIBS[@]}" $(attack_mounts) busybox "${SELF[@]}"
-    assert_status 0
-    attack_victim
-}
-
-@test "the full attack through a created and started container's /proc/1/exe fails" {
-    start_receiver
-    run victim create -i --name victim "${LIBS[@]}" $(attack_mounts) busybox "${SELF[@]}"
-    assert_status 0
-    run victim start victim
-    assert_status 0
-    attack_victim
-}
-
-@test "the full attack through a foreground run's /proc/1/exe fails" {
-    start_receiver
-    mkfifo "$SOCKETS/stdin"
-    # The victim's stdin stays open (and empty) while HOLDER runs.
-    sleep 1000 >"$SOCKETS/stdin" &
+# While strace holds the exec stub of `victim "$@"`, whose last word is a mark of its own: CHECK
+# (attack_stub, or assert_runs_stub) on the stub's host pid; then the victim command must succeed.
+while_stub_held() {
+    local check=$1
+    shift
+    hold_stub "$VICTIM" $(skiff_args) "$@" >/dev/null 2>&1 &
     HOLDER=$!
-    victim run --rm -i --name victim "${LIBS[@]}" $(attack_mounts) busybox "${SELF[@]}" \
-        <"$SOCKETS/stdin" >/dev/null 2>&1 &
-    attack_victim
+    local pid
+    pid=$(stub_pid "${!#}") || fail "no exec stub seen"
+    "$check" "$pid"
+    wait "$HOLDER" || fail "victim $* failed"
+    HOLDER=
+}
+
+@test "the full attack on a foreground run's exec stub fails" {
+    start_receiver
+    while_stub_held attack_stub run --rm $(attack_mounts) busybox echo "mark-$BATS_TEST_NUMBER"
+    assert_receiver_failed
+}
+
+@test "the full attack on the exec stub of run -d, and of create + start, fails" {
+    start_receiver
+    while_stub_held attack_stub run -d $(attack_mounts) busybox echo "mark-$BATS_TEST_NUMBER-d"
+    run victim create --name created $(attack_mounts) busybox echo "mark-$BATS_TEST_NUMBER-s"
+    assert_status 0
+    # The receiver took its one descriptor already: the host's checks only. start's last word is
+    # the container's name, not the mark: the command's.
+    hold_stub "$VICTIM" $(skiff_args) start created >/dev/null 2>&1 &
+    HOLDER=$!
+    local pid
+    pid=$(stub_pid "mark-$BATS_TEST_NUMBER-s") || fail "no exec stub seen"
+    assert_runs_stub "$pid"
+    wait "$HOLDER" || fail "start failed"
+    HOLDER=
+    assert_receiver_failed
+}
+
+@test "the full attack on an exec's stub fails" {
+    start_receiver
+    run victim run -d --name c $(attack_mounts) busybox sleep 1000
+    assert_status 0
+    while_stub_held attack_stub exec c echo "mark-$BATS_TEST_NUMBER"
+    assert_receiver_failed
+}
+
+@test "a command naming itself through /proc/self/exe runs the exec stub, never skiff" {
+    # Directly, as a script's interpreter, as an ELF file's interpreter.
+    printf '#!/proc/self/exe\n' >"$SKIFF_TEST_DIR/h/script"
+    chmod +x "$SKIFF_TEST_DIR/h/script"
+    printf 'int main(void) { return 0; }\n' >"$SKIFF_TEST_DIR/h/interp.c"
+    gcc -o "$SKIFF_TEST_DIR/h/interp" -Wl,--dynamic-linker=/proc/self/exe "$SKIFF_TEST_DIR/h/interp.c"
+    local cmd
+    for cmd in "${SELF[*]}" /h/script /h/interp; do
+        run --separate-stderr victim run --rm -i $(attack_mounts) busybox $cmd </dev/null
+        echo "$cmd: $status $output $stderr"
+        assert_status 126
+        [[ $stderr == "$STUB_REFUSAL" ]] || fail "$cmd ran: $stderr"
+    done
+    # A detached container's, a started one's, and an exec'd command.
+    run victim run -d --name d busybox "${SELF[@]}"
+    assert_status 0
+    run victim wait d
+    assert_output 126
+    run victim logs d
+    assert_output "$STUB_REFUSAL"
+    run victim run -d --name c busybox sleep 1000
+    assert_status 0
+    run --separate-stderr victim exec c "${SELF[@]}"
+    assert_status 126
+    [[ $stderr == "$STUB_REFUSAL" ]] || fail "exec ran: $stderr"
+    [[ $(sha256sum <"$VICTIM") == "$VICTIM_SUM" ]] || fail "skiff's binary changed"
 }
 
 # The host pid of the monitor of the running container NAME (its init's parent).
@@ -144,14 +213,6 @@ assert_runs_sealed() {
     assert_runs_sealed "$mon"
 }
 
-@test "a foreground run runs from a sealed view of skiff's binary" {
-    "$VICTIM" $(skiff_args) run --rm --name c busybox sleep 1000 >/dev/null 2>&1 &
-    local pid=$!
-    container_init_pid "$pid" >/dev/null || fail "no container"
-    assert_runs_sealed "$pid"
-    kill "$pid"
-}
-
 # Whether PID is dumpable, seen by a process that lacks only CAP_SYS_PTRACE: a process that is not
 # dumpable keeps its /proc/PID/exe (and mem, fds...) from it.
 without_ptrace() { setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace "$@"; }
@@ -175,13 +236,15 @@ without_ptrace() { setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace "$@
         "$VICTIM" $(skiff_args) run --rm --name c busybox sleep 1000 >/dev/null 2>&1 &
     local pid=$!
     local init
-    init=$(container_init_pid "$pid") || fail "no container"
+    init=$(container_init_pid "$pid" sleep 1000) || fail "no container"
     [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *" run --rm "* ]] || fail "process $pid is not skiff run"
     run without_ptrace readlink "/proc/$pid/exe"
     [[ $status -ne 0 ]] || fail "the foreground skiff's exe was read: $output"
     run without_ptrace readlink "/proc/$init/exe"
     assert_status 0
-    kill "$pid"
+    # Ended with its container, so that the copy under attack is no longer busy for the next test.
+    skiff rm -f -t 0 c >/dev/null
+    wait "$pid" || true
 }
 
 @test "where no overlay view can be made, the monitor runs from a sealed memfd copy" {

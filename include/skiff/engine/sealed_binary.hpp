@@ -1,6 +1,7 @@
-// CVE-2019-5736: the skiff processes that start a container's process (foreground run, exec, the
-// monitor) run from a sealed view of skiff's binary (runtime::sealed_self). Its overlay needs an
-// empty lower layer: <runroot>/sealed-exe, made when missing.
+// CVE-2019-5736: the long-lived monitor, and exec (whose set-up the container's other processes can
+// see), run from a sealed view of skiff's binary (runtime::sealed_self). Its overlay needs an empty
+// lower layer: <runroot>/sealed-exe, made when missing. Every container's command is executed
+// through the sealed exec stub (src/runtime/exec_stub.c) besides.
 #pragma once
 
 #include <string>

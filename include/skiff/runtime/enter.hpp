@@ -5,9 +5,10 @@
 //
 // CVE-2019-5736: a process in the container must never reach skiff's binary through /proc/PID/exe.
 // skiff is non-dumpable before the container can see anything of it, so nobody else may open that
-// link; and every skiff process that starts a container's process runs from a sealed view of its
-// binary (sealed_self), so what the link points to (even for the process itself, through a
-// `#!/proc/self/exe` in the image) can never be written, never the host's file.
+// link; the exec'ing skiff runs from a sealed view of its binary (sealed_self), so what the link
+// points to can never be written, never the host's file; and the command is executed through the
+// sealed exec stub (src/runtime/exec_stub.c), so that what it names as itself (a `#!/proc/self/exe`
+// in the image) is the stub.
 #pragma once
 
 #include <sys/types.h>
