@@ -265,6 +265,8 @@ Result<Startable> load_startable(const storage::StoreConfig& store, const std::s
     auto lock = TRY(storage::lock_container(store, id));
     Startable s{TRY(storage::find_container(store, id)), {}, {}};
     s.opts = TRY(options_of(s.c));
+    // A create killed between writing the record and making its volumes left them missing.
+    TRY(make_volumes(store, s.opts, s.opts.anonymous_volumes));
     auto p = TRY(prepare(store, s.opts, s.c.id));
     TRY(check_bind_sources(store, s.opts));
     TRY(finish_spec(store, s.c, p.image, p.spec));

@@ -256,6 +256,7 @@ std::vector<std::string> name_anonymous_volumes(RunOptions& opts, const std::fun
         made.push_back(make_name());
         m += ",source=" + made.back();
     }
+    opts.anonymous_volumes.insert(opts.anonymous_volumes.end(), made.begin(), made.end());
     return made;
 }
 

@@ -56,6 +56,7 @@ std::string serialize_run_options(const RunOptions& o) {
         w.EndArray();
     }
     json::put_strings(w, "volumes", o.volumes);
+    json::put_strings(w, "anonymous_volumes", o.anonymous_volumes);
     json::put_strings(w, "tmpfs", o.tmpfs);
     json::put_strings(w, "mounts", o.mounts);
     put_bool(w, "read_only", o.read_only);
@@ -126,6 +127,7 @@ Result<RunOptions> parse_run_options(std::string_view text) {
         }
     }
     o.volumes = json::get_strings(d, "volumes");
+    o.anonymous_volumes = json::get_strings(d, "anonymous_volumes");
     o.tmpfs = json::get_strings(d, "tmpfs");
     o.mounts = json::get_strings(d, "mounts");
     o.read_only = get_bool(d, "read_only");

@@ -125,6 +125,32 @@ read-only"
     assert_output "keep"
 }
 
+@test "a create killed before it made its volumes: start makes them, the anonymous one anonymous" {
+    run skiff create --name half -v named:/n -v /anon busybox sh -c 'echo x >/anon/f; ls /n /anon'
+    assert_status 0
+    run skiff volume ls -q
+    local anon
+    anon=$(grep -v '^named$' <<<"$output")
+    [[ $anon =~ ^[0-9a-f]{64}$ ]] || fail "one anonymous volume: $output"
+    # What a kill between the container's record and its volumes leaves: no volumes at all.
+    rm -rf "$SKIFF_TEST_ROOT/volumes/named" "$SKIFF_TEST_ROOT/volumes/$anon"
+    run skiff volume ls -q
+    assert_output ""
+    run skiff start half
+    assert_status 0
+    run skiff wait half
+    assert_output 0
+    run skiff volume inspect named
+    assert_status 0
+    refute_output_contains '"Anonymous": true'
+    run skiff volume inspect --format '{{.Anonymous}}' "$anon"
+    assert_output "true"
+    run skiff rm -v half
+    assert_status 0
+    run skiff volume ls -q
+    assert_output "named"
+}
+
 @test "a volume in use is not removed without -f; -f removes its containers; prune takes only unused ones" {
     run skiff run -d --name user -v used:/data busybox sleep 100
     assert_status 0

@@ -38,6 +38,7 @@ struct RunOptions {
     std::vector<std::string> expose;    // --expose
     std::vector<net::PortMapping> ports;  // the published ports, host ports chosen (stored)
     std::vector<std::string> volumes;  // -v HOST-PATH:CONTAINER-PATH[:OPTIONS] (sources made absolute)
+    std::vector<std::string> anonymous_volumes;  // the names name_anonymous_volumes gave (stored)
     std::vector<std::string> tmpfs;    // --tmpfs CONTAINER-PATH[:OPTIONS]
     std::vector<std::string> mounts;   // --mount type=bind|tmpfs,… (sources made absolute)
     bool read_only = false;
@@ -157,7 +158,7 @@ Result<std::vector<runtime::Mount>> user_mounts(const RunOptions& opts, const st
 // The named volumes the options mount (anonymous ones once named), in order.
 std::vector<std::string> volume_names(const RunOptions& opts);
 // Give each anonymous volume (-v /path, --mount type=volume without a source) a name from
-// make_name, written into the options; the names made, in order.
+// make_name, written into the options (and into anonymous_volumes); the names made, in order.
 std::vector<std::string> name_anonymous_volumes(RunOptions& opts, const std::function<std::string()>& make_name);
 // Relative host paths (./dir) of -v and --mount made absolute against `cwd`, before they are stored.
 void absolute_mount_sources(RunOptions& opts, const std::string& cwd);
