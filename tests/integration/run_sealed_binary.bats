@@ -63,14 +63,11 @@ start_receiver() {
 # itself executes only with execveat: what is held is the exec stub executing the command.
 hold_stub() { strace -f -qq -o /dev/null -e trace=execve -e inject=execve:delay_enter=3000000 "$@"; }
 
-# The host pid of the exec stub while it executes a command whose words include MARK.
+# The host pid of the exec stub while it executes a command whose last word is MARK.
 stub_pid() {
-    local mark=$1 i p cmd
-    for ((i = 0; i < 100; i++)); do
-        for p in /proc/[0-9]*; do
-            cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-            [[ $cmd == "skiff-exec "*" $mark"* ]] && echo "${p#/proc/}" && return 0
-        done
+    local i
+    for ((i = 0; i < 200; i++)); do
+        pgrep -f "^skiff-exec .* $1\$" && return 0
         sleep 0.05
     done
     return 1
@@ -192,13 +189,19 @@ monitor_of() {
     awk '{ print $4 }' "/proc/$pid/stat"
 }
 
-# PID runs from a view of skiff's binary that cannot be written: not the file itself, and opening
-# it for writing fails for another reason than the binary being busy (what protects the file only
-# while it runs).
+# PID runs from a view of skiff's binary that cannot be written: not the file itself; a memfd
+# copy sealed against writes, shrinking, growing and new seals (F_GET_SEALS is 1034), or else a
+# file that opening for writing fails on for another reason than the binary being busy (what
+# protects the file only while it runs).
 assert_runs_sealed() {
     local pid=$1 exe
     exe=$(readlink "/proc/$pid/exe")
     [[ $exe != "$(realpath "$VICTIM")" ]] || fail "process $pid runs skiff's binary itself: $exe"
+    if [[ $exe == /memfd:* ]]; then
+        run python3 -c "import fcntl, os; print(fcntl.fcntl(os.open('/proc/$pid/exe', os.O_RDONLY), 1034) & 15)"
+        assert_output 15
+        return
+    fi
     run sh -c "echo x >>/proc/$pid/exe"
     [[ $status -ne 0 ]] || fail "process $pid's binary written"
     [[ $output != *"busy"* ]] || fail "only busy: $output"
@@ -211,6 +214,54 @@ assert_runs_sealed() {
     mon=$(monitor_of c)
     [[ $(tr '\0' ' ' <"/proc/$mon/cmdline") == *__monitor* ]] || fail "process $mon is not the monitor"
     assert_runs_sealed "$mon"
+}
+
+# The host pid of exec's entering process: a clone of `skiff exec` (the same command line) in the
+# container's pid namespace (two pids in NSpid), while strace holds it at a setns of its set-up.
+entering_pid() {
+    local i p
+    for ((i = 0; i < 200; i++)); do
+        for p in $(pgrep -f " exec c echo $1\$"); do
+            awk '$1 == "NSpid:" && NF == 3 { found = 1 } END { exit !found }' "/proc/$p/status" 2>/dev/null || continue
+            echo "$p"
+            return 0
+        done
+        sleep 0.05
+    done
+    return 1
+}
+
+# Holds exec's entering process at its set-up (strace delays every setns 2 s: the entering
+# process's own as it joins the container's namespaces) and checks two layers: it runs from a
+# sealed view, and it is not dumpable. skiff runs without CAP_SYS_PTRACE, as the one who looks:
+# else the capabilities the looker lacks would refuse it whatever the dumpability.
+check_entering_process() {
+    local mark=$1
+    without_ptrace strace -f -qq -o /dev/null -e trace=setns -e inject=setns:delay_enter=2000000 \
+        "$VICTIM" $(skiff_args) exec c echo "$mark" >/dev/null 2>&1 &
+    HOLDER=$!
+    local pid
+    pid=$(entering_pid "$mark") || fail "no entering process seen"
+    assert_runs_sealed "$pid"
+    run without_ptrace readlink "/proc/$pid/exe"
+    [[ $status -ne 0 ]] || fail "the entering process's exe was read: $output"
+    # The check itself: the same caller reads a dumpable process's.
+    run without_ptrace readlink "/proc/$(skiff inspect --format '{{.State.Pid}}' c)/exe"
+    assert_status 0
+    wait "$HOLDER" || fail "the exec failed"
+    HOLDER=
+}
+
+@test "exec's entering process runs from a sealed view of skiff's binary, not dumpable, during its set-up" {
+    run victim run -d --name c busybox sleep 1000
+    assert_status 0
+    check_entering_process "mark-$BATS_TEST_NUMBER-view"
+    # The same from the memfd copy (a file where the overlay's empty lower directory should be).
+    local lower=$SKIFF_TEST_RUNROOT/sealed-exe
+    rm -rf "$lower"
+    touch "$lower"
+    check_entering_process "mark-$BATS_TEST_NUMBER-memfd"
+    rm "$lower"
 }
 
 # Whether PID is dumpable, seen by a process that lacks only CAP_SYS_PTRACE: a process that is not
