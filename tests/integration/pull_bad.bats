@@ -27,10 +27,28 @@ teardown_file() {
 setup() {
     use_fresh_store
     echo '{}' >"$PROXY_RULES"
+    # The proxy's log is the whole file's; this test reads its own lines only.
+    PROXY_LOG_START=$(($(wc -l <"$PROXY_LOG") + 1))
 }
 
 rules() {
     echo "$1" >"$PROXY_RULES"
+}
+
+# The digest of test/big:1's only layer, as the registry serves it.
+big_layer() {
+    curl -sf --cacert "$REGISTRY_CA" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+        "https://$REGISTRY/v2/test/big/manifests/1" | jq -r '.layers[0].digest'
+}
+
+# The proxy's log lines (tests/fixtures/registry_proxy.py) for this test's GETs of test/big's blob DIGEST.
+proxy_blob_gets() {
+    tail -n +"$PROXY_LOG_START" "$PROXY_LOG" | grep "^GET /v2/test/big/blobs/$1 " || true
+}
+
+# Cut the connection of the next GET of blob DIGEST after BYTES bytes.
+cut_once() {
+    rules "{\"cut\": {\"digest\": \"$1\", \"after\": $2, \"times\": 1}}"
 }
 
 assert_nothing_stored() {
@@ -44,13 +62,16 @@ assert_nothing_stored() {
 
 @test "a connection cut in the middle of a layer is resumed with Range" {
     local layer
-    layer=$(curl -sf --cacert "$REGISTRY_CA" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-        "https://$REGISTRY/v2/test/big/manifests/1" | jq -r '.layers[0].digest')
-    rules "{\"cut\": {\"digest\": \"$layer\", \"after\": 1000000, \"times\": 1}}"
+    layer=$(big_layer)
+    cut_once "$layer" 1000000
     run --separate-stderr skiff pull -q --cert-dir "$CERT_DIR" "$PROXY/test/big:1"
     assert_status 0
-    grep -q "GET /v2/test/big/blobs/$layer" "$PROXY_LOG"
-    [[ $(grep -c "GET /v2/test/big/blobs/$layer" "$PROXY_LOG") -ge 2 ]] || fail "no second request: $(cat "$PROXY_LOG")"
+    # The first GET asks for the whole blob and is cut; the second asks for the rest, from the byte
+    # where the cut stopped, and the registry answers 206 with only that.
+    local gets
+    gets=$(proxy_blob_gets "$layer")
+    [[ $gets == "GET /v2/test/big/blobs/$layer Range: - → 200 cut after 1000000 bytes"$'\n'"GET /v2/test/big/blobs/$layer Range: bytes=1000000- → 206" ]] ||
+        fail "want a cut GET, then one resumed with Range and answered 206; the proxy saw:" "$gets"
     run skiff images --format '{{.Repository}}:{{.Tag}}'
     assert_output "$PROXY/test/big:1"
 }
@@ -100,13 +121,19 @@ assert_nothing_stored() {
     assert_status 125
     assert_one_error_line "--retry"
     local layer
-    layer=$(curl -sf --cacert "$REGISTRY_CA" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-        "https://$REGISTRY/v2/test/big/manifests/1" | jq -r '.layers[0].digest')
-    rules "{\"cut\": {\"digest\": \"$layer\", \"after\": 1000000, \"times\": 1}}"
+    layer=$(big_layer)
+    cut_once "$layer" 1000000
     run --separate-stderr skiff pull -q --retry 0 --cert-dir "$CERT_DIR" "$PROXY/test/big:1"
     assert_status 125
     assert_error_last "$layer"
     assert_nothing_stored
+    [[ $(proxy_blob_gets "$layer" | wc -l) -eq 1 ]] || fail "--retry 0 asked again:" "$(proxy_blob_gets "$layer")"
+
+    # A new rule (the proxy counts cuts anew): the one retry resumes the cut GET.
+    cut_once "$layer" 500000
+    PROXY_LOG_START=$(($(wc -l <"$PROXY_LOG") + 1))
     run --separate-stderr skiff pull -q --retry 1 --retry-delay 10ms --cert-dir "$CERT_DIR" "$PROXY/test/big:1"
     assert_status 0
+    [[ $(proxy_blob_gets "$layer") == *"cut after 500000 bytes"$'\n'*"Range: bytes=500000- → 206" ]] ||
+        fail "--retry 1 did not resume the cut GET:" "$(proxy_blob_gets "$layer")"
 }
