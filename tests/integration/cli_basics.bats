@@ -152,7 +152,7 @@ EOF
 
 @test "rm of a container that does not exist exits 1 with an Error line" {
     run --separate-stderr skiff rm no-such-container
-    [[ $status -ne 0 ]] || fail "rm succeeded"
+    assert_status 1
     assert_one_error_line no-such-container
     run skiff rm -i no-such-container
     assert_status 0

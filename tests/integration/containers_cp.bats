@@ -51,6 +51,8 @@ run_pair() {
     run skiff start fresh
     assert_status 0
     run skiff wait fresh
+    assert_status 0
+    assert_output 0
     run skiff logs fresh
     assert_output "hello from the host"
 }
@@ -90,6 +92,7 @@ run_pair() {
     [[ -f $H/srv-out/tree/inner/x && -f $H/srv-out/tree/a && -f $H/srv-out/tree/sub/b ]] || fail "/. not merged: $(find "$H/srv-out")"
     [[ -f $H/srv-out/made/inner/x && ! -e $H/srv-out/made/d ]] || fail "new name: $(find "$H/srv-out")"
     run skiff cp rules:/tmp/file "$H/tmpfile"
+    assert_status 0
     [[ $(cat "$H/tmpfile") == new ]] || fail "file into dir"
     # Out of the container: a directory into an existing host directory, and its contents with /.
     mkdir -p "$H/existing" "$H/contents"
@@ -151,6 +154,7 @@ run_pair() {
     run skiff cp --overwrite "$H/thing" ow:/srv/box
     assert_status 0
     run skiff cp ow:/srv/box/thing "$H/back"
+    assert_status 0
     [[ $(cat "$H/back") == plain ]] || fail "$(ls -la "$H")"
     # A directory where a file of its name is.
     mkdir -p "$H/dir/plain"
@@ -161,6 +165,7 @@ run_pair() {
     assert_status 0
     rm -rf "$H/back"
     run skiff cp ow:/srv/box/dir/plain "$H/back"
+    assert_status 0
     [[ -d $H/back ]] || fail "not replaced by a directory"
 }
 
@@ -176,7 +181,9 @@ run_pair() {
     run skiff cp "$H/f" own-user:/tmp/user
     assert_status 0
     run skiff cp own:/tmp "$H/t"
+    assert_status 0
     run skiff cp own-user:/tmp/user "$H/t/user"
+    assert_status 0
     [[ $(stat -c %u:%g "$H/t/default") == 0:0 ]] || fail "default: $(stat -c %u:%g "$H/t/default")"
     [[ $(stat -c %u:%g "$H/t/kept") == 4321:4322 ]] || fail "kept: $(stat -c %u:%g "$H/t/kept")"
     [[ $(stat -c %u:%g "$H/t/user") == 1000:1000 ]] || fail "user: $(stat -c %u:%g "$H/t/user")"
@@ -216,6 +223,7 @@ run_pair() {
     assert_status 0
     grep -q "skiff tester" "$H/pw-followed" || fail "followed: $(head -2 "$H/pw-followed")"
     run skiff cp esc:/pw "$H/pw-link"
+    assert_status 0
     [[ -L $H/pw-link && $(readlink "$H/pw-link") == /etc/passwd ]] || fail "link: $(ls -l "$H/pw-link")"
     # Writing through the link lands in the container's /etc.
     local name="skiff-cp-escape-$$-$BATS_TEST_NUMBER"
@@ -224,6 +232,7 @@ run_pair() {
     assert_status 0
     [[ ! -e /etc/$name ]] || { rm -f "/etc/$name"; fail "wrote into the host's /etc"; }
     run skiff cp "esc:/etc/$name" "$H/check"
+    assert_status 0
     [[ $(cat "$H/check") == planted ]] || fail "not in the container's /etc"
 }
 

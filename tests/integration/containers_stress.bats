@@ -80,14 +80,35 @@ monitor_report() {
     fi
 }
 
+# Seed $RANDOM for a random-kill test and set the caller's $seed: SKIFF_KILL_SEED replays a run's
+# choices and delays. The seed goes to bats' output as the test starts and to the test's own output,
+# which bats prints when it fails.
+seed_random() {
+    seed=${SKIFF_KILL_SEED:-$((RANDOM * 32768 + RANDOM))}
+    echo "# seed=$seed (SKIFF_KILL_SEED=$seed replays this run)" >&3
+    echo "seed=$seed (SKIFF_KILL_SEED=$seed replays this run)"
+    RANDOM=$seed
+}
+
+# Set the caller's $victim to a line of $1 (one item a line) chosen with $RANDOM, or to nothing.
+# $RANDOM is never read inside $(…): a subshell reseeds it, and the run could not be replayed.
+pick_victim() {
+    local -a items
+    mapfile -t items < <(grep . <<<"$1")
+    victim=
+    ((${#items[@]} == 0)) || victim=${items[RANDOM % ${#items[@]}]}
+}
+
 @test "kill -9 of skiff at random points of run, create, start, stop, rm and of monitors: the store stays usable" {
-    local before=$SKIFF_TEST_DIR/mounts-$BATS_TEST_NUMBER mark=$((700000 + RANDOM)) i pid victim
+    local seed
+    seed_random
+    local before=$SKIFF_TEST_DIR/mounts-$BATS_TEST_NUMBER mark=$((700000 + RANDOM)) i pid victim delay
     local seen=$SKIFF_TEST_DIR/seen-$BATS_TEST_NUMBER
     mountinfo_snapshot >"$before"
     local -a args cmd
     mapfile -t args < <(skiff_args)
-    for i in $(seq 30); do
-        victim=$(skiff ps -a -q | shuf -n 1 || true)
+    for i in $(seq "${SKIFF_KILL_LOOPS:-30}"); do
+        pick_victim "$(skiff ps -a -q)"
         # A simple command in the background: $! is skiff itself, not a subshell whose kill would
         # leave skiff running on while the checks below look.
         case $((i % 6)) in
@@ -101,14 +122,15 @@ monitor_report() {
         if ((i % 6 < 3)) || [[ -n $victim ]]; then
             "$SKIFF" "${args[@]}" "${cmd[@]}" >/dev/null 2>&1 &
             pid=$!
-            sleep "$(printf '0.%03d' $((RANDOM % 300)))"
+            delay=$((RANDOM % 300))
+            sleep "$(printf '0.%03d' "$delay")"
             kill -9 "$pid" 2>/dev/null || true
             wait "$pid" || true
         fi
         skiff ps -a -q --no-trunc >>"$seen"
         if ((i % 7 == 0)); then
             # A monitor too: the one of a running container, chosen at random.
-            victim=$(skiff ps -q | shuf -n 1 || true)
+            pick_victim "$(skiff ps -q)"
             if [[ -n $victim ]]; then
                 pid=$(skiff inspect --format '{{.State.ConmonPid}}' "$victim")
                 [[ $pid -gt 0 ]] && kill -9 "$pid" 2>/dev/null || true
@@ -172,10 +194,9 @@ store_leftovers() {
 }
 
 @test "kill -9 of run -d, rm -f, create, start, stop and rename at random moments: every name usable after one more command" {
-    local seed=${SKIFF_KILL_SEED:-$((RANDOM * 32768 + RANDOM))}
-    echo "# seed=$seed (SKIFF_KILL_SEED=$seed reproduces this run)" >&3
-    RANDOM=$seed
-    local mark=$((800000 + RANDOM % 100000)) i n pid before=$SKIFF_TEST_DIR/mounts-$BATS_TEST_NUMBER
+    local seed
+    seed_random
+    local mark=$((800000 + RANDOM % 100000)) i n pid delay before=$SKIFF_TEST_DIR/mounts-$BATS_TEST_NUMBER
     local seen=$SKIFF_TEST_DIR/seen-$BATS_TEST_NUMBER
     mountinfo_snapshot >"$before"
     local -a args cmd
@@ -192,7 +213,8 @@ store_leftovers() {
         esac
         "$SKIFF" "${args[@]}" "${cmd[@]}" >/dev/null 2>&1 &
         pid=$!
-        sleep "$(printf '0.%03d' $((RANDOM % 200)))"
+        delay=$((RANDOM % 200))
+        sleep "$(printf '0.%03d' "$delay")"
         kill -9 "$pid" 2>/dev/null || true
         wait "$pid" || true
         ls "$SKIFF_TEST_RUNROOT/containers" >>"$seen" 2>/dev/null || true

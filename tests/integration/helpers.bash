@@ -160,6 +160,22 @@ assert_one_error_line() {
     done
 }
 
+# Copy image SRC (skopeo's TRANSPORT:REFERENCE) into a new OCI layout with skopeo, which checks every
+# blob it reads against the digest the manifest (or, for a docker-archive, the config's diff id) gives:
+# a corrupt or truncated layer fails. `skopeo inspect` reads only the manifest and config and cannot.
+# Further arguments go to skopeo copy (e.g. --src-cert-dir DIR).
+skopeo_verify() {
+    local src=$1 dst
+    shift
+    dst=$(mktemp -d "$SKIFF_TEST_DIR/skopeo-verify.XXXXXX") || return 1
+    if ! skopeo copy -q "$@" "$src" "oci:$dst:verified" >"$dst.log" 2>&1; then
+        fail "skopeo copy $src:" "$(cat "$dst.log")"
+        rm -rf "$dst" "$dst.log"
+        return 1
+    fi
+    rm -rf "$dst" "$dst.log"
+}
+
 # ---------------------------------------------------------------------------------------------------
 # mounts
 

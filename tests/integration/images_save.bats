@@ -38,9 +38,8 @@ import json, sys
 m = json.load(sys.stdin)
 assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0]["Layers"]) == 1, m
 ' || fail "manifest.json: $(tar -xOf "$OUT/demo.tar" manifest.json)"
-    # skopeo checks the layers against the config's diff ids.
-    run skopeo inspect "docker-archive:$OUT/demo.tar"
-    assert_status 0
+    # skopeo copy reads every layer and checks it against the config's diff ids.
+    skopeo_verify "docker-archive:$OUT/demo.tar"
 
     run other_store load -i "$OUT/demo.tar"
     assert_status 0
@@ -69,16 +68,16 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
 @test "oci-archive: skopeo and podman read it; --uncompressed keeps plain tar layers" {
     run skiff save --format oci-archive -o "$OUT/demo-oci.tar" demo
     assert_status 0
-    run skopeo inspect "oci-archive:$OUT/demo-oci.tar"
-    assert_status 0
+    skopeo_verify "oci-archive:$OUT/demo-oci.tar"
     run skopeo inspect --raw "oci-archive:$OUT/demo-oci.tar"
+    assert_status 0
     [[ $(jq -r '.layers[0].mediaType' <<<"$output") == application/vnd.oci.image.layer.v1.tar+gzip ]] ||
         fail "skopeo: $output"
     run skiff save --format oci-archive --uncompressed -o "$OUT/plain.tar" demo
     assert_status 0
-    run skopeo inspect "oci-archive:$OUT/plain.tar"
-    assert_status 0
+    skopeo_verify "oci-archive:$OUT/plain.tar"
     run skopeo inspect --raw "oci-archive:$OUT/plain.tar"
+    assert_status 0
     [[ $(jq -r '.layers[0].mediaType' <<<"$output") == application/vnd.oci.image.layer.v1.tar ]] ||
         fail "skopeo: $output"
     run other_store load -i "$OUT/demo-oci.tar"
@@ -96,6 +95,8 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
     skiff tag demo other:1
     run skiff save -m -o "$OUT/multi.tar" demo other:1
     assert_status 0
+    skopeo_verify "docker-archive:$OUT/multi.tar:localhost/demo:latest"
+    skopeo_verify "docker-archive:$OUT/multi.tar:localhost/other:1"
     run other_store load -i "$OUT/multi.tar"
     assert_status 0
     assert_output_contains "Loaded image: localhost/demo:latest"
@@ -116,22 +117,22 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
     run skiff save --format oci-dir -o "$OUT/ocidir" demo
     assert_status 0
     [[ -f $OUT/ocidir/oci-layout && -f $OUT/ocidir/index.json ]] || fail "$(ls -R "$OUT/ocidir")"
-    run skopeo inspect "oci:$OUT/ocidir"
-    assert_status 0
+    skopeo_verify "oci:$OUT/ocidir"
     run skiff save --format docker-dir -o "$OUT/dockerdir" demo
     assert_status 0
     [[ -f $OUT/dockerdir/manifest.json && -f $OUT/dockerdir/version ]] || fail "$(ls "$OUT/dockerdir")"
-    run skopeo inspect "dir:$OUT/dockerdir"
-    assert_status 0
+    skopeo_verify "dir:$OUT/dockerdir"
     run skiff save --format docker-dir --compress -o "$OUT/dockerdir-gz" demo
     assert_status 0
     [[ $(jq -r '.layers[0].mediaType' "$OUT/dockerdir-gz/manifest.json") == application/vnd.docker.image.rootfs.diff.tar.gzip ]] ||
         fail "$(cat "$OUT/dockerdir-gz/manifest.json")"
+    skopeo_verify "dir:$OUT/dockerdir-gz"
 }
 
 @test "save to standard output, straight into load" {
     skiff save demo | other_store load >/dev/null
     run other_store images --format '{{.Repository}}:{{.Tag}}'
+    assert_status 0
     assert_output "localhost/demo:latest"
 }
 
@@ -141,16 +142,17 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
     run skiff push -q demo "oci:$OUT/layout:v2"
     assert_status 0
     [[ $(jq '.manifests | length' "$OUT/layout/index.json") -eq 2 ]] || fail "$(cat "$OUT/layout/index.json")"
-    run skopeo inspect "oci:$OUT/layout:v2"
-    assert_status 0
+    skopeo_verify "oci:$OUT/layout:v1"
+    skopeo_verify "oci:$OUT/layout:v2"
     run skiff push -q demo "docker-archive:$OUT/d.tar:renamed:1"
     assert_status 0
+    skopeo_verify "docker-archive:$OUT/d.tar"
     run other_store load -i "$OUT/d.tar"
+    assert_status 0
     assert_output "Loaded image: localhost/renamed:1"
     run skiff push -q demo "oci-archive:$OUT/o.tar"
     assert_status 0
-    run skopeo inspect "oci-archive:$OUT/o.tar"
-    assert_status 0
+    skopeo_verify "oci-archive:$OUT/o.tar"
 }
 
 @test "save errors: one clear line, nothing written" {
@@ -172,8 +174,9 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
     run --separate-stderr skiff save -o "$OUT/nodir/x.tar" demo
     assert_status 125
     assert_one_error_line "nodir"
-    run skiff save
+    run --separate-stderr skiff save
     assert_status 125
+    assert_one_error_line
     [[ -z $(ls -A "$OUT") ]] || fail "left behind: $(ls -A "$OUT")"
     [[ -z $(ls -A "$SKIFF_TEST_ROOT/tmp" 2>/dev/null) ]] || fail "scratch left: $(ls -A "$SKIFF_TEST_ROOT/tmp")"
 }

@@ -11,12 +11,13 @@ setup() { skiff rmi -a -f >/dev/null 2>&1 || true; }
 staging_left() { find "$SKIFF_TEST_ROOT/staging" "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1 \( -path '*/staging/*' -o -name '.*' \) 2>/dev/null; }
 
 # A docker-archive of the busybox rootfs plus one layer built by python3's tarfile from the entries
-# written as Python in $1 (statements adding to a TarFile `t`, helpers f/d/l/h/dev/fifo).
+# written as Python in $2 (statements adding to a TarFile `t`, helpers f/d/l/h/dev/fifo), written to
+# $1. With $3, a layer made the same way from it goes between the two.
 make_image() {
-    local out=$1 script=$2
-    python3 - "$(busybox_tarball)" "$out" "$script" <<'EOF'
+    local out=$1 script=$2 middle=${3:-}
+    python3 - "$(busybox_tarball)" "$out" "$script" "$middle" <<'EOF'
 import hashlib, io, json, sys, tarfile
-base_path, out, script = sys.argv[1:4]
+base_path, out, script, middle = sys.argv[1:5]
 
 def build(fill):
     buf = io.BytesIO()
@@ -40,7 +41,7 @@ def build(fill):
 
 base = open(base_path, "rb").read()
 top = build(lambda env: exec(script, env))
-layers = [base, top]
+layers = [base] + ([build(lambda env: exec(middle, env))] if middle else []) + [top]
 ids = ["sha256:" + hashlib.sha256(x).hexdigest() for x in layers]
 config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
                      "rootfs": {"type": "layers", "diff_ids": ids}}).encode()
@@ -51,7 +52,7 @@ with tarfile.open(out, "w") as a:
     for n, x in enumerate(layers):
         put("layer%d.tar" % n, x)
     put("manifest.json", json.dumps([{"Config": "config.json", "RepoTags": ["localhost/layered:latest"],
-                                      "Layers": ["layer0.tar", "layer1.tar"]}]).encode())
+                                      "Layers": ["layer%d.tar" % n for n in range(len(layers))]}]).encode())
 EOF
 }
 
@@ -228,6 +229,17 @@ for dirpath, dirs, files in os.walk(root):
 PY
 }
 
+# The LowerDir an overlay image must have in store ROOT, given its diff ids (bottom first): the diff
+# directories of every layer but the top one, the one just below the top first, joined with ':'.
+lower_dirs_of() {
+    local root=$1 k
+    shift
+    local ids=("$@") dirs=()
+    for ((k = ${#ids[@]} - 2; k >= 0; k--)); do dirs+=("$root/layers/${ids[k]#sha256:}/diff"); done
+    local IFS=:
+    echo "${dirs[*]}"
+}
+
 @test "save and load again give every layer back as it was (whiteouts, opaque dirs, special files)" {
     # Every directory has its own entry: a parent only implied by a path is made when the layer is
     # unpacked and has that moment's time (as with podman), which two loads need not share.
@@ -241,7 +253,7 @@ fifo('opt/fifo')
 f('opt/attr', b'x', xattrs={'user.skiff': 'yes'})
 f('deep/$(printf 'c%.0s' {1..120})/$(printf 'd%.0s' {1..140})', b'long')
 f('opt/h\u00e9llo', b'utf8')
-"
+" "d('etc'); d('opt'); f('etc/os-release', b'middle'); f('opt/from-middle', b'mid')"
     skiff load -i "$SKIFF_TEST_DIR/rt.tar" >/dev/null
     skiff save -o "$SKIFF_TEST_DIR/rt-saved.tar" layered
     local other=$SKIFF_TEST_DIR/rt-store
@@ -253,12 +265,29 @@ f('opt/h\u00e9llo', b'utf8')
     [[ $(tree_listing "$ours" | grep -c '^opt/suid ') -eq 1 ]] || fail "no listing of $ours"
     run diff <(tree_listing "$ours") <(tree_listing "$theirs")
     assert_status 0
+    # LowerDir is a list: exactly the lower layers, in overlay's order, in each store.
+    local ids=() k
+    mapfile -t ids < <(skiff image inspect --format '{{range .RootFS.Layers}}{{println .}}{{end}}' layered | grep .)
+    [[ ${#ids[@]} -eq 3 ]] || fail "want 3 layers: ${ids[*]}"
     ours=$(skiff inspect --format '{{.GraphDriver.Data.LowerDir}}' layered)
     theirs=$("$SKIFF" --root "$other/root" --runroot "$other/run" inspect --format '{{.GraphDriver.Data.LowerDir}}' layered)
-    run diff <(tree_listing "$ours") <(tree_listing "$theirs")
+    [[ $ours == "$(lower_dirs_of "$SKIFF_TEST_ROOT" "${ids[@]}")" ]] ||
+        fail "LowerDir [$ours], want [$(lower_dirs_of "$SKIFF_TEST_ROOT" "${ids[@]}")]"
+    [[ $theirs == "$(lower_dirs_of "$other/root" "${ids[@]}")" ]] ||
+        fail "loaded LowerDir [$theirs], want [$(lower_dirs_of "$other/root" "${ids[@]}")]"
+    local our_lower their_lower
+    IFS=: read -ra our_lower <<<"$ours"
+    IFS=: read -ra their_lower <<<"$theirs"
+    for k in 0 1; do
+        [[ -n $(tree_listing "${our_lower[k]}") ]] || fail "no listing of ${our_lower[k]}"
+        run diff <(tree_listing "${our_lower[k]}") <(tree_listing "${their_lower[k]}")
+        assert_status 0
+    done
+    # The middle layer lies over the base: its os-release wins.
+    run "$SKIFF" --root "$other/root" --runroot "$other/run" run --rm layered sh -c 'ls /home; test -e /etc/group || echo no group; cat /etc/os-release /opt/from-middle'
     assert_status 0
-    run "$SKIFF" --root "$other/root" --runroot "$other/run" run --rm layered sh -c 'ls /home; test -e /etc/group || echo no group'
     assert_output "new-file
-no group"
+no group
+middlemid"
     "$SKIFF" --root "$other/root" --runroot "$other/run" rmi -a -f >/dev/null
 }

@@ -33,12 +33,14 @@ store_listing() {
 
 @test "--rm of a container that fails to start leaves nothing either" {
     run skiff run --rm busybox true
+    assert_status 0
     local before_mounts=$SKIFF_TEST_DIR/mounts.before before_files=$SKIFF_TEST_DIR/files.before
     mountinfo_snapshot >"$before_mounts"
     store_listing >"$before_files"
     run -127 skiff run --rm busybox /no/such/command
-    run skiff run --rm -u no-such-user busybox true
-    [[ $status -ne 0 ]] || fail "run as no-such-user succeeded"
+    run --separate-stderr skiff run --rm -u no-such-user busybox true
+    assert_status 126
+    assert_one_error_line no-such-user
     assert_mounts_unchanged "$before_mounts"
     run diff "$before_files" <(store_listing)
     [[ $status -eq 0 ]] || fail "the store changed:" "$output"
@@ -46,6 +48,7 @@ store_listing() {
 
 @test "--rm of a container killed by SIGKILL leaves nothing" {
     run skiff run --rm busybox true
+    assert_status 0
     local before_mounts=$SKIFF_TEST_DIR/mounts.before before_files=$SKIFF_TEST_DIR/files.before
     mountinfo_snapshot >"$before_mounts"
     store_listing >"$before_files"
@@ -120,6 +123,7 @@ EOF
 
 @test "rm removes an exited container, its directory and its name" {
     run skiff run --rm busybox true
+    assert_status 0
     local before_mounts=$SKIFF_TEST_DIR/mounts.before before_files=$SKIFF_TEST_DIR/files.before
     mountinfo_snapshot >"$before_mounts"
     store_listing >"$before_files"
@@ -136,12 +140,15 @@ EOF
     [[ $status -eq 0 ]] || fail "rm left files:" "$output"
     assert_mounts_unchanged "$before_mounts"
     run --separate-stderr skiff rm "$id"
-    [[ $status -ne 0 ]] || fail "second rm succeeded"
+    assert_status 1
+    assert_one_error_line "$id" "no such container"
 }
 
 @test "rm works by id and by a unique id prefix" {
     run skiff run busybox true
+    assert_status 0
     run skiff run busybox true
+    assert_status 0
     run skiff ps -a -q --no-trunc
     [[ $(grep -c . <<<"$output") -eq 2 ]] || fail "[$output]"
     local first second
@@ -159,7 +166,8 @@ EOF
     run skiff run --name changes busybox sh -c 'echo data >/tmp/written'
     assert_status 0
     run skiff run --rm busybox cat /tmp/written
-    [[ $status -ne 0 ]] || fail "another container sees the file: [$output]"
+    assert_status 1
+    assert_output "cat: can't open '/tmp/written': No such file or directory"
 }
 
 @test "only fds 0, 1 and 2 are open in the container, whatever skiff inherited" {

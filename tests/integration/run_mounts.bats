@@ -77,10 +77,14 @@ written"
     assert_status 0
     assert_output "root:x:0:0:root:/root:/bin/sh
 read-only"
-    run skiff run --rm --mount type=tmpfs,dst=/etc,notmpcopyup busybox sh -c 'ls /etc/passwd 2>&1 || true'
-    assert_output_contains "No such file"
-    run skiff run --rm --tmpfs /etc:notmpcopyup busybox sh -c 'ls /etc/passwd 2>&1 || true'
-    assert_output_contains "No such file"
+    run skiff run --rm --mount type=tmpfs,dst=/etc,notmpcopyup busybox sh -c 'ls /etc/passwd 2>&1; echo rc=$?'
+    assert_status 0
+    assert_output "ls: /etc/passwd: No such file or directory
+rc=1"
+    run skiff run --rm --tmpfs /etc:notmpcopyup busybox sh -c 'ls /etc/passwd 2>&1; echo rc=$?'
+    assert_status 0
+    assert_output "ls: /etc/passwd: No such file or directory
+rc=1"
     # An empty read-only tmpfs still gets skiff's /etc/hosts and friends mounted into it.
     run skiff run --rm --tmpfs /etc:ro,notmpcopyup busybox sh -c 'ls /etc; touch /etc/new 2>/dev/null || echo read-only'
     assert_status 0
@@ -127,6 +131,7 @@ run" ]] || fail "log: $(cat "$HOSTDIR/log")"
         assert_one_error_line
     done
     run skiff create -v "$HOSTDIR/missing:/x" busybox true
+    assert_status 125
     assert_output "Error: statfs $HOSTDIR/missing: No such file or directory"
     run skiff ps -a -q
     assert_output ""
