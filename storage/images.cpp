@@ -28,10 +28,6 @@ std::string images_dir(const StoreConfig& s) { return fs::join(s.root, "images")
 std::string names_dir(const StoreConfig& s) { return fs::join(images_dir(s), "names"); }
 std::string record_path(const StoreConfig& s, const std::string& id) { return fs::join(images_dir(s), id + ".json"); }
 
-bool is_hex(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 Result<FileLock> store_lock(const StoreConfig& s) {
     std::string dir = fs::join(s.runroot, "locks");
     TRY(fs::mkdir_p(dir, 0700));
@@ -216,7 +212,7 @@ Result<std::vector<std::string>> record_ids(const StoreConfig& s) {
         if (name.find(".json.tmp-") != std::string::npos) tmps.push_back(name);
         if (name.size() != 69 || !str::starts_with(name.substr(64), ".json")) continue;
         std::string id = name.substr(0, 64);
-        if (is_hex(id)) out.push_back(std::move(id));
+        if (str::is_lower_hex(id)) out.push_back(std::move(id));
     }
     sweep_tmp(s, tmps);
     return out;
@@ -249,14 +245,14 @@ std::string encode_name(std::string_view name) {
 
 Result<ImageRecord> find_image(const StoreConfig& store, std::string_view input) {
     std::string_view s = input;
-    if (str::starts_with(s, "sha256:") && is_hex(s.substr(7))) s.remove_prefix(7);
-    if (s.size() == 64 && is_hex(s) && sys::exists(record_path(store, std::string(s)))) {
+    if (str::starts_with(s, "sha256:") && str::is_lower_hex(s.substr(7))) s.remove_prefix(7);
+    if (s.size() == 64 && str::is_lower_hex(s) && sys::exists(record_path(store, std::string(s)))) {
         auto lr = TRY(load_record(store, std::string(s)));
         return std::move(lr.record);
     }
     auto by_name = TRY(find_by_name(store, input));
     if (by_name) return std::move(*by_name);
-    if (is_hex(s) && s.size() < 64) {
+    if (str::is_lower_hex(s) && s.size() < 64) {
         std::vector<std::string> matches;
         for (auto& id : TRY(record_ids(store)))
             if (str::starts_with(id, s)) matches.push_back(id);

@@ -60,10 +60,6 @@ Result<FileLock> unpack_lock(const StoreConfig& s, const std::string& hex) {
     return FileLock::acquire(fs::join(locks_dir(s), "layer-" + hex));
 }
 
-bool is_hex64(std::string_view s) {
-    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 // What a process of an older skiff, killed, left in layers/ itself: ".staging-<pid>-<random>" and
 // ".removing-<pid>-<random>", whose owner is known by its pid. Entries are made in staging/ now.
 void sweep_legacy(const StoreConfig& store) {
@@ -591,7 +587,7 @@ Result<void> record_layer_blob(const StoreConfig& store, const std::string& diff
 Result<std::vector<std::string>> list_layers(const StoreConfig& store) {
     std::vector<std::string> out;
     for (auto& name : TRY(fs::list_dir(layers_dir(store))))
-        if (is_hex64(name)) out.push_back("sha256:" + name);
+        if (name.size() == 64 && str::is_lower_hex(name)) out.push_back("sha256:" + name);
     return out;
 }
 

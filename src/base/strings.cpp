@@ -37,6 +37,13 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+bool is_lower_hex(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
 std::string random_hex(size_t bytes) {
     std::string raw(bytes, '\0');
     size_t got = 0;

@@ -18,7 +18,7 @@
 #include "seccomp_profile.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/log.hpp"
-#include "skiff/oci/digest.hpp"
+#include "skiff/base/sha256.hpp"
 
 namespace skiff::runtime::seccomp {
 namespace {
@@ -72,11 +72,11 @@ std::string default_key(const std::vector<std::string>& caps) {
     std::vector<std::string> relevant;
     for (const std::string& c : default_profile_caps())
         if (std::find(caps.begin(), caps.end(), c) != caps.end()) relevant.push_back(c);
-    return oci::sha256_of(key_preamble() + "default " + kDefaultProfileRevision + "\n" + caps_line(relevant)).hex;
+    return sha256::hex_of(key_preamble() + "default " + kDefaultProfileRevision + "\n" + caps_line(relevant));
 }
 
 std::string profile_key(std::string_view content, const std::vector<std::string>& caps) {
-    return oci::sha256_of(key_preamble() + "profile " + oci::sha256_of(content).hex + "\n" + caps_line(caps)).hex;
+    return sha256::hex_of(key_preamble() + "profile " + sha256::hex_of(content) + "\n" + caps_line(caps));
 }
 
 std::string cache_path(const std::string& dir, const std::string& key) {

@@ -1,11 +1,11 @@
-// Content digests ("sha256:<64 hex>"): parsing with validation, and SHA-256 hashing (libcrypto).
+// Content digests ("sha256:<64 hex>"): parsing with validation, and typed hashing over base's SHA-256.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include "skiff/base/result.hpp"
+#include "skiff/base/sha256.hpp"
 
 namespace skiff::oci {
 
@@ -19,20 +19,15 @@ struct Digest {
 // Validates form and algorithm: "sha256:" followed by exactly 64 lowercase hex digits.
 Result<Digest> parse_digest(std::string_view s);
 
-// Streaming SHA-256.
+// Streaming SHA-256 whose result is a Digest.
 class Sha256 {
 public:
-    Sha256();
-    ~Sha256();
-    Sha256(Sha256&&) noexcept;
-    Sha256& operator=(Sha256&&) noexcept;
-    void update(const void* data, size_t len);
-    void update(std::string_view s) { update(s.data(), s.size()); }
-    Digest finish();  // call once
+    void update(const void* data, size_t len) { hasher_.update(data, len); }
+    void update(std::string_view s) { hasher_.update(s); }
+    Digest finish() { return Digest{"sha256", hasher_.finish_hex()}; }  // call once
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    sha256::Hasher hasher_;
 };
 
 Digest sha256_of(std::string_view data);
