@@ -102,7 +102,7 @@ private:
 
     Result<void> apply(int dirfd, const std::string& dir, size_t layer) {
         std::string shown = dirs_[layer] + (dir == "/" ? "" : dir);
-        for (auto& name : TRY(list_names(dirfd, shown))) {
+        for (auto& name : TRY(fs::list_names(dirfd, shown))) {
             struct stat st;
             if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat " + shown + "/" + name);
             std::string path = child_path(dir, name);
@@ -148,7 +148,7 @@ public:
     Result<bool> dir(int dirfd, const std::string& dir) {
         std::string shown = shown_root_ + (dir == "/" ? "" : dir);
         bool any = false;
-        for (auto& name : TRY(list_names(dirfd, shown))) {
+        for (auto& name : TRY(fs::list_names(dirfd, shown))) {
             struct stat st;
             if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat " + shown + "/" + name);
             std::string path = child_path(dir, name);
@@ -207,7 +207,7 @@ public:
 
     Result<bool> dir(int dirfd, const std::string& dir, bool existed) {
         std::string shown = shown_root_ + (dir == "/" ? "" : dir);
-        auto names = TRY(list_names(dirfd, shown));
+        auto names = TRY(fs::list_names(dirfd, shown));
         bool any = false;
         if (existed) {
             for (auto& old : lower_.children(dir)) {

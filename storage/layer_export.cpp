@@ -193,7 +193,7 @@ public:
 
     Result<void> dir(int dirfd, const std::string& rel) {
         if (sel_) TRY(whiteouts(rel));
-        auto names = TRY(list_names(dirfd, shown(rel)));
+        auto names = TRY(fs::list_names(dirfd, shown(rel)));
         for (auto& name : names) {
             if (sel_ && !sel_->keep.contains(rel + name)) continue;
             TRY(entry(dirfd, name, rel + name));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "skiff/base/fd.hpp"
+#include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "xattrs.hpp"
 
@@ -95,7 +96,7 @@ public:
     LayerCopier(int dst_root, std::string shown_root) : dst_root_(dst_root), shown_root_(std::move(shown_root)) {}
 
     Result<void> copy_dir(int sdir, int ddir, const std::string& rel) {
-        auto names = TRY(list_names(sdir, shown(rel)));
+        auto names = TRY(fs::list_names(sdir, shown(rel)));
         for (auto& name : names) TRY(copy_entry(sdir, ddir, name, child(rel, name)));
         return {};
     }
@@ -108,11 +109,11 @@ private:
         if (::fstatat(sdir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat " + shown(rel));
         bool whiteout = (S_ISCHR(st.st_mode) && st.st_rdev == 0) ||
                         (S_ISREG(st.st_mode) && st.st_size == 0 && overlay_attr(sdir, name, "whiteout").has_value());
-        if (whiteout) return remove_tree_at(ddir, name);
+        if (whiteout) return fs::remove_tree_at(ddir, name);
         struct stat dst;
         bool exists = ::fstatat(ddir, name.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0;
         if (S_ISDIR(st.st_mode)) return copy_subdir(sdir, ddir, name, rel, st, exists && S_ISDIR(dst.st_mode), exists);
-        if (exists) TRY(remove_tree_at(ddir, name));
+        if (exists) TRY(fs::remove_tree_at(ddir, name));
         if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
             auto key = std::make_pair(st.st_dev, st.st_ino);
             auto it = links_.find(key);
@@ -138,15 +139,15 @@ private:
 
     Result<void> copy_subdir(int sdir, int ddir, const std::string& name, const std::string& rel, const struct stat& st,
                              bool dst_is_dir, bool exists) {
-        if (exists && !dst_is_dir) TRY(remove_tree_at(ddir, name));
+        if (exists && !dst_is_dir) TRY(fs::remove_tree_at(ddir, name));
         if (!dst_is_dir && ::mkdirat(ddir, name.c_str(), 0700) < 0) return sys_error("mkdir the copy of " + shown(rel));
         unique_fd s(::openat(sdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!s) return sys_error("open " + shown(rel));
         unique_fd d(::openat(ddir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!d) return sys_error("open the copy of " + shown(rel));
         if (dst_is_dir && overlay_attr(sdir, name, "opaque") == "y") {
-            auto names = TRY(list_names(d.get(), shown(rel)));
-            for (auto& n : names) TRY(remove_tree_at(d.get(), n));
+            auto names = TRY(fs::list_names(d.get(), shown(rel)));
+            for (auto& n : names) TRY(fs::remove_tree_at(d.get(), n));
         }
         TRY(copy_dir(s.get(), d.get(), rel));
         return copy_metadata(st, sdir, name, ddir, name, shown(rel));
@@ -168,27 +169,6 @@ private:
 };
 
 }  // namespace
-
-Result<void> remove_tree_at(int dirfd, const std::string& name) {
-    struct stat st;
-    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
-        if (errno == ENOENT) return {};
-        return sys_error("stat " + name);
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        if (::unlinkat(dirfd, name.c_str(), 0) < 0 && errno != ENOENT) return sys_error("unlink " + name);
-        return {};
-    }
-    (void)::fchmodat(dirfd, name.c_str(), 0700, 0);  // so we may list and unlink inside, whatever its mode
-    unique_fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd) return sys_error("open " + name);
-    struct stat inner;
-    if (::fstat(fd.get(), &inner) == 0 && inner.st_dev != st.st_dev) return sys_error("remove " + name + " (a mount point)", EBUSY);
-    auto names = TRY(list_names(fd.get(), name));
-    for (auto& n : names) TRY_CTX(remove_tree_at(fd.get(), n), name);
-    if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) return sys_error("rmdir " + name);
-    return {};
-}
 
 Result<void> apply_layer_copy(int src, int dst, const std::string& shown_src) {
     LayerCopier copier(dst, shown_src);

@@ -1,5 +1,5 @@
-// Tree operations relative to directory descriptors, never following symbolic links: removal, and the
-// full copy the vfs driver makes of image layers. Private to the storage module.
+// The full copy the vfs driver makes of image layers, relative to directory descriptors and never
+// following symbolic links. Private to the storage module.
 #pragma once
 
 #include <string>
@@ -7,9 +7,6 @@
 #include "skiff/base/result.hpp"
 
 namespace skiff::storage {
-
-// Remove `name` under `dirfd` (a whole tree if it is a directory). Missing is success.
-Result<void> remove_tree_at(int dirfd, const std::string& name);
 
 // Copy the layer tree `src` over the tree `dst` as overlay would show it: the source's whiteouts
 // (char device 0/0) remove what they name from `dst`, an opaque source directory first empties its

@@ -146,7 +146,7 @@ Result<int> Unpacker::open_dir(const std::vector<std::string>& comps, size_t n, 
 }
 
 Result<void> Unpacker::remove_existing(int dirfd, const std::string& name, std::string_view shown) {
-    auto r = remove_tree_at(dirfd, name);
+    auto r = fs::remove_tree_at(dirfd, name);
     if (!r.ok()) return refuse(shown, "cannot replace what an earlier entry wrote: " + r.error().message);
     return {};
 }

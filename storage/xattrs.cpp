@@ -1,6 +1,5 @@
 #include "xattrs.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -13,27 +12,6 @@ namespace skiff::storage {
 
 std::string proc_path(int dirfd, const std::string& name) {
     return "/proc/self/fd/" + std::to_string(dirfd) + "/" + name;
-}
-
-Result<std::vector<std::string>> list_names(int dirfd, const std::string& shown) {
-    int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return sys_error("open " + shown);
-    DIR* d = ::fdopendir(fd);
-    if (!d) {
-        ::close(fd);
-        return sys_error("opendir " + shown);
-    }
-    std::vector<std::string> out;
-    errno = 0;
-    while (auto* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") out.push_back(std::move(n));
-    }
-    int err = errno;
-    ::closedir(d);
-    if (err) return sys_error("read " + shown, err);
-    std::sort(out.begin(), out.end());
-    return out;
 }
 
 bool is_overlay_xattr(std::string_view name) {

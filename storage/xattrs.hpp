@@ -1,6 +1,5 @@
-// Helpers for walking and reading trees relative to directory descriptors: directory listings,
-// extended attributes, and overlay's own attributes (trusted.overlay.* as root, user.overlay.*
-// rootless). Private to the storage module.
+// Helpers for reading trees relative to directory descriptors: extended attributes, and overlay's
+// own attributes (trusted.overlay.* as root, user.overlay.* rootless). Private to the storage module.
 #pragma once
 
 #include <optional>
@@ -14,9 +13,6 @@ namespace skiff::storage {
 
 // "/proc/self/fd/N/name": a path that reaches dirfd/name without resolving dirfd's own path.
 std::string proc_path(int dirfd, const std::string& name);
-
-// The names in dirfd, "." and ".." left out, in byte order.
-Result<std::vector<std::string>> list_names(int dirfd, const std::string& shown);
 
 bool is_overlay_xattr(std::string_view name);
 

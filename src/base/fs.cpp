@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "skiff/base/fd.hpp"
 #include "skiff/base/read_beneath.hpp"
 #include "skiff/base/sys.hpp"
 
@@ -164,6 +165,48 @@ Result<std::vector<std::string>> list_dir(const std::string& path) {
     ::closedir(d);
     std::sort(out.begin(), out.end());
     return out;
+}
+
+Result<std::vector<std::string>> list_names(int dirfd, const std::string& shown) {
+    int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return sys_error("open " + shown);
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        ::close(fd);
+        return sys_error("opendir " + shown);
+    }
+    std::vector<std::string> out;
+    errno = 0;
+    while (auto* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") out.push_back(std::move(n));
+    }
+    int err = errno;
+    ::closedir(d);
+    if (err) return sys_error("read " + shown, err);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Result<void> remove_tree_at(int dirfd, const std::string& name) {
+    struct stat st;
+    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT) return {};
+        return sys_error("stat " + name);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlinkat(dirfd, name.c_str(), 0) < 0 && errno != ENOENT) return sys_error("unlink " + name);
+        return {};
+    }
+    (void)::fchmodat(dirfd, name.c_str(), 0700, 0);  // so we may list and unlink inside, whatever its mode
+    unique_fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return sys_error("open " + name);
+    struct stat inner;
+    if (::fstat(fd.get(), &inner) == 0 && inner.st_dev != st.st_dev) return sys_error("remove " + name + " (a mount point)", EBUSY);
+    auto names = TRY(list_names(fd.get(), name));
+    for (auto& n : names) TRY_CTX(remove_tree_at(fd.get(), n), name);
+    if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) return sys_error("rmdir " + name);
+    return {};
 }
 
 }  // namespace skiff::fs

@@ -11,18 +11,18 @@
 #include <optional>
 
 #include "container_root.hpp"
+#include "skiff/base/copy_tree.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/read_beneath.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/user.hpp"
-#include "skiff/storage/copy_tree.hpp"
 #include "skiff/storage/layer_export.hpp"
 #include "skiff/storage/tar_extract.hpp"
 
 namespace skiff::engine {
 
-using storage::copy_tree;
-using storage::TreeCopyOptions;
+using fs::copy_tree;
+using fs::TreeCopyOptions;
 
 namespace {
 

@@ -8,13 +8,13 @@
 #include <algorithm>
 #include <map>
 
+#include "skiff/base/copy_tree.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/filters.hpp"
 #include "skiff/runtime/detached_root.hpp"
 #include "skiff/storage/containers.hpp"
-#include "skiff/storage/copy_tree.hpp"
 
 namespace skiff::engine {
 
@@ -44,7 +44,7 @@ Result<void> populate(const storage::Volume& v, int rootfd, const std::string& d
     if (::fstat(src->get(), &st) < 0) return sys_error("stat " + destination + " in the image");
     if (::mkdir(staging.c_str(), 0700) < 0) return sys_error("fill volume " + v.name + ": mkdir " + staging);
     unique_fd copy = TRY(sys::open(staging, O_RDONLY | O_DIRECTORY));
-    TRY_CTX(storage::copy_tree(src->get(), ".", copy.get(), ".", {}, destination + " of the image"), "fill volume " + v.name);
+    TRY_CTX(fs::copy_tree(src->get(), ".", copy.get(), ".", {}, destination + " of the image"), "fill volume " + v.name);
     if (::fchown(copy.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(copy.get(), st.st_mode & 07777) < 0)
         return sys_error("fill volume " + v.name);
     if (::rename(staging.c_str(), v.mountpoint.c_str()) == 0) return {};

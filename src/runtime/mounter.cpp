@@ -11,10 +11,10 @@
 
 #include <climits>
 
+#include "skiff/base/copy_tree.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
-#include "skiff/storage/copy_tree.hpp"
 
 namespace skiff::runtime {
 
@@ -198,7 +198,7 @@ Result<void> copy_up(int target, int mnt, const std::string& path) {
     if (!from) return sys_error("copy " + path + " into its tmpfs");
     unique_fd into(::openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!into) return sys_error("copy " + path + " into its tmpfs");
-    return storage::copy_tree(from.get(), ".", into.get(), ".", {}, path);
+    return fs::copy_tree(from.get(), ".", into.get(), ".", {}, path);
 }
 
 Result<void> do_mount(int rootfd, const Op& op) {

@@ -24,6 +24,11 @@ Result<void> mkdir_p(const std::string& path, unsigned mode = 0755);
 // Remove a tree without following symlinks and without crossing into other mounts.
 Result<void> remove_all(const std::string& path);
 Result<std::vector<std::string>> list_dir(const std::string& path);  // names, sorted; missing dir → empty
+// The names in dirfd, "." and ".." left out, in byte order.
+Result<std::vector<std::string>> list_names(int dirfd, const std::string& shown);
+// Remove `name` under `dirfd` (a whole tree if it is a directory) with *at() calls, never following a
+// link nor crossing into another mount. Missing is success.
+Result<void> remove_tree_at(int dirfd, const std::string& name);
 Result<void> fsync_dir(const std::string& path);
 std::string join(std::string_view a, std::string_view b);
 std::string dirname(std::string_view path);

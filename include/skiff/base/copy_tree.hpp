@@ -13,7 +13,7 @@
 
 #include "skiff/base/result.hpp"
 
-namespace skiff::storage {
+namespace skiff::fs {
 
 struct TreeCopyOptions {
     // Owner of every copy (ids as the destination's file system stores them); unset: the source's.
@@ -33,4 +33,4 @@ Result<void> copy_tree(int src_dir, const std::string& src_name, int dst_dir, co
 Result<void> copy_open_file(int src, const struct stat& st, int dst_dir, const std::string& dst_name,
                             const TreeCopyOptions& opts, const std::string& shown);
 
-}  // namespace skiff::storage
+}  // namespace skiff::fs

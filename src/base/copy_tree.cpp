@@ -1,4 +1,4 @@
-#include "skiff/storage/copy_tree.hpp"
+#include "skiff/base/copy_tree.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,10 +7,9 @@
 #include <vector>
 
 #include "skiff/base/fd.hpp"
-#include "tree.hpp"
-#include "xattrs.hpp"
+#include "skiff/base/fs.hpp"
 
-namespace skiff::storage {
+namespace skiff::fs {
 
 namespace {
 
@@ -149,4 +148,4 @@ Result<void> copy_open_file(int src, const struct stat& st, int dst_dir, const s
     return c.file(src, st, dst_dir, dst_name, shown);
 }
 
-}  // namespace skiff::storage
+}  // namespace skiff::fs
