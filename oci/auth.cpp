@@ -5,7 +5,7 @@
 
 #include <rapidjson/document.h>
 
-#include "json_util.hpp"
+#include "skiff/base/json_record.hpp"
 
 namespace skiff::oci {
 namespace {

@@ -9,8 +9,8 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
-#include "json_util.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/oci/auth.hpp"
 
 namespace skiff::oci {

@@ -4,7 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "json_util.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/oci/digest.hpp"
 
 namespace skiff::oci {

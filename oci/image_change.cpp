@@ -5,7 +5,7 @@
 #include <csignal>
 #include <optional>
 
-#include "json_util.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
 
 namespace skiff::oci {

@@ -1,6 +1,6 @@
 #include "skiff/oci/manifest.hpp"
 
-#include "json_util.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/oci/digest.hpp"
 
 namespace skiff::oci {

@@ -8,7 +8,7 @@
 
 #include <rapidjson/document.h>
 
-#include "json_util.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/oci/digest.hpp"
 
 namespace skiff::oci {

@@ -5,8 +5,8 @@
 #include <map>
 #include <optional>
 
-#include "../oci/json_util.hpp"
 #include "archive_lib.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/oci/image.hpp"

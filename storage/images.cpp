@@ -7,8 +7,8 @@
 #include <optional>
 #include <set>
 
-#include "../oci/json_util.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/base/lock.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"

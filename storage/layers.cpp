@@ -24,10 +24,10 @@
 #include <set>
 #include <vector>
 
-#include "../oci/json_util.hpp"
 #include "archive_lib.hpp"
 #include "gunzip.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/oci/digest.hpp"

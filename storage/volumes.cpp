@@ -9,8 +9,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "../oci/json_util.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/storage/containers.hpp"
 

@@ -2,7 +2,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 
-#include "../../oci/json_util.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/run.hpp"
 

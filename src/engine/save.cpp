@@ -8,10 +8,10 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 
-#include "../../oci/json_util.hpp"
 #include "copy_image.hpp"
 #include "skiff/base/fd.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/push.hpp"

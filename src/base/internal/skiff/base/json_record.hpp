@@ -1,4 +1,5 @@
-// Small RapidJSON helpers for the oci and storage modules. Private: never included by a public header.
+// Small RapidJSON helpers for the modules that read and write JSON records (oci, storage, engine).
+// Base-internal: reached only through base_json_dep, never included by a header under include/skiff.
 #pragma once
 
 #include <cstdint>
