@@ -2,13 +2,12 @@
 #include "skiff/oci/registry.hpp"
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
-#include <thread>
 
 #include <rapidjson/document.h>
 
 #include "skiff/base/json_record.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/oci/digest.hpp"
 
 namespace skiff::oci {
@@ -40,8 +39,6 @@ unsigned retry_after_ms(const http::Headers& h, unsigned fallback) {
     if (s > 30) s = 30;
     return static_cast<unsigned>(s * 1000);
 }
-
-void sleep_ms(unsigned ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 std::string status_text(const http::Response& r) {
     std::string text = registry_error_text(r.body);

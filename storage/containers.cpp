@@ -15,6 +15,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/base/time.hpp"
 
 namespace skiff::storage {
 
@@ -168,12 +169,6 @@ const char* state_name(ContainerState s) {
 
 const char* status_name(const Container& c) {
     return c.state == ContainerState::kRunning && c.paused ? "paused" : state_name(c.state);
-}
-
-int64_t now_ns() {
-    struct timespec ts;
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 unsigned long long process_start_time(pid_t pid) {

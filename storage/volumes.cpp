@@ -12,6 +12,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/storage/containers.hpp"
 
 namespace skiff::storage {

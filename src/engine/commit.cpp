@@ -13,6 +13,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -59,7 +60,7 @@ Result<oci::ImageConfig> commit_config(const storage::Container& c, const storag
     if (!c.working_dir.empty()) cc.working_dir = c.working_dir;
     for (auto& change : opts.changes) TRY(oci::apply_change(cc, change));
 
-    cfg.created = oci::format_rfc3339(storage::now_ns());
+    cfg.created = oci::format_rfc3339(now_ns());
     if (!opts.author.empty()) cfg.author = opts.author;
     oci::HistoryEntry h;
     h.created = cfg.created;

@@ -11,6 +11,7 @@
 
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/engine/containers.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -27,12 +28,6 @@ namespace {
 
 constexpr int kExitNoSuchImage = 1;
 constexpr int kExitImageInUse = 2;
-
-int64_t now_ns() {
-    struct timespec ts;
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 struct Input {
     unique_fd owned;  // empty for stdin

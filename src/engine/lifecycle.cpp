@@ -16,16 +16,12 @@
 #include "skiff/engine/volumes.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/oci/image_change.hpp"
 
 namespace skiff::engine {
 
 namespace {
-
-void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    ::nanosleep(&ts, nullptr);
-}
 
 Result<void> send(const storage::Container& c, int sig) {
     auto pidfd = TRY(open_process(c));

@@ -45,6 +45,7 @@
 #include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/monitor.hpp"
 #include "skiff/engine/sealed_binary.hpp"
@@ -404,7 +405,7 @@ int monitor_main(const MonitorArgs& args) {
         }
         c.state = storage::ContainerState::kExited;
         c.exit_code = code;
-        c.finished_ns = storage::now_ns();
+        c.finished_ns = now_ns();
         bool kept = record(store, c);
         if (status.ok()) server->finish(wire::Kind::kExit, std::to_string(code));
         else server->finish(wire::Kind::kError, std::to_string(code) + " " + status.error().message);

@@ -94,9 +94,9 @@ struct Resolved {
 
 Result<FetchedManifest> fetch_manifest(ImageSource& src, const std::string& ref) {
     auto m = TRY(src.get_manifest(ref));
-    if (m.bytes.size() > kMaxManifestSize)
+    if (m.bytes.size() > oci::kMaxManifestBytes)
         return make_error("manifest " + ref + ": " + std::to_string(m.bytes.size()) + " bytes, larger than the " +
-                          std::to_string(kMaxManifestSize) + " allowed");
+                          std::to_string(oci::kMaxManifestBytes) + " allowed");
     if (ref.find(':') != std::string::npos) TRY(check_digest("manifest " + ref, m.bytes, ref));
     if (!m.digest.empty()) TRY(check_digest("manifest " + ref, m.bytes, m.digest));
     return m;

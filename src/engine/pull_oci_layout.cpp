@@ -46,9 +46,9 @@ public:
         std::string path = blob_file(d);
         struct stat st;
         if (::stat(path.c_str(), &st) < 0) return sys_error("manifest " + digest + ": stat " + path);
-        if (static_cast<size_t>(st.st_size) > kMaxManifestSize)
+        if (static_cast<size_t>(st.st_size) > oci::kMaxManifestBytes)
             return make_error("manifest " + digest + ": " + std::to_string(st.st_size) + " bytes, larger than the " +
-                              std::to_string(kMaxManifestSize) + " allowed");
+                              std::to_string(oci::kMaxManifestBytes) + " allowed");
         FetchedManifest m;
         m.bytes = TRY(fs::read_file(path));
         m.media_type = media_type;

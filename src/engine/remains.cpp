@@ -11,6 +11,7 @@
 #include "skiff/base/fd.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/monitor.hpp"
 #include "skiff/runtime/cgroups.hpp"
@@ -73,11 +74,6 @@ void scan_processes(const runtime::CgroupHost& host, const std::string& id, Rema
         }
         if (member) add_pid(r.processes, pid, storage::process_start_time(pid));
     }
-}
-
-void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    ::nanosleep(&ts, nullptr);
 }
 
 // SIGKILL through a pidfd, to the process that was found and no other.

@@ -6,6 +6,7 @@
 #include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/volumes.hpp"
@@ -108,7 +109,7 @@ void mark_running(storage::Container& c, pid_t pid) {
     c.state = storage::ContainerState::kRunning;
     c.pid = pid;
     c.pid_start = storage::process_start_time(pid);
-    c.started_ns = storage::now_ns();
+    c.started_ns = now_ns();
 }
 
 Result<void> check_bind_sources(const storage::StoreConfig& store, const RunOptions& opts) {
@@ -256,7 +257,7 @@ Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
     } else {
         c.state = storage::ContainerState::kExited;
         c.exit_code = status.ok() ? *status : status.error().exit_code;
-        c.finished_ns = storage::now_ns();
+        c.finished_ns = now_ns();
         (void)storage::save_status(store, c);
     }
     return status;

@@ -9,12 +9,11 @@
 #include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/rlimits.hpp"
+#include "skiff/runtime/spec.hpp"
 
 namespace skiff::engine {
 
 namespace {
-
-constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string env_name(const std::string& kv) { return kv.substr(0, kv.find('=')); }
 
@@ -195,7 +194,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions&
     spec.args = TRY(make_args(ic, opts));
     spec.hostname = opts.hostname.empty() ? in.container_id.substr(0, 12) : opts.hostname;
 
-    std::vector<std::string> env = {kDefaultPath, "container=skiff"};
+    std::vector<std::string> env = {std::string("PATH=") + runtime::kDefaultPath, "container=skiff"};
     if (opts.tty) env.push_back("TERM=xterm");
     env = merge_env(env, ic.env);
     env = merge_env(env, expand_env(env_file_entries(in.env_file_lines), in.host_env));

@@ -10,8 +10,6 @@
 
 namespace skiff::runtime {
 
-inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 // The value of `key` in KEY=VALUE entries (the last one wins), or `fallback`.
 std::string env_value(const std::vector<std::string>& env, const std::string& key, const std::string& fallback);
 

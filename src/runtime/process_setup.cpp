@@ -20,6 +20,7 @@
 #include "exec.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/caps.hpp"
+#include "skiff/runtime/spec.hpp"
 #include "sync.hpp"
 
 namespace skiff::runtime {

@@ -24,7 +24,6 @@
 
 namespace skiff::engine {
 
-inline constexpr size_t kMaxManifestSize = 4 << 20;
 inline constexpr int kDefaultPullJobs = 6;
 
 // Bytes of a manifest as the source sent them, with the media type it declared (may be empty).
@@ -41,7 +40,7 @@ class ImageSource {
 public:
     virtual ~ImageSource() = default;
     // The manifest or index named by `tag_or_digest` ("latest", "sha256:…"). At most
-    // kMaxManifestSize bytes: a source refuses larger ones.
+    // oci::kMaxManifestBytes bytes: a source refuses larger ones.
     virtual Result<FetchedManifest> get_manifest(const std::string& tag_or_digest) = 0;
     // A small blob (a config) whole.
     virtual Result<std::string> get_blob(const oci::Descriptor& d) = 0;

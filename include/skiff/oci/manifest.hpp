@@ -3,6 +3,7 @@
 // computed by callers over the bytes they received.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -12,6 +13,9 @@
 #include "skiff/base/result.hpp"
 
 namespace skiff::oci {
+
+// The largest manifest or index read from any source (a registry, a layout, an archive): 4 MiB.
+inline constexpr size_t kMaxManifestBytes = 4 << 20;
 
 inline constexpr std::string_view kMediaTypeImageManifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr std::string_view kMediaTypeImageIndex = "application/vnd.oci.image.index.v1+json";

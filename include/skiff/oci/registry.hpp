@@ -16,11 +16,10 @@
 #include "skiff/base/result.hpp"
 #include "skiff/oci/auth.hpp"
 #include "skiff/oci/http.hpp"
+#include "skiff/oci/manifest.hpp"
 #include "skiff/oci/reference.hpp"
 
 namespace skiff::oci {
-
-inline constexpr size_t kMaxManifestBytes = 4 << 20;
 
 struct RegistryOptions {
     std::string registry;                // as in the reference: "docker.io", "127.0.0.1:5000"

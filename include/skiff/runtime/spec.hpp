@@ -20,6 +20,10 @@
 
 namespace skiff::runtime {
 
+// PATH when neither the image nor the user sets one: the environment a container starts with, and
+// where its command is looked for.
+inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 struct Mount {
     std::string destination;  // inside the container
     std::string type;         // "proc", "tmpfs", "bind", "overlay", …
