@@ -208,6 +208,45 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
     return out;
 }
 
+namespace {
+
+// A name as the store keeps it ("demo" → "localhost/demo:latest"); digests cannot be tags.
+Result<std::string> tag_name(const std::string& input) {
+    auto ref = TRY_CTX(oci::parse_reference(input), "normalizing name \"" + input + "\"");
+    if (!ref.digest.empty()) return make_error("normalizing name \"" + input + "\": tag by digest not supported");
+    return TRY_CTX(oci::normalize_local_name(input), "normalizing name \"" + input + "\"");
+}
+
+}  // namespace
+
+Result<void> tag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names) {
+    std::vector<std::string> normalized;
+    for (auto& n : names) normalized.push_back(TRY(tag_name(n)));
+    auto img = TRY(storage::find_image(store, image));
+    for (auto& n : normalized) TRY(storage::tag_image(store, img.id, n));
+    return {};
+}
+
+Result<void> untag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names) {
+    auto img = TRY(storage::find_image(store, image));
+    std::vector<std::string> normalized;
+    if (names.empty()) normalized = img.names;  // no names: all of them
+    for (auto& given : names) {
+        std::string n = TRY(tag_name(given));
+        if (std::find(img.names.begin(), img.names.end(), n) == img.names.end()) return make_error(n + ": tag not known");
+        normalized.push_back(n);
+    }
+    for (auto& n : normalized) TRY(storage::untag_image(store, img.id, n));
+    return {};
+}
+
+Result<bool> image_exists(const storage::StoreConfig& store, const std::string& image) {
+    auto found = storage::find_image(store, image);
+    if (found) return true;
+    if (found.error().missing) return false;
+    return found.take_error();
+}
+
 Result<std::vector<std::string>> prune_images(const storage::StoreConfig& store, bool all, const ImageFilter& filter) {
     std::vector<std::string> removed;
     for (auto& img : TRY(storage::list_images(store))) {

@@ -44,6 +44,18 @@ struct RemoveImageResult {
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
                                              bool force, bool all);
 
+// `tag`: the image `image` (a name or id) gets each of `names` (normalized: "demo" is
+// "localhost/demo:latest"); every name is checked before any is added, so a bad one changes nothing.
+Result<void> tag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names);
+
+// `untag`: each of `names` is taken from the image `image`; none: all of its names. A name the image
+// does not have is an error, before any is taken.
+Result<void> untag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names);
+
+// `image exists`: whether `image` (a name or id) is in the store; an error other than its absence
+// is an error.
+Result<bool> image_exists(const storage::StoreConfig& store, const std::string& image);
+
 class ImageFilter;
 
 // `image prune`: every image no container uses that is dangling (any such image, with `all`) and
