@@ -208,6 +208,25 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
     return out;
 }
 
+Result<ImageHistory> image_history(const storage::StoreConfig& store, const std::string& image) {
+    auto img = TRY(storage::find_image(store, image));
+    std::vector<oci::HistoryEntry> history = img.config.history;
+    if (history.empty()) history.resize(img.config.diff_ids.size());
+    std::vector<HistoryStep> out;
+    size_t layer = 0;
+    for (auto& h : history) {
+        HistoryStep s{h, "<missing>", 0};
+        if (!h.empty_layer && layer < img.config.diff_ids.size()) {
+            auto info = storage::layer_info(store, img.config.diff_ids[layer++]);
+            if (info) s.size = info->size;
+        }
+        out.push_back(std::move(s));
+    }
+    std::reverse(out.begin(), out.end());
+    if (!out.empty()) out.front().id = img.id;
+    return ImageHistory{img.names, std::move(out)};
+}
+
 namespace {
 
 // A name as the store keeps it ("demo" → "localhost/demo:latest"); digests cannot be tags.

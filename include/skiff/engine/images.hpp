@@ -44,6 +44,20 @@ struct RemoveImageResult {
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
                                              bool force, bool all);
 
+// `history`: the image's config history, newest first; each step that made a layer has that layer's
+// size (the layers, bottom first, belong to the non-empty steps in order). A config without history
+// gets a step per layer. The newest step carries the image's id, the others "<missing>", as podman.
+struct HistoryStep {
+    oci::HistoryEntry entry;
+    std::string id;
+    uint64_t size = 0;
+};
+struct ImageHistory {
+    std::vector<std::string> names;  // the image's
+    std::vector<HistoryStep> steps;
+};
+Result<ImageHistory> image_history(const storage::StoreConfig& store, const std::string& image);
+
 // `tag`: the image `image` (a name or id) gets each of `names` (normalized: "demo" is
 // "localhost/demo:latest"); every name is checked before any is added, so a bad one changes nothing.
 Result<void> tag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names);
