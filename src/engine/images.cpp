@@ -208,6 +208,30 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
     return out;
 }
 
+std::vector<std::string> repo_digests(const storage::ImageRecord& img) {
+    std::vector<std::string> out;
+    for (auto& name : img.names) {
+        auto ref = oci::parse_reference(name);
+        if (!ref.ok()) continue;
+        for (auto& d : img.digests) {
+            std::string rd = ref->name() + "@" + d;
+            if (std::find(out.begin(), out.end(), rd) == out.end()) out.push_back(rd);
+        }
+    }
+    return out;
+}
+
+std::pair<std::string, std::string> repository_and_tag(const std::string& name) {
+    auto ref = oci::parse_reference(name);
+    if (!ref.ok()) return {name, "<none>"};
+    return {ref->name(), ref->tag.empty() ? "<none>" : ref->tag};
+}
+
+size_t containers_using(const storage::StoreConfig& store, const std::string& image_id) {
+    auto users = storage::containers_using_image(store, image_id);
+    return users.ok() ? users->size() : 0;
+}
+
 Result<ImageHistory> image_history(const storage::StoreConfig& store, const std::string& image) {
     auto img = TRY(storage::find_image(store, image));
     std::vector<oci::HistoryEntry> history = img.config.history;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "skiff/base/result.hpp"
@@ -57,6 +58,13 @@ struct ImageHistory {
     std::vector<HistoryStep> steps;
 };
 Result<ImageHistory> image_history(const storage::StoreConfig& store, const std::string& image);
+
+// How podman shows an image's pulled digests: "REPOSITORY@DIGEST" for each name and digest.
+std::vector<std::string> repo_digests(const storage::ImageRecord& img);
+// A name's repository and tag ("<none>" for a tag it lacks; the name itself when it does not parse).
+std::pair<std::string, std::string> repository_and_tag(const std::string& name);
+// How many containers use the image (0 when that cannot be told).
+size_t containers_using(const storage::StoreConfig& store, const std::string& image_id);
 
 // `tag`: the image `image` (a name or id) gets each of `names` (normalized: "demo" is
 // "localhost/demo:latest"); every name is checked before any is added, so a bad one changes nothing.
