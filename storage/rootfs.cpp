@@ -92,10 +92,18 @@ Result<RootfsMount> prepare_copy(const StoreConfig& store, const ImageRecord& im
 
 }  // namespace
 
-Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& container_dir) {
+Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& container_dir,
+                                   bool disposable) {
     TRY(fs::mkdir_p(container_dir, 0700));
     if (store.driver == Driver::kVfs) return prepare_copy(store, image, container_dir);
-    return prepare_overlay(store, image, container_dir, true);
+    auto m = TRY(prepare_overlay(store, image, container_dir, true));
+    if (disposable) {
+        // A volatile mount that was never unmounted (a killed skiff) leaves this mark, and overlay
+        // then refuses the directories: what they hold is of no worth to a disposable container.
+        TRY(fs::remove_all(fs::join(container_dir, "work/work/incompat/volatile")));
+        m.options.push_back("volatile");
+    }
+    return m;
 }
 
 Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& container_dir) {

@@ -7,8 +7,6 @@
 #include "commands.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/engine/commit.hpp"
-#include "skiff/engine/container_cgroup.hpp"
-#include "skiff/storage/containers.hpp"
 
 namespace skiff::cli {
 
@@ -25,22 +23,8 @@ Result<void> run_commit(Context& ctx, CommitArgs& a) {
     TRY(check_arg_count("commit", a.args.size(), 1, 2));
     a.opts.container = a.args[0];
     if (a.args.size() > 1) a.opts.reference = a.args[1];
-    // --pause: a running container is frozen while its files are read, and thawed after, also when
-    // the commit fails. One paused already stays as it is.
-    bool paused = false;
-    if (a.pause) {
-        auto c = TRY(storage::find_container(ctx.store, a.opts.container));
-        if (c.state == storage::ContainerState::kRunning && !c.paused) {
-            TRY(engine::pause(ctx.store, c.id));
-            paused = true;
-            a.opts.container = c.id;
-        }
-    }
+    a.opts.pause = a.pause;
     auto img = engine::commit(ctx.store, a.opts);
-    if (paused) {
-        auto thawed = engine::unpause(ctx.store, a.opts.container);
-        if (!thawed.ok() && img.ok()) return thawed.take_error().context("commit: unpause");
-    }
     if (!img.ok()) return img.take_error();
     if (!a.iidfile.empty()) TRY(fs::write_file_atomic(a.iidfile, "sha256:" + img->id));
     std::cout << img->id << "\n";

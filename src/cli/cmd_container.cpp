@@ -7,7 +7,6 @@
 
 #include "commands.hpp"
 #include "skiff/engine/containers.hpp"
-#include "skiff/storage/containers.hpp"
 
 namespace skiff::cli {
 
@@ -42,10 +41,9 @@ const SubcommandEntry kContainerSubcommands[] = {
 
 // Exit 0 when the container exists, 1 when it does not, 125 when the store cannot tell.
 int container_exists(Context& ctx, const std::string& name) {
-    auto found = storage::find_container(ctx.store, name);
-    if (found) return 0;
-    if (found.error().missing) return 1;
-    return fail(found.error());
+    auto found = engine::container_exists(ctx.store, name);
+    if (!found) return fail(found.error());
+    return *found ? 0 : 1;
 }
 
 Result<void> prune(Context& ctx, bool force) {

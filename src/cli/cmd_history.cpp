@@ -6,10 +6,9 @@
 
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/engine/images.hpp"
 #include "skiff/oci/timestamp.hpp"
 #include "skiff/storage/containers.hpp"
-#include "skiff/storage/images.hpp"
-#include "skiff/storage/layers.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -26,44 +25,16 @@ struct HistoryOptions {
 constexpr const char* kDefaultFormat = "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
 constexpr size_t kCreatedByWidth = 45;
 
-struct Step {
-    oci::HistoryEntry entry;
-    std::string id;  // the image's id on the newest step, "<missing>" on the others, as podman
-    uint64_t size = 0;
-};
-
-// The config's history, newest first, each step that made a layer paired with that layer (the
-// layers, bottom first, belong to the non-empty steps in order). A config without history gets a
-// step per layer.
-Result<std::vector<Step>> steps_of(const Context& ctx, const storage::ImageRecord& img) {
-    std::vector<oci::HistoryEntry> history = img.config.history;
-    if (history.empty()) history.resize(img.config.diff_ids.size());
-    std::vector<Step> out;
-    size_t layer = 0;
-    for (auto& h : history) {
-        Step s{h, "<missing>", 0};
-        if (!h.empty_layer && layer < img.config.diff_ids.size()) {
-            auto info = storage::layer_info(ctx.store, img.config.diff_ids[layer++]);
-            if (info) s.size = info->size;
-        }
-        out.push_back(std::move(s));
-    }
-    std::reverse(out.begin(), out.end());
-    if (!out.empty()) out.front().id = img.id;
-    return out;
-}
-
 Result<void> history(Context& ctx, HistoryOptions o) {
     std::string_view h = o.human_flag;
     if (h.starts_with("=")) h.remove_prefix(1);
     if (h != "true" && h != "false" && !h.empty())
         return make_error("invalid argument \"" + std::string(h) + "\" for \"-H, --human\" flag: invalid syntax");
     o.human = h != "false";
-    auto img = TRY(storage::find_image(ctx.store, o.image));
-    auto steps = TRY(steps_of(ctx, img));
+    auto history = TRY(engine::image_history(ctx.store, o.image));
     int64_t now = storage::now_ns();
     std::vector<Value> rows;
-    for (auto& s : steps) {
+    for (auto& s : history.steps) {
         std::string id = s.id == "<missing>" || o.no_trunc ? s.id : s.id.substr(0, 12);
         if (o.quiet) {
             std::cout << id << "\n";
@@ -88,7 +59,7 @@ Result<void> history(Context& ctx, HistoryOptions o) {
             {"Size", size},
             {"Comment", s.entry.comment},
             {"Author", s.entry.author},
-            {"Tags", img.names},
+            {"Tags", history.names},
         }));
     }
     if (o.quiet) return {};

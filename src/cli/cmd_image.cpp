@@ -8,7 +8,6 @@
 #include "commands.hpp"
 #include "skiff/engine/image_filter.hpp"
 #include "skiff/engine/images.hpp"
-#include "skiff/storage/images.hpp"
 
 namespace skiff::cli {
 
@@ -31,10 +30,9 @@ const SubcommandEntry kImageSubcommands[] = {
 
 // Exit 0 when the image is stored, 1 when it is not, 125 when the store cannot tell.
 int image_exists(Context& ctx, const std::string& image) {
-    auto found = storage::find_image(ctx.store, image);
-    if (found) return 0;
-    if (found.error().missing) return 1;
-    return fail(found.error());
+    auto found = engine::image_exists(ctx.store, image);
+    if (!found) return fail(found.error());
+    return *found ? 0 : 1;
 }
 
 struct PruneOptions {

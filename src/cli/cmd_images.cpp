@@ -10,7 +10,6 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/image_filter.hpp"
 #include "skiff/engine/images.hpp"
-#include "skiff/oci/reference.hpp"
 #include "skiff/oci/timestamp.hpp"
 #include "skiff/storage/containers.hpp"
 #include "template.hpp"
@@ -43,25 +42,6 @@ std::string go_time(int64_t ns) {
     return t.substr(0, 10) + " " + t.substr(11, 8) + " +0000 UTC";
 }
 
-std::pair<std::string, std::string> repo_and_tag(const std::string& name) {
-    auto ref = oci::parse_reference(name);
-    if (!ref.ok()) return {name, "<none>"};
-    return {ref->name(), ref->tag.empty() ? "<none>" : ref->tag};
-}
-
-std::vector<std::string> repo_digests(const storage::ImageRecord& img) {
-    std::vector<std::string> out;
-    for (auto& name : img.names) {
-        auto ref = oci::parse_reference(name);
-        if (!ref.ok()) continue;
-        for (auto& d : img.digests) {
-            std::string rd = ref->name() + "@" + d;
-            if (std::find(out.begin(), out.end(), rd) == out.end()) out.push_back(rd);
-        }
-    }
-    return out;
-}
-
 Value labels_value(const storage::ImageRecord& img) {
     std::map<std::string, Value> labels(img.config.config.labels.begin(), img.config.config.labels.end());
     return Value::map(std::move(labels));
@@ -75,7 +55,7 @@ std::vector<Value> template_rows(const storage::ImageRecord& img, size_t contain
     std::string since = img.created_ns ? str::human_duration((now - img.created_ns) / 1000000000) + " ago" : "";
     std::vector<Value> rows;
     for (auto& name : names) {
-        auto [repo, tag] = name.empty() ? std::pair<std::string, std::string>{"<none>", "<none>"} : repo_and_tag(name);
+        auto [repo, tag] = name.empty() ? std::pair<std::string, std::string>{"<none>", "<none>"} : engine::repository_and_tag(name);
         rows.push_back(Value::record({
             {"ID", no_trunc ? "sha256:" + img.id : img.id.substr(0, 12)},
             {"Id", img.id},
@@ -106,7 +86,7 @@ Value json_value(const storage::ImageRecord& img, size_t containers) {
         {"Id", img.id},
         {"ParentId", ""},
         {"RepoTags", Value()},
-        {"RepoDigests", repo_digests(img)},
+        {"RepoDigests", engine::repo_digests(img)},
         {"Size", static_cast<unsigned long long>(img.size)},
         {"SharedSize", 0},
         {"VirtualSize", static_cast<unsigned long long>(img.size)},
@@ -120,11 +100,6 @@ Value json_value(const storage::ImageRecord& img, size_t containers) {
     });
 }
 
-size_t container_count(const storage::StoreConfig& store, const std::string& id) {
-    auto users = storage::containers_using_image(store, id);
-    return users.ok() ? users->size() : 0;
-}
-
 Result<void> run_images(Context& ctx, const ImagesOptions& o) {
     TRY(check_arg_count("images", o.args.size(), 0, 1));
     auto list = TRY(engine::list_images(ctx.store, o.args.empty() ? "" : o.args[0]));
@@ -133,7 +108,7 @@ Result<void> run_images(Context& ctx, const ImagesOptions& o) {
     int64_t now = storage::now_ns();
     if (o.format == "json") {
         Value::List items;
-        for (auto& img : list) items.push_back(json_value(img, container_count(ctx.store, img.id)));
+        for (auto& img : list) items.push_back(json_value(img, engine::containers_using(ctx.store, img.id)));
         std::cout << Value::list(std::move(items)).json(4) << "\n";
         return {};
     }
@@ -144,7 +119,7 @@ Result<void> run_images(Context& ctx, const ImagesOptions& o) {
     std::string format = o.format.empty() || o.format == "table" ? (o.digests ? kDigestsFormat : kDefaultFormat) : o.format;
     std::vector<Value> rows;
     for (auto& img : list)
-        for (auto& row : template_rows(img, container_count(ctx.store, img.id), o.no_trunc, now)) rows.push_back(std::move(row));
+        for (auto& row : template_rows(img, engine::containers_using(ctx.store, img.id), o.no_trunc, now)) rows.push_back(std::move(row));
     std::string out = TRY(render_rows(format, rows, {{"ID", "IMAGE ID"}, {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"}}));
     if (o.noheading && str::starts_with(format, "table")) {
         auto nl = out.find('\n');

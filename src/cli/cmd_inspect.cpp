@@ -10,10 +10,10 @@
 
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
-#include "skiff/oci/reference.hpp"
 #include "skiff/oci/timestamp.hpp"
 #include "skiff/runtime/rlimits.hpp"
 #include "skiff/engine/exec.hpp"
+#include "skiff/engine/images.hpp"
 #include "skiff/engine/logs.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/storage/containers.hpp"
@@ -74,19 +74,6 @@ Value history_value(const std::vector<oci::HistoryEntry>& history) {
     return Value::list(std::move(out));
 }
 
-std::vector<std::string> repo_digests(const storage::ImageRecord& img) {
-    std::vector<std::string> out;
-    for (auto& name : img.names) {
-        auto ref = oci::parse_reference(name);
-        if (!ref.ok()) continue;
-        for (auto& d : img.digests) {
-            std::string rd = ref->name() + "@" + d;
-            if (std::find(out.begin(), out.end(), rd) == out.end()) out.push_back(rd);
-        }
-    }
-    return out;
-}
-
 Value graph_driver(const storage::StoreConfig& store, const storage::ImageRecord& img) {
     Value data;
     if (store.driver == storage::Driver::kOverlay && !img.config.diff_ids.empty()) {
@@ -112,7 +99,7 @@ Value inspect_value(const storage::StoreConfig& store, const storage::ImageRecor
         {"Id", img.id},
         {"Digest", img.digest},
         {"RepoTags", img.names},
-        {"RepoDigests", repo_digests(img)},
+        {"RepoDigests", engine::repo_digests(img)},
         {"Parent", ""},
         {"Comment", comment},
         {"Created", img.created},

@@ -8,9 +8,8 @@
 #include "commands.hpp"
 #include "skiff/engine/attach.hpp"
 #include "skiff/engine/container_cgroup.hpp"
+#include "skiff/engine/containers.hpp"
 #include "skiff/engine/run.hpp"
-#include "skiff/oci/image_change.hpp"
-#include "skiff/storage/containers.hpp"
 
 namespace skiff::cli {
 
@@ -27,10 +26,7 @@ Result<std::vector<std::string>> targets(Context& ctx, const Targets& t, const c
     if (t.all && !t.names.empty()) return make_error("when using the --all flag, no container names or IDs may be specified");
     if (!t.all && t.names.empty()) return make_error(std::string("`skiff ") + cmd + "` requires at least 1 arg (or --all)");
     if (!t.all) return t.names;
-    std::vector<std::string> out;
-    for (auto& c : TRY(storage::list_containers(ctx.store)))
-        if (wanted(c)) out.push_back(c.id);
-    return out;
+    return engine::containers_where(ctx.store, wanted);
 }
 
 // With --all: every container, or the running ones when `running_only`.
@@ -51,7 +47,7 @@ struct StartOptions {
 void start_attached(Context& ctx, const StartOptions& o) {
     if (o.targets.all || o.targets.names.size() != 1)
         return (void)(ctx.exit_code = fail(make_error("you cannot start and attach multiple containers at once")));
-    auto c = storage::find_container(ctx.store, o.targets.names[0]);
+    auto c = engine::find_container(ctx.store, o.targets.names[0]);
     if (!c) return (void)(ctx.exit_code = fail(c.error()));
     engine::AttachOptions a = o.attach_opts;
     a.stdin = o.interactive;
@@ -130,7 +126,7 @@ void add_kill(CLI::App& parent, Context& ctx) {
     sub->add_option("-s,--signal", *signal, "Signal to send to the container");
     sub->add_option("containers", t->names)->group("");
     sub->callback([t, signal, &ctx] {
-        auto sig = oci::parse_signal(*signal);
+        auto sig = engine::parse_signal(*signal);
         if (!sig) return (void)(ctx.exit_code = fail(sig.error()));
         auto names = targets(ctx, *t, "kill", true);
         if (!names) return (void)(ctx.exit_code = fail(names.error()));

@@ -1,18 +1,14 @@
 // skiff logs [options] CONTAINER [CONTAINER...]
-#include <fcntl.h>
 #include <time.h>
-#include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
-#include "skiff/base/fd.hpp"
-#include "skiff/base/sys.hpp"
 #include "skiff/engine/logs.hpp"
-#include "skiff/storage/containers.hpp"
 
 namespace skiff::cli {
 
@@ -51,40 +47,19 @@ struct Printer {
 };
 
 Result<void> show(Context& ctx, const LogsOptions& o, const std::string& name, bool several) {
-    auto c = TRY(storage::find_container(ctx.store, name));
-    std::string path = TRY(engine::log_file(ctx.store, c));
-    if (path.empty()) return make_error("container " + c.id.substr(0, 12) + " keeps no log (it ran in the foreground or with --log-driver none)");
-    Printer p{o, INT64_MIN, INT64_MAX, several || o.names ? c.id.substr(0, 12) + " " : std::string(), nullptr};
-    int64_t now = storage::now_ns();
-    if (!o.since.empty()) p.since = TRY(engine::parse_log_time(o.since, now));
-    if (!o.until.empty()) p.until = TRY(engine::parse_log_time(o.until, now));
-
-    auto fd = sys::open(path, O_RDONLY);
-    std::string pending;
-    auto read_more = [&]() -> Result<std::vector<engine::LogRecord>> {
-        if (!fd.ok()) fd = sys::open(path, O_RDONLY);
-        if (!fd.ok()) return std::vector<engine::LogRecord>{};
-        char buf[65536];
-        for (;;) {
-            ssize_t n = ::read(fd->get(), buf, sizeof buf);
-            if (n < 0) return sys_error("read " + path);
-            if (n == 0) break;
-            pending.append(buf, static_cast<size_t>(n));
-        }
-        size_t used = 0;
-        auto records = engine::parse_log(pending, &used);
-        pending.erase(0, used);
-        return records;
-    };
-    auto records = TRY(read_more());
+    auto log = TRY(engine::LogReader::open(ctx.store, name));
+    std::string id = log.container_id().substr(0, 12);
+    Printer p{o, INT64_MIN, INT64_MAX, several || o.names ? id + " " : std::string(), nullptr};
+    if (!o.since.empty()) p.since = TRY(engine::parse_log_time(o.since));
+    if (!o.until.empty()) p.until = TRY(engine::parse_log_time(o.until));
+    auto records = TRY(log.read_more());
     if (o.tail >= 0 && records.size() > static_cast<size_t>(o.tail))
         records.erase(records.begin(), records.end() - o.tail);
     p.print(records);
     if (!o.follow) return {};
     for (;;) {
-        auto now_c = storage::find_container(ctx.store, c.id);
-        bool running = now_c.ok() && now_c->state == storage::ContainerState::kRunning;
-        p.print(TRY(read_more()));
+        bool running = log.container_running();
+        p.print(TRY(log.read_more()));
         if (!running) return {};
         struct timespec ts = {0, 100 * 1000 * 1000};
         ::nanosleep(&ts, nullptr);

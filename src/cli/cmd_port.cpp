@@ -1,6 +1,5 @@
 // skiff port [-a | -l | CONTAINER] [PRIVATE_PORT[/PROTO]]: the host addresses a running container's
 // published ports are reached at, as podman prints them.
-#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -8,9 +7,6 @@
 
 #include "commands.hpp"
 #include "skiff/engine/containers.hpp"
-#include "skiff/engine/run.hpp"
-#include "skiff/net/ports.hpp"
-#include "skiff/storage/containers.hpp"
 
 namespace skiff::cli {
 
@@ -28,41 +24,26 @@ Result<void> run_port(Context& ctx, const PortOptions& o) {
     if (!o.all && !o.latest && o.args.empty()) return make_error("`skiff port` requires a container name or ID, or --all or --latest");
     if (o.args.size() > names + 1) return make_error("`skiff port` takes at most one container and one port");
 
-    // Each container's state is checked against its processes as it is read (one that died shows
-    // as exited); one named container is read alone.
-    std::vector<storage::Container> list;
-    if (names == 1)
-        list.push_back(TRY(storage::find_container(ctx.store, o.args[0])));
-    else
-        list = TRY(engine::list_containers(ctx.store, true));
+    auto list = TRY(engine::published_ports(ctx.store, names == 1 ? o.args[0] : std::string()));
     if (o.latest) {
         if (list.empty()) return make_error("no containers to list ports of");
         list.resize(1);
     }
-    std::optional<net::ExposedPort> wanted;
-    bool proto_given = false;
-    if (o.args.size() > names) {
-        auto ports = TRY(net::parse_expose(o.args[names]));
-        if (ports.size() != 1) return make_error("invalid port \"" + o.args[names] + "\": want one PORT[/PROTOCOL]");
-        wanted = ports[0];
-        proto_given = o.args[names].find('/') != std::string::npos;
-    }
+    std::optional<engine::PortQuery> wanted;
+    if (o.args.size() > names) wanted = TRY(engine::parse_port_query(o.args[names]));
 
     std::string out;
     bool found = false;
     for (auto& c : list) {
-        if (c.state != storage::ContainerState::kRunning) continue;
-        auto opts = engine::parse_run_options(c.run_options);
-        if (!opts.ok()) continue;
-        for (auto& m : opts->ports) {
+        for (auto& m : c.ports) {
             if (wanted) {
-                if (m.container_port != wanted->port || (proto_given && m.protocol != wanted->protocol)) continue;
-                out += net::host_address(m) + "\n";
+                if (m.container_port != wanted->port || (!wanted->protocol.empty() && m.protocol != wanted->protocol)) continue;
+                out += m.host + "\n";
                 found = true;
                 break;
             }
             if (o.all) out += c.id.substr(0, 12) + "\t";
-            out += std::to_string(m.container_port) + "/" + m.protocol + " -> " + net::host_address(m) + "\n";
+            out += std::to_string(m.container_port) + "/" + m.protocol + " -> " + m.host + "\n";
         }
     }
     std::cout << out << std::flush;

@@ -64,9 +64,9 @@ Result<void> run_inspect(Context& ctx, const std::vector<std::string>& names, bo
                                                     : "`skiff volume inspect` requires at least 1 arg (or --all)");
     std::vector<storage::Volume> found;
     Result<void> status;
-    if (all) found = TRY(storage::list_volumes(ctx.store));
+    if (all) found = TRY(engine::all_volumes(ctx.store));
     for (auto& n : names) {
-        auto v = storage::find_volume(ctx.store, n);
+        auto v = engine::find_volume(ctx.store, n);
         if (v.ok()) found.push_back(v.take());
         else status = v.take_error();
     }
@@ -89,7 +89,7 @@ int run_rm(Context& ctx, const std::vector<std::string>& names, bool all, bool f
                                    : "`skiff volume rm` requires at least 1 arg (or --all)"));
     std::vector<std::string> targets = names;
     if (all) {
-        auto list = storage::list_volumes(ctx.store);
+        auto list = engine::all_volumes(ctx.store);
         if (!list.ok()) return fail(list.error());
         for (auto& v : *list) targets.push_back(v.name);
     }
@@ -144,12 +144,7 @@ void add_volume(CLI::App& parent, Context& ctx) {
             if (!co->driver.empty() && co->driver != "local")
                 return make_error("volume driver \"" + co->driver + "\" is not supported: skiff has the local driver only");
             if (!co->opts.empty()) return make_error("invalid volume option \"" + co->opts.front() + "\": the local driver here takes none");
-            std::string name = co->name.empty() ? str::random_hex(32) : co->name;
-            auto lock = TRY(storage::lock_volumes(ctx.store));
-            auto v = storage::create_volume(ctx.store, name, false, parse_labels(co->labels));
-            if (!v.ok() && co->ignore && v.error().code == EEXIST) return name;
-            if (!v.ok()) return v.take_error();
-            return name;
+            return engine::create_volume(ctx.store, co->name, parse_labels(co->labels), co->ignore);
         }();
         if (!made.ok()) {
             ctx.exit_code = fail(made.error());
@@ -163,8 +158,8 @@ void add_volume(CLI::App& parent, Context& ctx) {
     auto exists_name = std::make_shared<std::string>();
     exists->add_option("name", *exists_name, "Volume to look for")->required();
     exists->callback([exists_name, &ctx] {
-        auto found = storage::find_volume(ctx.store, *exists_name);
-        ctx.exit_code = found.ok() ? 0 : found.error().missing ? 1 : fail(found.error());
+        auto found = engine::volume_exists(ctx.store, *exists_name);
+        ctx.exit_code = !found.ok() ? fail(found.error()) : *found ? 0 : 1;
     });
 
     auto* inspect = v->add_subcommand("inspect", "Display detailed information on one or more volumes");

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "skiff/base/result.hpp"
-#include "skiff/storage/store.hpp"
+#include "skiff/engine/store.hpp"
 
 namespace CLI {
 class App;
@@ -17,7 +17,7 @@ class Option;
 namespace skiff::cli {
 
 struct Context {
-    storage::StoreConfig store;  // resolved from --root/--runroot/--storage-driver before callbacks
+    engine::StoreConfig store;  // resolved from --root/--runroot/--storage-driver before callbacks
     bool rootless = false;
     int exit_code = 0;
     // For commands marked prefix_command() (run…): IMAGE and everything after it, unparsed.

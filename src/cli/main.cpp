@@ -16,6 +16,7 @@
 #include "skiff/base/log.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/monitor.hpp"
+#include "skiff/engine/store.hpp"
 #include "version.hpp"
 
 namespace skiff::cli {
@@ -80,29 +81,13 @@ std::string usage_of(const CLI::App* app) {
 namespace {
 
 struct GlobalFlags {
-    std::string root, runroot, driver, log_level = "warn";
+    engine::StoreFlags store;
+    std::string log_level = "warn";
 };
 
-std::string env_or(const char* name, const std::string& fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? std::string(v) : fallback;
-}
-
-// Paths as podman: rootful /var/lib/skiff and /run/skiff; rootless under the XDG directories.
 Result<void> resolve_store(const GlobalFlags& g, Context& ctx) {
     ctx.rootless = ::geteuid() != 0;
-    std::string root = "/var/lib/skiff", runroot = "/run/skiff";
-    if (ctx.rootless) {
-        std::string home = env_or("HOME", "/");
-        root = fs::join(env_or("XDG_DATA_HOME", fs::join(home, ".local/share")), "skiff");
-        std::string uid = std::to_string(::geteuid());
-        std::string xdg_run = env_or("XDG_RUNTIME_DIR", "");
-        if (xdg_run.empty() || !sys::exists(xdg_run)) xdg_run = "/tmp/skiff-run-" + uid;
-        runroot = fs::join(xdg_run, "skiff");
-    }
-    ctx.store.root = g.root.empty() ? root : g.root;
-    ctx.store.runroot = g.runroot.empty() ? runroot : g.runroot;
-    ctx.store.driver = g.driver.empty() ? storage::Driver::kOverlay : TRY(storage::parse_driver(g.driver));
+    ctx.store = TRY(engine::resolve_store(g.store));
     log::Level level;
     if (!log::parse_level(g.log_level, &level))
         return make_error("unable to parse log level: \"" + g.log_level + "\"");
@@ -252,9 +237,9 @@ int main(int argc, char** argv) {
     formatter->column_width(34);
     app.formatter(formatter);
     set_usage(&app, "skiff [options] COMMAND");
-    app.add_option("--root", g.root, "Path to the root directory in which data, including images, is stored");
-    app.add_option("--runroot", g.runroot, "Path to the 'run directory' where all state information is stored");
-    app.add_option("--storage-driver", g.driver, "Select which storage driver is used to manage storage of images and containers (overlay, vfs)");
+    app.add_option("--root", g.store.root, "Path to the root directory in which data, including images, is stored");
+    app.add_option("--runroot", g.store.runroot, "Path to the 'run directory' where all state information is stored");
+    app.add_option("--storage-driver", g.store.driver, "Select which storage driver is used to manage storage of images and containers (overlay, vfs)");
     app.add_option("--log-level", g.log_level, "Log messages above specified level (trace, debug, info, warn, error, fatal, panic)");
     // Resolve the store before any command's callback runs.
     app.parse_complete_callback([&] {

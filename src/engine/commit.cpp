@@ -14,6 +14,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/base/time.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -124,7 +125,9 @@ Result<std::vector<storage::Change>> diff(const storage::StoreConfig& store, con
     return make_error(name_or_id + " not found: no container or image with that name or ID");
 }
 
-Result<storage::ImageRecord> commit(const storage::StoreConfig& store, const CommitOptions& opts) {
+namespace {
+
+Result<storage::ImageRecord> commit_as_is(const storage::StoreConfig& store, const CommitOptions& opts) {
     if (opts.format != "oci" && opts.format != "docker")
         return make_error("unrecognized image type \"" + opts.format + "\": want oci or docker");
     std::vector<std::string> names;
@@ -144,6 +147,21 @@ Result<storage::ImageRecord> commit(const storage::StoreConfig& store, const Com
     storage::NewImage img{config, commit_manifest(config, cfg, store, docker),
                           std::string(docker ? oci::kMediaTypeDockerManifest : oci::kMediaTypeImageManifest), names};
     return storage::commit_image(store, img);
+}
+
+}  // namespace
+
+Result<storage::ImageRecord> commit(const storage::StoreConfig& store, const CommitOptions& opts) {
+    if (!opts.pause) return commit_as_is(store, opts);
+    auto c = TRY(storage::find_container(store, opts.container));
+    if (c.state != storage::ContainerState::kRunning || c.paused) return commit_as_is(store, opts);
+    TRY(engine::pause(store, c.id));
+    CommitOptions frozen = opts;
+    frozen.container = c.id;
+    auto img = commit_as_is(store, frozen);
+    auto thawed = engine::unpause(store, c.id);
+    if (!thawed.ok() && img.ok()) return thawed.take_error().context("commit: unpause");
+    return img;
 }
 
 }  // namespace skiff::engine

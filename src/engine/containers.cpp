@@ -8,7 +8,9 @@
 
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/engine/run.hpp"
 #include "skiff/engine/volumes.hpp"
+#include "skiff/net/ports.hpp"
 #include "skiff/storage/images.hpp"
 #include "remains.hpp"
 #include "run_internal.hpp"
@@ -175,6 +177,50 @@ Result<std::vector<std::string>> prune_containers(const storage::StoreConfig& st
         removed.push_back(c.id);
     }
     return removed;
+}
+
+Result<std::vector<ContainerPorts>> published_ports(const storage::StoreConfig& store, const std::string& name_or_id) {
+    // Each container's state is checked against its processes as it is read (one that died shows
+    // as exited); one named container is read alone.
+    std::vector<storage::Container> list;
+    if (!name_or_id.empty())
+        list.push_back(TRY(storage::find_container(store, name_or_id)));
+    else
+        list = TRY(list_containers(store, true));
+    std::vector<ContainerPorts> out;
+    for (auto& c : list) {
+        ContainerPorts cp{c.id, {}};
+        auto opts = parse_run_options(c.run_options);
+        if (c.state == storage::ContainerState::kRunning && opts.ok())
+            for (auto& m : opts->ports) cp.ports.push_back({m.container_port, m.protocol, net::host_address(m)});
+        out.push_back(std::move(cp));
+    }
+    return out;
+}
+
+Result<PortQuery> parse_port_query(const std::string& spec) {
+    auto ports = TRY(net::parse_expose(spec));
+    if (ports.size() != 1) return make_error("invalid port \"" + spec + "\": want one PORT[/PROTOCOL]");
+    return PortQuery{ports[0].port, spec.find('/') != std::string::npos ? ports[0].protocol : std::string()};
+}
+
+Result<storage::Container> find_container(const storage::StoreConfig& store, const std::string& name_or_id) {
+    return storage::find_container(store, name_or_id);
+}
+
+Result<bool> container_exists(const storage::StoreConfig& store, const std::string& name_or_id) {
+    auto found = storage::find_container(store, name_or_id);
+    if (found) return true;
+    if (found.error().missing) return false;
+    return found.take_error();
+}
+
+Result<std::vector<std::string>> containers_where(const storage::StoreConfig& store,
+                                                  const std::function<bool(const storage::Container&)>& wanted) {
+    std::vector<std::string> out;
+    for (auto& c : TRY(list_containers(store, true)))
+        if (wanted(c)) out.push_back(c.id);
+    return out;
 }
 
 }  // namespace skiff::engine

@@ -203,6 +203,88 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
     return out;
 }
 
+std::vector<std::string> repo_digests(const storage::ImageRecord& img) {
+    std::vector<std::string> out;
+    for (auto& name : img.names) {
+        auto ref = oci::parse_reference(name);
+        if (!ref.ok()) continue;
+        for (auto& d : img.digests) {
+            std::string rd = ref->name() + "@" + d;
+            if (std::find(out.begin(), out.end(), rd) == out.end()) out.push_back(rd);
+        }
+    }
+    return out;
+}
+
+std::pair<std::string, std::string> repository_and_tag(const std::string& name) {
+    auto ref = oci::parse_reference(name);
+    if (!ref.ok()) return {name, "<none>"};
+    return {ref->name(), ref->tag.empty() ? "<none>" : ref->tag};
+}
+
+size_t containers_using(const storage::StoreConfig& store, const std::string& image_id) {
+    auto users = storage::containers_using_image(store, image_id);
+    return users.ok() ? users->size() : 0;
+}
+
+Result<ImageHistory> image_history(const storage::StoreConfig& store, const std::string& image) {
+    auto img = TRY(storage::find_image(store, image));
+    std::vector<oci::HistoryEntry> history = img.config.history;
+    if (history.empty()) history.resize(img.config.diff_ids.size());
+    std::vector<HistoryStep> out;
+    size_t layer = 0;
+    for (auto& h : history) {
+        HistoryStep s{h, "<missing>", 0};
+        if (!h.empty_layer && layer < img.config.diff_ids.size()) {
+            auto info = storage::layer_info(store, img.config.diff_ids[layer++]);
+            if (info) s.size = info->size;
+        }
+        out.push_back(std::move(s));
+    }
+    std::reverse(out.begin(), out.end());
+    if (!out.empty()) out.front().id = img.id;
+    return ImageHistory{img.names, std::move(out)};
+}
+
+namespace {
+
+// A name as the store keeps it ("demo" → "localhost/demo:latest"); digests cannot be tags.
+Result<std::string> tag_name(const std::string& input) {
+    auto ref = TRY_CTX(oci::parse_reference(input), "normalizing name \"" + input + "\"");
+    if (!ref.digest.empty()) return make_error("normalizing name \"" + input + "\": tag by digest not supported");
+    return TRY_CTX(oci::normalize_local_name(input), "normalizing name \"" + input + "\"");
+}
+
+}  // namespace
+
+Result<void> tag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names) {
+    std::vector<std::string> normalized;
+    for (auto& n : names) normalized.push_back(TRY(tag_name(n)));
+    auto img = TRY(storage::find_image(store, image));
+    for (auto& n : normalized) TRY(storage::tag_image(store, img.id, n));
+    return {};
+}
+
+Result<void> untag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names) {
+    auto img = TRY(storage::find_image(store, image));
+    std::vector<std::string> normalized;
+    if (names.empty()) normalized = img.names;  // no names: all of them
+    for (auto& given : names) {
+        std::string n = TRY(tag_name(given));
+        if (std::find(img.names.begin(), img.names.end(), n) == img.names.end()) return make_error(n + ": tag not known");
+        normalized.push_back(n);
+    }
+    for (auto& n : normalized) TRY(storage::untag_image(store, img.id, n));
+    return {};
+}
+
+Result<bool> image_exists(const storage::StoreConfig& store, const std::string& image) {
+    auto found = storage::find_image(store, image);
+    if (found) return true;
+    if (found.error().missing) return false;
+    return found.take_error();
+}
+
 Result<std::vector<std::string>> prune_images(const storage::StoreConfig& store, bool all, const ImageFilter& filter) {
     std::vector<std::string> removed;
     for (auto& img : TRY(storage::list_images(store))) {

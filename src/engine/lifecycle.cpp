@@ -227,4 +227,6 @@ Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_i
     }
 }
 
+Result<int> parse_signal(std::string_view name) { return oci::parse_signal(name); }
+
 }  // namespace skiff::engine

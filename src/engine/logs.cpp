@@ -1,8 +1,12 @@
 #include "skiff/engine/logs.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "run_internal.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/oci/timestamp.hpp"
 
 namespace skiff::engine {
@@ -64,6 +68,43 @@ Result<int64_t> parse_log_time(std::string_view s, int64_t now_ns) {
         total += static_cast<int64_t>(n * static_cast<double>(unit));
     }
     return now_ns - total;
+}
+
+Result<int64_t> parse_log_time(std::string_view s) { return parse_log_time(s, storage::now_ns()); }
+
+Result<LogReader> LogReader::open(const storage::StoreConfig& store, const std::string& name_or_id) {
+    auto c = TRY(storage::find_container(store, name_or_id));
+    LogReader r;
+    r.store_ = store;
+    r.id_ = c.id;
+    r.path_ = TRY(log_file(store, c));
+    if (r.path_.empty())
+        return make_error("container " + c.id.substr(0, 12) + " keeps no log (it ran in the foreground or with --log-driver none)");
+    return r;
+}
+
+Result<std::vector<LogRecord>> LogReader::read_more() {
+    if (!fd_) {
+        auto fd = sys::open(path_, O_RDONLY);
+        if (!fd.ok()) return std::vector<LogRecord>{};
+        fd_ = fd.take();
+    }
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd_.get(), buf, sizeof buf);
+        if (n < 0) return sys_error("read " + path_);
+        if (n == 0) break;
+        pending_.append(buf, static_cast<size_t>(n));
+    }
+    size_t used = 0;
+    auto records = parse_log(pending_, &used);
+    pending_.erase(0, used);
+    return records;
+}
+
+bool LogReader::container_running() const {
+    auto c = storage::find_container(store_, id_);
+    return c.ok() && c->state == storage::ContainerState::kRunning;
 }
 
 }  // namespace skiff::engine

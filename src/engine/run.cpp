@@ -98,7 +98,7 @@ Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& 
 Result<void> finish_spec(const storage::StoreConfig& store, const storage::Container& c,
                          const storage::ImageRecord& image, runtime::Spec& spec) {
     TRY(write_etc_files(store, c.id, spec, c.name));
-    auto root = TRY(storage::prepare_rootfs(store, image, storage::container_dir(store, c.id)));
+    auto root = TRY(storage::prepare_rootfs(store, image, storage::container_dir(store, c.id), c.auto_remove));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
     spec.rootfs = root.target;
     return populate_volumes(store, spec);

@@ -10,6 +10,7 @@
 
 #include "skiff/base/copy_tree.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/filters.hpp"
@@ -93,6 +94,28 @@ Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::
 
 // Every volume each container mounts. A record whose options cannot be read fails the question:
 // a volume must never be taken for unused.
+Result<std::string> create_volume(const storage::StoreConfig& store, const std::string& name,
+                                  const std::map<std::string, std::string>& labels, bool ignore) {
+    std::string chosen = name.empty() ? str::random_hex(32) : name;
+    auto lock = TRY(storage::lock_volumes(store));
+    auto v = storage::create_volume(store, chosen, false, labels);
+    if (!v.ok() && !(ignore && v.error().code == EEXIST)) return v.take_error();
+    return chosen;
+}
+
+Result<bool> volume_exists(const storage::StoreConfig& store, const std::string& name) {
+    auto found = storage::find_volume(store, name);
+    if (found.ok()) return true;
+    if (found.error().missing) return false;
+    return found.take_error();
+}
+
+Result<storage::Volume> find_volume(const storage::StoreConfig& store, const std::string& name) {
+    return storage::find_volume(store, name);
+}
+
+Result<std::vector<storage::Volume>> all_volumes(const storage::StoreConfig& store) { return storage::list_volumes(store); }
+
 Result<std::map<std::string, std::vector<std::string>>> users_by_volume(const storage::StoreConfig& store) {
     std::map<std::string, std::vector<std::string>> out;
     for (auto& c : TRY(storage::list_containers(store))) {

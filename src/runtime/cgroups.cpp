@@ -196,6 +196,29 @@ Result<void> Cgroup::add(pid_t pid) {
     return {};
 }
 
+Result<CgroupSelfJoin> Cgroup::self_join() const {
+    std::vector<std::string> dirs;
+    for (const auto& [hierarchy, dir] : paths_.v1) dirs.push_back(dir);
+    return CgroupSelfJoin::open(dirs);
+}
+
+Result<CgroupSelfJoin> CgroupSelfJoin::open(const std::vector<std::string>& dirs, bool skip_missing) {
+    CgroupSelfJoin j;
+    for (const std::string& dir : dirs) {
+        std::string path = fs::join(dir, "tasks");
+        auto fd = sys::open(path, O_WRONLY);
+        if (!fd.ok() && skip_missing && fd.error().code == ENOENT) continue;
+        if (!fd.ok()) return fd.take_error();
+        j.tasks_.emplace_back(std::move(path), std::move(*fd));
+    }
+    return j;
+}
+
+Result<void> CgroupSelfJoin::join() const {
+    for (const auto& [path, fd] : tasks_) TRY_CTX(sys::write_all(fd.get(), "0"), "join " + path);
+    return {};
+}
+
 Result<std::vector<pid_t>> Cgroup::pids() const {
     std::vector<std::string> dirs;
     if (!paths_.unified.empty()) dirs.push_back(paths_.unified);

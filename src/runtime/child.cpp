@@ -64,8 +64,11 @@ Result<void> setup_stdio(const ChildContext& c, Console& console, const Resolved
 
 Result<void> init_container(const ChildContext& c) {
     const Spec& spec = c.spec;
+    // Before anything else, so its limits and device rules hold for all that follows. It moves
+    // itself, which spares skiff the kernel's wait for a grace period (CgroupSelfJoin).
+    if (c.cgroups) TRY_CTX(c.cgroups->join(), "cgroup");
     TRY(sync::wait_for_release(c.sync_fd));
-    // After skiff placed the child in its cgroup, so that cgroup is the namespace's root.
+    // In its cgroups (the cgroup2 one since the clone), so they are the namespace's root.
     if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error("unshare the cgroup namespace");
     reset_signals();
     TRY(make_mounts_slave());

@@ -1,5 +1,5 @@
-// The container's init: what runs in the cloned child, from the release by skiff to the exec of
-// the container's command. It reads top to bottom; an error ends it, and travels to skiff over
+// The container's init: what runs in the cloned child, from its cgroups to the exec of the
+// container's command. It reads top to bottom; an error ends it, and travels to skiff over
 // the sync socket as {errno, exit code, message}.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "skiff/runtime/cgroups.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/seccomp.hpp"
 #include "skiff/runtime/spec.hpp"
@@ -24,6 +25,7 @@ struct ChildContext {
     std::optional<struct winsize> window;  // skiff's terminal size, given to the container's terminal
     const seccomp::Program& seccomp;       // prepared by skiff before clone
     uint64_t capabilities;                 // caps::to_mask(spec.capabilities), computed before clone
+    const CgroupSelfJoin* cgroups;         // its v1 cgroups, joined first; null without a cgroup
 };
 
 // Never returns: execs the container's command, or reports the error and exits.

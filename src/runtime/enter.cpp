@@ -23,6 +23,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/caps.hpp"
+#include "skiff/runtime/cgroups.hpp"
 #include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/seccomp.hpp"
 #include "exec.hpp"
@@ -45,6 +46,7 @@ struct EnterContext {
     std::optional<struct winsize> window;
     const seccomp::Program& seccomp;
     uint64_t capabilities;
+    const CgroupSelfJoin& cgroups;  // the init's v1 cgroups, joined first
 };
 
 // Every namespace of the init but its pid namespace (the child was cloned into that one) and its
@@ -85,9 +87,10 @@ Result<void> setup_stdio(const EnterContext& c, int rootfd, const ResolvedUser& 
 }
 
 Result<void> enter(const EnterContext& c) {
+    // Nothing of its own before it is in every cgroup of the container: its device rules (v1
+    // devices controller) hold from the first instruction of what it runs.
+    TRY(c.cgroups.join());
     reset_signals();
-    // Nothing of its own before skiff has put it in every cgroup of the container: its device
-    // rules (v1 devices controller) hold from the first instruction of what it runs.
     TRY(sync::wait_for_release(c.sync_fd));
     // The container's --ulimit and --oom-score-adj hold for what is exec'd in it as for its init. Set
     // here, still in skiff's mount namespace (its /proc; getpid() would name the container's pid).
@@ -133,23 +136,20 @@ Result<unique_fd> open_cgroup_of(pid_t pid) {
     return unique_fd();
 }
 
-// On a hybrid host the container's limits live in its cgroup v1 hierarchies: `child` joins each
-// cgroup `init` is in there (the cgroup2 part is joined at the clone). A hierarchy the host does
-// not mount there is skipped; one that refuses the child is an error (its device rules among them).
-Result<void> join_v1_cgroups(pid_t init, pid_t child) {
+// On a hybrid host the container's limits live in its cgroup v1 hierarchies: the child joins each
+// cgroup `init` is in there itself (the cgroup2 part at the clone). A hierarchy the host does not
+// mount there is skipped; one that refuses the child is an error (its device rules among them).
+Result<CgroupSelfJoin> v1_cgroups_of(pid_t init) {
     std::string text = TRY(fs::read_file("/proc/" + std::to_string(init) + "/cgroup"));
+    std::vector<std::string> dirs;
     for (const std::string& line : str::split(text, '\n')) {
         auto first = line.find(':'), second = line.find(':', first + 1);
         if (first == std::string::npos || second == std::string::npos) continue;
         std::string hierarchy = line.substr(first + 1, second - first - 1);
         if (hierarchy.empty() || str::starts_with(hierarchy, "name=")) continue;
-        std::string procs = "/sys/fs/cgroup/" + hierarchy + line.substr(second + 1) + "/cgroup.procs";
-        auto fd = sys::open(procs, O_WRONLY);
-        if (!fd.ok() && fd.error().code == ENOENT) continue;
-        if (!fd.ok()) return fd.take_error().context("join the container's cgroups");
-        TRY_CTX(sys::write_all(fd->get(), std::to_string(child)), "join the container's cgroup " + procs);
+        dirs.push_back("/sys/fs/cgroup/" + hierarchy + line.substr(second + 1));
     }
-    return {};
+    return TRY_CTX(CgroupSelfJoin::open(dirs, /*skip_missing=*/true), "join the container's cgroups");
 }
 
 // The child is cloned from skiff with skiff's pid namespace for children switched to the
@@ -186,6 +186,7 @@ Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool de
     seccomp::Program filter = TRY(seccomp::prepare(spec));
     uint64_t capabilities = TRY(caps::to_mask(spec.capabilities));
     unique_fd cgroup = TRY(open_cgroup_of(init.pid));
+    CgroupSelfJoin v1_cgroups = TRY(v1_cgroups_of(init.pid));
     auto [sync_fd, child_sync_fd] = TRY(sync::socket_pair());
     std::optional<SignalRelay> signals;
     if (!detach) signals.emplace(TRY(SignalRelay::start()));
@@ -195,12 +196,13 @@ Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool de
     if (!spec.terminal && !detach) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs)));
 
     unique_fd stub = TRY(sealed_exec_stub());
-    EnterContext ctx{spec, init, child_sync_fd.get(), stub.get(), theirs.fds(), detach, std::nullopt, filter, capabilities};
+    EnterContext ctx{spec, init, child_sync_fd.get(), stub.get(), theirs.fds(), detach, std::nullopt,
+                     filter, capabilities, v1_cgroups};
     if (spec.terminal && !detach) ctx.window = window_size();
     ChildProcess child = TRY(spawn(ctx, cgroup.get()));
     child_sync_fd.reset();
     theirs = {};  // the child has its copies: the pipes end when the container's do
-    TRY(join_v1_cgroups(init.pid, child.pid()));
+    v1_cgroups = {};  // and its own of these
     TRY(sync::send_release(sync_fd.get()));
     unique_fd master = TRY(await_exec(sync_fd.get(), child));
     if (executed) executed(child.pid());

@@ -31,8 +31,8 @@ namespace skiff::runtime {
 
 namespace {
 
-// One clone into new mount, pid, uts, ipc (and network) namespaces, straight into the cgroup.
-// The cgroup namespace is made by the child once it is in its cgroup. Like fork, the child runs
+// One clone into new mount, pid, uts, ipc (and network) namespaces, straight into the cgroup2
+// cgroup. The child joins its v1 cgroups, then makes its cgroup namespace. Like fork, the child runs
 // on a copy of this stack, and never returns from child_main.
 Result<ChildProcess> spawn(const ChildContext& ctx, int cgroup_fd) {
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
@@ -108,14 +108,17 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs)));
 
     unique_fd stub = TRY(sealed_exec_stub());
-    ChildContext ctx{spec, plan, child_sync_fd.get(), stub.get(), hooks.stdio.value_or(theirs.fds()), std::nullopt, filter,
-                     capabilities};
+    std::optional<CgroupSelfJoin> join;
+    if (managed.get()) join = TRY_CTX(managed.get()->self_join(), "cgroup");
+    ChildContext ctx{spec, plan, child_sync_fd.get(), stub.get(), hooks.stdio.value_or(theirs.fds()),
+                     std::nullopt, filter, capabilities, join ? &*join : nullptr};
     if (spec.terminal) ctx.window = hooks.window ? hooks.window() : window_size();
     ChildProcess child = TRY(spawn(ctx, managed.get() ? managed.get()->unified_fd() : cgroup.fd()));
     child_sync_fd.reset();
     theirs = {};  // the child has its copies: the pipes end when the container's do
-    // The child waits for its release: in every hierarchy before it runs anything of its own.
-    if (managed.get()) TRY_CTX(managed.get()->add(child.pid()), "cgroup");
+    join.reset();  // and its own of these
+    // The child joins its cgroups itself, then waits for its release: its rlimits, its OOM score
+    // and its pid in the container's state come before anything of the container's.
     TRY(apply_rlimits(child.pid(), spec.rlimits));
     if (spec.oom_score_adj) TRY(set_oom_score_adj(child.pid(), *spec.oom_score_adj));
     if (hooks.started) hooks.started(child.pid());

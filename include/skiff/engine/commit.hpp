@@ -25,13 +25,14 @@ struct CommitOptions {
     std::vector<std::string> changes;  // -c "CMD …", "ENV K=V", …
     std::string format = "oci";        // oci | docker: the manifest's and config's media types
     bool include_volumes = false;      // accepted; skiff has no --volume yet, so nothing to include
+    bool pause = false;                // --pause: a running container is frozen while its files are read
 };
 
 // The container's changes as a new layer over its image's layers, and an image config as podman
 // makes it: the image's, with the container's entrypoint, command, user, working directory, the
 // environment and labels it was given, then the --change instructions; a history entry with the
-// author and message. A running container's files are read as they are (`commit --pause` freezes it
-// around this call).
+// author and message. A running container's files are read as they are, or with `pause` frozen
+// meanwhile and thawed after, also when the commit fails (one paused already stays as it is).
 Result<storage::ImageRecord> commit(const storage::StoreConfig& store, const CommitOptions& opts);
 
 }  // namespace skiff::engine

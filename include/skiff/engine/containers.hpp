@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,39 @@ struct ContainerSize {
     uint64_t root_fs = 0;
 };
 Result<ContainerSize> container_size(const storage::StoreConfig& store, const storage::Container& c);
+
+// `port`: a running container's published ports, as they are reached from the host.
+struct PublishedPort {
+    uint16_t container_port = 0;
+    std::string protocol;  // tcp or udp
+    std::string host;      // HOST-IP:HOST-PORT
+};
+struct ContainerPorts {
+    std::string id;
+    std::vector<PublishedPort> ports;
+};
+// The container `name_or_id`, or every container (newest first) when it is empty; those that do not
+// run have no ports; one whose options cannot be read is left out.
+Result<std::vector<ContainerPorts>> published_ports(const storage::StoreConfig& store, const std::string& name_or_id);
+
+// A PORT[/PROTOCOL] asked of `port`; `protocol` is empty when none was given.
+struct PortQuery {
+    uint16_t port = 0;
+    std::string protocol;
+};
+Result<PortQuery> parse_port_query(const std::string& spec);
+
+// The container `name_or_id` names, its state checked against its processes.
+Result<storage::Container> find_container(const storage::StoreConfig& store, const std::string& name_or_id);
+
+// `container exists`: whether `name_or_id` names a container; an error other than its absence is
+// an error.
+Result<bool> container_exists(const storage::StoreConfig& store, const std::string& name_or_id);
+
+// Every container `wanted` accepts (`stop --all`, `pause --all`…), newest first, their states
+// checked against their processes.
+Result<std::vector<std::string>> containers_where(const storage::StoreConfig& store,
+                                                  const std::function<bool(const storage::Container&)>& wanted);
 
 // `container prune`: every container that is not running, removed. Returns their ids.
 Result<std::vector<std::string>> prune_containers(const storage::StoreConfig& store);

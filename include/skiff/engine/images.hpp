@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "skiff/base/result.hpp"
@@ -43,6 +44,39 @@ struct RemoveImageResult {
 // Exit codes in the errors: 1 not found, 2 in use, 125 otherwise.
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
                                              bool force, bool all);
+
+// `history`: the image's config history, newest first; each step that made a layer has that layer's
+// size (the layers, bottom first, belong to the non-empty steps in order). A config without history
+// gets a step per layer. The newest step carries the image's id, the others "<missing>", as podman.
+struct HistoryStep {
+    oci::HistoryEntry entry;
+    std::string id;
+    uint64_t size = 0;
+};
+struct ImageHistory {
+    std::vector<std::string> names;  // the image's
+    std::vector<HistoryStep> steps;
+};
+Result<ImageHistory> image_history(const storage::StoreConfig& store, const std::string& image);
+
+// How podman shows an image's pulled digests: "REPOSITORY@DIGEST" for each name and digest.
+std::vector<std::string> repo_digests(const storage::ImageRecord& img);
+// A name's repository and tag ("<none>" for a tag it lacks; the name itself when it does not parse).
+std::pair<std::string, std::string> repository_and_tag(const std::string& name);
+// How many containers use the image (0 when that cannot be told).
+size_t containers_using(const storage::StoreConfig& store, const std::string& image_id);
+
+// `tag`: the image `image` (a name or id) gets each of `names` (normalized: "demo" is
+// "localhost/demo:latest"); every name is checked before any is added, so a bad one changes nothing.
+Result<void> tag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names);
+
+// `untag`: each of `names` is taken from the image `image`; none: all of its names. A name the image
+// does not have is an error, before any is taken.
+Result<void> untag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names);
+
+// `image exists`: whether `image` (a name or id) is in the store; an error other than its absence
+// is an error.
+Result<bool> image_exists(const storage::StoreConfig& store, const std::string& image);
 
 class ImageFilter;
 

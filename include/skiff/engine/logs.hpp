@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
 #include "skiff/storage/containers.hpp"
 
@@ -29,7 +30,26 @@ std::vector<LogRecord> parse_log(std::string_view data, size_t* used);
 Result<std::string> log_file(const storage::StoreConfig& store, const storage::Container& c);
 
 // --since/--until: an RFC 3339 time, a unix time in seconds, or a duration before `now_ns`
-// ("10m", "1h30m", "45s").
+// ("10m", "1h30m", "45s"); without `now_ns`, before now.
 Result<int64_t> parse_log_time(std::string_view s, int64_t now_ns);
+Result<int64_t> parse_log_time(std::string_view s);
+
+// A container's log, read as it grows (`logs`, `logs -f`).
+class LogReader {
+public:
+    // Refused for a container that keeps no log (foreground, --log-driver none).
+    static Result<LogReader> open(const storage::StoreConfig& store, const std::string& name_or_id);
+    const std::string& container_id() const { return id_; }
+    // The records written since the last call (none while the file does not exist yet).
+    Result<std::vector<LogRecord>> read_more();
+    // Whether the container still runs: `logs -f` reads until it does not.
+    bool container_running() const;
+
+private:
+    storage::StoreConfig store_;
+    std::string id_, path_;
+    unique_fd fd_;
+    std::string pending_;  // an unfinished last line
+};
 
 }  // namespace skiff::engine

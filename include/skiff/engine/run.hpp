@@ -105,6 +105,8 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
 
 // `kill`: one signal to the container's process.
 Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_id, int signal);
+// `kill -s`: a signal's name ("KILL", "SIGTERM") or number.
+Result<int> parse_signal(std::string_view name);
 
 // `wait`: until the container has exited; its exit code.
 Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_id);

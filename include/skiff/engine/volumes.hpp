@@ -24,6 +24,17 @@ void remove_anonymous_volumes(const storage::StoreConfig& store, const RunOption
 // `spec.root` must be set.
 Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::Spec& spec);
 
+// `volume create`: a volume NAME (a random one when empty) with `labels`, under the volumes' lock;
+// with `ignore`, one that exists already is no error. Returns its name.
+Result<std::string> create_volume(const storage::StoreConfig& store, const std::string& name,
+                                  const std::map<std::string, std::string>& labels, bool ignore);
+// `volume exists`: whether it does; an error other than its absence is an error.
+Result<bool> volume_exists(const storage::StoreConfig& store, const std::string& name);
+// `volume inspect`: each volume named, in order.
+Result<storage::Volume> find_volume(const storage::StoreConfig& store, const std::string& name);
+// Every volume, unfiltered (`volume inspect --all`, `volume rm --all`).
+Result<std::vector<storage::Volume>> all_volumes(const storage::StoreConfig& store);
+
 // The ids of the containers whose options mount volume `name`.
 Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store, const std::string& name);
 // `volume rm`: refused while a container uses it (code EBUSY), unless `force`, which removes those

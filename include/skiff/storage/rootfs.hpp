@@ -18,9 +18,11 @@ struct RootfsMount {
     std::string target;                // an empty directory to mount on (container_dir + "/merged")
 };
 
-// Create the container's upper/work (or copy) under `container_dir` and describe the mount.
+// Create the container's upper/work (or copy) under `container_dir` and describe the mount. With
+// `disposable` (a container removed when it exits, --rm), overlay's upper layer is volatile, as
+// podman mounts it: its unmount syncs nothing.
 Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& image,
-                                   const std::string& container_dir);
+                                   const std::string& container_dir, bool disposable = false);
 
 // The same description for a container whose directories prepare_rootfs already made, creating
 // nothing; fails with ENOENT when they are missing (a container that never started).

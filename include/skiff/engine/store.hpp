@@ -1,0 +1,22 @@
+// The store every engine call takes, as skiff's global flags choose it.
+#pragma once
+
+#include <string>
+
+#include "skiff/base/result.hpp"
+#include "skiff/storage/store.hpp"
+
+namespace skiff::engine {
+
+using StoreConfig = storage::StoreConfig;
+
+struct StoreFlags {
+    std::string root, runroot, driver;  // --root, --runroot, --storage-driver; empty: the default
+};
+
+// Paths as podman: rootful /var/lib/skiff and /run/skiff; rootless $XDG_DATA_HOME/skiff (else
+// ~/.local/share/skiff) and $XDG_RUNTIME_DIR/skiff (else /tmp/skiff-run-UID/skiff); the flags
+// override them. The driver is overlay unless named (overlay, vfs).
+Result<StoreConfig> resolve_store(const StoreFlags& flags);
+
+}  // namespace skiff::engine
