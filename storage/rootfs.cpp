@@ -59,6 +59,13 @@ Result<RootfsMount> prepare_overlay(const StoreConfig& store, const ImageRecord&
     return m;
 }
 
+// Overlay marks the work directory of every volatile mount and refuses the next mount of it (even
+// after a clean unmount): what the directories hold is of no worth to a disposable container, which
+// is only mounted again after a killed skiff, or to fill its volumes, or to copy from it once dead.
+Result<void> clear_volatile_mark(const std::string& container_dir) {
+    return fs::remove_all(fs::join(container_dir, "work/work/incompat/volatile"));
+}
+
 // vfs: a private copy of every layer, bottom first, made once (into a staging name, then renamed) so
 // a container that starts again keeps its changes.
 Result<RootfsMount> prepare_copy(const StoreConfig& store, const ImageRecord& image, const std::string& dir) {
@@ -98,21 +105,22 @@ Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& 
     if (store.driver == Driver::kVfs) return prepare_copy(store, image, container_dir);
     auto m = TRY(prepare_overlay(store, image, container_dir, true));
     if (disposable) {
-        // A volatile mount that was never unmounted (a killed skiff) leaves this mark, and overlay
-        // then refuses the directories: what they hold is of no worth to a disposable container.
-        TRY(fs::remove_all(fs::join(container_dir, "work/work/incompat/volatile")));
+        TRY(clear_volatile_mark(container_dir));
         m.options.push_back("volatile");
     }
     return m;
 }
 
-Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& container_dir) {
+Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& container_dir,
+                                    bool disposable) {
     if (store.driver == Driver::kVfs) {
         std::string rootfs = fs::join(container_dir, "rootfs");
         TRY(check_dirs({rootfs}));
         return RootfsMount{"bind", rootfs, {"rbind"}, fs::join(container_dir, "merged")};
     }
-    return prepare_overlay(store, image, container_dir, false);
+    auto m = TRY(prepare_overlay(store, image, container_dir, false));
+    if (disposable) TRY(clear_volatile_mark(container_dir));
+    return m;
 }
 
 }  // namespace skiff::storage

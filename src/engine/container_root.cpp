@@ -24,8 +24,8 @@ Result<unique_fd> process_root(const storage::Container& c) {
 Result<unique_fd> mounted_root(const storage::StoreConfig& store, const storage::Container& c) {
     auto image = TRY(storage::find_image(store, c.image_id));
     std::string dir = storage::container_dir(store, c.id);
-    auto desc = storage::existing_rootfs(store, image, dir);
-    if (!desc.ok() && desc.error().code == ENOENT) desc = storage::prepare_rootfs(store, image, dir);
+    auto desc = storage::existing_rootfs(store, image, dir, c.auto_remove);
+    if (!desc.ok() && desc.error().code == ENOENT) desc = storage::prepare_rootfs(store, image, dir, c.auto_remove);
     if (!desc.ok()) return desc.take_error();
     runtime::Mount m{"/", desc->type, desc->source, desc->options};
     return TRY_CTX(runtime::mount_detached_root(m), "mount the root of container " + c.id.substr(0, 12));

@@ -85,7 +85,13 @@ Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::
         auto lock = TRY(storage::lock_volumes(store));
         auto v = TRY(storage::find_volume(store, name));
         if (v.populated) continue;
-        if (!root) root = TRY_CTX(runtime::mount_detached_root(spec.root), "mount the image to fill volume " + name);
+        if (!root) {
+            // Not volatile: overlay marks a volatile mount's work directory and refuses the next
+            // mount of it, and the container's own mount comes next (storage/rootfs.hpp).
+            runtime::Mount plain = spec.root;
+            std::erase(plain.options, "volatile");
+            root = TRY_CTX(runtime::mount_detached_root(plain), "mount the image to fill volume " + name);
+        }
         TRY(populate(v, root.get(), m.destination));
         TRY(storage::mark_volume_populated(store, v));
     }

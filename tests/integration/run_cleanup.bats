@@ -41,9 +41,14 @@ store_listing() {
     skiff rm kept >/dev/null
     # The mark a volatile mount never unmounted (a killed skiff) leaves in the work directory makes
     # overlay refuse it; for a disposable container it is cleared.
-    local id
-    id=$(skiff create --rm busybox true)
-    mkdir -p "$SKIFF_TEST_ROOT/containers/$id/work/work/incompat/volatile"
+    local id mark
+    id=$(skiff create --rm -v /vol busybox true)
+    mark=$SKIFF_TEST_ROOT/containers/$id/work/work/incompat/volatile
+    mkdir -p "$mark"
+    run skiff cp "$id:/etc/hostname" "$SKIFF_TEST_DIR/hostname-copy"
+    assert_status 0
+    mkdir -p "$mark"
+    # Its start mounts the root twice: to fill the anonymous volume from the image, then its own.
     run skiff start -a "$id"
     assert_status 0
 }

@@ -25,8 +25,10 @@ Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& 
                                    const std::string& container_dir, bool disposable = false);
 
 // The same description for a container whose directories prepare_rootfs already made, creating
-// nothing; fails with ENOENT when they are missing (a container that never started).
+// nothing; fails with ENOENT when they are missing (a container that never started). Never volatile;
+// for a `disposable` container, the mark of its last (volatile) mount is cleared, which overlay
+// would otherwise refuse.
 Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord& image,
-                                    const std::string& container_dir);
+                                    const std::string& container_dir, bool disposable = false);
 
 }  // namespace skiff::storage
