@@ -11,7 +11,6 @@
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/oci/timestamp.hpp"
-#include "skiff/runtime/rlimits.hpp"
 #include "skiff/engine/exec.hpp"
 #include "skiff/engine/images.hpp"
 #include "skiff/engine/logs.hpp"
@@ -122,27 +121,23 @@ Value inspect_value(const storage::StoreConfig& store, const storage::ImageRecor
 }
 
 // --ulimit as podman shows it: [{"Name": "RLIMIT_NOFILE", "Soft": 1024, "Hard": 2048}].
-Value ulimits_value(const std::vector<std::string>& ulimits) {
+Value ulimits_value(const std::vector<runtime::Rlimit>& ulimits) {
     Value::List out;
     for (auto& u : ulimits) {
-        auto r = runtime::parse_ulimit(u);
-        if (!r.ok()) continue;  // "host": nothing set
-        std::string name = "RLIMIT_" + r->name;
+        std::string name = "RLIMIT_" + u.name;
         for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         auto num = [](uint64_t v) { return v == ~uint64_t{0} ? -1LL : static_cast<long long>(v); };
-        out.push_back(Value::record({{"Name", name}, {"Soft", num(r->soft)}, {"Hard", num(r->hard)}}));
+        out.push_back(Value::record({{"Name", name}, {"Soft", num(u.soft)}, {"Hard", num(u.hard)}}));
     }
     return Value::list(std::move(out));
 }
 
 // HostConfig.Devices: each --device as given, as podman shows it.
-Value devices_value(const std::vector<std::string>& devices) {
+Value devices_value(const std::vector<engine::DeviceOption>& devices) {
     Value::List out;
     for (auto& d : devices) {
-        auto o = engine::parse_device_option(d);
-        if (!o.ok()) continue;
         out.push_back(Value::record(
-            {{"PathOnHost", o->host_path}, {"PathInContainer", o->container_path}, {"CgroupPermissions", o->access}}));
+            {{"PathOnHost", d.host_path}, {"PathInContainer", d.container_path}, {"CgroupPermissions", d.access}}));
     }
     return Value::list(std::move(out));
 }
@@ -165,12 +160,12 @@ struct MountValues {
     Value mounts, binds, tmpfs;
 };
 
-MountValues mount_values(const storage::StoreConfig& store, const engine::RunOptions& o) {
-    auto mounts = engine::user_mounts(o, storage::volumes_dir(store));
+MountValues mount_values(const storage::StoreConfig& store, const engine::ContainerConfig& o) {
     Value::List list;
     std::vector<std::string> binds;
     Value::Map tmpfs;
-    for (auto& m : mounts.ok() ? *mounts : std::vector<runtime::Mount>{}) {
+    for (auto& given : o.mounts) {
+        runtime::Mount m = engine::runtime_mounts({given}, storage::volumes_dir(store)).front();
         std::vector<std::string> opts;
         std::string propagation;
         bool rw = true;
@@ -185,8 +180,8 @@ MountValues mount_values(const storage::StoreConfig& store, const engine::RunOpt
             tmpfs.emplace(m.destination, str::join(m.options, ","));
             continue;
         }
-        std::string name = storage::volume_named_by(store, m.source);
-        std::string source = name.empty() ? m.source : name;
+        std::string name = given.kind == engine::MountConfig::Kind::kVolume ? given.source : "";
+        std::string source = given.source;
         Value::Fields f = {{"Type", name.empty() ? "bind" : "volume"}};
         if (!name.empty()) f.emplace_back("Name", name);
         f.insert(f.end(), {{"Source", m.source}, {"Destination", m.destination}, {"Driver", name.empty() ? "" : "local"},
@@ -199,16 +194,12 @@ MountValues mount_values(const storage::StoreConfig& store, const engine::RunOpt
 
 // podman's container inspect shape (the fields skiff knows; the rest as podman leaves them empty).
 Value container_value(const storage::StoreConfig& store, const storage::Container& c) {
-    auto opts = engine::parse_run_options(c.run_options.empty() ? "{}" : c.run_options);
-    engine::RunOptions o = opts.ok() ? opts.take() : engine::RunOptions{};
-    auto policy = engine::parse_restart_policy(o.restart);
+    auto config = engine::config_of(c);
+    engine::ContainerConfig o = config.ok() ? config.take() : engine::ContainerConfig{};
+    const runtime::Resources& r = o.resources;
     std::string run_dir = storage::container_run_dir(store, c.id);
     bool running = c.state == storage::ContainerState::kRunning && !c.paused;
     std::string status = storage::status_name(c);
-    auto size_of = [](const std::string& s) -> long long {
-        auto v = s.empty() ? Result<int64_t>(int64_t{0}) : engine::parse_size(s, true);
-        return v.ok() ? static_cast<long long>(*v) : 0;
-    };
     Value::Map labels(c.labels.begin(), c.labels.end());
     std::vector<std::string> args(c.command.size() > 1 ? c.command.begin() + 1 : c.command.end(), c.command.end());
     auto log = engine::log_file(store, c);
@@ -256,17 +247,17 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                        {"Image", c.image_name},
                        {"WorkingDir", c.working_dir},
                        {"Labels", labels.empty() ? Value() : Value::map(std::move(labels))},
-                       {"StopSignal", o.stop_signal},
+                       {"StopSignal", engine::signal_name(o.stop_signal)},
                        {"StopTimeout", o.stop_timeout},
                    })},
         {"HostConfig", Value::record({
                            {"AutoRemove", c.auto_remove},
                            {"Binds", mounts.binds},
                            {"Tmpfs", mounts.tmpfs},
-                           {"LogConfig", Value::record({{"Type", o.log_driver}, {"Path", log.ok() ? *log : ""}})},
-                           {"RestartPolicy", Value::record({{"Name", o.restart.substr(0, o.restart.find(':'))},
-                                                            {"MaximumRetryCount", policy.ok() ? policy->max_retries : 0}})},
-                           {"NetworkMode", o.network},
+                           {"LogConfig", Value::record({{"Type", o.log.driver}, {"Path", log.ok() ? *log : ""}})},
+                           {"RestartPolicy", Value::record({{"Name", engine::restart_policy_name(o.restart.kind)},
+                                                            {"MaximumRetryCount", o.restart.max_retries}})},
+                           {"NetworkMode", engine::network_mode_name(o.network)},
                            {"PortBindings", port_bindings(o.ports)},
                            {"Privileged", o.privileged},
                            {"Devices", devices_value(o.devices)},
@@ -274,14 +265,14 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                            {"ReadonlyRootfs", o.read_only},
                            {"CapAdd", o.cap_add},
                            {"CapDrop", o.cap_drop},
-                           {"SecurityOpt", o.security_opt},
+                           {"SecurityOpt", o.security.options},
                            {"CgroupParent", o.cgroup_parent},
-                           {"Memory", size_of(o.memory)},
-                           {"MemorySwap", size_of(o.memory_swap)},
-                           {"NanoCpus", static_cast<long long>(std::strtod(o.cpus.c_str(), nullptr) * 1e9)},
-                           {"CpuShares", static_cast<unsigned long long>(o.cpu_shares)},
-                           {"CpusetCpus", o.cpuset_cpus},
-                           {"PidsLimit", static_cast<long long>(o.pids_limit.value_or(0))},
+                           {"Memory", static_cast<long long>(r.memory.value_or(0))},
+                           {"MemorySwap", static_cast<long long>(r.memory_swap.value_or(0))},
+                           {"NanoCpus", static_cast<long long>(r.cpus.value_or(0) * 1e9)},
+                           {"CpuShares", static_cast<unsigned long long>(r.cpu_shares.value_or(0))},
+                           {"CpusetCpus", r.cpuset_cpus.value_or("")},
+                           {"PidsLimit", static_cast<long long>(r.pids_limit.value_or(0))},
                            {"OomScoreAdj", o.oom_score_adj.value_or(0)},
                            {"Ulimits", ulimits_value(o.ulimits)},
                        })},

@@ -51,7 +51,7 @@ std::string size_text(const engine::ContainerSize& s) {
 // The container's published ports (parsed only when it has some: ps stays fast at 1,000 containers).
 std::vector<net::PortMapping> published(const storage::Container& c) {
     if (c.run_options.find("\"ports\"") == std::string::npos) return {};
-    auto o = engine::parse_run_options(c.run_options);
+    auto o = engine::config_of(c);
     return o.ok() ? o->ports : std::vector<net::PortMapping>{};
 }
 

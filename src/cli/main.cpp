@@ -16,6 +16,7 @@
 #include "skiff/base/log.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/monitor.hpp"
+#include "skiff/monitor/monitor.hpp"
 #include "skiff/engine/store.hpp"
 #include "version.hpp"
 
@@ -223,9 +224,9 @@ void add_help(CLI::App& app, Context& ctx) {
 int main(int argc, char** argv) {
     using namespace skiff;
     using namespace skiff::cli;
-    // A detached container's monitor (engine/monitor.cpp): before the command tree exists, so that
+    // A detached container's monitor (src/monitor): before the command tree exists, so that
     // the long-lived process never holds it.
-    if (argc > 1 && argv[1] == engine::kMonitorCommand) return engine::monitor_process(argc, argv);
+    if (argc > 1 && argv[1] == engine::kMonitorCommand) return monitor::monitor_process(argc, argv);
 
     Context ctx;
     GlobalFlags g;

@@ -12,7 +12,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "attach_wire.hpp"
+#include "skiff/engine/attach_wire.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/run.hpp"

@@ -1,4 +1,4 @@
-#include "attach_wire.hpp"
+#include "skiff/engine/attach_wire.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>

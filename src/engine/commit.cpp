@@ -46,7 +46,7 @@ bool is_container_missing(const Error& e) { return e.message.starts_with("no con
 Result<oci::ImageConfig> commit_config(const storage::Container& c, const storage::ImageRecord& image,
                                        const CommitOptions& opts) {
     oci::ImageConfig cfg = image.config;
-    auto run = TRY(parse_run_options(c.run_options));
+    auto run = TRY(config_of(c));
     auto pc = TRY(split_args(image.config.config, run));
     auto& cc = cfg.config;
     cc.entrypoint = pc.entrypoint.empty() ? std::nullopt : std::optional(pc.entrypoint);

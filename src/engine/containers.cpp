@@ -125,8 +125,8 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
         if (r.not_found && options.ignore_missing) continue;
         // After the container's lock is let go of: removing a volume looks at every container.
         if (options.volumes && r.error.message.empty()) {
-            auto opts = parse_run_options(run_options.empty() ? "{}" : run_options);
-            if (opts.ok()) remove_anonymous_volumes(store, *opts);
+            auto config = parse_config(run_options.empty() ? "{}" : run_options);
+            if (config.ok()) remove_anonymous_volumes(store, *config);
         }
         out.push_back(std::move(r));
     }
@@ -190,9 +190,9 @@ Result<std::vector<ContainerPorts>> published_ports(const storage::StoreConfig& 
     std::vector<ContainerPorts> out;
     for (auto& c : list) {
         ContainerPorts cp{c.id, {}};
-        auto opts = parse_run_options(c.run_options);
-        if (c.state == storage::ContainerState::kRunning && opts.ok())
-            for (auto& m : opts->ports) cp.ports.push_back({m.container_port, m.protocol, net::host_address(m)});
+        auto config = config_of(c);
+        if (c.state == storage::ContainerState::kRunning && config.ok())
+            for (auto& m : config->ports) cp.ports.push_back({m.container_port, m.protocol, net::host_address(m)});
         out.push_back(std::move(cp));
     }
     return out;

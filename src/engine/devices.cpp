@@ -79,10 +79,10 @@ Result<DeviceOption> parse_device_option(std::string_view text) {
     return d;
 }
 
-Result<std::vector<HostDevice>> find_devices(const std::vector<std::string>& options) {
+Result<std::vector<HostDevice>> find_devices(const std::vector<DeviceOption>& options) {
     std::vector<HostDevice> out;
-    for (const std::string& o : options) {
-        DeviceOption opt = TRY(parse_device_option(o));
+    for (const DeviceOption& opt : options) {
+        const std::string& o = opt.host_path;
         char resolved[PATH_MAX];
         if (!::realpath(opt.host_path.c_str(), resolved)) return sys_error("stat " + opt.host_path);
         struct stat st;
@@ -101,7 +101,7 @@ Result<std::vector<HostDevice>> find_devices(const std::vector<std::string>& opt
     return out;
 }
 
-Result<void> device_rules_of(const RunOptions& opts, const std::vector<HostDevice>& devices, runtime::Spec& spec) {
+Result<void> device_rules_of(const ContainerConfig& opts, const std::vector<HostDevice>& devices, runtime::Spec& spec) {
     std::vector<runtime::DeviceRule> added;
     for (const HostDevice& d : devices) {
         spec.devices.push_back(d.device);

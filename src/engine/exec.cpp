@@ -18,15 +18,16 @@ namespace {
 
 constexpr const char* kNotRunning = "can only create exec sessions on running containers: container state improper";
 
-// The container's options with the exec's process on top: the spec built from them is the
+// The container's configuration with the exec's process on top: the spec built from it is the
 // container's own (capabilities, seccomp, no-new-privileges, hostname) running this command.
-Result<RunOptions> exec_run_options(const storage::Container& c, const ExecOptions& opts) {
-    RunOptions o = TRY(options_of(c));
+Result<ContainerConfig> exec_config(const storage::Container& c, const ExecOptions& opts) {
+    ContainerConfig o = TRY(config_of(c));
     o.command = opts.command;
-    o.entrypoint = "";
+    o.entrypoint = std::vector<std::string>{};
     // The stored environment is the container's, resolved; the exec's files, then -e, override it.
-    for (auto& e : env_file_entries(TRY(read_env_files(opts.env_files)))) o.env.push_back(e);
-    for (auto& e : opts.env) o.env.push_back(e);
+    auto host = host_environment();
+    for (auto& e : expand_env(env_file_entries(TRY(read_env_files(opts.env_files))), host)) o.env.push_back(e);
+    for (auto& e : expand_env(opts.env, host)) o.env.push_back(e);
     if (!opts.user.empty()) o.user = opts.user;
     if (!opts.workdir.empty()) o.workdir = opts.workdir;
     o.tty = opts.tty;
@@ -66,8 +67,8 @@ Result<int> exec(const storage::StoreConfig& store, const ExecOptions& opts, std
     auto c = TRY(storage::find_container(store, opts.container));
     if (c.state != storage::ContainerState::kRunning || !alive(c)) return make_error(kNotRunning);
     if (c.paused) return make_error("container " + c.name + " is paused: unpause it before exec: container state improper");
-    auto run_opts = TRY(exec_run_options(c, opts));
-    auto p = TRY(prepare(store, run_opts, c.id));
+    auto config = TRY(exec_config(c, opts));
+    auto p = TRY(prepare(store, TRY(storage::find_image(store, c.image_id)), std::move(config), c.id));
     auto pidfd = open_process(c);
     if (!pidfd.ok()) return make_error(kNotRunning);
     std::string id = str::random_hex(32);

@@ -91,25 +91,13 @@ Result<unique_fd> open_process(const storage::Container& c) {
     return pidfd;
 }
 
-Result<RunOptions> options_of(const storage::Container& c) {
-    if (c.run_options.empty()) return make_error("container " + c.id.substr(0, 12) + " has no stored options (made by an older skiff)");
-    return parse_run_options(c.run_options);
-}
-
 Result<storage::Container> create(const storage::StoreConfig& store, RunOptions opts) {
-    if (opts.log_driver == "json-file") opts.log_driver = "k8s-file";
-    if (opts.log_driver != "k8s-file" && opts.log_driver != "none" && opts.log_driver != "passthrough")
-        return make_error("invalid log driver \"" + opts.log_driver + "\": want k8s-file, json-file, none or passthrough");
     if (opts.log_driver == "passthrough") return make_error("the passthrough log driver needs a container in the foreground");
-    auto policy = TRY(parse_restart_policy(opts.restart));
-    if (policy.kind != RestartPolicy::Kind::kNo && opts.remove)
-        return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
-    if (!opts.stop_signal.empty()) TRY(oci::parse_signal(opts.stop_signal));
-    auto anonymous = name_anonymous_volumes(opts, [] { return str::random_hex(32); });
-    auto p = TRY(prepare(store, opts, str::random_hex(32)));
-    TRY(check_bind_sources(store, opts));
+    name_anonymous_volumes(opts, [] { return str::random_hex(32); });
+    auto p = TRY(prepare_new(store, opts, str::random_hex(32)));
+    TRY(check_bind_sources(p.config));
     auto c = TRY(make_container(store, p, opts));
-    TRY(make_container_volumes(store, c, opts, anonymous));
+    TRY(make_container_volumes(store, c, p.config));
     return c;
 }
 
@@ -124,20 +112,19 @@ Result<void> start(const storage::StoreConfig& store, const std::string& name_or
     std::optional<FileLock> lock = TRY(storage::lock_container(store, found.id));
     auto c = TRY(storage::find_container(store, found.id));
     if (c.state == storage::ContainerState::kRunning) return {};  // as podman: already running is fine
-    auto opts = TRY(options_of(c));
+    auto config = TRY(config_of(c));
     // The monitor takes the lock to record the start: let go of it first. It prepares the
     // container's root and spec itself, from the stored record.
     lock.reset();
-    return launch_monitor(store, c, opts, wait_attach, starting.fd());
+    return launch_monitor(store, c, config, wait_attach, starting.fd());
 }
 
 Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout) {
     auto c = TRY(storage::find_container(store, name_or_id));
     if (c.state != storage::ContainerState::kRunning) return {};
-    auto opts = options_of(c);
-    int sig = SIGTERM;
-    if (opts.ok() && !opts->stop_signal.empty()) sig = TRY(oci::parse_signal(opts->stop_signal));
-    int seconds = timeout ? *timeout : opts.ok() ? opts->stop_timeout : 10;
+    auto config = config_of(c);
+    int sig = config.ok() ? config->stop_signal : SIGTERM;
+    int seconds = timeout ? *timeout : config.ok() ? config->stop_timeout : 10;
     // As podman: a paused container is not stopped (it stays paused; unpause it, or rm -f / kill it).
     if (c.paused && alive(c))
         return make_error("container " + c.id + " is running or paused, refusing to clean up: container state improper");

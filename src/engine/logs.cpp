@@ -41,8 +41,7 @@ std::vector<LogRecord> parse_log(std::string_view data, size_t* used) {
 
 Result<std::string> log_file(const storage::StoreConfig& store, const storage::Container& c) {
     if (c.run_options.empty()) return std::string();
-    auto opts = TRY(parse_run_options(c.run_options));
-    return log_path(store, c, opts);
+    return log_path(store, c, TRY(config_of(c)));
 }
 
 Result<int64_t> parse_log_time(std::string_view s, int64_t now_ns) {

@@ -1,5 +1,5 @@
-// The user's mounts: -v/--volume, --tmpfs and --mount, as podman reads them, turned into runtime
-// mounts. Pure, but for absolute_mount_sources's working directory, which the caller passes.
+// The user's mounts: -v/--volume, --tmpfs and --mount, as podman reads them, turned into the
+// configuration's mounts, and those into runtime mounts. Pure.
 #include <algorithm>
 #include <functional>
 #include <cctype>
@@ -7,6 +7,7 @@
 #include <set>
 
 #include "skiff/base/strings.hpp"
+#include "skiff/engine/container_config.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/storage/containers.hpp"
@@ -56,14 +57,15 @@ void bind_defaults(std::vector<std::string>& words, bool has_bind, bool has_prop
 
 // A bind mount of `source` (a host path or a volume's name) at `destination`, with -v's option
 // words (rw/ro, propagation, [r]bind, [no]suid/dev/exec, z/Z).
-Result<runtime::Mount> bind_mount(const std::string& source, const std::string& destination,
-                                  const std::vector<std::string>& words, const std::string& volumes_dir) {
-    runtime::Mount m;
-    m.type = "bind";
+Result<MountConfig> bind_mount(const std::string& source, const std::string& destination,
+                               const std::vector<std::string>& words) {
+    MountConfig m;
     if (host_path(source)) {
+        m.kind = MountConfig::Kind::kBind;
         m.source = TRY(source_path(source));
     } else if (storage::valid_name(source)) {
-        m.source = volumes_dir + "/" + source + "/_data";
+        m.kind = MountConfig::Kind::kVolume;
+        m.source = source;
     } else {
         return make_error("invalid volume name \"" + source + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*, paths start with / or .");
     }
@@ -89,7 +91,7 @@ Result<runtime::Mount> bind_mount(const std::string& source, const std::string& 
 
 // SRC:DST[:OPTS] where SRC is a host path or a volume's name; DST (an anonymous volume) is given a
 // name by name_anonymous_volumes before it gets here.
-Result<runtime::Mount> volume(const std::string& spec, const std::string& volumes_dir) {
+Result<MountConfig> volume(const std::string& spec) {
     auto parts = str::split(spec, ':');
     if (spec.empty() || parts.size() > 3 || parts[0].empty()) return make_error("invalid volume specification \"" + spec + "\"");
     if (anonymous_form(parts)) {
@@ -101,7 +103,7 @@ Result<runtime::Mount> volume(const std::string& spec, const std::string& volume
         if (parts[2].empty()) return make_error("invalid volume specification \"" + spec + "\": empty options");
         words = str::split(parts[2], ',');
     }
-    return bind_mount(parts[0], parts[1], words, volumes_dir);
+    return bind_mount(parts[0], parts[1], words);
 }
 
 // The words a tmpfs takes, checked now rather than when the container starts.
@@ -122,11 +124,10 @@ Result<void> check_tmpfs_word(const std::string& w, const std::string& spec) {
 }
 
 // A tmpfs at `destination` with --tmpfs's option words; `spec` names it in errors.
-Result<runtime::Mount> tmpfs_mount(const std::string& destination, const std::vector<std::string>& given,
-                                   const std::string& spec) {
-    runtime::Mount m;
-    m.type = "tmpfs";
-    m.source = "tmpfs";
+Result<MountConfig> tmpfs_mount(const std::string& destination, const std::vector<std::string>& given,
+                                const std::string& spec) {
+    MountConfig m;
+    m.kind = MountConfig::Kind::kTmpfs;
     m.destination = TRY(container_path(destination));
     std::vector<std::string> words;
     bool copy_up = true, copy_up_chosen = false;  // as podman: the tmpfs starts with what the image has there
@@ -155,7 +156,7 @@ Result<runtime::Mount> tmpfs_mount(const std::string& destination, const std::ve
 }
 
 // PATH[:OPTS]
-Result<runtime::Mount> tmpfs(const std::string& spec) {
+Result<MountConfig> tmpfs(const std::string& spec) {
     auto colon = spec.find(':');
     std::vector<std::string> words;
     if (colon != std::string::npos) words = str::split(spec.substr(colon + 1), ',');
@@ -168,7 +169,7 @@ Result<bool> bool_value(const std::string& key, const std::string& v) {
     return make_error("--mount: invalid value \"" + v + "\" for " + key + ": want true or false");
 }
 
-Result<runtime::Mount> mount_flag(const std::string& spec, const std::string& volumes_dir) {
+Result<MountConfig> mount_flag(const std::string& spec) {
     std::string type, source, target, propagation;
     bool readonly = false, recursive = true, has_source = false;
     std::vector<std::string> tmpfs_words;
@@ -199,7 +200,7 @@ Result<runtime::Mount> mount_flag(const std::string& spec, const std::string& vo
         std::vector<std::string> words = {recursive ? "rbind" : "bind"};
         if (readonly) words.push_back("ro");
         if (!propagation.empty()) words.push_back(propagation);
-        return bind_mount(source, target, words, volumes_dir);
+        return bind_mount(source, target, words);
     }
     if (type == "tmpfs") {
         if (has_source) return make_error("--mount " + spec + ": a tmpfs has no source");
@@ -211,30 +212,27 @@ Result<runtime::Mount> mount_flag(const std::string& spec, const std::string& vo
 
 }  // namespace
 
-Result<std::vector<runtime::Mount>> user_mounts(const RunOptions& opts, const std::string& volumes_dir) {
-    std::vector<runtime::Mount> out;
-    for (auto& v : opts.volumes) out.push_back(TRY(volume(v, volumes_dir)));
+Result<std::vector<MountConfig>> parse_mounts(const RunOptions& opts) {
+    std::vector<MountConfig> out;
+    for (auto& v : opts.volumes) out.push_back(TRY(volume(v)));
     for (auto& t : opts.tmpfs) out.push_back(TRY(tmpfs(t)));
-    for (auto& m : opts.mounts) out.push_back(TRY(mount_flag(m, volumes_dir)));
+    for (auto& m : opts.mounts) out.push_back(TRY(mount_flag(m)));
     std::map<std::string, bool> seen;
     for (auto& m : out)
         if (!seen.emplace(m.destination, true).second) return make_error(m.destination + ": duplicate mount destination");
     return out;
 }
 
-std::vector<std::string> volume_names(const RunOptions& opts) {
-    std::vector<std::string> out;
-    auto add = [&](const std::string& src) {
-        if (!src.empty() && !host_path(src)) out.push_back(src);
-    };
-    for (auto& v : opts.volumes) {
-        auto parts = str::split(v, ':');
-        if (!anonymous_form(parts)) add(parts[0]);
-    }
-    for (auto& m : opts.mounts) {
-        if (m.find("type=volume") == std::string::npos) continue;
-        for (auto& f : str::split(m, ','))
-            if (f.starts_with("source=") || f.starts_with("src=")) add(f.substr(f.find('=') + 1));
+std::vector<runtime::Mount> runtime_mounts(const std::vector<MountConfig>& mounts, const std::string& volumes_dir) {
+    std::vector<runtime::Mount> out;
+    for (const MountConfig& m : mounts) {
+        switch (m.kind) {
+            case MountConfig::Kind::kBind: out.push_back({m.destination, "bind", m.source, m.options}); break;
+            case MountConfig::Kind::kVolume:
+                out.push_back({m.destination, "bind", volumes_dir + "/" + m.source + "/_data", m.options});
+                break;
+            case MountConfig::Kind::kTmpfs: out.push_back({m.destination, "tmpfs", "tmpfs", m.options}); break;
+        }
     }
     return out;
 }

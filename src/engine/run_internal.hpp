@@ -1,29 +1,28 @@
 // What run, create, start and the monitor share. Private to the engine.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "skiff/base/fd.hpp"
 #include "skiff/engine/run.hpp"
+#include "skiff/engine/session.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
 
 namespace skiff::engine {
 
-// The image and the spec for a container, every option checked.
-struct Prepared {
-    storage::ImageRecord image;
-    runtime::Spec spec;
-    SpecInputs inputs;
-    std::vector<net::PortMapping> ports;  // published, host ports chosen
-};
 // As podman: a bind mount's host path must exist when the container is made and each time it starts.
-Result<void> check_bind_sources(const storage::StoreConfig& store, const RunOptions& opts);
+Result<void> check_bind_sources(const ContainerConfig& config);
 Result<void> make_container_volumes(const storage::StoreConfig& store, const storage::Container& c,
-                                    const RunOptions& opts, const std::vector<std::string>& anonymous);
-Result<Prepared> prepare(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
-storage::ContainerDefinition definition_of(const Prepared& p, const RunOptions& opts);
+                                    const ContainerConfig& config);
+// A new container's: the options configured (their anonymous volumes named), its ports chosen.
+Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
+// A container's spec from its configuration (as each start makes it).
+Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord image, ContainerConfig config,
+                         const std::string& id);
+storage::ContainerDefinition definition_of(const Prepared& p);
 
 // The container's process is the one its record names, still running.
 bool alive(const storage::Container& c);
@@ -32,27 +31,18 @@ bool alive(const storage::Container& c);
 bool wait_gone(const storage::Container& c, int ms);
 // A pidfd for the container's process, only if it is still the process the record names.
 Result<unique_fd> open_process(const storage::Container& c);
-// The options stored with the container.
-Result<RunOptions> options_of(const storage::Container& c);
-
 // The lines of --env-file files, in order; and the entries those lines hold (comments and blank
 // lines dropped, "NAME" alone left for expansion from skiff's environment).
 Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files);
 std::vector<std::string> env_file_entries(const std::vector<std::string>& lines);
+// "-e NAME" and "-e PREFIX*" from `host` (dropped when unset, as podman does); NAME=V as is.
+std::vector<std::string> expand_env(const std::vector<std::string>& entries, const std::map<std::string, std::string>& host);
+// skiff's own environment, by name.
+std::map<std::string, std::string> host_environment();
 
 // The container's record, made: with --replace a container of the same name is removed first (its
 // process killed); --cidfile then gets the new id.
 Result<storage::Container> make_container(const storage::StoreConfig& store, const Prepared& p, const RunOptions& opts);
-
-// --pidfile: the container's pid, written when it starts (best effort: the container runs anyway).
-void write_pidfile(const RunOptions& opts, pid_t pid);
-
-// The record says the container's process `pid` runs, from now.
-void mark_running(storage::Container& c, pid_t pid);
-
-// The container's /etc files written and its root file system prepared, into `spec`.
-Result<void> finish_spec(const storage::StoreConfig& store, const storage::Container& c,
-                         const storage::ImageRecord& image, runtime::Spec& spec);
 
 // Start the monitor of a detached container (see monitor.cpp): a fresh skiff process that builds
 // the container's spec from its stored record as start does, and runs it. Returns once the
@@ -61,12 +51,8 @@ Result<void> finish_spec(const storage::StoreConfig& store, const storage::Conta
 // the first client is there. `start_lock` (a descriptor of start's lock, or -1) is held by the
 // monitor too until the container is recorded running: a concurrent start waits for that even when
 // this one returns earlier.
-Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const RunOptions& opts,
+Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const ContainerConfig& config,
                             bool wait_attach = false, int start_lock = -1);
 
-// The file a container's log is written to (k8s-file), and the marker `stop` leaves so the
-// monitor does not restart what the user stopped.
-std::string log_path(const storage::StoreConfig& store, const storage::Container& c, const RunOptions& opts);
-std::string stop_marker(const storage::StoreConfig& store, const std::string& id);
 
 }  // namespace skiff::engine

@@ -1,5 +1,7 @@
 // `update`: new limits checked against the stored options, written to the running container's
 // cgroup, then stored so that the next start uses them too.
+#include <cstdlib>
+
 #include "run_internal.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 
@@ -7,16 +9,32 @@ namespace skiff::engine {
 
 namespace {
 
-// The options with the update laid over them.
-RunOptions updated(RunOptions o, const UpdateOptions& u) {
-    if (u.memory) o.memory = *u.memory;
-    if (u.memory_swap) o.memory_swap = *u.memory_swap;
-    if (u.cpus) o.cpus = *u.cpus;
-    if (u.cpuset_cpus) o.cpuset_cpus = *u.cpuset_cpus;
-    if (u.cpu_shares) o.cpu_shares = *u.cpu_shares;
-    if (u.pids_limit) o.pids_limit = *u.pids_limit;
-    if (u.restart) o.restart = *u.restart;
-    return o;
+// The configuration with the update laid over it, checked as create checks it.
+Result<ContainerConfig> updated(ContainerConfig c, const UpdateOptions& u) {
+    runtime::Resources& r = c.resources;
+    if (u.memory) r.memory = TRY_CTX(parse_size(*u.memory, true), "--memory");
+    if (u.memory_swap) r.memory_swap = TRY_CTX(parse_size(*u.memory_swap, true), "--memory-swap");
+    if (u.memory || u.memory_swap) {
+        if (r.memory_swap && !r.memory && *r.memory_swap != -1) return make_error("--memory-swap needs --memory");
+        if (r.memory && r.memory_swap && *r.memory_swap != -1 && *r.memory_swap < *r.memory)
+            return make_error("--memory-swap must be at least --memory (memory plus swap)");
+    }
+    if (u.cpus) {
+        char* end = nullptr;
+        double n = std::strtod(u.cpus->c_str(), &end);
+        if (u.cpus->empty() || *end || n < 0)
+            return make_error("invalid --cpus \"" + *u.cpus + "\": want a number of CPUs such as 1.5");
+        r.cpus = n;
+    }
+    if (u.cpuset_cpus) r.cpuset_cpus = *u.cpuset_cpus;
+    if (u.cpu_shares) r.cpu_shares = *u.cpu_shares;
+    if (u.pids_limit) r.pids_limit = *u.pids_limit;
+    if (u.restart) {
+        c.restart = TRY(parse_restart_policy(*u.restart));
+        if (c.restart.kind != RestartPolicy::Kind::kNo && c.remove)
+            return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
+    }
+    return c;
 }
 
 // Only what the update changes, to write to a running cgroup. Memory and memory+swap go together
@@ -45,21 +63,16 @@ Result<void> update(const storage::StoreConfig& store, const std::string& name_o
     auto found = TRY(storage::find_container(store, name_or_id));
     auto lock = TRY(storage::lock_container(store, found.id));
     auto c = TRY(storage::find_container(store, found.id));
-    RunOptions next = updated(TRY(options_of(c)), u);
-    if (u.restart) {
-        auto policy = TRY(parse_restart_policy(next.restart));
-        if (policy.kind != RestartPolicy::Kind::kNo && next.remove)
-            return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
-    }
-    auto resources = TRY(resources_of(next));
-    if (limits(u) && next.cgroups != "enabled")
+    ContainerConfig next = TRY(updated(TRY(config_of(c)), u));
+    const runtime::Resources& resources = next.resources;
+    if (limits(u) && !next.cgroups)
         return make_error("container " + c.name + " has no cgroup of its own (--cgroups disabled): it cannot be limited");
     if (limits(u) && c.state == storage::ContainerState::kRunning && alive(c)) {
         auto cg = TRY(open_cgroup(c));
         TRY_CTX(cg.apply(changed(resources, u)), "update " + c.name);
     }
     storage::ContainerDefinition def = c;
-    def.run_options = serialize_run_options(next);
+    def.run_options = serialize_config(next);
     return storage::save_definition(store, def);
 }
 

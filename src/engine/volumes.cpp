@@ -56,8 +56,9 @@ Result<void> populate(const storage::Volume& v, int rootfd, const std::string& d
 
 }  // namespace
 
-Result<void> make_volumes(const storage::StoreConfig& store, const RunOptions& opts, const std::vector<std::string>& anonymous) {
-    auto names = volume_names(opts);
+Result<void> make_volumes(const storage::StoreConfig& store, const ContainerConfig& config) {
+    auto names = volume_names(config);
+    auto anonymous = anonymous_volume_names(config);
     if (names.empty()) return {};
     auto lock = TRY(storage::lock_volumes(store));
     for (auto& name : names) {
@@ -70,8 +71,8 @@ Result<void> make_volumes(const storage::StoreConfig& store, const RunOptions& o
     return {};
 }
 
-void remove_anonymous_volumes(const storage::StoreConfig& store, const RunOptions& opts) {
-    for (auto& name : volume_names(opts)) {
+void remove_anonymous_volumes(const storage::StoreConfig& store, const ContainerConfig& config) {
+    for (auto& name : volume_names(config)) {
         auto v = storage::find_volume(store, name);
         if (v.ok() && v->anonymous) (void)remove_volume(store, name, false);
     }
@@ -125,8 +126,8 @@ Result<std::vector<storage::Volume>> all_volumes(const storage::StoreConfig& sto
 Result<std::map<std::string, std::vector<std::string>>> users_by_volume(const storage::StoreConfig& store) {
     std::map<std::string, std::vector<std::string>> out;
     for (auto& c : TRY(storage::list_containers(store))) {
-        auto opts = TRY_CTX(parse_run_options(c.run_options.empty() ? "{}" : c.run_options), "container " + c.id);
-        for (auto& n : volume_names(opts)) out[n].push_back(c.id);
+        if (c.run_options.empty()) continue;
+        for (auto& n : volume_names(TRY(config_of(c)))) out[n].push_back(c.id);
     }
     return out;
 }

@@ -47,7 +47,8 @@ wait_code_dropped() {
     kill -0 "$monitor" || fail "no monitor $monitor"
     local -a argv
     mapfile -d '' argv <"/proc/$monitor/cmdline"
-    [[ ${argv[1]} == __monitor && ${argv[2]} == "$id" ]] || fail "monitor's command line: ${argv[*]}"
+    # Nothing on its command line but the command: what to run comes over its channel.
+    [[ ${argv[1]} == __monitor && ${#argv[@]} -eq 2 ]] || fail "monitor's command line: ${argv[*]}"
     [[ $(cat "/proc/$monitor/comm") == "$(basename "$(readlink -f "$SKIFF")" | cut -c1-15)" ]] ||
         fail "monitor's name: $(cat "/proc/$monitor/comm")"
     wait_code_dropped "$monitor"

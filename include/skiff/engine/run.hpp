@@ -1,4 +1,5 @@
-// `skiff run`: an image and options become a container record, a runtime spec and a process.
+// `skiff run`: the command line's options become a container's configuration (container_config.hpp),
+// its record, a runtime spec and a process; and the lifecycle of a detached container.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "skiff/base/result.hpp"
+#include "skiff/engine/container_config.hpp"
 #include "skiff/net/ports.hpp"
 #include "skiff/oci/image.hpp"
 #include "skiff/runtime/spec.hpp"
@@ -33,12 +35,11 @@ struct RunOptions {
     // private: a network namespace of its own with only loopback, published ports forwarded into
     // it; none: the same without published ports; host: the host's.
     std::string network = "private";
-    std::vector<std::string> publish;   // -p, as given; resolved into `ports` when created
+    std::vector<std::string> publish;   // -p, as given; resolved into the configuration's ports when created
     bool publish_all = false;           // -P
     std::vector<std::string> expose;    // --expose
-    std::vector<net::PortMapping> ports;  // the published ports, host ports chosen (stored)
     std::vector<std::string> volumes;  // -v HOST-PATH:CONTAINER-PATH[:OPTIONS] (sources made absolute)
-    std::vector<std::string> anonymous_volumes;  // the names name_anonymous_volumes gave (stored)
+    std::vector<std::string> anonymous_volumes;  // the names name_anonymous_volumes gave
     std::vector<std::string> tmpfs;    // --tmpfs CONTAINER-PATH[:OPTIONS]
     std::vector<std::string> mounts;   // --mount type=bind|tmpfs,… (sources made absolute)
     bool read_only = false;
@@ -76,17 +77,6 @@ struct RunOptions {
 // "512m", "1g", "100k", "4096" → bytes (1024-based, as podman); "-1" → -1 where allowed.
 Result<int64_t> parse_size(std::string_view s, bool allow_unlimited);
 
-// A restart policy, parsed.
-struct RestartPolicy {
-    enum class Kind { kNo, kOnFailure, kAlways, kUnlessStopped } kind = Kind::kNo;
-    int max_retries = 0;  // on-failure:N; 0 = no limit
-};
-Result<RestartPolicy> parse_restart_policy(std::string_view s);
-
-// The options as stored with a created container (what start needs to build its spec again).
-std::string serialize_run_options(const RunOptions& o);
-Result<RunOptions> parse_run_options(std::string_view json);
-
 // `create`: check every option, write the container's record and options; nothing runs. --env-file
 // contents and "-e NAME" values are resolved now, as podman does.
 Result<storage::Container> create(const storage::StoreConfig& store, RunOptions opts);
@@ -122,15 +112,6 @@ Result<WaitCondition> parse_wait_condition(std::string_view s);
 Result<int> wait_for(const storage::StoreConfig& store, const std::string& name_or_id,
                      const std::vector<WaitCondition>& conditions, int interval_ms);
 
-// --device HOST[:CONTAINER][:PERMS], as podman parses it: PERMS of r, w, m (default rwm);
-// CONTAINER absolute (default HOST).
-struct DeviceOption {
-    std::string host_path;
-    std::string container_path;
-    std::string access;
-};
-Result<DeviceOption> parse_device_option(std::string_view text);
-
 // A host node a --device gives the container, with the access its cgroup rule allows.
 struct HostDevice {
     runtime::Device device;
@@ -138,48 +119,39 @@ struct HostDevice {
 };
 // Each --device's host node found (links resolved; a directory gives every node beneath it, at the
 // same place beneath the container path). A missing path, or one with no node, is an error.
-Result<std::vector<HostDevice>> find_devices(const std::vector<std::string>& options);
+Result<std::vector<HostDevice>> find_devices(const std::vector<DeviceOption>& options);
 // The devices into `spec`, and the rules their --device and --device-cgroup-rule add after the
 // defaults (--privileged: every device allowed). Pure.
-Result<void> device_rules_of(const RunOptions& opts, const std::vector<HostDevice>& devices, runtime::Spec& spec);
+Result<void> device_rules_of(const ContainerConfig& config, const std::vector<HostDevice>& devices, runtime::Spec& spec);
 
-// What the spec needs beyond the image and the options: all inputs of the pure function.
+// What the spec needs beyond the image and the configuration: all inputs of the pure function.
 struct SpecInputs {
     std::string container_id;
     std::string run_dir;    // where /etc/hosts, /etc/hostname, /etc/resolv.conf are written
     std::string cache_dir;  // for the compiled seccomp filter
-    std::vector<std::string> env_file_lines;  // the --env-file contents, in order, split in lines
-    std::map<std::string, std::string> host_env;  // for "-e NAME" without a value
     std::string volumes_dir;                      // where named volumes live (--root/volumes)
     std::vector<HostDevice> devices;       // the host's nodes for --device (find_devices)
 };
 
-// The mounts of -v, --tmpfs and --mount, checked (a pure function; make_spec uses it). A named
-// volume is a bind mount of volumes_dir/NAME/_data.
-Result<std::vector<runtime::Mount>> user_mounts(const RunOptions& opts, const std::string& volumes_dir);
-// The named volumes the options mount (anonymous ones once named), in order.
-std::vector<std::string> volume_names(const RunOptions& opts);
 // Give each anonymous volume (-v /path, --mount type=volume without a source) a name from
 // make_name, written into the options (and into anonymous_volumes); the names made, in order.
 std::vector<std::string> name_anonymous_volumes(RunOptions& opts, const std::function<std::string()>& make_name);
 // Relative host paths (./dir) of -v and --mount made absolute against `cwd`, before they are stored.
 void absolute_mount_sources(RunOptions& opts, const std::string& cwd);
 
-// The cgroup limits the options ask for, checked (a pure function; make_spec uses it).
-Result<runtime::Resources> resources_of(const RunOptions& opts);
-
-// A pure function: image config + options → runtime spec (root left for the caller to fill).
-Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const RunOptions& opts, const SpecInputs& in);
+// A pure function: image config + the container's configuration → runtime spec (root left for the
+// caller to fill).
+Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerConfig& config, const SpecInputs& in);
 
 // The entrypoint and command a container runs: the options' where given, else the image's.
 struct ProcessCommand {
     std::vector<std::string> entrypoint;
     std::vector<std::string> cmd;
 };
-Result<ProcessCommand> split_args(const oci::ContainerConfig& image, const RunOptions& opts);
+Result<ProcessCommand> split_args(const oci::ContainerConfig& image, const ContainerConfig& config);
 
 // Args from the image's Entrypoint/Cmd and the options, as docker and podman combine them.
-Result<std::vector<std::string>> make_args(const oci::ContainerConfig& image, const RunOptions& opts);
+Result<std::vector<std::string>> make_args(const oci::ContainerConfig& image, const ContainerConfig& config);
 
 // Merge environments: later entries override earlier ones with the same name, order kept.
 std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& over);

@@ -7,18 +7,17 @@
 #include <vector>
 
 #include "skiff/base/result.hpp"
-#include "skiff/engine/run.hpp"
+#include "skiff/engine/container_config.hpp"
 #include "skiff/runtime/spec.hpp"
 #include "skiff/storage/store.hpp"
 #include "skiff/storage/volumes.hpp"
 
 namespace skiff::engine {
 
-// Create the volumes `opts` mounts that do not exist yet; those in `anonymous` are made anonymous.
-Result<void> make_volumes(const storage::StoreConfig& store, const RunOptions& opts,
-                          const std::vector<std::string>& anonymous);
-// Remove the anonymous volumes `opts` mounts (rm -v, --rm); best effort, as podman.
-void remove_anonymous_volumes(const storage::StoreConfig& store, const RunOptions& opts);
+// Create the volumes the container mounts that do not exist yet (its anonymous ones anonymous).
+Result<void> make_volumes(const storage::StoreConfig& store, const ContainerConfig& config);
+// Remove the anonymous volumes the container mounts (rm -v, --rm); best effort, as podman.
+void remove_anonymous_volumes(const storage::StoreConfig& store, const ContainerConfig& config);
 // Before a container starts: a volume mounted for the first time gets what the image has at its
 // mount point (files, owners, modes, and the directory's own owner and mode), when it is empty.
 // `spec.root` must be set.

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "../../../src/engine/attach_wire.hpp"
+#include "skiff/engine/attach_wire.hpp"
 #include "skiff/engine/attach.hpp"
 
 using namespace skiff::engine;

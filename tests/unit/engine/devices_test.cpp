@@ -12,6 +12,20 @@
 using namespace skiff;
 using namespace skiff::engine;
 
+namespace {
+
+std::vector<DeviceOption> options(const std::vector<std::string>& given) {
+    std::vector<DeviceOption> out;
+    for (auto& g : given) {
+        auto o = parse_device_option(g);
+        REQUIRE(o.ok());
+        out.push_back(*o);
+    }
+    return out;
+}
+
+}  // namespace
+
 TEST_CASE("--device: podman's HOST[:CONTAINER][:PERMISSIONS]", "[devices]") {
     auto check = [](const char* text, const char* host, const char* container, const char* access) {
         INFO(text);
@@ -46,7 +60,7 @@ TEST_CASE("--device: the host's node found; a directory's nodes beneath it; miss
     REQUIRE(::mknod((dir + "/loop").c_str(), S_IFBLK | 0600, makedev(7, 3)) == 0);
     REQUIRE(fs::write_file_atomic(dir + "/plain", "x", fs::Durability::kNoSync).ok());
 
-    auto found = find_devices({dir + ":/dev/d:rw", "/dev/null:/dev/n"});
+    auto found = find_devices(options({dir + ":/dev/d:rw", "/dev/null:/dev/n"}));
     INFO((found.ok() ? "" : found.error().message));
     REQUIRE(found.ok());
     REQUIRE(found->size() == 3);
@@ -63,17 +77,17 @@ TEST_CASE("--device: the host's node found; a directory's nodes beneath it; miss
     CHECK((*found)[2].device.minor == 3u);
     CHECK((*found)[2].access == "rwm");
 
-    auto missing = find_devices({dir + "/nope"});
+    auto missing = find_devices(options({dir + "/nope"}));
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().message == "stat " + dir + "/nope: No such file or directory");
-    CHECK_FALSE(find_devices({dir + "/plain"}).ok());
+    CHECK_FALSE(find_devices(options({dir + "/plain"})).ok());
     REQUIRE(::mkdir((dir + "/empty").c_str(), 0755) == 0);
-    CHECK_FALSE(find_devices({dir + "/empty"}).ok());
+    CHECK_FALSE(find_devices(options({dir + "/empty"})).ok());
     (void)fs::remove_all(dir);
 }
 
 TEST_CASE("device rules: the defaults, then --device, then --device-cgroup-rule; --privileged all", "[devices]") {
-    RunOptions o;
+    ContainerConfig o;
     o.device_cgroup_rules = {"c 7:* rwm"};
     HostDevice d{runtime::Device{"/dev/x", "/dev/loop0", 'b', 7, 0, 0660, 0, 6}, "rw"};
     runtime::Spec spec = runtime::default_spec();
@@ -92,7 +106,8 @@ TEST_CASE("device rules: the defaults, then --device, then --device-cgroup-rule;
     CHECK(spec.device_rules == runtime::allow_all_device_rules());
     CHECK(spec.devices.size() == 1);
 
-    o.device_cgroup_rules = {"c 7:* rwx"};
-    spec = runtime::default_spec();
-    CHECK_FALSE(device_rules_of(o, {}, spec).ok());
+    // A bad rule is refused when the container is configured.
+    RunOptions bad;
+    bad.device_cgroup_rules = {"c 7:* rwx"};
+    CHECK_FALSE(configure(bad, {}).ok());
 }

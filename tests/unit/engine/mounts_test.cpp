@@ -13,7 +13,7 @@ Result<std::vector<runtime::Mount>> mounts(std::vector<std::string> volumes, std
     o.volumes = std::move(volumes);
     o.tmpfs = std::move(tmpfs);
     o.mounts = std::move(flags);
-    return user_mounts(o, "/store/volumes");
+    return runtime_mounts(TRY(parse_mounts(o)), "/store/volumes");
 }
 
 std::string error_of(const Result<std::vector<runtime::Mount>>& r) { return r.ok() ? "" : r.error().message; }
@@ -108,16 +108,22 @@ TEST_CASE("mounts: a named volume is a bind mount of its data directory; anonymo
     CHECK(made == std::vector<std::string>{"anon1", "anon2", "anon3"});
     CHECK(o.volumes == std::vector<std::string>{"data:/var/lib/db:ro", "anon1:/cache", "/host:/h", "anon2:/tmp2"});
     CHECK(o.mounts[0] == "type=volume,target=/v,source=anon3");
-    CHECK(volume_names(o) == std::vector<std::string>{"data", "anon1", "anon2", "anon3", "logs"});
-    auto m = user_mounts(o, "/store/volumes");
-    REQUIRE(m.ok());
-    CHECK((*m)[0].source == "/store/volumes/data/_data");
-    CHECK((*m)[0].destination == "/var/lib/db");
+    auto config = configure(o, {});
+    REQUIRE(config.ok());
+    CHECK(volume_names(*config) == std::vector<std::string>{"data", "anon1", "anon2", "anon3", "logs"});
+    CHECK(anonymous_volume_names(*config) == std::vector<std::string>{"anon1", "anon2", "anon3"});
+    CHECK(config->mounts[0].kind == MountConfig::Kind::kVolume);
+    CHECK(config->mounts[0].source == "data");
+    CHECK(config->mounts[2].kind == MountConfig::Kind::kBind);
+    auto m = runtime_mounts(config->mounts, "/store/volumes");
+    REQUIRE(m.size() == 7);
+    CHECK(m[0].source == "/store/volumes/data/_data");
+    CHECK(m[0].destination == "/var/lib/db");
     // A volume is nosuid and nodev unless asked (as podman), a host path is not.
-    CHECK((*m)[0].options == std::vector<std::string>{"rbind", "ro", "rprivate", "nosuid", "nodev"});
-    CHECK((*m)[1].source == "/store/volumes/anon1/_data");
-    CHECK((*m)[2].options == std::vector<std::string>{"rbind", "rprivate"});
-    CHECK((*m)[5].source == "/store/volumes/logs/_data");
+    CHECK(m[0].options == std::vector<std::string>{"rbind", "ro", "rprivate", "nosuid", "nodev"});
+    CHECK(m[1].source == "/store/volumes/anon1/_data");
+    CHECK(m[2].options == std::vector<std::string>{"rbind", "rprivate"});
+    CHECK(m[5].source == "/store/volumes/logs/_data");
 }
 
 TEST_CASE("mounts: relative host paths are made absolute against the working directory, before they are stored") {
@@ -138,7 +144,9 @@ TEST_CASE("mounts: the user's mounts replace podman's default ones at the same p
     in.container_id = std::string(64, 'a');
     in.run_dir = "/run/x";
     in.volumes_dir = "/store/volumes";
-    auto spec = make_spec(oci::ImageConfig{}, o, in);
+    auto config = configure(o, {});
+    REQUIRE(config.ok());
+    auto spec = make_spec(oci::ImageConfig{}, *config, in);
     REQUIRE(spec.ok());
     int hosts = 0, shm = 0;
     for (auto& m : spec->mounts) {

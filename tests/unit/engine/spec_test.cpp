@@ -24,8 +24,25 @@ SpecInputs inputs() {
     in.container_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     in.run_dir = "/run/x";
     in.cache_dir = "/run/cache";
+    return in;
+}
+
+ConfigInputs config_inputs() {
+    ConfigInputs in;
     in.host_env = {{"HOME", "/root"}, {"LANG", "C.UTF-8"}, {"LC_ALL", "C"}};
     return in;
+}
+
+// The options configured, then the spec made of them: what create and start do between them.
+Result<runtime::Spec> spec_of(const oci::ImageConfig& img, const RunOptions& o, const SpecInputs& in,
+                              const ConfigInputs& ci = config_inputs()) {
+    auto config = TRY(configure(o, ci));
+    return make_spec(img, config, in);
+}
+
+Result<std::vector<std::string>> args_of(const RunOptions& o) {
+    auto config = TRY(configure(o, {}));
+    return make_args(image().config, config);
 }
 
 bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
@@ -34,18 +51,18 @@ bool has(const std::vector<std::string>& v, const std::string& s) { return std::
 
 TEST_CASE("args combine entrypoint and cmd as docker does") {
     RunOptions o;
-    CHECK(*make_args(image().config, o) == std::vector<std::string>{"/entry", "--default"});
+    CHECK(*args_of(o) == std::vector<std::string>{"/entry", "--default"});
     o.command = {"x", "y"};
-    CHECK(*make_args(image().config, o) == std::vector<std::string>{"/entry", "x", "y"});
+    CHECK(*args_of(o) == std::vector<std::string>{"/entry", "x", "y"});
     o.entrypoint = "/other";  // an explicit entrypoint drops the image's Cmd
     o.command.clear();
-    CHECK(*make_args(image().config, o) == std::vector<std::string>{"/other"});
+    CHECK(*args_of(o) == std::vector<std::string>{"/other"});
     o.entrypoint = R"(["/bin/sh","-c"])";
     o.command = {"echo hi"};
-    CHECK(*make_args(image().config, o) == std::vector<std::string>{"/bin/sh", "-c", "echo hi"});
+    CHECK(*args_of(o) == std::vector<std::string>{"/bin/sh", "-c", "echo hi"});
     o.entrypoint = "";
     o.command.clear();
-    auto none = make_args(image().config, o);
+    auto none = args_of(o);
     REQUIRE_FALSE(none.ok());
     CHECK(none.error().message.find("no command or entrypoint") != std::string::npos);
 }
@@ -53,9 +70,9 @@ TEST_CASE("args combine entrypoint and cmd as docker does") {
 TEST_CASE("environment: defaults < image < env-file < -e, names kept in order") {
     RunOptions o;
     o.env = {"A=from-flag", "HOME", "NOPE", "LC_*"};
-    SpecInputs in = inputs();
-    in.env_file_lines = {"# comment", "", "A=from-file", "B=file"};
-    auto spec = make_spec(image(), o, in);
+    ConfigInputs ci = config_inputs();
+    ci.env_file_lines = {"# comment", "", "A=from-file", "B=file"};
+    auto spec = spec_of(image(), o, inputs(), ci);
     REQUIRE(spec.ok());
     auto& env = spec->env;
     CHECK(env.front() == "PATH=/custom/bin:/bin");  // the image's PATH replaces the default in place
@@ -71,7 +88,7 @@ TEST_CASE("environment: defaults < image < env-file < -e, names kept in order") 
 
 TEST_CASE("process settings come from the image unless the options override them") {
     RunOptions o;
-    auto spec = make_spec(image(), o, inputs());
+    auto spec = spec_of(image(), o, inputs());
     REQUIRE(spec.ok());
     CHECK(spec->cwd == "/srv");
     CHECK(spec->user == "daemon");
@@ -82,7 +99,7 @@ TEST_CASE("process settings come from the image unless the options override them
     o.hostname = "box";
     o.network = "host";
     o.tty = true;
-    spec = make_spec(image(), o, inputs());
+    spec = spec_of(image(), o, inputs());
     REQUIRE(spec.ok());
     CHECK(spec->cwd == "/tmp");
     CHECK(spec->user == "1000:1000");
@@ -93,7 +110,7 @@ TEST_CASE("process settings come from the image unless the options override them
 }
 
 TEST_CASE("the container gets its /etc files bind-mounted from the run directory") {
-    auto spec = make_spec(image(), RunOptions{}, inputs());
+    auto spec = spec_of(image(), RunOptions{}, inputs());
     REQUIRE(spec.ok());
     for (auto f : {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}) {
         auto it = std::find_if(spec->mounts.begin(), spec->mounts.end(), [&](auto& m) { return m.destination == f; });
@@ -105,58 +122,58 @@ TEST_CASE("the container gets its /etc files bind-mounted from the run directory
 TEST_CASE("security options") {
     RunOptions o;
     o.security_opt = {"no-new-privileges", "seccomp=unconfined"};
-    auto spec = make_spec(image(), o, inputs());
+    auto spec = spec_of(image(), o, inputs());
     REQUIRE(spec.ok());
     CHECK(spec->no_new_privileges);
     CHECK(spec->seccomp == runtime::SeccompMode::kUnconfined);
     o.security_opt = {"seccomp=/etc/profile.json"};
-    spec = make_spec(image(), o, inputs());
+    spec = spec_of(image(), o, inputs());
     CHECK(spec->seccomp == runtime::SeccompMode::kProfile);
     CHECK(spec->seccomp_profile == "/etc/profile.json");
     o.security_opt = {"bogus=1"};
-    CHECK_FALSE(make_spec(image(), o, inputs()).ok());
+    CHECK_FALSE(spec_of(image(), o, inputs()).ok());
     o.security_opt = {"unmask=ALL"};
-    spec = make_spec(image(), o, inputs());
+    spec = spec_of(image(), o, inputs());
     CHECK(spec->masked_paths.empty());
 }
 
 TEST_CASE("capabilities: defaults, add, drop, privileged") {
     RunOptions o;
-    auto spec = make_spec(image(), o, inputs());
+    auto spec = spec_of(image(), o, inputs());
     REQUIRE(spec.ok());
     CHECK(has(spec->capabilities, "CAP_CHOWN"));
     CHECK_FALSE(has(spec->capabilities, "CAP_SYS_ADMIN"));
     o.cap_add = {"sys_admin"};
     o.cap_drop = {"CAP_CHOWN"};
-    spec = make_spec(image(), o, inputs());
+    spec = spec_of(image(), o, inputs());
     REQUIRE(spec.ok());
     CHECK(has(spec->capabilities, "CAP_SYS_ADMIN"));
     CHECK_FALSE(has(spec->capabilities, "CAP_CHOWN"));
     o = RunOptions{};
     o.privileged = true;
-    spec = make_spec(image(), o, inputs());
+    spec = spec_of(image(), o, inputs());
     REQUIRE(spec.ok());
     CHECK(has(spec->capabilities, "CAP_SYS_ADMIN"));
     CHECK(spec->seccomp == runtime::SeccompMode::kUnconfined);
     CHECK(spec->masked_paths.empty());
     o.cap_add = {"CAP_NOT_A_THING"};
-    CHECK_FALSE(make_spec(image(), o, inputs()).ok());
+    CHECK_FALSE(spec_of(image(), o, inputs()).ok());
 }
 
 TEST_CASE("bad options are refused before anything exists") {
     RunOptions o;
     o.network = "bridge0";
-    CHECK_FALSE(make_spec(image(), o, inputs()).ok());
+    CHECK_FALSE(spec_of(image(), o, inputs()).ok());
     o = RunOptions{};
     o.workdir = "relative";
-    CHECK_FALSE(make_spec(image(), o, inputs()).ok());
+    CHECK_FALSE(spec_of(image(), o, inputs()).ok());
 }
 
 TEST_CASE("ulimits and oom score adjustment reach the spec; bad ones are refused") {
     RunOptions o;
     o.ulimits = {"nofile=1024:2048", "core=-1", "host", "nproc=100"};
     o.oom_score_adj = 500;
-    auto spec = make_spec(image(), o, inputs());
+    auto spec = spec_of(image(), o, inputs());
     REQUIRE(spec.ok());
     REQUIRE(spec->rlimits.size() == 3);
     CHECK(spec->rlimits[0] == runtime::Rlimit{"nofile", 1024, 2048});
@@ -167,27 +184,9 @@ TEST_CASE("ulimits and oom score adjustment reach the spec; bad ones are refused
     for (const char* bad : {"nofile", "files=10", "nofile=2048:1024", "nofile=ten", "nofile=1:"}) {
         RunOptions b;
         b.ulimits = {bad};
-        CHECK_FALSE(make_spec(image(), b, inputs()).ok());
+        CHECK_FALSE(spec_of(image(), b, inputs()).ok());
     }
     RunOptions b;
     b.oom_score_adj = 1001;
-    CHECK_FALSE(make_spec(image(), b, inputs()).ok());
-}
-
-TEST_CASE("run options keep ulimits and oom score adjustment; resources_of reads the limits") {
-    RunOptions o;
-    o.ulimits = {"nofile=10:20"};
-    o.oom_score_adj = -5;
-    o.memory = "64m";
-    o.pids_limit = 30;
-    auto back = parse_run_options(serialize_run_options(o));
-    REQUIRE(back.ok());
-    CHECK(back->ulimits == o.ulimits);
-    CHECK(back->oom_score_adj == -5);
-    auto r = resources_of(*back);
-    REQUIRE(r.ok());
-    CHECK(r->memory == 64 * 1024 * 1024);
-    CHECK(r->pids_limit == 30);
-    CHECK_FALSE(r->cpus);
-    CHECK(parse_run_options("{}")->oom_score_adj == std::nullopt);
+    CHECK_FALSE(spec_of(image(), b, inputs()).ok());
 }

@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-namespace skiff::engine {
+namespace skiff::monitor {
 
 namespace {
 
@@ -211,4 +211,4 @@ void AttachServer::finish(wire::Kind kind, const std::string& data) {
     clients_.clear();
 }
 
-}  // namespace skiff::engine
+}  // namespace skiff::monitor

@@ -11,11 +11,13 @@
 #include <string_view>
 #include <vector>
 
-#include "attach_wire.hpp"
+#include "skiff/engine/attach_wire.hpp"
 #include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
 
-namespace skiff::engine {
+namespace skiff::monitor {
+
+namespace wire = engine::wire;
 
 class AttachServer {
 public:
@@ -67,4 +69,4 @@ private:
     std::vector<Client> clients_;
 };
 
-}  // namespace skiff::engine
+}  // namespace skiff::monitor

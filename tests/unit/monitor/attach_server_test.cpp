@@ -7,11 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "../../../src/engine/attach_server.hpp"
+#include "../../../src/monitor/attach_server.hpp"
 #include "skiff/base/sys.hpp"
 
 using namespace skiff;
-using namespace skiff::engine;
+using namespace skiff::monitor;
+namespace wire = skiff::engine::wire;
 
 namespace {
 

@@ -1,0 +1,150 @@
+// A container's configuration, typed: what `create` makes of the command line's options once, what
+// the container's record stores (with a schema version), and what every reader uses — start, the
+// monitor, exec, update, inspect, ps, logs, port, commit and the volumes' users. Nothing is parsed
+// from option strings after create.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+#include "skiff/net/ports.hpp"
+#include "skiff/runtime/cgroups.hpp"
+#include "skiff/runtime/spec.hpp"
+#include "skiff/storage/containers.hpp"
+
+namespace skiff::engine {
+
+struct RunOptions;
+
+// One of -v, --tmpfs or --mount, checked and resolved.
+struct MountConfig {
+    enum class Kind { kBind, kVolume, kTmpfs };
+    Kind kind = Kind::kBind;
+    std::string source;       // kBind: an absolute host path; kVolume: the volume's name; kTmpfs: empty
+    std::string destination;  // absolute and clean
+    std::vector<std::string> options;  // as the runtime mounts it, podman's defaults applied
+    bool anonymous = false;   // a volume made for this container alone (-v /path): removed with it
+
+    bool operator==(const MountConfig&) const = default;
+};
+
+// A restart policy, parsed.
+struct RestartPolicy {
+    enum class Kind { kNo, kOnFailure, kAlways, kUnlessStopped } kind = Kind::kNo;
+    int max_retries = 0;  // on-failure:N; 0 = no limit
+
+    bool operator==(const RestartPolicy&) const = default;
+};
+Result<RestartPolicy> parse_restart_policy(std::string_view s);
+const char* restart_policy_name(RestartPolicy::Kind kind);  // "no", "on-failure", "always", "unless-stopped"
+
+struct LogConfig {
+    std::string driver = "k8s-file";  // k8s-file, none, or passthrough (a foreground run's)
+    std::string path;                 // --log-opt path=FILE; empty: the container's own ctr.log
+    std::optional<int64_t> max_size;  // --log-opt max-size, bytes
+
+    bool operator==(const LogConfig&) const = default;
+};
+
+struct SecurityConfig {
+    runtime::SeccompMode seccomp = runtime::SeccompMode::kDefault;
+    std::string seccomp_profile;
+    bool no_new_privileges = false;
+    std::vector<std::string> mask;    // mask=PATH[:PATH…]: masked as well as the defaults
+    std::vector<std::string> unmask;  // unmask=PATH[:PATH…] or ALL: left out of the defaults
+    std::vector<std::string> options;  // --security-opt as given (inspect shows them)
+
+    bool operator==(const SecurityConfig&) const = default;
+};
+
+// private: a network namespace of its own with only loopback, published ports forwarded into it;
+// none: the same without published ports; host: the host's.
+enum class NetworkMode { kPrivate, kNone, kHost };
+const char* network_mode_name(NetworkMode mode);  // as given: "private", "none", "host"
+
+// --device HOST[:CONTAINER][:PERMS], as podman parses it: PERMS of r, w, m (default rwm);
+// CONTAINER absolute (default HOST).
+struct DeviceOption {
+    std::string host_path;
+    std::string container_path;
+    std::string access;
+
+    bool operator==(const DeviceOption&) const = default;
+};
+Result<DeviceOption> parse_device_option(std::string_view text);
+
+struct ContainerConfig {
+    static constexpr int kSchema = 2;  // 1: the command line's options as JSON (read and migrated)
+
+    std::string image;  // as the user named it
+    std::optional<std::vector<std::string>> entrypoint;  // given: replaces the image's (and drops its Cmd)
+    std::vector<std::string> command;                    // given: replaces the image's Cmd
+    std::vector<std::string> env;  // -e and --env-file, resolved against skiff's environment at create
+    std::string workdir, user, hostname, name;
+    bool remove = false, interactive = false, tty = false, detach = false;
+
+    NetworkMode network = NetworkMode::kPrivate;
+    std::vector<net::PortMapping> ports;  // published, host ports chosen
+    std::vector<net::ExposedPort> expose;  // --expose
+
+    std::vector<MountConfig> mounts;
+    bool read_only = false;
+    bool privileged = false;
+    std::vector<DeviceOption> devices;
+    std::vector<std::string> device_cgroup_rules;  // checked
+    std::vector<std::string> cap_add, cap_drop;
+    SecurityConfig security;
+    std::map<std::string, std::string> labels;
+
+    RestartPolicy restart;
+    LogConfig log;
+    int stop_signal = 15;  // --stop-signal, else the image's StopSignal, else SIGTERM
+    int stop_timeout = 10;
+
+    bool cgroups = true;  // --cgroups enabled|disabled
+    std::string cgroup_parent;
+    runtime::Resources resources;  // bytes, CPUs, shares, pids
+    std::vector<runtime::Rlimit> ulimits;  // "host" (the inherited limits) leaves none
+    std::optional<int> oom_score_adj;
+    std::string pidfile;
+};
+
+// What the configuration takes from outside the options: all inputs of configure().
+struct ConfigInputs {
+    std::vector<std::string> env_file_lines;      // the --env-file contents, in order, split in lines
+    std::map<std::string, std::string> host_env;  // for "-e NAME" without a value
+    std::string image_stop_signal;                // the image's StopSignal, if any
+};
+
+// The options checked and turned into a configuration (pure). Published ports are left for the
+// caller to resolve (choosing free host ports is not pure); anonymous volumes must have been named
+// (name_anonymous_volumes) and relative sources made absolute (absolute_mount_sources) before.
+Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in);
+
+// -v, --tmpfs and --mount checked, in that order (pure).
+Result<std::vector<MountConfig>> parse_mounts(const RunOptions& opts);
+// The mounts as the runtime takes them: a volume is a bind mount of volumes_dir/NAME/_data.
+std::vector<runtime::Mount> runtime_mounts(const std::vector<MountConfig>& mounts, const std::string& volumes_dir);
+// The named volumes the configuration mounts, in order; and those of them made for it alone.
+std::vector<std::string> volume_names(const ContainerConfig& config);
+std::vector<std::string> anonymous_volume_names(const ContainerConfig& config);
+
+// --log-opt max-size=SIZE (decimal units, as podman's) → bytes.
+Result<int64_t> parse_log_size(std::string_view text);
+// 15 → "SIGTERM".
+std::string signal_name(int signal);
+
+// The record's text, and back. A record of schema 1 (what skiff wrote before the configuration was
+// typed: the command line's options) is migrated as it is read.
+std::string serialize_config(const ContainerConfig& config);
+Result<ContainerConfig> parse_config(std::string_view json);
+// The stored configuration of a container (an error naming the container if it has none or it is
+// damaged).
+Result<ContainerConfig> config_of(const storage::Container& c);
+
+}  // namespace skiff::engine

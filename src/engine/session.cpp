@@ -1,0 +1,157 @@
+// A container's run from its record, shared by the foreground run and the monitor (session.hpp).
+#include "skiff/engine/session.hpp"
+
+#include "run_internal.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/time.hpp"
+#include "skiff/engine/container_cgroup.hpp"
+#include "skiff/engine/volumes.hpp"
+#include "skiff/net/forwarder.hpp"
+#include "skiff/runtime/enter.hpp"
+#include "skiff/storage/rootfs.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+// /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, as podman writes them.
+Result<void> write_etc_files(const storage::StoreConfig& store, const std::string& id, const runtime::Spec& spec,
+                             const std::string& name) {
+    TRY(storage::write_run_file(store, id, "hostname", spec.hostname + "\n"));
+    std::string hosts;
+    if (spec.host_network) {
+        auto host = fs::read_file("/etc/hosts");
+        if (host.ok()) hosts = *host;
+        if (!hosts.empty() && hosts.back() != '\n') hosts += '\n';
+    } else {
+        hosts = "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
+                "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n";
+    }
+    hosts += "127.0.1.1\t" + spec.hostname + (name != spec.hostname ? " " + name : "") + "\n";
+    TRY(storage::write_run_file(store, id, "hosts", hosts));
+    auto resolv = fs::read_file("/etc/resolv.conf");
+    TRY(storage::write_run_file(store, id, "resolv.conf", resolv.ok() ? *resolv : std::string()));
+    return {};
+}
+
+}  // namespace
+
+ContainerSession::ContainerSession(const storage::StoreConfig& store, storage::Container c, Prepared p)
+    : store_(store), c_(std::move(c)), p_(std::move(p)) {}
+
+ContainerSession::ContainerSession(ContainerSession&&) noexcept = default;
+ContainerSession::~ContainerSession() = default;
+
+Result<ContainerSession> ContainerSession::load(const storage::StoreConfig& store, const std::string& id) {
+    // Under the container's lock, as start held it for this before.
+    auto lock = TRY(storage::lock_container(store, id));
+    auto c = TRY(storage::find_container(store, id));
+    auto config = TRY(config_of(c));
+    // A create killed between writing the record and making its volumes left them missing.
+    TRY(make_volumes(store, config));
+    auto p = TRY(prepare(store, TRY(storage::find_image(store, c.image_id)), std::move(config), c.id));
+    TRY(check_bind_sources(p.config));
+    c.restarts = 0;
+    ContainerSession s(store, std::move(c), std::move(p));
+    TRY(s.finish());
+    return s;
+}
+
+Result<void> ContainerSession::finish() {
+    runtime::Spec& spec = p_.spec;
+    TRY(write_etc_files(store_, c_.id, spec, c_.name));
+    auto root = TRY(storage::prepare_rootfs(store_, p_.image, storage::container_dir(store_, c_.id), c_.auto_remove));
+    spec.root = runtime::Mount{"/", root.type, root.source, root.options};
+    spec.rootfs = root.target;
+    return populate_volumes(store_, spec);
+}
+
+Result<void> ContainerSession::listen_ports() {
+    forwarder_ = std::make_unique<net::Forwarder>(TRY(net::Forwarder::listen(p_.config.ports)));
+    return {};
+}
+
+runtime::Hooks ContainerSession::hooks(SessionIo io) {
+    runtime::Hooks h;
+    h.started = [this, started = std::move(io.started)](pid_t pid) {
+        c_.oom_killed = false;
+        c_.state = storage::ContainerState::kRunning;
+        c_.pid = pid;
+        c_.pid_start = storage::process_start_time(pid);
+        c_.started_ns = now_ns();
+        (void)save();
+        // --pidfile: best effort, the container runs anyway.
+        if (!p_.config.pidfile.empty())
+            (void)fs::write_file_atomic(p_.config.pidfile, std::to_string(pid), fs::Durability::kNoSync);
+        if (forwarder_) (void)forwarder_->set_container(pid);
+        if (started) started(pid);
+    };
+    if ((forwarder_ && !p_.config.ports.empty()) || io.poll_set) {
+        h.poll_set = [this, poll_set = std::move(io.poll_set)](std::vector<struct pollfd>& add) {
+            if (forwarder_) forwarder_->poll_set(add);
+            if (poll_set) poll_set(add);
+        };
+        h.polled = [this, polled = std::move(io.polled)](const struct pollfd& p) {
+            if (forwarder_) forwarder_->polled(p);
+            if (polled) polled(p);
+        };
+    }
+    h.oom_killed = [this] { c_.oom_killed = true; };
+    h.cgroup_made = [this](const runtime::CgroupPaths& paths) {
+        record_cgroup(c_, paths);
+        (void)save();
+    };
+    return h;
+}
+
+Result<int> ContainerSession::run(const runtime::Hooks& hooks) {
+    auto status = runtime::run_foreground(p_.spec, hooks);
+    if (forwarder_) forwarder_->clear_container();
+    return status;
+}
+
+void ContainerSession::reload_updates() {
+    auto now = storage::find_container(store_, c_.id);
+    if (!now.ok()) return;
+    auto config = config_of(*now);
+    if (!config.ok()) return;
+    p_.config.restart = config->restart;
+    p_.config.resources = config->resources;
+    p_.spec.resources = config->resources;
+}
+
+bool ContainerSession::save() {
+    auto lock = storage::lock_container(store_, c_.id);
+    // A damaged state is written whole again.
+    if (!storage::find_container(store_, c_.id, true).ok()) return false;
+    (void)storage::save_status(store_, c_);
+    return true;
+}
+
+bool ContainerSession::record_exit(const Result<int>& status) {
+    c_.state = storage::ContainerState::kExited;
+    c_.exit_code = status.ok() ? *status : status.error().exit_code;
+    c_.finished_ns = now_ns();
+    return save();
+}
+
+void ContainerSession::remove() {
+    {
+        auto lock = storage::lock_container(store_, c_.id);
+        auto now = storage::find_container(store_, c_.id, true);
+        if (now.ok()) (void)storage::remove_container(store_, *now);
+    }
+    remove_anonymous_volumes(store_, p_.config);
+}
+
+std::string log_path(const storage::StoreConfig& store, const storage::Container& c, const ContainerConfig& config) {
+    if (config.log.driver == "none" || config.log.driver == "passthrough") return {};
+    if (!config.log.path.empty()) return config.log.path;
+    return fs::join(storage::container_dir(store, c.id), "ctr.log");
+}
+
+std::string stop_marker(const storage::StoreConfig& store, const std::string& id) {
+    return fs::join(storage::container_run_dir(store, id), "stopped");
+}
+
+}  // namespace skiff::engine
