@@ -237,7 +237,7 @@ std::string serialize_definition(const ContainerDefinition& d) {
     w.EndObject();
     w.Key("created_ns");
     w.Int64(d.created_ns);
-    if (!d.run_options.empty()) put(w, "run_options", d.run_options);
+    if (!d.config.empty()) put(w, "run_options", d.config);
     w.EndObject();
     return buf.GetString();
 }
@@ -263,7 +263,7 @@ Result<ContainerDefinition> parse_definition(std::string_view json) {
         for (auto& m : labels->value.GetObject())
             if (m.value.IsString()) d.labels[m.name.GetString()] = m.value.GetString();
     d.created_ns = get_int(doc, "created_ns");
-    d.run_options = get_str(doc, "run_options");
+    d.config = get_str(doc, "run_options");
     return d;
 }
 

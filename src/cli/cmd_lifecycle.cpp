@@ -10,6 +10,7 @@
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/run.hpp"
+#include "skiff/engine/lifecycle.hpp"
 
 namespace skiff::cli {
 

@@ -50,7 +50,7 @@ std::string size_text(const engine::ContainerSize& s) {
 
 // The container's published ports (parsed only when it has some: ps stays fast at 1,000 containers).
 std::vector<net::PortMapping> published(const storage::Container& c) {
-    if (c.run_options.find("\"ports\"") == std::string::npos) return {};
+    if (c.config.find("\"ports\"") == std::string::npos) return {};
     auto o = engine::config_of(c);
     return o.ok() ? o->ports : std::vector<net::PortMapping>{};
 }

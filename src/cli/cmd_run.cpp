@@ -10,6 +10,7 @@
 #include "registry_flags.hpp"
 #include "skiff/engine/pull.hpp"
 #include "skiff/engine/run.hpp"
+#include "skiff/engine/lifecycle.hpp"
 
 namespace skiff::cli {
 

@@ -24,6 +24,7 @@
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/layer_export.hpp"
 #include "skiff/storage/layers.hpp"
+#include "skiff/engine/spec.hpp"
 
 namespace skiff::engine {
 

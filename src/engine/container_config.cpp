@@ -16,6 +16,7 @@
 #include "skiff/oci/image_change.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/rlimits.hpp"
+#include "skiff/engine/spec.hpp"
 
 namespace skiff::engine {
 
@@ -637,8 +638,8 @@ Result<ContainerConfig> parse_config(std::string_view text) {
 }
 
 Result<ContainerConfig> config_of(const storage::Container& c) {
-    if (c.run_options.empty()) return make_error("container " + c.id.substr(0, 12) + " has no stored configuration (made by an older skiff)");
-    return TRY_CTX(parse_config(c.run_options), "container " + c.id.substr(0, 12));
+    if (c.config.empty()) return make_error("container " + c.id.substr(0, 12) + " has no stored configuration (made by an older skiff)");
+    return TRY_CTX(parse_config(c.config), "container " + c.id.substr(0, 12));
 }
 
 }  // namespace skiff::engine

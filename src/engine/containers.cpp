@@ -14,6 +14,7 @@
 #include "skiff/storage/images.hpp"
 #include "remains.hpp"
 #include "run_internal.hpp"
+#include "skiff/engine/lifecycle.hpp"
 
 namespace skiff::engine {
 
@@ -34,7 +35,7 @@ static Result<void> kill_and_wait(const storage::Container& c) {
 }
 
 static RemoveResult remove_one(const storage::StoreConfig& store, const std::string& input, bool force,
-                               std::string* run_options = nullptr) {
+                               std::string* config = nullptr) {
     RemoveResult r;
     r.input = input;
     auto found = storage::find_container(store, input, true);
@@ -89,7 +90,7 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
     for (auto& [hierarchy, dir] : c->cgroups) (void)::rmdir(dir.c_str());
     auto rm = storage::remove_container(store, *c);
     if (!rm.ok()) r.error = rm.take_error();
-    if (run_options) *run_options = c->run_options;
+    if (config) *config = c->config;
     return r;
 }
 
@@ -109,14 +110,14 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
         for (auto& c : *list) targets.push_back(c.id);
     }
     for (auto& t : targets) {
-        std::string run_options;
+        std::string config_json;
         std::string stopped;  // the id of a container stopped first
         if (options.force && options.stop_timeout) {
             auto found = storage::find_container(store, t);
             // A failed stop (a paused container) leaves it to the kill in remove_one.
             if (found.ok()) (void)stop(store, stopped = found->id, options.stop_timeout);
         }
-        auto r = remove_one(store, stopped.empty() ? t : stopped, options.force, &run_options);
+        auto r = remove_one(store, stopped.empty() ? t : stopped, options.force, &config_json);
         if (!stopped.empty()) {
             r.input = t;
             // A --rm container's monitor removes it once it has stopped: removed all the same.
@@ -125,7 +126,7 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
         if (r.not_found && options.ignore_missing) continue;
         // After the container's lock is let go of: removing a volume looks at every container.
         if (options.volumes && r.error.message.empty()) {
-            auto config = parse_config(run_options.empty() ? "{}" : run_options);
+            auto config = parse_config(config_json.empty() ? "{}" : config_json);
             if (config.ok()) remove_anonymous_volumes(store, *config);
         }
         out.push_back(std::move(r));

@@ -10,6 +10,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/runtime/plan.hpp"
+#include "skiff/engine/spec.hpp"
 
 namespace skiff::engine {
 

@@ -1,4 +1,4 @@
-// exec(): the container's runtime Spec rebuilt from its stored options, with the exec's process
+// exec(): the container's runtime Spec rebuilt from its stored configuration, with the exec's process
 // fields laid over them, run by the runtime in the namespaces of the container's process.
 #include "skiff/engine/exec.hpp"
 

@@ -1,4 +1,4 @@
-// create, start, stop, kill, wait: detached containers, carried out through their records and
+// start, stop, kill, wait, restart: detached containers, carried out through their records and
 // their processes (signals go through pidfds, to the process the record names and no other).
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +18,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/oci/image_change.hpp"
+#include "skiff/engine/lifecycle.hpp"
 
 namespace skiff::engine {
 
@@ -89,16 +90,6 @@ Result<unique_fd> open_process(const storage::Container& c) {
     unique_fd pidfd(fd);
     if (!alive(c)) return make_error("container " + c.id.substr(0, 12) + "'s process has exited", kExitFailure);
     return pidfd;
-}
-
-Result<storage::Container> create(const storage::StoreConfig& store, RunOptions opts) {
-    if (opts.log_driver == "passthrough") return make_error("the passthrough log driver needs a container in the foreground");
-    name_anonymous_volumes(opts, [] { return str::random_hex(32); });
-    auto p = TRY(prepare_new(store, opts, str::random_hex(32)));
-    TRY(check_bind_sources(p.config));
-    auto c = TRY(make_container(store, p, opts));
-    TRY(make_container_volumes(store, c, p.config));
-    return c;
 }
 
 Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach) {

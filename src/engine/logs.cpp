@@ -40,7 +40,7 @@ std::vector<LogRecord> parse_log(std::string_view data, size_t* used) {
 }
 
 Result<std::string> log_file(const storage::StoreConfig& store, const storage::Container& c) {
-    if (c.run_options.empty()) return std::string();
+    if (c.config.empty()) return std::string();
     return log_path(store, c, TRY(config_of(c)));
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "skiff/base/fd.hpp"
+#include "skiff/engine/lifecycle.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/session.hpp"
 #include "skiff/storage/containers.hpp"
@@ -44,7 +45,7 @@ std::map<std::string, std::string> host_environment();
 // process killed); --cidfile then gets the new id.
 Result<storage::Container> make_container(const storage::StoreConfig& store, const Prepared& p, const RunOptions& opts);
 
-// Start the monitor of a detached container (see monitor.cpp): a fresh skiff process that builds
+// Start the monitor of a detached container (src/monitor): a fresh skiff process that builds
 // the container's spec from its stored record as start does, and runs it. Returns once the
 // container's command has been executed, or with the error that stopped it. `wait_attach`
 // (start -a): returns once the monitor listens on its attach socket; it runs the container when

@@ -3,6 +3,7 @@
 
 #include "run_internal.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/volumes.hpp"
@@ -121,9 +122,10 @@ void ContainerSession::reload_updates() {
 }
 
 bool ContainerSession::save() {
+    // Under the lock, a container whose run directory is there has not been removed (rm renames it
+    // aside under the same lock). A damaged state is written whole again.
     auto lock = storage::lock_container(store_, c_.id);
-    // A damaged state is written whole again.
-    if (!storage::find_container(store_, c_.id, true).ok()) return false;
+    if (!sys::exists(storage::container_run_dir(store_, c_.id))) return false;
     (void)storage::save_status(store_, c_);
     return true;
 }

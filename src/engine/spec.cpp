@@ -8,6 +8,7 @@
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/spec.hpp"
+#include "skiff/engine/spec.hpp"
 
 namespace skiff::engine {
 

@@ -1,4 +1,4 @@
-// `update`: new limits checked against the stored options, written to the running container's
+// `update`: new limits checked against the stored configuration, written to the running container's
 // cgroup, then stored so that the next start uses them too.
 #include <cstdlib>
 
@@ -72,7 +72,7 @@ Result<void> update(const storage::StoreConfig& store, const std::string& name_o
         TRY_CTX(cg.apply(changed(resources, u)), "update " + c.name);
     }
     storage::ContainerDefinition def = c;
-    def.run_options = serialize_config(next);
+    def.config = serialize_config(next);
     return storage::save_definition(store, def);
 }
 

@@ -126,7 +126,7 @@ Result<std::vector<storage::Volume>> all_volumes(const storage::StoreConfig& sto
 Result<std::map<std::string, std::vector<std::string>>> users_by_volume(const storage::StoreConfig& store) {
     std::map<std::string, std::vector<std::string>> out;
     for (auto& c : TRY(storage::list_containers(store))) {
-        if (c.run_options.empty()) continue;
+        if (c.config.empty()) continue;
         for (auto& n : volume_names(TRY(config_of(c)))) out[n].push_back(c.id);
     }
     return out;

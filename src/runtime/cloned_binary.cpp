@@ -1,7 +1,7 @@
 // Sealing skiff's binary against CVE-2019-5736: the monitor and exec run from a view of skiff's
 // binary that nobody can write, so /proc/PID/exe of those processes, and of their clones until
 // they execute the container's command, never leads to the host's file. (The command itself is
-// executed through the exec stub, exec.hpp: what it names as itself is the stub.) A foreground run
+// executed through the exec stub, command.hpp: what it names as itself is the stub.) A foreground run
 // does not need the view: until the stub, nothing of the new container exists to look at it.
 //
 // Two views, the first that works:

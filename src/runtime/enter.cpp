@@ -26,7 +26,7 @@
 #include "skiff/runtime/cgroups.hpp"
 #include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/seccomp.hpp"
-#include "exec.hpp"
+#include "command.hpp"
 #include "supervise.hpp"
 #include "sync.hpp"
 #include "terminal.hpp"

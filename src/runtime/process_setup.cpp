@@ -17,7 +17,7 @@
 
 #include "skiff/base/fs.hpp"
 #include "skiff/base/read_beneath.hpp"
-#include "exec.hpp"
+#include "command.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/spec.hpp"

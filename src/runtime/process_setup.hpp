@@ -37,7 +37,7 @@ Result<void> take_stdio(const std::array<int, 3>& fds, bool interactive);
 
 // The last steps, as root in the container's mounts with its stdio in place: seccomp filter, user,
 // capabilities, working directory, no-new-privileges, only fds 0-2, then exec of spec.args through
-// the exec stub `stub_fd` (exec.hpp), which reports a failure over `sync_fd`. Returns only with the
+// the exec stub `stub_fd` (command.hpp), which reports a failure over `sync_fd`. Returns only with the
 // error that stopped it.
 Result<void> finish_and_exec(const Spec& spec, const ResolvedUser& user, const seccomp::Program& filter,
                              uint64_t capabilities, int stub_fd, int sync_fd);

@@ -4,7 +4,7 @@
 
 #include "skiff/base/packet.hpp"
 
-#include "exec.hpp"
+#include "command.hpp"
 
 namespace skiff::runtime::sync {
 

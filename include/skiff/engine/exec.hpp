@@ -1,4 +1,4 @@
-// `skiff exec`: another process in a running container, set up from the container's stored options
+// `skiff exec`: another process in a running container, set up from the container's stored configuration
 // with the exec's own command, environment, user, working directory, terminal and privileges.
 #pragma once
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "skiff/engine/container_config.hpp"
-#include "skiff/engine/run.hpp"
+#include "skiff/engine/spec.hpp"
 #include "skiff/runtime/spec.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"

@@ -45,7 +45,9 @@ struct ContainerDefinition {
     bool auto_remove = false;  // --rm: the whole record lives under --runroot
     std::map<std::string, std::string> labels;
     int64_t created_ns = 0;  // unix time in nanoseconds
-    std::string run_options;  // the engine's options for starting it again (JSON, opaque here)
+    // The engine's configuration of the container (its JSON, opaque here; stored as "run_options",
+    // the name it had when it held the command line's options).
+    std::string config;
 };
 
 struct ContainerStatus {

@@ -8,6 +8,7 @@
 
 #include "skiff/base/fs.hpp"
 #include "skiff/engine/run.hpp"
+#include "skiff/engine/spec.hpp"
 
 using namespace skiff;
 using namespace skiff::engine;

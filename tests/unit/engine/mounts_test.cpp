@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "skiff/engine/run.hpp"
+#include "skiff/engine/spec.hpp"
 
 using namespace skiff;
 using namespace skiff::engine;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "skiff/engine/run.hpp"
+#include "skiff/engine/spec.hpp"
 
 using namespace skiff;
 using namespace skiff::engine;

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "../../../src/engine/run_internal.hpp"
+#include "skiff/engine/lifecycle.hpp"
 
 using namespace skiff;
 using namespace skiff::engine;

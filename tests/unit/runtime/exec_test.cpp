@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "../../../src/runtime/exec.hpp"
+#include "../../../src/runtime/command.hpp"
 #include "../../../src/runtime/sync.hpp"
 #include "skiff/base/fs.hpp"
 

@@ -1,4 +1,4 @@
-// `skiff attach`: the client of a monitor's attach socket (attach_server.hpp). One poll loop over
+// `skiff attach`: the client of a monitor's attach socket (src/monitor/attach_server.hpp). One poll loop over
 // the socket, skiff's stdin and a signalfd; the user's terminal raw while the container's pty is
 // relayed.
 #include "skiff/engine/attach.hpp"
@@ -18,6 +18,7 @@
 #include "skiff/engine/run.hpp"
 #include "skiff/runtime/tty.hpp"
 #include "skiff/storage/containers.hpp"
+#include "skiff/engine/lifecycle.hpp"
 
 namespace skiff::engine {
 

@@ -1,4 +1,5 @@
-// `skiff run` in the foreground: validate and plan everything, then create the record, then run.
+// Making a container: the options configured and checked against the image, the record written,
+// its volumes made (create); and `run`, which is create plus a container session in this process.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/rootfs.hpp"
 #include "skiff/storage/volumes.hpp"
+#include "skiff/engine/spec.hpp"
 
 extern char** environ;
 
@@ -117,7 +119,7 @@ storage::ContainerDefinition definition_of(const Prepared& p) {
     def.interactive = config.interactive;
     def.auto_remove = config.remove;
     def.labels = config.labels;
-    def.run_options = serialize_config(config);
+    def.config = serialize_config(config);
     return def;
 }
 
@@ -158,6 +160,16 @@ std::string sealed_exe_lower(const storage::StoreConfig& store) { return fs::joi
 
 Result<void> ensure_sealed_binary(const storage::StoreConfig& store) {
     return runtime::ensure_sealed_binary(sealed_exe_lower(store));
+}
+
+Result<storage::Container> create(const storage::StoreConfig& store, RunOptions opts) {
+    if (opts.log_driver == "passthrough") return make_error("the passthrough log driver needs a container in the foreground");
+    name_anonymous_volumes(opts, [] { return str::random_hex(32); });
+    auto p = TRY(prepare_new(store, opts, str::random_hex(32)));
+    TRY(check_bind_sources(p.config));
+    auto c = TRY(make_container(store, p, opts));
+    TRY(make_container_volumes(store, c, p.config));
+    return c;
 }
 
 Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {

@@ -1,4 +1,4 @@
-#include "exec.hpp"
+#include "command.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>

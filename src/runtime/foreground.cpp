@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "child.hpp"
-#include "exec.hpp"
+#include "command.hpp"
 #include "pipes.hpp"
 #include "process.hpp"
 #include "skiff/base/fs.hpp"

@@ -1,0 +1,55 @@
+// The runtime spec of a container: a pure function of the image's config, the container's
+// configuration and a few inputs from outside (SpecInputs), and the --device nodes found for it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "skiff/base/result.hpp"
+#include "skiff/engine/container_config.hpp"
+#include "skiff/oci/image.hpp"
+#include "skiff/runtime/spec.hpp"
+
+namespace skiff::engine {
+
+// A host node a --device gives the container, with the access its cgroup rule allows.
+struct HostDevice {
+    runtime::Device device;
+    std::string access;
+};
+// Each --device's host node found (links resolved; a directory gives every node beneath it, at the
+// same place beneath the container path). A missing path, or one with no node, is an error.
+Result<std::vector<HostDevice>> find_devices(const std::vector<DeviceOption>& options);
+// The devices into `spec`, and the rules their --device and --device-cgroup-rule add after the
+// defaults (--privileged: every device allowed). Pure.
+Result<void> device_rules_of(const ContainerConfig& config, const std::vector<HostDevice>& devices, runtime::Spec& spec);
+
+// What the spec needs beyond the image and the configuration: all inputs of the pure function.
+struct SpecInputs {
+    std::string container_id;
+    std::string run_dir;    // where /etc/hosts, /etc/hostname, /etc/resolv.conf are written
+    std::string cache_dir;  // for the compiled seccomp filter
+    std::string volumes_dir;                      // where named volumes live (--root/volumes)
+    std::vector<HostDevice> devices;       // the host's nodes for --device (find_devices)
+};
+
+// A pure function: image config + the container's configuration → runtime spec (root left for the
+// caller to fill).
+Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerConfig& config, const SpecInputs& in);
+
+// The entrypoint and command a container runs: the options' where given, else the image's.
+struct ProcessCommand {
+    std::vector<std::string> entrypoint;
+    std::vector<std::string> cmd;
+};
+Result<ProcessCommand> split_args(const oci::ContainerConfig& image, const ContainerConfig& config);
+
+// Args from the image's Entrypoint/Cmd and the options, as docker and podman combine them.
+Result<std::vector<std::string>> make_args(const oci::ContainerConfig& image, const ContainerConfig& config);
+
+// Merge environments: later entries override earlier ones with the same name, order kept.
+std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& over);
+
+}  // namespace skiff::engine
