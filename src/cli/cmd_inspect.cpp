@@ -166,17 +166,11 @@ MountValues mount_values(const storage::StoreConfig& store, const engine::Contai
     Value::Map tmpfs;
     for (auto& given : o.mounts) {
         runtime::Mount m = engine::runtime_mounts({given}, storage::volumes_dir(store)).front();
-        std::vector<std::string> opts;
-        std::string propagation;
-        bool rw = true;
-        for (auto& w : m.options) {
-            if (w == "ro" || w == "rw") rw = w == "rw";
-            else if (w.find("private") != std::string::npos || w.find("shared") != std::string::npos ||
-                     w.find("slave") != std::string::npos || w.find("unbindable") != std::string::npos)
-                propagation = w;
-            else opts.push_back(w);
-        }
-        if (m.type == "tmpfs") {
+        engine::MountView view = engine::mount_view(given);
+        const std::vector<std::string>& opts = view.other;
+        const std::string& propagation = view.propagation;
+        bool rw = !view.read_only;
+        if (given.kind == engine::MountConfig::Kind::kTmpfs) {
             tmpfs.emplace(m.destination, str::join(m.options, ","));
             continue;
         }

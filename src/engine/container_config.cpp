@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <set>
 
 #include "run_internal.hpp"
 #include "skiff/base/json_record.hpp"
@@ -270,6 +271,18 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.oom_score_adj = opts.oom_score_adj;
     c.pidfile = opts.pidfile;
     return c;
+}
+
+MountView mount_view(const MountConfig& m) {
+    static const std::set<std::string, std::less<>> kPropagation = {
+        "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"};
+    MountView v;
+    for (auto& w : m.options) {
+        if (w == "ro" || w == "rw") v.read_only = w == "ro";
+        else if (kPropagation.count(w)) v.propagation = w;
+        else v.other.push_back(w);
+    }
+    return v;
 }
 
 std::vector<std::string> volume_names(const ContainerConfig& config) {

@@ -130,6 +130,14 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
 Result<std::vector<MountConfig>> parse_mounts(const RunOptions& opts);
 // The mounts as the runtime takes them: a volume is a bind mount of volumes_dir/NAME/_data.
 std::vector<runtime::Mount> runtime_mounts(const std::vector<MountConfig>& mounts, const std::string& volumes_dir);
+// A mount as inspect shows it: read-only or not, its propagation (one of the mount propagation
+// words, or empty), and its other options.
+struct MountView {
+    bool read_only = false;
+    std::string propagation;
+    std::vector<std::string> other;
+};
+MountView mount_view(const MountConfig& m);
 // The named volumes the configuration mounts, in order; and those of them made for it alone.
 std::vector<std::string> volume_names(const ContainerConfig& config);
 std::vector<std::string> anonymous_volume_names(const ContainerConfig& config);

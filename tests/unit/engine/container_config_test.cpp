@@ -243,3 +243,17 @@ TEST_CASE("the record: a later schema or a damaged one is an error, not a defaul
     CHECK_FALSE(parse_config("[]").ok());
     CHECK_FALSE(parse_config(R"({"schema":2,"mounts":[{"kind":"nfs","destination":"/x"}]})").ok());
 }
+
+TEST_CASE("a mount as inspect shows it: read-only, propagation and the rest, by whole words") {
+    MountConfig m;
+    m.options = {"rbind", "ro", "rslave", "nosuid"};
+    auto v = mount_view(m);
+    CHECK(v.read_only);
+    CHECK(v.propagation == "rslave");
+    CHECK(v.other == std::vector<std::string>{"rbind", "nosuid"});
+    m.options = {"rw", "rprivate"};
+    v = mount_view(m);
+    CHECK_FALSE(v.read_only);
+    CHECK(v.propagation == "rprivate");
+    CHECK(v.other.empty());
+}
