@@ -60,7 +60,7 @@ bool is_manifest_media_type(std::string_view t) { return t == kMediaTypeImageMan
 
 bool is_layer_media_type(std::string_view t) {
     return t == kMediaTypeLayerTar || t == kMediaTypeLayerGzip || t == kMediaTypeLayerZstd ||
-           t == "application/vnd.docker.image.rootfs.diff.tar.gzip" ||
+           t == kMediaTypeDockerLayerTar || t == kMediaTypeDockerLayerGzip ||
            t == "application/vnd.docker.image.rootfs.diff.tar.zstd" ||
            t == "application/vnd.oci.image.layer.nondistributable.v1.tar" ||
            t == "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip" ||

@@ -30,6 +30,8 @@ inline constexpr std::string_view kMediaTypeDockerSchema1 = "application/vnd.doc
 inline constexpr std::string_view kMediaTypeDockerSchema1Signed =
     "application/vnd.docker.distribution.manifest.v1+prettyjws";
 inline constexpr std::string_view kMediaTypeDockerConfig = "application/vnd.docker.container.image.v1+json";
+inline constexpr std::string_view kMediaTypeDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
+inline constexpr std::string_view kMediaTypeDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view kAnnotationRefName = "org.opencontainers.image.ref.name";
 
 // A manifest or index as a source sent it (a registry, a layout directory).

@@ -87,6 +87,7 @@ TEST_CASE("check_image_manifest: an image's config and layers, OCI's or docker's
 TEST_CASE("layer media types: OCI's and docker's, compressed or not, nondistributable too") {
     for (std::string_view t : {oci::kMediaTypeLayerTar, oci::kMediaTypeLayerGzip, oci::kMediaTypeLayerZstd,
                                std::string_view("application/vnd.docker.image.rootfs.diff.tar.zstd"),
+                               oci::kMediaTypeDockerLayerTar, oci::kMediaTypeDockerLayerGzip,
                                std::string_view("application/vnd.oci.image.layer.nondistributable.v1.tar+zstd")}) {
         INFO(t);
         CHECK(oci::is_layer_media_type(t));
