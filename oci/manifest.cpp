@@ -1,6 +1,7 @@
 #include "skiff/oci/manifest.hpp"
 
 #include "skiff/base/json_record.hpp"
+#include "skiff/base/strings.hpp"
 #include "skiff/oci/digest.hpp"
 
 namespace skiff::oci {
@@ -56,6 +57,60 @@ void write_descriptor(json::Writer& w, const Descriptor& d) {
 bool is_index_media_type(std::string_view t) { return t == kMediaTypeImageIndex || t == kMediaTypeDockerManifestList; }
 
 bool is_manifest_media_type(std::string_view t) { return t == kMediaTypeImageManifest || t == kMediaTypeDockerManifest; }
+
+bool is_layer_media_type(std::string_view t) {
+    return t == kMediaTypeLayerTar || t == kMediaTypeLayerGzip || t == kMediaTypeLayerZstd ||
+           t == kMediaTypeDockerLayerTar || t == kMediaTypeDockerLayerGzip ||
+           t == "application/vnd.docker.image.rootfs.diff.tar.zstd" ||
+           t == "application/vnd.oci.image.layer.nondistributable.v1.tar" ||
+           t == "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip" ||
+           t == "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd" ||
+           t == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+}
+
+Result<std::string> manifest_kind(const ManifestBytes& m) {
+    std::string declared = m.media_type;
+    if (auto semi = declared.find(';'); semi != std::string::npos)
+        declared = std::string(str::trim(std::string_view(declared).substr(0, semi)));
+    rapidjson::Document doc;
+    doc.Parse(m.bytes.data(), m.bytes.size());
+    if (doc.HasParseError() || !doc.IsObject()) return make_error("manifest: malformed JSON");
+    std::string inner;
+    if (auto it = doc.FindMember("mediaType"); it != doc.MemberEnd() && it->value.IsString())
+        inner = it->value.GetString();
+    int schema = 0;
+    if (auto it = doc.FindMember("schemaVersion"); it != doc.MemberEnd() && it->value.IsInt())
+        schema = it->value.GetInt();
+    auto schema1 = [](std::string_view t) {
+        return t == kMediaTypeDockerSchema1 || t == kMediaTypeDockerSchema1Signed;
+    };
+    if (schema == 1 || schema1(declared) || schema1(inner))
+        return make_error("manifest: Docker schema 1 images are not supported (deprecated, convert with a newer "
+                          "registry or tool)");
+    // The JSON's own mediaType wins over a generic Content-Type (application/json, octet-stream).
+    std::string t = !inner.empty() ? inner : declared;
+    if (t.empty() || t == "application/json" || t == "application/octet-stream" || t == "text/plain") {
+        if (doc.HasMember("manifests")) return std::string(kMediaTypeImageIndex);
+        if (doc.HasMember("config") && doc.HasMember("layers")) return std::string(kMediaTypeImageManifest);
+        return make_error("manifest: neither an image manifest nor an index");
+    }
+    if (is_index_media_type(t) || is_manifest_media_type(t)) return t;
+    return make_error("manifest: unsupported media type \"" + t + "\"");
+}
+
+Result<void> check_image_manifest(const Manifest& m, const std::string& digest) {
+    auto& ct = m.config.media_type;
+    if (!ct.empty() && ct != kMediaTypeImageConfig && ct != kMediaTypeDockerConfig)
+        return make_error("manifest " + digest + ": config media type \"" + ct + "\" is not a container image");
+    TRY_CTX(parse_digest(m.config.digest), "manifest " + digest + ": config");
+    for (auto& l : m.layers) {
+        TRY_CTX(parse_digest(l.digest), "manifest " + digest + ": layer");
+        if (!l.media_type.empty() && !is_layer_media_type(l.media_type))
+            return make_error("manifest " + digest + ": layer " + l.digest + ": unknown media type \"" +
+                              l.media_type + "\"");
+    }
+    return {};
+}
 
 Result<Manifest> parse_manifest(std::string_view text) {
     auto doc = TRY(parse_object(text, "image manifest"));

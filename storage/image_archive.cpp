@@ -27,8 +27,6 @@ constexpr size_t kMaxDocument = 8 << 20;
 // outer archive inflates a thousandfold) must not exhaust the memory.
 constexpr size_t kMaxInMemory = 128 << 20;
 constexpr size_t kPeek = 512;
-constexpr const char* kDockerConfigType = "application/vnd.docker.container.image.v1+json";
-constexpr const char* kDockerLayerType = "application/vnd.docker.image.rootfs.diff.tar";
 
 // "a/./b/../c" → "a/c": paths inside the archive are only keys, never touched on disk.
 std::string normalize_path(std::string_view p) {
@@ -335,8 +333,11 @@ Result<std::vector<LoadedImage>> ArchiveLoader::load_oci() {
 std::string docker_manifest(const std::string& config, const std::vector<LayerInfo>& layers) {
     oci::Manifest m;
     m.media_type = std::string(oci::kMediaTypeDockerManifest);
-    m.config = {kDockerConfigType, oci::sha256_of(config).str(), static_cast<int64_t>(config.size()), {}, {}};
-    for (auto& l : layers) m.layers.push_back({kDockerLayerType, l.diff_id, static_cast<int64_t>(l.size), {}, {}});
+    m.config = {std::string(oci::kMediaTypeDockerConfig), oci::sha256_of(config).str(),
+                static_cast<int64_t>(config.size()), {}, {}};
+    for (auto& l : layers)
+        m.layers.push_back(
+            {std::string(oci::kMediaTypeDockerLayerTar), l.diff_id, static_cast<int64_t>(l.size), {}, {}});
     return oci::serialize_manifest(m);
 }
 

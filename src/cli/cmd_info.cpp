@@ -68,7 +68,7 @@ Fields info_tree(const engine::HostInfo& h) {
         {"host", obj({
                      {"arch", str_node(h.arch)},
                      {"cgroupManager", str_node("cgroupfs")},
-                     {"cgroupVersion", str_node(engine::cgroup_mode_name(h.cgroup_mode))},
+                     {"cgroupVersion", str_node(h.cgroup_version)},
                      {"cgroupV2Mount", str_node(h.cgroup_v2_mount)},
                      {"cpus", ll(h.cpus)},
                      {"distribution", str_node(h.distribution)},

@@ -30,9 +30,6 @@ namespace skiff::engine {
 
 namespace {
 
-constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
-constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
-
 // Mount points a container's runtime makes for itself, left out of its diff as podman leaves them.
 bool is_runtime_mount_point(const std::string& path) {
     static const std::set<std::string, std::less<>> kPaths = {
@@ -77,12 +74,13 @@ std::string commit_manifest(const std::string& config, const oci::ImageConfig& c
                             bool docker) {
     oci::Manifest m;
     m.media_type = std::string(docker ? oci::kMediaTypeDockerManifest : oci::kMediaTypeImageManifest);
-    m.config = {std::string(docker ? kDockerConfig : oci::kMediaTypeImageConfig), oci::sha256_of(config).str(),
-                static_cast<int64_t>(config.size()), {}, {}};
+    m.config = {std::string(docker ? oci::kMediaTypeDockerConfig : oci::kMediaTypeImageConfig),
+                oci::sha256_of(config).str(), static_cast<int64_t>(config.size()), {}, {}};
     for (auto& id : cfg.diff_ids) {
         auto info = storage::layer_info(store, id);
         int64_t size = info.ok() ? static_cast<int64_t>(info->size) : 0;
-        m.layers.push_back({std::string(docker ? kDockerLayerTar : oci::kMediaTypeLayerTar), id, size, {}, {}});
+        m.layers.push_back(
+            {std::string(docker ? oci::kMediaTypeDockerLayerTar : oci::kMediaTypeLayerTar), id, size, {}, {}});
     }
     return oci::serialize_manifest(m);
 }

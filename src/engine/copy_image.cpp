@@ -17,16 +17,14 @@ namespace skiff::engine {
 
 namespace {
 
-constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
-constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
-constexpr std::string_view kDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-
 bool format_accepts(ManifestFormat f, storage::Compression c) {
     return f == ManifestFormat::kOci || c != storage::Compression::kZstd;
 }
 
 std::string layer_media_type(ManifestFormat f, storage::Compression c) {
-    if (f == ManifestFormat::kDocker) return std::string(c == storage::Compression::kNone ? kDockerLayerTar : kDockerLayerGzip);
+    if (f == ManifestFormat::kDocker)
+        return std::string(c == storage::Compression::kNone ? oci::kMediaTypeDockerLayerTar
+                                                            : oci::kMediaTypeDockerLayerGzip);
     switch (c) {
         case storage::Compression::kGzip: return std::string(oci::kMediaTypeLayerGzip);
         case storage::Compression::kZstd: return std::string(oci::kMediaTypeLayerZstd);
@@ -208,7 +206,8 @@ Result<CopiedImage> copy_image(const storage::StoreConfig& store, const storage:
         oci::Manifest m;
         m.media_type = std::string(format == ManifestFormat::kOci ? oci::kMediaTypeImageManifest
                                                                   : oci::kMediaTypeDockerManifest);
-        m.config = oci::Descriptor{std::string(format == ManifestFormat::kOci ? oci::kMediaTypeImageConfig : kDockerConfig),
+        m.config = oci::Descriptor{std::string(format == ManifestFormat::kOci ? oci::kMediaTypeImageConfig
+                                                                              : oci::kMediaTypeDockerConfig),
                                    out.config_digest, static_cast<int64_t>(out.config.size()), {}, {}};
         m.layers = out.layers;
         out.manifest = oci::serialize_manifest(m);

@@ -1,40 +1,16 @@
 #include "skiff/engine/info.hpp"
 
-#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <linux/magic.h>
-
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/runtime/cgroup_host.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
 
 namespace skiff::engine {
-
-const char* cgroup_mode_name(CgroupMode m) {
-    switch (m) {
-        case CgroupMode::kV2: return "v2";
-        case CgroupMode::kHybrid: return "hybrid";
-        case CgroupMode::kV1: return "v1";
-        case CgroupMode::kNone: break;
-    }
-    return "none";
-}
-
-static bool is_fs(const std::string& path, long magic) {
-    struct statfs st;
-    return ::statfs(path.c_str(), &st) == 0 && st.f_type == magic;
-}
-
-CgroupMode detect_cgroup_mode(const std::string& root) {
-    if (is_fs(root, CGROUP2_SUPER_MAGIC)) return CgroupMode::kV2;
-    if (!is_fs(root, TMPFS_MAGIC)) return CgroupMode::kNone;
-    if (is_fs(root + "/unified", CGROUP2_SUPER_MAGIC)) return CgroupMode::kHybrid;
-    return CgroupMode::kV1;
-}
 
 static std::string os_release_name() {
     auto text = fs::read_file("/etc/os-release");
@@ -61,9 +37,10 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
         h.arch = m == "x86_64" ? "amd64" : m == "aarch64" ? "arm64" : m;
     }
     h.distribution = os_release_name();
-    h.cgroup_mode = detect_cgroup_mode();
-    if (h.cgroup_mode == CgroupMode::kV2) h.cgroup_v2_mount = "/sys/fs/cgroup";
-    if (h.cgroup_mode == CgroupMode::kHybrid) h.cgroup_v2_mount = "/sys/fs/cgroup/unified";
+    auto self_cgroup = fs::read_file("/proc/self/cgroup");
+    runtime::CgroupHost cgroups = runtime::probe_cgroups_from(self_cgroup.ok() ? *self_cgroup : "");
+    h.cgroup_version = runtime::cgroup_mode_name(cgroups.mode);
+    h.cgroup_v2_mount = cgroups.cgroup2_mount;
     h.rootless = ::geteuid() != 0;
     h.cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     struct sysinfo si;

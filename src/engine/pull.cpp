@@ -6,9 +6,6 @@
 #include <atomic>
 #include <thread>
 
-#include <rapidjson/document.h>
-
-#include "skiff/base/strings.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/oci/image.hpp"
 #include "skiff/oci/platform.hpp"
@@ -18,20 +15,6 @@
 namespace skiff::engine {
 
 namespace {
-
-constexpr std::string_view kDockerSchema1 = "application/vnd.docker.distribution.manifest.v1+json";
-constexpr std::string_view kDockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws";
-constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
-
-bool is_layer_media_type(std::string_view t) {
-    return t == oci::kMediaTypeLayerTar || t == oci::kMediaTypeLayerGzip || t == oci::kMediaTypeLayerZstd ||
-           t == "application/vnd.docker.image.rootfs.diff.tar.gzip" ||
-           t == "application/vnd.docker.image.rootfs.diff.tar.zstd" ||
-           t == "application/vnd.oci.image.layer.nondistributable.v1.tar" ||
-           t == "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip" ||
-           t == "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd" ||
-           t == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
-}
 
 // Counts a stream's bytes for the progress display.
 class CountingSource : public storage::ByteSource {
@@ -86,13 +69,13 @@ Result<void> check_digest(std::string_view what, std::string_view data, const st
 
 // A manifest of either kind, resolved through an index when needed.
 struct Resolved {
-    FetchedManifest raw;
+    oci::ManifestBytes raw;
     std::string media_type;
     std::string digest;
     oci::Manifest manifest;
 };
 
-Result<FetchedManifest> fetch_manifest(ImageSource& src, const std::string& ref) {
+Result<oci::ManifestBytes> fetch_manifest(ImageSource& src, const std::string& ref) {
     auto m = TRY(src.get_manifest(ref));
     if (m.bytes.size() > oci::kMaxManifestBytes)
         return make_error("manifest " + ref + ": " + std::to_string(m.bytes.size()) + " bytes, larger than the " +
@@ -105,13 +88,13 @@ Result<FetchedManifest> fetch_manifest(ImageSource& src, const std::string& ref)
 Result<Resolved> resolve_manifest(ImageSource& src, const std::string& tag_or_digest, const PlatformChoice& want) {
     Resolved r;
     r.raw = TRY(fetch_manifest(src, tag_or_digest));
-    r.media_type = TRY(manifest_kind(r.raw));
+    r.media_type = TRY(oci::manifest_kind(r.raw));
     r.digest = oci::sha256_of(r.raw.bytes).str();
     if (oci::is_index_media_type(r.media_type)) {
         auto index = TRY_CTX(oci::parse_index(r.raw.bytes), "image index " + tag_or_digest);
-        auto entry = TRY_CTX(choose_platform(index, want), "image index " + tag_or_digest);
+        auto entry = TRY_CTX(oci::choose_platform(index, want), "image index " + tag_or_digest);
         r.raw = TRY(fetch_manifest(src, entry.digest));
-        r.media_type = TRY(manifest_kind(r.raw));
+        r.media_type = TRY(oci::manifest_kind(r.raw));
         if (oci::is_index_media_type(r.media_type))
             return make_error("manifest " + entry.digest + ": an index inside an index is not supported");
         r.digest = entry.digest;
@@ -119,20 +102,6 @@ Result<Resolved> resolve_manifest(ImageSource& src, const std::string& tag_or_di
     r.manifest = TRY_CTX(oci::parse_manifest(r.raw.bytes), "manifest " + r.digest);
     if (r.manifest.media_type.empty()) r.manifest.media_type = r.media_type;
     return r;
-}
-
-Result<void> check_manifest(const oci::Manifest& m, const std::string& digest) {
-    auto& ct = m.config.media_type;
-    if (!ct.empty() && ct != oci::kMediaTypeImageConfig && ct != kDockerConfig)
-        return make_error("manifest " + digest + ": config media type \"" + ct + "\" is not a container image");
-    TRY_CTX(oci::parse_digest(m.config.digest), "manifest " + digest + ": config");
-    for (auto& l : m.layers) {
-        TRY_CTX(oci::parse_digest(l.digest), "manifest " + digest + ": layer");
-        if (!l.media_type.empty() && !is_layer_media_type(l.media_type))
-            return make_error("manifest " + digest + ": layer " + l.digest + ": unknown media type \"" +
-                              l.media_type + "\"");
-    }
-    return {};
 }
 
 struct LayerJob {
@@ -199,70 +168,11 @@ Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig&
 
 }  // namespace
 
-Result<PlatformChoice> parse_platform(std::string_view s) {
-    auto parts = str::split(s, '/');
-    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
-        return make_error("invalid platform \"" + std::string(s) + "\": want os/arch[/variant]");
-    PlatformChoice p{parts[0], parts[1], parts.size() == 3 ? parts[2] : ""};
-    return p;
-}
-
-Result<std::string> manifest_kind(const FetchedManifest& m) {
-    std::string declared = m.media_type;
-    if (auto semi = declared.find(';'); semi != std::string::npos) declared = std::string(str::trim(std::string_view(declared).substr(0, semi)));
-    rapidjson::Document doc;
-    doc.Parse(m.bytes.data(), m.bytes.size());
-    if (doc.HasParseError() || !doc.IsObject()) return make_error("manifest: malformed JSON");
-    std::string inner;
-    if (auto it = doc.FindMember("mediaType"); it != doc.MemberEnd() && it->value.IsString())
-        inner = it->value.GetString();
-    int schema = 0;
-    if (auto it = doc.FindMember("schemaVersion"); it != doc.MemberEnd() && it->value.IsInt())
-        schema = it->value.GetInt();
-    auto refuse_schema1 = [] {
-        return make_error("manifest: Docker schema 1 images are not supported (deprecated, convert with a newer registry or tool)");
-    };
-    if (schema == 1 || declared == kDockerSchema1 || declared == kDockerSchema1Signed || inner == kDockerSchema1 ||
-        inner == kDockerSchema1Signed)
-        return refuse_schema1();
-    // The JSON's own mediaType wins over a generic Content-Type (application/json, octet-stream).
-    std::string t = !inner.empty() ? inner : declared;
-    if (t.empty() || t == "application/json" || t == "application/octet-stream" || t == "text/plain") {
-        if (doc.HasMember("manifests")) return std::string(oci::kMediaTypeImageIndex);
-        if (doc.HasMember("config") && doc.HasMember("layers")) return std::string(oci::kMediaTypeImageManifest);
-        return make_error("manifest: neither an image manifest nor an index");
-    }
-    if (oci::is_index_media_type(t) || oci::is_manifest_media_type(t)) return t;
-    return make_error("manifest: unsupported media type \"" + t + "\"");
-}
-
-Result<oci::Descriptor> choose_platform(const oci::Index& index, const PlatformChoice& want) {
-    std::string os = want.os.empty() ? "linux" : want.os;
-    std::string arch = want.architecture.empty() ? oci::host_architecture() : want.architecture;
-    std::string variant = want.variant;
-    if (variant.empty() && want.architecture.empty()) variant = oci::host_variant();
-    const oci::Descriptor* any_variant = nullptr;
-    std::vector<std::string> offered;
-    for (auto& d : index.manifests) {
-        auto& p = d.platform;
-        std::string desc = p.os + "/" + p.architecture + (p.variant.empty() ? "" : "/" + p.variant);
-        offered.push_back(desc);
-        if (!oci::is_manifest_media_type(d.media_type) && !d.media_type.empty()) continue;
-        if (p.os != os || p.architecture != arch) continue;
-        if (p.variant == variant) return d;
-        if (want.variant.empty() && !any_variant) any_variant = &d;
-    }
-    if (any_variant) return *any_variant;
-    std::string target = os + "/" + arch + (variant.empty() ? "" : "/" + variant);
-    return make_error("no image found for platform " + target + " (the index offers: " +
-                      (offered.empty() ? std::string("nothing") : str::join(offered, ", ")) + ")");
-}
-
 Result<PulledImage> pull_image(const storage::StoreConfig& store, ImageSource& src, const std::string& tag_or_digest,
                                const PullOptions& opts, PullProgress& progress) {
     storage::sweep_dead_writers(store);
     auto r = TRY(resolve_manifest(src, tag_or_digest, opts.platform));
-    TRY(check_manifest(r.manifest, r.digest));
+    TRY(oci::check_image_manifest(r.manifest, r.digest));
 
     std::string config = TRY_CTX(src.get_blob(r.manifest.config), "config " + r.manifest.config.digest);
     TRY(check_digest("config " + r.manifest.config.digest, config, r.manifest.config.digest));

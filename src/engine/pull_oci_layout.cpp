@@ -34,7 +34,7 @@ class OciLayoutSource : public ImageSource {
 public:
     explicit OciLayoutSource(std::string dir) : dir_(std::move(dir)) {}
 
-    Result<FetchedManifest> get_manifest(const std::string& tag_or_digest) override {
+    Result<oci::ManifestBytes> get_manifest(const std::string& tag_or_digest) override {
         std::string digest = tag_or_digest;
         std::string media_type;
         if (digest.rfind("sha256:", 0) != 0) {
@@ -49,7 +49,7 @@ public:
         if (static_cast<size_t>(st.st_size) > oci::kMaxManifestBytes)
             return make_error("manifest " + digest + ": " + std::to_string(st.st_size) + " bytes, larger than the " +
                               std::to_string(oci::kMaxManifestBytes) + " allowed");
-        FetchedManifest m;
+        oci::ManifestBytes m;
         m.bytes = TRY(fs::read_file(path));
         m.media_type = media_type;
         m.digest = digest;

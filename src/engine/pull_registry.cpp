@@ -59,10 +59,10 @@ public:
     RegistrySource(const oci::RegistryTarget& target, std::string display)
         : pool_(std::make_shared<oci::RegistryPool>(target)), display_(std::move(display)) {}
 
-    Result<FetchedManifest> get_manifest(const std::string& tag_or_digest) override {
+    Result<oci::ManifestBytes> get_manifest(const std::string& tag_or_digest) override {
         auto m = with_conn([&](oci::Registry& r) { return r.get_manifest(tag_or_digest); });
         if (!m) return m.take_error().context("initializing source docker://" + display_);
-        return FetchedManifest{std::move(m->bytes), std::move(m->media_type), std::move(m->digest)};
+        return m;
     }
 
     Result<std::string> get_blob(const oci::Descriptor& d) override {

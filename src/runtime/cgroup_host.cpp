@@ -10,6 +10,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/runtime/cgroup_host.hpp"
 #include "skiff/runtime/cgroups.hpp"
 
 namespace skiff::runtime {
@@ -102,31 +103,48 @@ Result<CgroupHost> probe_cgroups(const std::string& sys_root, const std::string&
 
 CgroupHost probe_cgroups_from(std::string_view self_cgroup, const std::string& sys_root) {
     CgroupHost host;
-    bool pure_v2 = cgfile::exists(sys_root, "cgroup.controllers");
-    std::string unified_mount = pure_v2 ? sys_root : fs::join(sys_root, "unified");
-    bool has_unified = pure_v2 || cgfile::exists(unified_mount, "cgroup.controllers");
-
+    if (cgfile::exists(sys_root, "cgroup.controllers")) {
+        host.mode = CgroupMode::kUnified;
+        host.cgroup2_mount = sys_root;
+    } else if (std::string unified = fs::join(sys_root, "unified"); cgfile::exists(unified, "cgroup.controllers")) {
+        host.mode = CgroupMode::kHybrid;
+        host.cgroup2_mount = unified;
+    }
+    bool v1_mounted = false;
     for (const std::string& line : str::split(self_cgroup, '\n')) {
         // "hierarchy-id:controller,list:/path"
         size_t a = line.find(':');
         size_t b = a == std::string::npos ? a : line.find(':', a + 1);
         if (b == std::string::npos) continue;
         std::string list = line.substr(a + 1, b - a - 1);
+        if (!list.empty()) host.v1_hierarchies.push_back(list);
         std::string path = line.substr(b + 1);
         if (path.empty() || path[0] != '/') continue;
         if (list.empty()) {
-            if (has_unified && is_dir(under(unified_mount, path))) {
-                host.unified = unified_mount;
+            if (!host.cgroup2_mount.empty() && is_dir(under(host.cgroup2_mount, path))) {
+                host.unified = host.cgroup2_mount;
                 host.unified_own = path;
             }
             continue;
         }
-        if (pure_v2 || str::starts_with(list, "name=")) continue;
+        if (host.mode == CgroupMode::kUnified || str::starts_with(list, "name=")) continue;
         CgroupHost::V1 h{list, str::split(list, ','), {}, path};
         h.mount = v1_mount(sys_root, list, h.controllers);
+        v1_mounted = v1_mounted || !h.mount.empty();
         if (!h.mount.empty() && is_dir(under(h.mount, path))) host.v1.push_back(std::move(h));
     }
+    if (host.mode == CgroupMode::kNone && v1_mounted) host.mode = CgroupMode::kLegacy;
     return host;
+}
+
+const char* cgroup_mode_name(CgroupMode m) {
+    switch (m) {
+        case CgroupMode::kUnified: return "v2";
+        case CgroupMode::kHybrid: return "hybrid";
+        case CgroupMode::kLegacy: return "v1";
+        case CgroupMode::kNone: break;
+    }
+    return "none";
 }
 
 std::string describe(const CgroupHost& host) {

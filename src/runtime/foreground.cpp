@@ -17,7 +17,6 @@
 #include "command.hpp"
 #include "pipes.hpp"
 #include "process.hpp"
-#include "skiff/base/fs.hpp"
 #include "skiff/runtime/caps.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/rlimits.hpp"
@@ -52,12 +51,11 @@ Result<ChildProcess> spawn(const ChildContext& ctx, int cgroup_fd) {
 // happens after (a destructor), its OOM kills reported once the container has exited.
 class ManagedCgroup {
 public:
-    static Result<ManagedCgroup> create(const Spec& spec, const Result<std::string>& self_cgroup) {
+    static Result<ManagedCgroup> create(const Spec& spec, const Result<CgroupHost>& host) {
         ManagedCgroup m;
         if (!spec.cgroup) return m;
-        std::string text = TRY_CTX(self_cgroup, "cgroup: read this process's cgroups");
-        CgroupHost host = probe_cgroups_from(text);
-        m.cgroup_ = TRY_CTX(Cgroup::create(host, spec.cgroup_name, spec.cgroup_parent), "cgroup");
+        if (!host.ok()) return Error(host.error()).context("cgroup");
+        m.cgroup_ = TRY_CTX(Cgroup::create(*host, spec.cgroup_name, spec.cgroup_parent), "cgroup");
         TRY(m.cgroup_->apply(spec.resources));
         TRY_CTX(m.cgroup_->restrict_devices(spec.device_rules), "cgroup");
         return m;
@@ -90,9 +88,10 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     // CVE-2019-5736: a container that sees the host's processes (--pid host) must not open this
     // one's /proc/PID/exe, nor its other /proc files, nor ptrace it.
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sys_error("prctl PR_SET_DUMPABLE");
-    // Read once: the mount plan and the container's cgroup both need this process's cgroups.
-    const Result<std::string> self_cgroup = fs::read_file("/proc/self/cgroup");
-    Plan plan = TRY(runtime::plan(spec, probe_host(spec.privileged, self_cgroup.ok() ? *self_cgroup : "")));
+    // Probed once: the mount plan and the container's cgroup both need this process's cgroups. The
+    // plan can do without this process's own ones (the mode is read from /sys/fs/cgroup).
+    const Result<CgroupHost> cgroups = probe_cgroups();
+    Plan plan = TRY(runtime::plan(spec, probe_host(spec.privileged, cgroups.ok() ? *cgroups : probe_cgroups_from(""))));
     TRY(ensure_stdio_open());
     seccomp::Program filter = TRY(seccomp::prepare(spec));
     uint64_t capabilities = TRY(caps::to_mask(spec.capabilities));
@@ -100,7 +99,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     SignalRelay signals = TRY(SignalRelay::start());
     CgroupDir cgroup = TRY(CgroupDir::create(spec.cgroup_path));
     if (!spec.cgroup_path.empty()) TRY(restrict_cgroup2_devices(spec.cgroup_path, spec.device_rules));
-    ManagedCgroup managed = TRY(ManagedCgroup::create(spec, self_cgroup));
+    ManagedCgroup managed = TRY(ManagedCgroup::create(spec, cgroups));
     if (managed.get() && hooks.cgroup_made) hooks.cgroup_made(managed.get()->paths());
 
     std::optional<PipeRelay> pipes;

@@ -1,9 +1,7 @@
 // probe_host(): the few facts about the host that the mount plan depends on.
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 
 #include <algorithm>
 
@@ -15,32 +13,6 @@
 namespace skiff::runtime {
 
 namespace {
-
-long fs_type(const char* path) {
-    struct statfs st;
-    if (::statfs(path, &st) < 0) return 0;
-    return static_cast<long>(st.f_type);
-}
-
-CgroupMode cgroup_mode() {
-    long root = fs_type("/sys/fs/cgroup");
-    if (root == CGROUP2_SUPER_MAGIC) return CgroupMode::kUnified;
-    if (root != TMPFS_MAGIC) return CgroupMode::kNone;
-    return fs_type("/sys/fs/cgroup/unified") == CGROUP2_SUPER_MAGIC ? CgroupMode::kHybrid : CgroupMode::kLegacy;
-}
-
-// "4:memory:/x" → "memory"; the v2 line "0::/x" names no hierarchy and is skipped.
-std::vector<std::string> v1_hierarchies(std::string_view self_cgroup) {
-    std::vector<std::string> out;
-    for (const std::string& line : str::split(self_cgroup, '\n')) {
-        size_t a = line.find(':');
-        if (a == std::string::npos) continue;
-        size_t b = line.find(':', a + 1);
-        if (b == std::string::npos || b == a + 1) continue;
-        out.push_back(line.substr(a + 1, b - a - 1));
-    }
-    return out;
-}
 
 // Device nodes under /dev, recursively, leaving out what every container gets its own of.
 void list_devices(const std::string& dir, std::vector<std::string>& out, int depth) {
@@ -72,11 +44,9 @@ bool in_user_namespace() {
 
 }  // namespace
 
-Host probe_host(bool privileged, std::string_view self_cgroup) {
+Host probe_host(bool privileged, const CgroupHost& cgroups) {
     Host h;
-    h.cgroup_mode = cgroup_mode();
-    if (h.cgroup_mode == CgroupMode::kHybrid || h.cgroup_mode == CgroupMode::kLegacy)
-        h.cgroup_v1_hierarchies = v1_hierarchies(self_cgroup);
+    h.cgroups = cgroups;
     if (privileged) list_devices("/dev", h.devices, 0);
     h.in_user_namespace = in_user_namespace();
     return h;

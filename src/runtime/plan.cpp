@@ -44,8 +44,8 @@ Op simple(Op::Kind kind, std::string path, std::string source = {}, bool optiona
 // is made read-only once filled when the mount asks for "ro".
 void expand_cgroup(std::vector<Op>& ops, const std::string& dest, MountOptions opts, const Host& host) {
     opts.data.clear();
-    if (host.cgroup_mode == CgroupMode::kNone) return;
-    if (host.cgroup_mode == CgroupMode::kUnified) {
+    if (host.cgroups.mode == CgroupMode::kNone) return;
+    if (host.cgroups.mode == CgroupMode::kUnified) {
         ops.push_back(new_fs(dest, "cgroup2", "cgroup2", opts));
         return;
     }
@@ -53,7 +53,7 @@ void expand_cgroup(std::vector<Op>& ops, const std::string& dest, MountOptions o
     holder.attrs &= ~MountOptions::kReadOnly;
     holder.data = {"mode=755", "size=1024k"};
     ops.push_back(new_fs(dest, "tmpfs", "tmpfs", holder));
-    for (const std::string& h : host.cgroup_v1_hierarchies) {
+    for (const std::string& h : host.cgroups.v1_hierarchies) {
         std::vector<std::string> words = str::split(h, ',');
         std::string dir = h;
         if (str::starts_with(h, "name=")) dir = h.substr(5);
@@ -64,7 +64,7 @@ void expand_cgroup(std::vector<Op>& ops, const std::string& dest, MountOptions o
             for (const std::string& w : words) ops.push_back(simple(Op::Kind::kSymlink, join_path(dest, w), dir));
         }
     }
-    if (host.cgroup_mode == CgroupMode::kHybrid)
+    if (host.cgroups.mode == CgroupMode::kHybrid)
         ops.push_back(new_fs(join_path(dest, "unified"), "cgroup2", "cgroup2", opts));
     if (opts.has(MountOptions::kReadOnly)) ops.push_back(simple(Op::Kind::kRemountReadonly, dest));
 }

@@ -128,6 +128,20 @@ assert [l["mediaType"] for l in m["layers"]] == ["application/vnd.oci.image.laye
     assert_output_contains "v2s2 ok"
 }
 
+@test "--format v2s2 --compression-format none: the uncompressed docker layers pull back" {
+    import_busybox demo
+    run skiff push --cert-dir "$CERT_DIR" --format v2s2 --compression-format none demo "$REGISTRY/test/v2s2-tar:1"
+    assert_status 0
+    local m
+    m=$(manifest_json test/v2s2-tar 1)
+    [[ $(jq -r '.layers[0].mediaType' <<<"$m") == application/vnd.docker.image.rootfs.diff.tar ]] ||
+        fail "manifest: $m"
+
+    use_fresh_store
+    run skiff run --rm --cert-dir "$CERT_DIR" "$REGISTRY/test/v2s2-tar:1" echo v2s2 tar ok
+    assert_output_contains "v2s2 tar ok"
+}
+
 @test "a layer bigger than one chunk goes up in chunks and arrives whole" {
     local rootfs=$SKIFF_TEST_DIR/bigroot
     mkdir -p "$rootfs"

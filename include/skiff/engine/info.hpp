@@ -9,13 +9,6 @@
 
 namespace skiff::engine {
 
-enum class CgroupMode { kV2, kHybrid, kV1, kNone };
-const char* cgroup_mode_name(CgroupMode m);  // "v2", "hybrid", "v1", "none"
-
-// Reads the file systems mounted at `cgroup_root` (normally /sys/fs/cgroup): cgroup2 there is v2;
-// a tmpfs of v1 controllers with cgroup2 at unified/ is hybrid; without that cgroup2, v1.
-CgroupMode detect_cgroup_mode(const std::string& cgroup_root = "/sys/fs/cgroup");
-
 struct HostInfo {
     std::string version;
     std::string hostname;
@@ -23,8 +16,8 @@ struct HostInfo {
     std::string os;
     std::string arch;
     std::string distribution;  // PRETTY_NAME from /etc/os-release
-    CgroupMode cgroup_mode = CgroupMode::kNone;
-    std::string cgroup_v2_mount;  // where the cgroup2 hierarchy is mounted, if any
+    std::string cgroup_version = "none";  // "v2", "hybrid", "v1" or "none" (runtime::CgroupMode)
+    std::string cgroup_v2_mount;          // where the cgroup2 hierarchy is mounted, if any
     bool rootless = false;
     long cpus = 0;
     uint64_t mem_total = 0;

@@ -17,6 +17,7 @@
 
 #include "skiff/base/result.hpp"
 #include "skiff/oci/manifest.hpp"
+#include "skiff/oci/platform.hpp"
 #include "skiff/oci/registry.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/layers.hpp"
@@ -26,13 +27,6 @@ namespace skiff::engine {
 
 inline constexpr int kDefaultPullJobs = 6;
 
-// Bytes of a manifest as the source sent them, with the media type it declared (may be empty).
-struct FetchedManifest {
-    std::string bytes;
-    std::string media_type;
-    std::string digest;  // what the source says the bytes hash to (an index entry, a header); checked
-};
-
 // Where images come from. Implementations: a registry repository (the oci registry client), an OCI
 // layout directory. Streams returned by open_blob must do no I/O before their first read, so that a
 // layer another process is already unpacking is never fetched twice.
@@ -41,7 +35,7 @@ public:
     virtual ~ImageSource() = default;
     // The manifest or index named by `tag_or_digest` ("latest", "sha256:…"). At most
     // oci::kMaxManifestBytes bytes: a source refuses larger ones.
-    virtual Result<FetchedManifest> get_manifest(const std::string& tag_or_digest) = 0;
+    virtual Result<oci::ManifestBytes> get_manifest(const std::string& tag_or_digest) = 0;
     // A small blob (a config) whole.
     virtual Result<std::string> get_blob(const oci::Descriptor& d) = 0;
     // A blob as a lazy stream.
@@ -89,14 +83,9 @@ public:
     virtual void storing_signatures() {}
 };
 
-struct PlatformChoice {
-    std::string os;            // empty: the host's (linux)
-    std::string architecture;  // empty: the host's
-    std::string variant;       // empty: any (the host's preferred first)
-};
-
-// "os/arch[/variant]" as --platform takes it.
-Result<PlatformChoice> parse_platform(std::string_view s);
+// The platform to pull and its --platform syntax are oci's; the CLI names them through the engine.
+using PlatformChoice = oci::PlatformChoice;
+using oci::parse_platform;
 
 struct PullOptions {
     PlatformChoice platform;
@@ -114,14 +103,6 @@ struct PulledImage {
 // Pull `tag_or_digest` from `src` into `store`.
 Result<PulledImage> pull_image(const storage::StoreConfig& store, ImageSource& src, const std::string& tag_or_digest,
                                const PullOptions& opts, PullProgress& progress);
-
-// The media type of a manifest's bytes: the declared one, else the JSON's mediaType, else inferred
-// from its shape ("manifests" → OCI index, "layers"+"config" → OCI manifest). Schema 1 and unknown
-// types are errors.
-Result<std::string> manifest_kind(const FetchedManifest& m);
-
-// The entry of an index for the platform wanted; an error listing what the index offers otherwise.
-Result<oci::Descriptor> choose_platform(const oci::Index& index, const PlatformChoice& want);
 
 // An OCI image layout directory (as `skopeo copy … oci:DIR` and umoci write it) as a source.
 // `tag_or_digest` names an index.json entry by its ref.name annotation, or a manifest by digest; an

@@ -1,6 +1,6 @@
 // Typed OCI image manifests and indexes (and docker's schema 2 equivalents, which share their shape),
-// plus the manifest.json of a docker-archive. Parsing never depends on a transport; digests are
-// computed by callers over the bytes they received.
+// what kind of manifest a source's bytes are, plus the manifest.json of a docker-archive. Parsing
+// never depends on a transport; digests are computed by callers over the bytes they received.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +26,20 @@ inline constexpr std::string_view kMediaTypeLayerZstd = "application/vnd.oci.ima
 inline constexpr std::string_view kMediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 inline constexpr std::string_view kMediaTypeDockerManifestList =
     "application/vnd.docker.distribution.manifest.list.v2+json";
+inline constexpr std::string_view kMediaTypeDockerSchema1 = "application/vnd.docker.distribution.manifest.v1+json";
+inline constexpr std::string_view kMediaTypeDockerSchema1Signed =
+    "application/vnd.docker.distribution.manifest.v1+prettyjws";
+inline constexpr std::string_view kMediaTypeDockerConfig = "application/vnd.docker.container.image.v1+json";
+inline constexpr std::string_view kMediaTypeDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
+inline constexpr std::string_view kMediaTypeDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view kAnnotationRefName = "org.opencontainers.image.ref.name";
+
+// A manifest or index as a source sent it (a registry, a layout directory).
+struct ManifestBytes {
+    std::string bytes;       // exactly as sent: digests are computed over these
+    std::string media_type;  // the type the source declared (a Content-Type, an index entry's); may be empty
+    std::string digest;      // "sha256:…" the bytes hash to, as the source gives it (checked by the puller)
+};
 
 struct Platform {
     std::string os;
@@ -56,8 +69,19 @@ struct Index {
     std::vector<Descriptor> manifests;
 };
 
-bool is_index_media_type(std::string_view media_type);
-bool is_manifest_media_type(std::string_view media_type);
+bool is_index_media_type(std::string_view media_type);     // OCI index, docker manifest list
+bool is_manifest_media_type(std::string_view media_type);  // OCI image manifest, docker schema 2
+bool is_layer_media_type(std::string_view media_type);     // OCI and docker layers, nondistributable too
+
+// The media type of a manifest's bytes: the JSON's own mediaType, else the declared one (its
+// parameters dropped), else inferred from its shape ("manifests" → OCI index, "layers" and
+// "config" → OCI manifest); a generic declared type (application/json…) counts as none. One of
+// the index or manifest types above; docker schema 1 and any other type are errors.
+Result<std::string> manifest_kind(const ManifestBytes& m);
+
+// The manifest describes a container image: its config's media type is an image config's, each
+// layer's a layer's, and every digest is well formed. `digest` names the manifest in messages.
+Result<void> check_image_manifest(const Manifest& m, const std::string& digest);
 
 Result<Manifest> parse_manifest(std::string_view json);
 std::string serialize_manifest(const Manifest& m);

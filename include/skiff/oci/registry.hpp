@@ -35,12 +35,6 @@ struct RegistryOptions {
 // can be refused with a clear message rather than a 404).
 extern const char* const kManifestAccept;
 
-struct ManifestBytes {
-    std::string bytes;       // exactly as sent: digests are computed over these
-    std::string media_type;  // the Content-Type the registry declared (may be empty)
-    std::string digest;      // "sha256:…" of bytes
-};
-
 class Registry {
 public:
     Registry(http::Client& client, RegistryOptions opts, std::string repository);

@@ -1,6 +1,6 @@
-// A container's cgroup: where this host keeps cgroups (cgroup2, cgroup v1 controllers, or both on a
-// hybrid host), one cgroup made beneath this process's own, its limits, the process skiff started
-// put into it, freezing, killing, usage, and its removal. Each limit goes to the hierarchy that
+// A container's cgroup: one cgroup made beneath this process's own, wherever the host keeps them
+// (cgroup_host.hpp: cgroup2, v1 controllers, or both on a hybrid host), its limits, the process skiff
+// started put into it, freezing, killing, usage, and its removal. Each limit goes to the hierarchy that
 // holds its controller: a v1 mount when there is one, else the cgroup2 tree. Nothing here moves a
 // process skiff did not start, mounts anything, or touches a cgroup outside this process's own.
 #pragma once
@@ -16,6 +16,7 @@
 
 #include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
+#include "skiff/runtime/cgroup_host.hpp"
 #include "skiff/runtime/devices.hpp"
 
 namespace skiff::runtime {
@@ -30,33 +31,6 @@ struct Resources {
     std::optional<int64_t> pids_limit;    // --pids-limit; -1 or 0: unlimited
     std::optional<uint16_t> io_weight;    // --blkio-weight, 10 to 1000 (cgroup2 io.weight converted)
 };
-
-// The host's cgroup layout, as seen by this process.
-struct CgroupHost {
-    std::string unified;      // the cgroup2 mount: "/sys/fs/cgroup", ".../unified", or empty: none
-    std::string unified_own;  // this process's cgroup2 path ("/" or "/user.slice/…"), from "0::"
-    struct V1 {
-        std::string hierarchy;                 // as /proc/self/cgroup names it: "cpu,cpuacct"
-        std::vector<std::string> controllers;  // {"cpu", "cpuacct"}
-        std::string mount;                     // "/sys/fs/cgroup/cpu,cpuacct"
-        std::string own;                       // this process's path in it: "/", "/x/y"
-    };
-    std::vector<V1> v1;  // controller hierarchies only (named ones such as name=systemd are left out)
-
-    bool pure_v2() const { return !unified.empty() && v1.empty(); }
-};
-
-// Reads the layout from the files themselves, so tests can point it at fixture directories:
-// `sys_root` holding cgroup.controllers is a pure cgroup2 host; `sys_root`/unified holding it is
-// the cgroup2 half of a hybrid host; v1 hierarchies are `sys_root`/<hierarchy> or
-// `sys_root`/<controller>. A hierarchy whose own cgroup is not found there is left out.
-Result<CgroupHost> probe_cgroups(const std::string& sys_root = "/sys/fs/cgroup",
-                                 const std::string& proc_self_cgroup = "/proc/self/cgroup");
-// The same from the text of /proc/self/cgroup already read (run reads it once for this and the plan).
-CgroupHost probe_cgroups_from(std::string_view self_cgroup, const std::string& sys_root = "/sys/fs/cgroup");
-
-// "cgroups: v1 (hybrid: cgroup2 at …, controllers: hugetlb; v1: memory pids …)" for `skiff info`.
-std::string describe(const CgroupHost& host);
 
 // What a container's cgroup is made of: recorded in the container's state to open it again.
 struct CgroupPaths {

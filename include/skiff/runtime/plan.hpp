@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "skiff/base/result.hpp"
+#include "skiff/runtime/cgroup_host.hpp"
 #include "skiff/runtime/spec.hpp"
 
 namespace skiff::runtime {
@@ -49,23 +50,19 @@ std::string clean_path(std::string_view path);
 // in conflict (duplicate mount destinations, relative paths, bad options, a malformed user…).
 Result<void> validate(const Spec& spec);
 
-enum class CgroupMode { kUnified, kHybrid, kLegacy, kNone };
-
 // What the plan needs to know about the host.
 struct Host {
-    CgroupMode cgroup_mode = CgroupMode::kNone;
-    // The cgroup v1 hierarchies as /proc/self/cgroup names them: "cpu", "cpu,cpuacct", "name=systemd".
-    std::vector<std::string> cgroup_v1_hierarchies;
+    // Its cgroups: the mode and v1 hierarchies decide what a container's cgroup mount holds.
+    CgroupHost cgroups;
     // Host device nodes bound into a privileged container (absolute paths under /dev).
     std::vector<std::string> devices;
     // skiff runs in a user namespace (rootless): device nodes cannot be made, only bound.
     bool in_user_namespace = false;
 };
 
-// Reads /sys/fs/cgroup; the v1 hierarchies come from `self_cgroup`, the text of /proc/self/cgroup
-// (read by the caller, which needs it for the container's cgroup too). Lists /dev only when
-// `privileged`.
-Host probe_host(bool privileged, std::string_view self_cgroup);
+// Takes the cgroups as probed by the caller (which needs them for the container's cgroup too);
+// lists /dev only when `privileged`.
+Host probe_host(bool privileged, const CgroupHost& cgroups);
 
 // One step of the container's file-system setup. Paths are inside the container ("/" is its root)
 // and are resolved with RESOLVE_IN_ROOT when applied; missing destinations are created.

@@ -110,54 +110,6 @@ TEST_CASE("StreamQueue hands the producer's error to the reader, and a closed re
     producer.join();
 }
 
-TEST_CASE("manifest_kind infers a missing mediaType and refuses schema 1 and unknown types") {
-    using engine::FetchedManifest;
-    auto kind = [](std::string bytes, std::string type = "") { return engine::manifest_kind(FetchedManifest{bytes, type, ""}); };
-    CHECK(*kind(R"({"schemaVersion":2,"config":{},"layers":[]})") == oci::kMediaTypeImageManifest);
-    CHECK(*kind(R"({"schemaVersion":2,"manifests":[]})") == oci::kMediaTypeImageIndex);
-    CHECK(*kind(R"({"schemaVersion":2,"manifests":[]})", "application/json") == oci::kMediaTypeImageIndex);
-    CHECK(*kind(R"({"schemaVersion":2,"config":{},"layers":[]})",
-                "application/vnd.docker.distribution.manifest.v2+json; charset=utf-8") == oci::kMediaTypeDockerManifest);
-    auto s1 = kind(R"({"schemaVersion":1,"name":"x","fsLayers":[]})");
-    REQUIRE_FALSE(s1.ok());
-    CHECK_THAT(s1.error().message, Catch::Contains("schema 1"));
-    CHECK_FALSE(kind("{}", "application/vnd.docker.distribution.manifest.v1+prettyjws").ok());
-    auto unknown = kind(R"({"schemaVersion":2,"mediaType":"application/x-helm","config":{},"layers":[]})");
-    REQUIRE_FALSE(unknown.ok());
-    CHECK_THAT(unknown.error().message, Catch::Contains("application/x-helm"));
-    auto bad = kind("{\"schemaVersion\":2,");
-    REQUIRE_FALSE(bad.ok());
-    CHECK_THAT(bad.error().message, Catch::Contains("malformed"));
-}
-
-TEST_CASE("choose_platform picks the host's entry, or the one asked for") {
-    oci::Index idx;
-    auto entry = [](std::string os, std::string arch, std::string variant, char c) {
-        oci::Descriptor d;
-        d.media_type = std::string(oci::kMediaTypeImageManifest);
-        d.digest = "sha256:" + std::string(64, c);
-        d.platform = {os, arch, variant};
-        return d;
-    };
-    idx.manifests = {entry("linux", "arm", "v7", 'a'), entry("linux", "arm64", "v8", 'b'),
-                     entry("linux", "amd64", "", 'c'), entry("windows", "amd64", "", 'd'),
-                     entry("linux", "arm", "v6", 'e')};
-    auto host = engine::choose_platform(idx, {});
-    REQUIRE(host.ok());
-    CHECK(host->platform.architecture == oci::host_architecture());
-    CHECK(engine::choose_platform(idx, {"linux", "arm", "v6"})->digest.back() == 'e');
-    CHECK(engine::choose_platform(idx, {"linux", "arm", ""})->digest.back() == 'a');
-    CHECK(engine::choose_platform(idx, {"windows", "amd64", ""})->digest.back() == 'd');
-    auto none = engine::choose_platform(idx, {"linux", "s390x", ""});
-    REQUIRE_FALSE(none.ok());
-    CHECK_THAT(none.error().message, Catch::Contains("linux/s390x"));
-    CHECK_THAT(none.error().message, Catch::Contains("linux/arm64/v8"));
-
-    CHECK(engine::parse_platform("linux/arm64/v8")->variant == "v8");
-    CHECK_FALSE(engine::parse_platform("linux").ok());
-    CHECK_FALSE(engine::parse_platform("linux/").ok());
-}
-
 TEST_CASE("pull from an OCI layout stores the image, then reuses its layers without reading them") {
     test::TempStore ts;
     Layout layout(ts.dir() + "/layout", {layer_one(), layer_two()}, false);

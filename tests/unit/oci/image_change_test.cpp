@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 
 #include "skiff/oci/image_change.hpp"
-#include "skiff/oci/platform.hpp"
 
 using namespace skiff;
 
@@ -52,13 +51,4 @@ TEST_CASE("bad changes are refused in podman's words") {
     CHECK(error_of("STOPSIGNAL FOO").find("valid signal") != std::string::npos);
     CHECK(error_of("LABEL novalue").find("key=value") != std::string::npos);
     CHECK(error_of("VOLUME relative").find("absolute") != std::string::npos);
-}
-
-TEST_CASE("platform matching") {
-    std::string arch = oci::host_architecture();
-    CHECK_FALSE(arch.empty());
-    CHECK(oci::platform_matches_host({"linux", arch, ""}));
-    CHECK(oci::platform_matches_host({"", "", ""}));
-    CHECK_FALSE(oci::platform_matches_host({"windows", arch, ""}));
-    CHECK_FALSE(oci::platform_matches_host({"linux", arch == "s390x" ? "amd64" : "s390x", ""}));
 }

@@ -129,9 +129,12 @@ TEST_CASE("cgroups: weights convert as crun and runc do", "[cgroup]") {
 TEST_CASE("cgroups: probe a pure cgroup2 host", "[cgroup]") {
     PureV2 f;
     CgroupHost host = f.probe();
+    CHECK(host.mode == CgroupMode::kUnified);
+    CHECK(host.cgroup2_mount == f.sys());
     CHECK(host.unified == f.sys());
     CHECK(host.unified_own == "/skiffd");
     CHECK(host.v1.empty());
+    CHECK(host.v1_hierarchies.empty());
     CHECK(host.pure_v2());
     CHECK(describe(host) == "v2: cgroup2 at " + f.sys() + ", own cgroup /skiffd (controllers: cpu io memory pids)");
 }
@@ -139,8 +142,13 @@ TEST_CASE("cgroups: probe a pure cgroup2 host", "[cgroup]") {
 TEST_CASE("cgroups: probe a hybrid host", "[cgroup]") {
     Hybrid f;
     CgroupHost host = f.probe();
+    CHECK(host.mode == CgroupMode::kHybrid);
+    CHECK(host.cgroup2_mount == f.path("unified"));
     CHECK(host.unified == f.path("unified"));
     CHECK(host.unified_own == "/");
+    // What a container's cgroup mount holds: every v1 hierarchy, named ones too, in their order.
+    CHECK(host.v1_hierarchies ==
+          std::vector<std::string>{"name=systemd", "pids", "memory", "cpu,cpuacct", "cpuset", "blkio", "freezer"});
     REQUIRE(host.v1.size() == 6);  // name=systemd left out
     CHECK(host.v1[0].hierarchy == "pids");
     CHECK(host.v1[1].hierarchy == "memory");
@@ -159,6 +167,65 @@ TEST_CASE("cgroups: a hierarchy whose own cgroup is missing is left out", "[cgro
     REQUIRE(host.v1.size() == 1);
     CHECK(host.v1[0].hierarchy == "pids");
     CHECK(host.unified.empty());
+    // Still a hybrid host, its cgroup2 where it was, and the container's mount still gets memory.
+    CHECK(host.mode == CgroupMode::kHybrid);
+    CHECK(host.cgroup2_mount == f.path("unified"));
+    CHECK(host.v1_hierarchies == std::vector<std::string>{"memory", "pids"});
+}
+
+TEST_CASE("cgroups: probe a legacy host, and a host without cgroups", "[cgroup]") {
+    Fixture f;
+    f.proc_cgroup("3:name=systemd:/\n2:memory:/\n1:cpu,cpuacct:/a\n");
+    f.file("systemd/cgroup.procs", "");
+    f.file("memory/cgroup.procs", "");
+    f.file("cpu,cpuacct/cgroup.procs", "");
+    f.file("cpu,cpuacct/a/cgroup.procs", "");
+    CgroupHost host = f.probe();
+    CHECK(host.mode == CgroupMode::kLegacy);
+    CHECK(host.cgroup2_mount.empty());
+    CHECK(host.unified.empty());
+    REQUIRE(host.v1.size() == 2);
+    CHECK(host.v1[1].own == "/a");
+    CHECK(host.v1_hierarchies == std::vector<std::string>{"name=systemd", "memory", "cpu,cpuacct"});
+    CHECK(describe(host) == "v1: controllers memory cpu,cpuacct");
+
+    // The same process on a host where none of its hierarchies is mounted under the root.
+    Fixture bare;
+    bare.proc_cgroup("2:memory:/\n1:cpu,cpuacct:/a\n");
+    REQUIRE(fs::mkdir_p(bare.sys()).ok());
+    CgroupHost none = bare.probe();
+    CHECK(none.mode == CgroupMode::kNone);
+    CHECK(none.v1.empty());
+    CHECK(describe(none) == "no cgroups");
+}
+
+TEST_CASE("cgroups: the mode's names are podman's cgroupVersion words", "[cgroup]") {
+    CHECK(std::string(cgroup_mode_name(CgroupMode::kUnified)) == "v2");
+    CHECK(std::string(cgroup_mode_name(CgroupMode::kHybrid)) == "hybrid");
+    CHECK(std::string(cgroup_mode_name(CgroupMode::kLegacy)) == "v1");
+    CHECK(std::string(cgroup_mode_name(CgroupMode::kNone)) == "none");
+}
+
+// The files tell what the kernel's own file-system types tell (what `info` and the plan read before).
+TEST_CASE("cgroups: the probe's mode on this host is what statfs says", "[cgroup]") {
+    auto magic = [](const char* path) {
+        struct statfs st;
+        return ::statfs(path, &st) == 0 ? static_cast<long>(st.f_type) : 0L;
+    };
+    CgroupMode expected = CgroupMode::kNone;
+    std::string cgroup2;
+    if (magic("/sys/fs/cgroup") == CGROUP2_SUPER_MAGIC) {
+        expected = CgroupMode::kUnified;
+        cgroup2 = "/sys/fs/cgroup";
+    } else if (magic("/sys/fs/cgroup") == TMPFS_MAGIC) {
+        bool hybrid = magic("/sys/fs/cgroup/unified") == CGROUP2_SUPER_MAGIC;
+        expected = hybrid ? CgroupMode::kHybrid : CgroupMode::kLegacy;
+        if (hybrid) cgroup2 = "/sys/fs/cgroup/unified";
+    }
+    auto host = probe_cgroups();
+    REQUIRE(host.ok());
+    CHECK(host->mode == expected);
+    CHECK(host->cgroup2_mount == cgroup2);
 }
 
 TEST_CASE("cgroups v2: create enables controllers in the parent and writes each limit's file", "[cgroup]") {

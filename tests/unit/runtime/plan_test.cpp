@@ -19,8 +19,8 @@ Spec runnable() {
 
 Host hybrid() {
     Host h;
-    h.cgroup_mode = CgroupMode::kHybrid;
-    h.cgroup_v1_hierarchies = {"name=systemd", "cpu,cpuacct", "memory"};
+    h.cgroups.mode = CgroupMode::kHybrid;
+    h.cgroups.v1_hierarchies = {"name=systemd", "cpu,cpuacct", "memory"};
     return h;
 }
 
@@ -236,7 +236,7 @@ TEST_CASE("plan: a bind root") {
 TEST_CASE("plan: the cgroup mount follows the host's cgroup mode") {
     Spec s = runnable();
     Host unified;
-    unified.cgroup_mode = CgroupMode::kUnified;
+    unified.cgroups.mode = CgroupMode::kUnified;
     auto u = plan(s, unified);
     REQUIRE(u.ok());
     size_t at = index_of(u->ops, Op::Kind::kMount, "/sys/fs/cgroup");
