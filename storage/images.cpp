@@ -14,7 +14,7 @@
 #include "skiff/base/sys.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/oci/reference.hpp"
-#include "skiff/oci/timestamp.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/storage/blobs.hpp"
 #include "skiff/storage/layers.hpp"
 
@@ -83,7 +83,7 @@ Result<LoadedRecord> load_record(const StoreConfig& s, const std::string& id) {
     if (cfg == out.doc.MemberEnd() || !cfg->value.IsObject()) return make_error("image " + id + ": record has no config");
     r.config = TRY_CTX(oci::parse_image_config(json::to_string(cfg->value)), "image " + id);
     if (!r.created.empty()) {
-        auto ns = oci::parse_rfc3339(r.created);
+        auto ns = parse_rfc3339(r.created);
         if (ns.ok()) r.created_ns = *ns;
     }
     return out;
@@ -339,7 +339,7 @@ Result<ImageRecord> commit_image(const StoreConfig& store, const NewImage& image
         TRY(write_name(store, name, id));
     }
     if (!r.created.empty()) {
-        auto ns = oci::parse_rfc3339(r.created);
+        auto ns = parse_rfc3339(r.created);
         if (ns.ok()) r.created_ns = *ns;
     }
     return r;

@@ -7,8 +7,7 @@
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/images.hpp"
-#include "skiff/oci/timestamp.hpp"
-#include "skiff/storage/containers.hpp"
+#include "skiff/base/time.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -32,7 +31,7 @@ Result<void> history(Context& ctx, HistoryOptions o) {
         return make_error("invalid argument \"" + std::string(h) + "\" for \"-H, --human\" flag: invalid syntax");
     o.human = h != "false";
     auto history = TRY(engine::image_history(ctx.store, o.image));
-    int64_t now = storage::now_ns();
+    int64_t now = now_ns();
     std::vector<Value> rows;
     for (auto& s : history.steps) {
         std::string id = s.id == "<missing>" || o.no_trunc ? s.id : s.id.substr(0, 12);
@@ -40,9 +39,9 @@ Result<void> history(Context& ctx, HistoryOptions o) {
             std::cout << id << "\n";
             continue;
         }
-        auto created = oci::parse_rfc3339(s.entry.created);
+        auto created = parse_rfc3339(s.entry.created);
         std::string since = created ? str::human_duration((now - *created) / 1000000000) + " ago" : "";
-        std::string at = created ? oci::format_rfc3339(*created) : "";
+        std::string at = created ? format_rfc3339(*created) : "";
         std::string by = s.entry.created_by;
         if (!o.no_trunc && by.size() > kCreatedByWidth) by = by.substr(0, kCreatedByWidth - 3) + "...";
         std::string size = o.human ? str::human_size(s.size) : std::to_string(s.size);

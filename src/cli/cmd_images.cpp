@@ -10,8 +10,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/image_filter.hpp"
 #include "skiff/engine/images.hpp"
-#include "skiff/oci/timestamp.hpp"
-#include "skiff/storage/containers.hpp"
+#include "skiff/base/time.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -38,7 +37,7 @@ std::string size_text(uint64_t bytes) {
 
 // Go's time.Time String() in UTC, seconds only, as podman's {{.CreatedAt}}.
 std::string go_time(int64_t ns) {
-    std::string t = oci::format_rfc3339(ns - ns % 1000000000);  // "2026-11-23T21:57:16Z"
+    std::string t = format_rfc3339(ns - ns % 1000000000);  // "2026-11-23T21:57:16Z"
     return t.substr(0, 10) + " " + t.substr(11, 8) + " +0000 UTC";
 }
 
@@ -96,7 +95,7 @@ Value json_value(const storage::ImageRecord& img, size_t containers) {
         {"Digest", img.digest},
         {"History", img.names_history},
         {"Created", static_cast<long long>(img.created_ns / 1000000000)},
-        {"CreatedAt", img.created_ns ? oci::format_rfc3339(img.created_ns - img.created_ns % 1000000000) : ""},
+        {"CreatedAt", img.created_ns ? format_rfc3339(img.created_ns - img.created_ns % 1000000000) : ""},
     });
 }
 
@@ -105,7 +104,7 @@ Result<void> run_images(Context& ctx, const ImagesOptions& o) {
     auto list = TRY(engine::list_images(ctx.store, o.args.empty() ? "" : o.args[0]));
     auto filter = TRY(engine::ImageFilter::parse(ctx.store, o.filters));
     std::erase_if(list, [&](const storage::ImageRecord& img) { return !filter.matches(img); });
-    int64_t now = storage::now_ns();
+    int64_t now = now_ns();
     if (o.format == "json") {
         Value::List items;
         for (auto& img : list) items.push_back(json_value(img, engine::containers_using(ctx.store, img.id)));

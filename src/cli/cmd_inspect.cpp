@@ -10,15 +10,13 @@
 
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
-#include "skiff/oci/timestamp.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/engine/exec.hpp"
 #include "skiff/engine/images.hpp"
 #include "skiff/engine/logs.hpp"
+#include "skiff/engine/containers.hpp"
 #include "skiff/engine/run.hpp"
-#include "skiff/storage/containers.hpp"
-#include "skiff/storage/images.hpp"
-#include "skiff/storage/layers.hpp"
-#include "skiff/storage/volumes.hpp"
+#include "skiff/engine/volumes.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -75,8 +73,8 @@ Value history_value(const std::vector<oci::HistoryEntry>& history) {
 
 Value graph_driver(const storage::StoreConfig& store, const storage::ImageRecord& img) {
     Value data;
-    if (store.driver == storage::Driver::kOverlay && !img.config.diff_ids.empty()) {
-        auto dirs = storage::layer_dirs(store, img);
+    {
+        auto dirs = engine::image_layer_dirs(store, img);
         if (dirs.ok() && !dirs->empty()) {
             Value::Map m;
             m.emplace("UpperDir", dirs->front());
@@ -142,7 +140,7 @@ Value devices_value(const std::vector<engine::DeviceOption>& devices) {
     return Value::list(std::move(out));
 }
 
-std::string time_or_zero(int64_t ns) { return ns > 0 ? oci::format_rfc3339(ns) : "0001-01-01T00:00:00Z"; }
+std::string time_or_zero(int64_t ns) { return ns > 0 ? format_rfc3339(ns) : "0001-01-01T00:00:00Z"; }
 
 // {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}: podman's PortBindings and NetworkSettings.Ports.
 Value port_bindings(const std::vector<net::PortMapping>& ports) {
@@ -165,23 +163,22 @@ MountValues mount_values(const storage::StoreConfig& store, const engine::Contai
     std::vector<std::string> binds;
     Value::Map tmpfs;
     for (auto& given : o.mounts) {
-        runtime::Mount m = engine::runtime_mounts({given}, storage::volumes_dir(store)).front();
         engine::MountView view = engine::mount_view(given);
         const std::vector<std::string>& opts = view.other;
         const std::string& propagation = view.propagation;
         bool rw = !view.read_only;
         if (given.kind == engine::MountConfig::Kind::kTmpfs) {
-            tmpfs.emplace(m.destination, str::join(m.options, ","));
+            tmpfs.emplace(given.destination, str::join(given.options, ","));
             continue;
         }
         std::string name = given.kind == engine::MountConfig::Kind::kVolume ? given.source : "";
         std::string source = given.source;
         Value::Fields f = {{"Type", name.empty() ? "bind" : "volume"}};
         if (!name.empty()) f.emplace_back("Name", name);
-        f.insert(f.end(), {{"Source", m.source}, {"Destination", m.destination}, {"Driver", name.empty() ? "" : "local"},
+        f.insert(f.end(), {{"Source", engine::mount_host_path(store, given)}, {"Destination", given.destination}, {"Driver", name.empty() ? "" : "local"},
                            {"Mode", ""}, {"Options", opts}, {"RW", rw}, {"Propagation", propagation}});
         list.push_back(Value::record(std::move(f)));
-        binds.push_back(source + ":" + m.destination + ":" + (rw ? "rw," : "ro,") + propagation + "," + str::join(opts, ","));
+        binds.push_back(source + ":" + given.destination + ":" + (rw ? "rw," : "ro,") + propagation + "," + str::join(opts, ","));
     }
     return {Value::list(std::move(list)), Value(binds), tmpfs.empty() ? Value::map({}) : Value::map(std::move(tmpfs))};
 }
@@ -191,7 +188,6 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
     auto config = engine::config_of(c);
     engine::ContainerConfig o = config.ok() ? config.take() : engine::ContainerConfig{};
     const runtime::Resources& r = o.resources;
-    std::string run_dir = storage::container_run_dir(store, c.id);
     bool running = c.state == storage::ContainerState::kRunning && !c.paused;
     std::string status = storage::status_name(c);
     Value::Map labels(c.labels.begin(), c.labels.end());
@@ -222,9 +218,9 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
         {"ImageName", c.image_name},
         {"Rootfs", ""},
         {"Pod", ""},
-        {"ResolvConfPath", run_dir + "/resolv.conf"},
-        {"HostnamePath", run_dir + "/hostname"},
-        {"HostsPath", run_dir + "/hosts"},
+        {"ResolvConfPath", engine::container_file(store, c.id, "resolv.conf")},
+        {"HostnamePath", engine::container_file(store, c.id, "hostname")},
+        {"HostsPath", engine::container_file(store, c.id, "hosts")},
         {"Name", c.name},
         {"RestartCount", c.restarts},
         {"ExecIDs", engine::exec_sessions(store, c.id)},
@@ -285,7 +281,7 @@ Result<void> run_inspect(Context& ctx, const InspectOptions& o) {
     for (auto& name : o.names) {
         // Containers first, as podman looks.
         if (o.type != "image") {
-            auto c = storage::find_container(ctx.store, name);
+            auto c = engine::find_container(ctx.store, name);
             if (c.ok()) {
                 Value v = container_value(ctx.store, *c);
                 if (tmpl)
@@ -300,7 +296,7 @@ Result<void> run_inspect(Context& ctx, const InspectOptions& o) {
                 continue;
             }
         }
-        auto img = storage::find_image(ctx.store, name);
+        auto img = engine::find_image(ctx.store, name);
         if (!img.ok()) {
             // Print what was found, then fail for what was not, as podman does.
             status = o.type == "image" ? img.take_error() : make_error("no such object: \"" + name + "\"");

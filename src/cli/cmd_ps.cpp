@@ -12,7 +12,7 @@
 #include "skiff/engine/container_filter.hpp"
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/run.hpp"
-#include "skiff/net/ports.hpp"
+#include "skiff/base/time.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -48,12 +48,6 @@ std::string size_text(const engine::ContainerSize& s) {
     return str::human_size(s.rw) + " (virtual " + str::human_size(s.root_fs) + ")";
 }
 
-// The container's published ports (parsed only when it has some: ps stays fast at 1,000 containers).
-std::vector<net::PortMapping> published(const storage::Container& c) {
-    if (c.config.find("\"ports\"") == std::string::npos) return {};
-    auto o = engine::config_of(c);
-    return o.ok() ? o->ports : std::vector<net::PortMapping>{};
-}
 
 Value template_row(const storage::Container& c, int64_t now, bool no_trunc,
                    const std::optional<engine::ContainerSize>& size) {
@@ -74,7 +68,7 @@ Value template_row(const storage::Container& c, int64_t now, bool no_trunc,
         {"ExitCode", c.exit_code},
         {"Exited", c.state == storage::ContainerState::kExited},
         {"Pid", c.state == storage::ContainerState::kRunning ? c.pid : 0},
-        {"Ports", net::format_ports(published(c))},
+        {"Ports", engine::ports_text(engine::ports_of(c))},
         {"Names", c.name},
         {"Labels", Value::map(std::move(labels))},
         {"AutoRemove", c.auto_remove},
@@ -113,7 +107,7 @@ Value json_row(const storage::Container& c, int64_t now, const std::optional<eng
         {"Labels", labels.empty() ? Value() : Value::map(std::move(labels))},
         {"Names", std::vector<std::string>{c.name}},
         {"Pid", running ? c.pid : 0},
-        {"Ports", ports_value(published(c))},
+        {"Ports", ports_value(engine::ports_of(c))},
         {"StartedAt", static_cast<long long>(c.started_ns / 1000000000)},
         {"State", storage::status_name(c)},
         {"Status", status_text(c, now)},
@@ -164,7 +158,7 @@ void add_ps(CLI::App& parent, Context& ctx) {
                 log::warn("container {} has a damaged record: {} (skiff rm -f {} removes it)", c.id, c.damage, c.id.substr(0, 12));
         if (o->latest && list->size() > 1) list->resize(1);
         if (o->last >= 0 && list->size() > static_cast<size_t>(o->last)) list->resize(static_cast<size_t>(o->last));
-        int64_t now = storage::now_ns();
+        int64_t now = now_ns();
         // Measuring walks each container's files: only when asked for.
         bool sizes = o->size || o->format.find(".Size") != std::string::npos;
         std::vector<std::optional<engine::ContainerSize>> size_of(list->size());

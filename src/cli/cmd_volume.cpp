@@ -10,7 +10,7 @@
 #include "template.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/volumes.hpp"
-#include "skiff/oci/timestamp.hpp"
+#include "skiff/base/time.hpp"
 
 namespace skiff::cli {
 
@@ -22,7 +22,7 @@ Value volume_value(const storage::Volume& v) {
         {"Name", v.name},
         {"Driver", "local"},
         {"Mountpoint", v.mountpoint},
-        {"CreatedAt", oci::format_rfc3339(v.created_ns)},
+        {"CreatedAt", format_rfc3339(v.created_ns)},
         {"Labels", Value::map(std::move(labels))},
         {"Scope", "local"},
         {"Options", Value::map({})},

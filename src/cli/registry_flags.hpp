@@ -7,7 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "skiff/base/result.hpp"
-#include "skiff/oci/registry.hpp"
+#include "skiff/engine/pull.hpp"  // oci::RegistryAccess, as the engine takes it
 
 namespace skiff::cli {
 

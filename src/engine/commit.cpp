@@ -20,7 +20,7 @@
 #include "skiff/oci/image_change.hpp"
 #include "skiff/oci/manifest.hpp"
 #include "skiff/oci/reference.hpp"
-#include "skiff/oci/timestamp.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/layer_export.hpp"
 #include "skiff/storage/layers.hpp"
@@ -59,7 +59,7 @@ Result<oci::ImageConfig> commit_config(const storage::Container& c, const storag
     if (!c.working_dir.empty()) cc.working_dir = c.working_dir;
     for (auto& change : opts.changes) TRY(oci::apply_change(cc, change));
 
-    cfg.created = oci::format_rfc3339(now_ns());
+    cfg.created = format_rfc3339(now_ns());
     if (!opts.author.empty()) cfg.author = opts.author;
     oci::HistoryEntry h;
     h.created = cfg.created;

@@ -199,6 +199,14 @@ Result<std::vector<ContainerPorts>> published_ports(const storage::StoreConfig& 
     return out;
 }
 
+std::vector<net::PortMapping> ports_of(const storage::Container& c) {
+    if (c.config.find("\"ports\"") == std::string::npos) return {};
+    auto config = config_of(c);
+    return config.ok() ? config->ports : std::vector<net::PortMapping>{};
+}
+
+std::string ports_text(const std::vector<net::PortMapping>& ports) { return net::format_ports(ports); }
+
 Result<PortQuery> parse_port_query(const std::string& spec) {
     auto ports = TRY(net::parse_expose(spec));
     if (ports.size() != 1) return make_error("invalid port \"" + spec + "\": want one PORT[/PROTOCOL]");
@@ -207,6 +215,10 @@ Result<PortQuery> parse_port_query(const std::string& spec) {
 
 Result<storage::Container> find_container(const storage::StoreConfig& store, const std::string& name_or_id) {
     return storage::find_container(store, name_or_id);
+}
+
+std::string container_file(const storage::StoreConfig& store, const std::string& id, const std::string& name) {
+    return storage::container_run_dir(store, id) + "/" + name;
 }
 
 Result<bool> container_exists(const storage::StoreConfig& store, const std::string& name_or_id) {

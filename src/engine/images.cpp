@@ -18,7 +18,7 @@
 #include "skiff/oci/manifest.hpp"
 #include "skiff/oci/platform.hpp"
 #include "skiff/oci/reference.hpp"
-#include "skiff/oci/timestamp.hpp"
+#include "skiff/base/time.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/layers.hpp"
 
@@ -109,7 +109,7 @@ Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, con
     storage::FdSource src(in.fd);
     auto unpacked = TRY(storage::unpack_layer(store, src, {in.label, {}, {}}));
 
-    cfg.created = oci::format_rfc3339(in.mtime_ns ? in.mtime_ns : now_ns());
+    cfg.created = format_rfc3339(in.mtime_ns ? in.mtime_ns : now_ns());
     cfg.architecture = oci::host_architecture();
     cfg.os = "linux";
     cfg.variant = oci::host_variant();
@@ -283,6 +283,15 @@ Result<bool> image_exists(const storage::StoreConfig& store, const std::string& 
     if (found) return true;
     if (found.error().missing) return false;
     return found.take_error();
+}
+
+Result<storage::ImageRecord> find_image(const storage::StoreConfig& store, const std::string& name) {
+    return storage::find_image(store, name);
+}
+
+Result<std::vector<std::string>> image_layer_dirs(const storage::StoreConfig& store, const storage::ImageRecord& img) {
+    if (store.driver != storage::Driver::kOverlay || img.config.diff_ids.empty()) return std::vector<std::string>{};
+    return storage::layer_dirs(store, img);
 }
 
 Result<std::vector<std::string>> prune_images(const storage::StoreConfig& store, bool all, const ImageFilter& filter) {

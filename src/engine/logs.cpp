@@ -7,7 +7,7 @@
 
 #include "run_internal.hpp"
 #include "skiff/base/sys.hpp"
-#include "skiff/oci/timestamp.hpp"
+#include "skiff/base/time.hpp"
 
 namespace skiff::engine {
 
@@ -25,7 +25,7 @@ std::vector<LogRecord> parse_log(std::string_view data, size_t* used) {
         if (b == std::string_view::npos || b + 2 > line.size()) continue;
         LogRecord r;
         r.timestamp = std::string(line.substr(0, a));
-        auto ns = oci::parse_rfc3339(r.timestamp);
+        auto ns = parse_rfc3339(r.timestamp);
         if (!ns.ok()) continue;
         r.ns = *ns;
         std::string_view stream = line.substr(a + 1, b - a - 1);
@@ -45,7 +45,7 @@ Result<std::string> log_file(const storage::StoreConfig& store, const storage::C
 }
 
 Result<int64_t> parse_log_time(std::string_view s, int64_t now_ns) {
-    if (auto t = oci::parse_rfc3339(s); t.ok()) return *t;
+    if (auto t = parse_rfc3339(s); t.ok()) return *t;
     std::string text(s);
     char* end = nullptr;
     long long secs = std::strtoll(text.c_str(), &end, 10);
@@ -69,7 +69,7 @@ Result<int64_t> parse_log_time(std::string_view s, int64_t now_ns) {
     return now_ns - total;
 }
 
-Result<int64_t> parse_log_time(std::string_view s) { return parse_log_time(s, storage::now_ns()); }
+Result<int64_t> parse_log_time(std::string_view s) { return parse_log_time(s, now_ns()); }
 
 Result<LogReader> LogReader::open(const storage::StoreConfig& store, const std::string& name_or_id) {
     auto c = TRY(storage::find_container(store, name_or_id));

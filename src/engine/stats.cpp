@@ -83,7 +83,7 @@ Result<std::vector<ContainerStats>> StatsSampler::sample(const std::vector<std::
     for (auto& c : targets) {
         auto cg = TRY(open_cgroup(c));
         auto s = TRY(cg.stats());
-        int64_t now = storage::now_ns();
+        int64_t now = now_ns();
         ContainerStats st;
         st.id = c.id;
         st.name = c.name;

@@ -56,6 +56,11 @@ Result<void> populate(const storage::Volume& v, int rootfd, const std::string& d
 
 }  // namespace
 
+std::string mount_host_path(const storage::StoreConfig& store, const MountConfig& m) {
+    if (m.kind != MountConfig::Kind::kVolume) return m.source;
+    return runtime_mounts({m}, storage::volumes_dir(store)).front().source;
+}
+
 Result<void> make_volumes(const storage::StoreConfig& store, const ContainerConfig& config) {
     auto names = volume_names(config);
     auto anonymous = anonymous_volume_names(config);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "skiff/base/result.hpp"
+#include "skiff/net/ports.hpp"
 #include "skiff/storage/containers.hpp"
 
 namespace skiff::engine {
@@ -68,6 +69,10 @@ struct ContainerPorts {
 // The container `name_or_id`, or every container (newest first) when it is empty; those that do not
 // run have no ports; one whose options cannot be read is left out.
 Result<std::vector<ContainerPorts>> published_ports(const storage::StoreConfig& store, const std::string& name_or_id);
+// The ports a container publishes, from its configuration (read only when its record names some:
+// ps stays fast at 1,000 containers); and as podman's PORTS column writes them.
+std::vector<net::PortMapping> ports_of(const storage::Container& c);
+std::string ports_text(const std::vector<net::PortMapping>& ports);
 
 // A PORT[/PROTOCOL] asked of `port`; `protocol` is empty when none was given.
 struct PortQuery {
@@ -78,6 +83,8 @@ Result<PortQuery> parse_port_query(const std::string& spec);
 
 // The container `name_or_id` names, its state checked against its processes.
 Result<storage::Container> find_container(const storage::StoreConfig& store, const std::string& name_or_id);
+// The path of one of a container's run-time files (hosts, hostname, resolv.conf).
+std::string container_file(const storage::StoreConfig& store, const std::string& id, const std::string& name);
 
 // `container exists`: whether `name_or_id` names a container; an error other than its absence is
 // an error.

@@ -77,6 +77,10 @@ Result<void> untag_image(const storage::StoreConfig& store, const std::string& i
 // `image exists`: whether `image` (a name or id) is in the store; an error other than its absence
 // is an error.
 Result<bool> image_exists(const storage::StoreConfig& store, const std::string& image);
+// `inspect`: the image a name or id names; and its layers' directories, top first (overlay's
+// UpperDir then LowerDir), empty for the vfs driver.
+Result<storage::ImageRecord> find_image(const storage::StoreConfig& store, const std::string& name);
+Result<std::vector<std::string>> image_layer_dirs(const storage::StoreConfig& store, const storage::ImageRecord& img);
 
 class ImageFilter;
 

@@ -14,6 +14,8 @@
 
 namespace skiff::engine {
 
+// The host path a mount's source is: a volume's data directory, or the bind mount's own path.
+std::string mount_host_path(const storage::StoreConfig& store, const MountConfig& m);
 // Create the volumes the container mounts that do not exist yet (its anonymous ones anonymous).
 Result<void> make_volumes(const storage::StoreConfig& store, const ContainerConfig& config);
 // Remove the anonymous volumes the container mounts (rm -v, --rm); best effort, as podman.

@@ -121,8 +121,6 @@ std::string serialize_status(const ContainerStatus& s);
 Result<ContainerStatus> parse_status(std::string_view json);
 std::string generate_name(uint64_t random);
 bool valid_name(std::string_view name);  // [a-zA-Z0-9][a-zA-Z0-9_.-]*
-// base's clock, also named here for the cli's callers that spell it storage::now_ns (the lead's to change).
-using skiff::now_ns;
 unsigned long long process_start_time(pid_t pid);  // 0 if the process is gone or a zombie
 // Whether `pid` is still the process that started at `start` (a start time of 0 names none).
 bool same_process(pid_t pid, unsigned long long start);

@@ -1,10 +1,10 @@
-#include "skiff/oci/timestamp.hpp"
+#include "skiff/base/time.hpp"
 
 #include <ctime>
 
 #include <fmt/core.h>
 
-namespace skiff::oci {
+namespace skiff {
 
 namespace {
 
@@ -85,4 +85,4 @@ std::string format_rfc3339(int64_t ns) {
     return out + "Z";
 }
 
-}  // namespace skiff::oci
+}  // namespace skiff
