@@ -59,7 +59,7 @@ private:
 struct RawInput {
     explicit RawInput(ByteSource& s) : src(s) {}
     ByteSource& src;
-    std::vector<char> buf = std::vector<char>(kBufferSize);
+    std::vector<char> buf = std::vector<char>(ByteQueue::kBufferSize);
     std::optional<Error> error;
 };
 
