@@ -13,6 +13,7 @@
 #include "skiff/oci/manifest.hpp"
 #include "skiff/oci/platform.hpp"
 #include "skiff/oci/reference.hpp"
+#include "skiff/storage/image_transaction.hpp"
 #include "skiff/storage/images.hpp"
 
 namespace skiff::storage {
@@ -96,8 +97,7 @@ private:
 
 class ArchiveLoader {
 public:
-    ArchiveLoader(const StoreConfig& store, std::string label, std::vector<std::string>& created)
-        : store_(store), label_(std::move(label)), created_(created) {}
+    ArchiveLoader(ImageTransaction& tx, std::string label) : tx_(tx), label_(std::move(label)) {}
 
     Result<void> scan(ByteSource& src);
     Result<std::vector<LoadedImage>> load();
@@ -113,7 +113,7 @@ private:
     std::string resolve(std::string path) const;
     Result<std::string> file(const std::string& path) const;
     Result<std::string> blob(const oci::Descriptor& d) const;
-    Result<const UnpackResult*> layer(const std::string& path);
+    Result<const UnpackedLayer*> layer(const std::string& path);
     Result<void> check_layers(const oci::ImageConfig& cfg, const std::vector<std::string>& paths,
                               const std::vector<std::string>& compressed);
     Result<LoadedImage> commit(const std::string& config, const std::string& manifest, const std::string& media_type,
@@ -123,12 +123,11 @@ private:
     Result<void> collect_manifests(const oci::Index& index, const std::string& ref_name,
                                    std::vector<std::pair<oci::Descriptor, std::string>>& out, int depth) const;
 
-    const StoreConfig& store_;
+    ImageTransaction& tx_;  // holds every layer unpacked, removes those no image lists at its end
     std::string label_;
-    std::vector<std::string>& created_;  // diff ids this load unpacked (for the clean-up)
     std::map<std::string, std::string> files_;
     std::map<std::string, std::string> links_;
-    std::map<std::string, UnpackResult> layers_;
+    std::map<std::string, UnpackedLayer> layers_;
     std::map<std::string, Error> layer_errors_;
     size_t in_memory_ = 0;  // bytes of files_
 };
@@ -204,7 +203,7 @@ Result<void> ArchiveLoader::scan_entry(const ArchiveLib& lib, struct archive* a,
         return {};
     }
     EntrySource entry(lib, a, std::move(prefix));
-    auto r = unpack_layer(store_, entry, {label_ + ": " + name, {}, {}});
+    auto r = tx_.unpack_layer(entry, {label_ + ": " + name, {}, {}});
     if (entry.failed) return r.ok() ? fail("read " + name) : r.take_error().context("load " + label_);
     if (!r.ok()) {
         // Out of room: the rest of the archive would not fit either.
@@ -212,7 +211,6 @@ Result<void> ArchiveLoader::scan_entry(const ArchiveLib& lib, struct archive* a,
         layer_errors_.emplace(name, r.take_error());
         return {};
     }
-    if (r->created) created_.push_back(r->layer.diff_id);
     layers_.emplace(name, r.take());
     return {};
 }
@@ -240,15 +238,14 @@ Result<std::string> ArchiveLoader::blob(const oci::Descriptor& d) const {
 }
 
 // A layer by its path in the archive: unpacked already while scanning, or now from memory.
-Result<const UnpackResult*> ArchiveLoader::layer(const std::string& path) {
+Result<const UnpackedLayer*> ArchiveLoader::layer(const std::string& path) {
     std::string key = resolve(normalize_path(path));
     if (auto it = layers_.find(key); it != layers_.end()) return &it->second;
     if (auto err = layer_errors_.find(key); err != layer_errors_.end()) return Error(err->second);
     auto small = files_.find(key);
     if (small == files_.end()) return fail("layer \"" + path + "\" is not in the archive");
     MemorySource src(small->second);
-    auto r = TRY(unpack_layer(store_, src, {label_ + ": " + key, {}, {}}));
-    if (r.created) created_.push_back(r.layer.diff_id);
+    auto r = TRY(tx_.unpack_layer(src, {label_ + ": " + key, {}, {}}));
     return &layers_.emplace(key, std::move(r)).first->second;
 }
 
@@ -258,7 +255,7 @@ Result<void> ArchiveLoader::check_layers(const oci::ImageConfig& cfg, const std:
         return fail("the image has " + std::to_string(paths.size()) + " layers but its config lists " +
                     std::to_string(cfg.diff_ids.size()));
     for (size_t i = 0; i < paths.size(); ++i) {
-        const UnpackResult* l = TRY(layer(paths[i]));
+        const UnpackedLayer* l = TRY(layer(paths[i]));
         if (!compressed.empty() && l->compressed_digest != compressed[i])
             return fail("layer " + compressed[i] + " does not match its digest (got " + l->compressed_digest + ")");
         if (l->layer.diff_id != cfg.diff_ids[i])
@@ -270,7 +267,7 @@ Result<void> ArchiveLoader::check_layers(const oci::ImageConfig& cfg, const std:
 Result<LoadedImage> ArchiveLoader::commit(const std::string& config, const std::string& manifest,
                                           const std::string& media_type, const std::vector<std::string>& names) {
     NewImage img{config, manifest, media_type, names};
-    auto rec = TRY(commit_image(store_, img));
+    auto rec = TRY(tx_.commit(img));
     return LoadedImage{rec.id, names};
 }
 
@@ -372,16 +369,12 @@ Result<std::vector<LoadedImage>> ArchiveLoader::load() {
 }  // namespace
 
 Result<std::vector<LoadedImage>> load_image_archive(const StoreConfig& store, ByteSource& src, const std::string& label) {
-    std::vector<std::string> created;
-    auto loaded = [&]() -> Result<std::vector<LoadedImage>> {
-        ArchiveLoader loader(store, label, created);
-        TRY(loader.scan(src));
-        return loader.load();
-    }();
-    // The loader's layer holds are released: layers unpacked for nothing (another platform, a
-    // failure half-way) go, those an image lists stay.
-    for (auto& diff_id : created) (void)remove_layer_if_unused(store, diff_id);
-    return loaded;
+    // When it ends, layers unpacked for nothing (another platform, a failure half-way) go; those an
+    // image lists stay.
+    ImageTransaction tx(store);
+    ArchiveLoader loader(tx, label);
+    TRY(loader.scan(src));
+    return loader.load();
 }
 
 }  // namespace skiff::storage

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -294,16 +295,14 @@ Result<std::vector<std::string>> layer_dirs(const StoreConfig& store, const Imag
     return out;
 }
 
-Result<ImageRecord> commit_image(const StoreConfig& store, const NewImage& image) {
-    oci::ImageConfig cfg = TRY(oci::parse_image_config(image.config));
-    for (auto& id : cfg.diff_ids)
-        if (!layer_exists(store, id)) return make_error("commit image: layer " + id + " is not in the store");
-    TRY(fs::mkdir_p(images_dir(store), 0700));
-    // The blobs are written under the lock too: prune_blobs, under it, never sees them unlisted.
-    auto lock = TRY(store_lock(store));
-    oci::Digest config_digest = TRY(put_blob(store, image.config));
+namespace {
+
+// The image's blobs (through `put`) and its record, new or updated; its names are not touched.
+Result<LoadedRecord> write_blobs_and_record(const StoreConfig& store, const NewImage& image, const oci::ImageConfig& cfg,
+                                            const std::function<Result<oci::Digest>(std::string_view)>& put) {
+    oci::Digest config_digest = TRY(put(image.config));
     std::string manifest_digest;
-    if (!image.manifest.empty()) manifest_digest = TRY(put_blob(store, image.manifest)).str();
+    if (!image.manifest.empty()) manifest_digest = TRY(put(image.manifest)).str();
     const std::string& id = config_digest.hex;
     LoadedRecord lr;
     auto existing = load_record(store, id);
@@ -334,6 +333,33 @@ Result<ImageRecord> commit_image(const StoreConfig& store, const NewImage& image
         add_unique_front(r.names_history, name);
     }
     TRY(write_record(store, lr));
+    return lr;
+}
+
+}  // namespace
+
+Result<ImageRecord> commit_image(const StoreConfig& store, const NewImage& image) {
+    oci::ImageConfig cfg = TRY(oci::parse_image_config(image.config));
+    for (auto& id : cfg.diff_ids)
+        if (!layer_exists(store, id)) return make_error("commit image: layer " + id + " is not in the store");
+    TRY(fs::mkdir_p(images_dir(store), 0700));
+    // The blobs are written under the lock too: prune_blobs, under it, never sees them unlisted.
+    auto lock = TRY(store_lock(store));
+    // Blobs this commit adds go again when no record comes to list them.
+    std::vector<oci::Digest> added;
+    auto put = [&](std::string_view data) -> Result<oci::Digest> {
+        bool had = has_blob(store, oci::sha256_of(data));
+        auto d = TRY(put_blob(store, data));
+        if (!had) added.push_back(d);
+        return d;
+    };
+    auto lr = write_blobs_and_record(store, image, cfg, put);
+    if (!lr.ok()) {
+        for (auto& d : added) (void)remove_blob(store, d);
+        return lr.take_error();
+    }
+    const std::string& id = lr->record.id;
+    ImageRecord& r = lr->record;
     for (auto& name : image.names) {
         TRY(take_name_from_others(store, name, id));
         TRY(write_name(store, name, id));

@@ -22,6 +22,7 @@
 #include "skiff/oci/reference.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/storage/containers.hpp"
+#include "skiff/storage/image_transaction.hpp"
 #include "skiff/storage/layer_export.hpp"
 #include "skiff/storage/layers.hpp"
 #include "skiff/engine/spec.hpp"
@@ -86,8 +87,9 @@ std::string commit_manifest(const std::string& config, const oci::ImageConfig& c
 }
 
 // The container's changes as a layer in the store, held.
-Result<storage::UnpackResult> store_changes(const storage::StoreConfig& store, const storage::Container& c,
-                                            const storage::ImageRecord& image) {
+Result<storage::UnpackedLayer> store_changes(storage::ImageTransaction& tx, const storage::Container& c,
+                                             const storage::ImageRecord& image) {
+    const storage::StoreConfig& store = tx.store();
     // O_TMPFILE: the file has no name, so nothing is left behind whatever happens.
     auto tmp = TRY_CTX(sys::open(store.root, O_TMPFILE | O_RDWR, 0600), "commit: temporary file in " + store.root);
     std::string diff_id;
@@ -102,7 +104,7 @@ Result<storage::UnpackResult> store_changes(const storage::StoreConfig& store, c
     }
     if (::lseek(tmp.get(), 0, SEEK_SET) < 0) return sys_error("commit: rewind the exported changes");
     storage::FdSource src(tmp.get());
-    return storage::unpack_layer(store, src, {"changes of container " + c.name, diff_id, {}});
+    return tx.unpack_layer(src, {"changes of container " + c.name, diff_id, {}});
 }
 
 }  // namespace
@@ -136,16 +138,16 @@ Result<storage::ImageRecord> commit_as_is(const storage::StoreConfig& store, con
     // Everything the user wrote is checked before any work is done.
     auto cfg = TRY(commit_config(c, image, opts));
 
-    std::vector<storage::LayerHold> holds;
-    for (auto& id : image.config.diff_ids) holds.push_back(TRY(storage::hold_layer(store, id)));
-    auto layer = TRY(store_changes(store, c, image));
+    storage::ImageTransaction tx(store);
+    for (auto& id : image.config.diff_ids) TRY(tx.hold_layer(id));
+    auto layer = TRY(store_changes(tx, c, image));
     cfg.diff_ids.push_back(layer.layer.diff_id);
 
     std::string config = oci::serialize_image_config(cfg);
     bool docker = opts.format == "docker";
     storage::NewImage img{config, commit_manifest(config, cfg, store, docker),
                           std::string(docker ? oci::kMediaTypeDockerManifest : oci::kMediaTypeImageManifest), names};
-    return storage::commit_image(store, img);
+    return tx.commit(img);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "skiff/oci/reference.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/storage/containers.hpp"
+#include "skiff/storage/image_transaction.hpp"
 #include "skiff/storage/layers.hpp"
 
 namespace skiff::engine {
@@ -105,9 +106,9 @@ Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, con
     if (!opts.reference.empty()) names.push_back(TRY(oci::normalize_local_name(opts.reference)));
 
     auto in = TRY(open_input(opts.source));
-    storage::sweep_dead_writers(store);
+    storage::ImageTransaction tx(store);
     storage::FdSource src(in.fd);
-    auto unpacked = TRY(storage::unpack_layer(store, src, {in.label, {}, {}}));
+    auto unpacked = TRY(tx.unpack_layer(src, {in.label, {}, {}}));
 
     cfg.created = format_rfc3339(in.mtime_ns ? in.mtime_ns : now_ns());
     cfg.architecture = oci::host_architecture();
@@ -121,14 +122,13 @@ Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, con
     cfg.history = {h};
     std::string config = oci::serialize_image_config(cfg);
     storage::NewImage img{config, import_manifest(config, unpacked.layer), std::string(oci::kMediaTypeImageManifest), names};
-    return storage::commit_image(store, img);
+    return tx.commit(img);
 }
 
 Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig& store, const std::string& input) {
     auto in = TRY(open_input(input));
     if (!in.owned && ::isatty(in.fd))
         return make_error("cannot read from terminal, use command-line redirection or the --input flag");
-    storage::sweep_dead_writers(store);
     storage::FdSource src(in.fd);
     return storage::load_image_archive(store, src, in.label);
 }

@@ -9,6 +9,7 @@
 #include "skiff/oci/digest.hpp"
 #include "skiff/oci/image.hpp"
 #include "skiff/oci/platform.hpp"
+#include "skiff/storage/image_transaction.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/layers.hpp"
 
@@ -109,15 +110,13 @@ struct LayerJob {
     std::string diff_id;
 };
 
-// Unpack every job, `jobs` at a time. The first error stops the workers from taking new layers.
-Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig& store, ImageSource& src,
-                                                     const std::vector<LayerJob>& todo, int jobs,
-                                                     PullProgress& progress) {
+// Unpack every job, `jobs` at a time, into `tx` (which holds each layer, and removes those it
+// created if the pull fails). The first error stops the workers from taking new layers.
+Result<void> fetch_layers(storage::ImageTransaction& tx, ImageSource& src, const std::vector<LayerJob>& todo, int jobs,
+                          PullProgress& progress) {
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};
     std::mutex mu;
-    std::vector<storage::LayerHold> holds;
-    std::vector<std::string> created;  // layers this pull unpacked, removed again if it fails
     std::optional<Error> first_error;
 
     auto worker = [&] {
@@ -125,12 +124,11 @@ Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig&
             size_t i = next.fetch_add(1);
             if (i >= todo.size() || failed.load()) return;
             const LayerJob& job = todo[i];
-            auto result = [&]() -> Result<storage::UnpackResult> {
+            auto result = [&]() -> Result<storage::UnpackedLayer> {
                 auto stream = TRY(src.open_blob(job.desc));
                 SizedSource sized(*stream, static_cast<uint64_t>(std::max<int64_t>(job.desc.size, 0)));
                 CountingSource counted(sized, progress, job.desc.digest);
-                return storage::unpack_layer(store, counted,
-                                             {job.desc.digest, job.diff_id, job.desc.digest});
+                return tx.unpack_layer(counted, {job.desc.digest, job.diff_id, job.desc.digest});
             }();
             std::lock_guard lk(mu);
             if (!result.ok()) {
@@ -140,14 +138,12 @@ Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig&
             }
             progress.blob_done(job.desc.digest);
             if (result->created) {
-                created.push_back(job.diff_id);
                 // The blob was read and verified: remember it, so a push can reuse it. A cache only.
                 storage::LayerBlob blob{job.desc.digest, job.desc.media_type, static_cast<uint64_t>(job.desc.size),
                                         job.diff_id, {}};
                 if (auto repo = src.repository(); !repo.empty()) blob.repositories.push_back(repo);
-                (void)storage::record_layer_blob(store, job.diff_id, blob);
+                (void)storage::record_layer_blob(tx.store(), job.diff_id, blob);
             }
-            holds.push_back(std::move(result->hold));
         }
     };
     size_t n = std::min<size_t>(todo.size(), static_cast<size_t>(std::max(jobs, 1)));
@@ -155,15 +151,8 @@ Result<std::vector<storage::LayerHold>> fetch_layers(const storage::StoreConfig&
     for (size_t i = 1; i < n; i++) threads.emplace_back(worker);
     if (n > 0) worker();
     for (auto& t : threads) t.join();
-    if (first_error) {
-        // Nothing half-stored: the layers this pull made go again, unless another image (a
-        // concurrent pull's) has come to list them meanwhile. Our holds go first: removal waits
-        // for every holder.
-        holds.clear();
-        for (auto& id : created) (void)storage::remove_layer_if_unused(store, id);
-        return std::move(*first_error);
-    }
-    return holds;
+    if (first_error) return std::move(*first_error);
+    return {};
 }
 
 }  // namespace
@@ -183,7 +172,7 @@ Result<PulledImage> pull_image(const storage::StoreConfig& store, ImageSource& s
 
     // Stored layers are held (so nobody removes them) and never fetched; the rest are fetched once
     // each, even when the image lists one twice.
-    std::vector<storage::LayerHold> holds;
+    storage::ImageTransaction tx(store);
     std::vector<LayerJob> todo;
     PulledImage out;
     for (size_t i = 0; i < r.manifest.layers.size(); i++) {
@@ -194,9 +183,7 @@ Result<PulledImage> pull_image(const storage::StoreConfig& store, ImageSource& s
         for (auto& j : todo) queued = queued || j.diff_id == diff_id;
         if (queued) continue;
         if (storage::layer_exists(store, diff_id)) {
-            auto hold = storage::hold_layer(store, diff_id);
-            if (hold.ok()) {
-                holds.push_back(hold.take());
+            if (tx.hold_layer(diff_id).ok()) {
                 progress.blob_start(desc, true);
                 out.layers_reused++;
                 continue;
@@ -205,16 +192,13 @@ Result<PulledImage> pull_image(const storage::StoreConfig& store, ImageSource& s
         progress.blob_start(desc, false);
         todo.push_back({desc, diff_id});
     }
-    auto fetched = TRY(fetch_layers(store, src, todo, opts.jobs, progress));
-    for (auto& h : fetched) {
-        holds.push_back(std::move(h));
-        out.layers_fetched++;
-    }
+    TRY(fetch_layers(tx, src, todo, opts.jobs, progress));
+    out.layers_fetched = todo.size();
 
     progress.config(r.manifest.config.digest);
     progress.writing_manifest();
     storage::NewImage img{config, r.raw.bytes, r.manifest.media_type, opts.names};
-    auto rec = TRY(storage::commit_image(store, img));
+    auto rec = TRY(tx.commit(img));
     progress.storing_signatures();
     out.id = rec.id;
     out.manifest_digest = r.digest;

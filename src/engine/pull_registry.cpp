@@ -5,6 +5,7 @@
 #include "skiff/engine/pull.hpp"
 #include "skiff/oci/http.hpp"
 #include "skiff/oci/registry.hpp"
+#include "skiff/storage/byte_queue.hpp"
 
 namespace skiff::engine {
 
@@ -50,7 +51,7 @@ private:
 
     Pool pool_;
     std::string digest_;
-    StreamQueue queue_;
+    storage::ByteQueue queue_;
     std::thread producer_;
 };
 

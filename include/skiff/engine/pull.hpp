@@ -9,9 +9,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <condition_variable>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -43,31 +40,6 @@ public:
     // "host/repository" of a registry source (recorded with its layers, so a push to the same
     // registry can mount them); empty for other sources.
     virtual std::string repository() const { return {}; }
-};
-
-// A bounded in-memory queue between a producer thread (an HTTP body callback) and the unpacker's
-// reads: the producer blocks when `capacity` bytes wait, the reader when none do.
-class StreamQueue : public storage::ByteSource {
-public:
-    explicit StreamQueue(size_t capacity = 8 << 20) : capacity_(capacity) {}
-    // Producer side. False when the reader has gone (close_read): stop producing.
-    bool push(std::string_view data);
-    // Producer side: no more data; an error makes the reader's next read fail with it.
-    void finish(Result<void> status);
-    // Reader side: stop reading; pushes fail from now on.
-    void close_read();
-    Result<size_t> read(char* buf, size_t len) override;
-
-private:
-    size_t capacity_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::deque<std::string> chunks_;
-    size_t front_off_ = 0;
-    size_t queued_ = 0;
-    bool finished_ = false;
-    bool reader_closed_ = false;
-    Result<void> status_ = Result<void>();
 };
 
 // What the caller hears about a pull, in podman's order. Calls may come from several threads.
@@ -111,7 +83,7 @@ Result<std::unique_ptr<ImageSource>> open_oci_layout(const std::string& dir);
 
 // A repository of a registry as a source. Manifests and configs are read on the caller's thread;
 // each layer stream makes its own connection on its first read, on a thread of its own feeding a
-// StreamQueue, so that layers download in parallel and a layer another process is unpacking is
+// storage::ByteQueue, so that layers download in parallel and a layer another process is unpacking is
 // never fetched.
 Result<std::unique_ptr<ImageSource>> open_registry(const oci::RegistryTarget& target, const oci::Reference& ref);
 

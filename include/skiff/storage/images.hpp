@@ -50,7 +50,9 @@ struct NewImage {
 
 // Store the blobs, create the record (or add names and digest to the existing one with the same id)
 // and move the names from other images, as podman does (those keep their id). The caller holds
-// every layer the config lists (LayerHold) until this returns.
+// every layer the config lists (LayerHold) until this returns; writers use ImageTransaction
+// (image_transaction.hpp), which does. When the record cannot be written, the blobs this call
+// added are removed again.
 Result<ImageRecord> commit_image(const StoreConfig& store, const NewImage& image);
 
 // Add a name (already normalised) to an image, moving it from any other image.

@@ -1,6 +1,5 @@
 #include <fcntl.h>
 
-#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -70,45 +69,6 @@ std::string layer_one() {
 std::string layer_two() { return TarBuilder().add(tar_file("two", "second layer\n")).finish(); }
 
 }  // namespace
-
-TEST_CASE("StreamQueue passes bytes from a producer thread in order") {
-    engine::StreamQueue q(64);
-    std::string sent;
-    for (int i = 0; i < 1000; i++) sent += std::to_string(i) + ",";
-    std::thread producer([&] {
-        for (size_t i = 0; i < sent.size(); i += 37) REQUIRE(q.push(std::string_view(sent).substr(i, 37)));
-        q.finish({});
-    });
-    std::string got;
-    char buf[50];
-    for (;;) {
-        auto n = q.read(buf, sizeof buf);
-        REQUIRE(n.ok());
-        if (*n == 0) break;
-        got.append(buf, *n);
-    }
-    producer.join();
-    CHECK(got == sent);
-}
-
-TEST_CASE("StreamQueue hands the producer's error to the reader, and a closed reader stops the producer") {
-    engine::StreamQueue q(8);
-    REQUIRE(q.push("abc"));
-    q.finish(make_error("connection reset"));
-    char buf[8];
-    auto n = q.read(buf, sizeof buf);
-    REQUIRE(n.ok());
-    CHECK(*n == 3);
-    auto e = q.read(buf, sizeof buf);
-    REQUIRE_FALSE(e.ok());
-    CHECK(e.error().message == "connection reset");
-
-    engine::StreamQueue q2(4);
-    REQUIRE(q2.push("1234"));
-    std::thread producer([&] { CHECK_FALSE(q2.push("5678")); });  // blocks: full, until the reader closes
-    q2.close_read();
-    producer.join();
-}
 
 TEST_CASE("pull from an OCI layout stores the image, then reuses its layers without reading them") {
     test::TempStore ts;
