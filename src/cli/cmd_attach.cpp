@@ -1,7 +1,7 @@
 // skiff attach [options] CONTAINER
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "skiff/engine/attach.hpp"

@@ -1,7 +1,7 @@
 // skiff cp [options] SRC DEST: files between a container and the host (or a tar stream).
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "skiff/engine/copy.hpp"

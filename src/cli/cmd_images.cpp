@@ -4,7 +4,7 @@
 #include <memory>
 #include <set>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"

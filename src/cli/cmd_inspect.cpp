@@ -6,7 +6,7 @@
 #include <optional>
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "skiff/engine/login.hpp"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "skiff/engine/logs.hpp"

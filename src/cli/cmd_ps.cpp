@@ -3,7 +3,7 @@
 #include <memory>
 #include <optional>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 #include <fmt/core.h>
 
 #include "commands.hpp"

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "progress.hpp"

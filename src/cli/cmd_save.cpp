@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "progress.hpp"

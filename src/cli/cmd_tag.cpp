@@ -1,7 +1,7 @@
 // skiff tag IMAGE TARGET_NAME [TARGET_NAME...] and skiff untag IMAGE [NAME...]
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "skiff/engine/images.hpp"

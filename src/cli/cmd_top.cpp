@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"

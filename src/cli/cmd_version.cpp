@@ -4,7 +4,7 @@
 #include <iostream>
 #include <memory>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 #include <fmt/core.h>
 
 #include "commands.hpp"

@@ -1,7 +1,7 @@
 // Parent commands (`skiff image …`, `skiff container …`) and the confirmation question of prune.
 #include <iostream>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "commands.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include <CLI/CLI.hpp>
+#include <CLI/App.hpp>
 
 #include "skiff/base/result.hpp"
 #include "skiff/engine/pull.hpp"  // oci::RegistryAccess, as the engine takes it
