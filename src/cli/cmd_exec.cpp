@@ -15,7 +15,7 @@ void add_exec(CLI::App& parent, Context& ctx) {
     set_usage(sub, "skiff exec [options] CONTAINER COMMAND [ARG...]");
     auto o = std::make_shared<engine::ExecOptions>();
     auto detach_keys = std::make_shared<std::string>();
-    sub->prefix_command();  // main() hands CONTAINER and what follows over in ctx.trailing
+    sub->prefix_command();  // cli::run() hands CONTAINER and what follows over in ctx.trailing
     sub->add_flag("-d,--detach", o->detach, "Run the exec session in detached mode (backgrounded)");
     sub->add_option("--detach-keys", *detach_keys, "Select the key sequence for detaching a container (accepted, not used)");
     sub->add_option("-e,--env", o->env, "Set environment variables")->allow_extra_args(false);

@@ -56,7 +56,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     auto& o = r.opts;
     auto& pull = r.pull;
     sub->set_help_flag("--help", "Print usage");
-    sub->prefix_command();  // marks it: main() hands IMAGE and what follows over in ctx.trailing
+    sub->prefix_command();  // marks it: cli::run() hands IMAGE and what follows over in ctx.trailing
     sub->add_option("--arch", pull->arch, "use ARCH instead of the architecture of the machine for choosing images");
     add_registry_flags(sub, pull->registry);
     sub->add_option("--cap-add", o->cap_add, "Add capabilities to the container")->allow_extra_args(false);

@@ -19,8 +19,7 @@
 #include "skiff/base/fs.hpp"
 #include "skiff/base/log.hpp"
 #include "skiff/base/sys.hpp"
-#include "skiff/engine/monitor.hpp"
-#include "skiff/monitor/monitor.hpp"
+#include "skiff/cli/cli.hpp"
 #include "skiff/engine/store.hpp"
 #include "version.hpp"
 
@@ -225,13 +224,9 @@ void add_help(CLI::App& app, Context& ctx) {
 }  // namespace
 }  // namespace skiff::cli
 
-int main(int argc, char** argv) {
+int skiff::cli::run(int argc, char** argv) {
     using namespace skiff;
     using namespace skiff::cli;
-    // A detached container's monitor (src/monitor): before the command tree exists, so that
-    // the long-lived process never holds it.
-    if (argc > 1 && argv[1] == engine::kMonitorCommand) return monitor::monitor_process(argc, argv);
-
     Context ctx;
     GlobalFlags g;
     CLI::App app{"Manage pods, containers and images — without a daemon.", "skiff"};

@@ -1,0 +1,10 @@
+// The skiff binary: a detached container's monitor, or the command line. The monitor is dispatched
+// before the command tree exists, so that the long-lived process never holds it (src/monitor).
+#include "skiff/cli/cli.hpp"
+#include "skiff/engine/monitor.hpp"
+#include "skiff/monitor/monitor.hpp"
+
+int main(int argc, char** argv) {
+    if (argc > 1 && argv[1] == skiff::engine::kMonitorCommand) return skiff::monitor::monitor_process(argc, argv);
+    return skiff::cli::run(argc, argv);
+}
