@@ -14,7 +14,7 @@
 
 namespace skiff::engine {
 
-// `create`: check every option, write the container's record and options; nothing runs. --env-file
+// `create`: configure the options (every one checked), write the container's record; nothing runs. --env-file
 // contents and "-e NAME" values are resolved now, as podman does.
 Result<storage::Container> create(const storage::StoreConfig& store, RunOptions opts);
 

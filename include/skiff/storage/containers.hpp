@@ -89,7 +89,7 @@ std::string container_run_dir(const StoreConfig& store, const std::string& id);
 // Fails with "the container name "N" is already in use by ID. …" when the name is taken.
 Result<Container> create_container(const StoreConfig& store, ContainerDefinition def);
 Result<void> save_status(const StoreConfig& store, const Container& c);
-// Rewrite the definition (new run options after `update`). The caller holds the container's lock.
+// Rewrite the definition (a new configuration after `update`). The caller holds the container's lock.
 Result<void> save_definition(const StoreConfig& store, const ContainerDefinition& def);
 // Give the container `name`: the new name is reserved first (atomically; an error if in use), the
 // definition rewritten, then the old name released. The caller holds the container's lock.
