@@ -20,7 +20,7 @@ namespace skiff::cli {
 namespace {
 
 struct PsOptions {
-    bool all = false, quiet = false, no_trunc = false, latest = false, size = false;
+    bool all = false, external = false, quiet = false, no_trunc = false, latest = false, size = false;
     int last = -1;
     std::string format;
     std::vector<std::string> filters;
@@ -130,6 +130,9 @@ void add_ps(CLI::App& parent, Context& ctx) {
     set_usage(sub, "skiff ps [options]");
     auto o = std::make_shared<PsOptions>();
     sub->add_flag("-a,--all", o->all, "Show all the containers, default is only running containers");
+    // podman lists the containers other tools (buildah) keep in its store with this; skiff's store
+    // holds only skiff's containers, so it lists them all.
+    sub->add_flag("--external", o->external, "Show containers in storage not controlled by skiff (implies --all)");
     sub->add_option("-f,--filter", o->filters, "Filter output based on conditions given (id, name, status, exited, label, ancestor, before, since)")
         ->allow_extra_args(false);
     sub->add_option("--format", o->format, "Pretty-print containers to JSON or using a Go template");
@@ -145,7 +148,7 @@ void add_ps(CLI::App& parent, Context& ctx) {
             return;
         }
         // As podman: a filter, like --latest and --last, looks at containers in every state.
-        bool all = o->all || o->latest || o->last >= 0 || !filter->empty();
+        bool all = o->all || o->external || o->latest || o->last >= 0 || !filter->empty();
         auto list = engine::list_containers(ctx.store, all);
         if (!list.ok()) {
             ctx.exit_code = fail(list.error());

@@ -1,5 +1,11 @@
 // The one bounded byte queue between a producer thread and a reader: a registry's HTTP body on its
 // way to the layer pipeline, and the pipeline's inflated stream on its way to the tar reader.
+//
+// A registry pull runs two of them in series, three threads: TLS and HTTP │ both digests and
+// inflating │ tar and the file system. Measured with perf on a 350 MB layer (store on tmpfs, 2 cores):
+// 0.97 s, 2.58 s and 1.79 s of CPU, 3.5 s wall. One queue would put inflating on the HTTP thread
+// (at least 3.55 s for that thread alone) or on the tar thread (at least 4.37 s): both slower than
+// the 2.67 s floor that three threads on two cores give.
 #pragma once
 
 #include <condition_variable>
