@@ -1,6 +1,7 @@
 // skiff stats [options] [CONTAINER...]: resource use of running containers, read from their cgroups
 // (and network counters from their network namespace), as podman prints it.
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -22,6 +23,7 @@ constexpr const char* kDefaultFormat =
 
 struct StatsOptions {
     bool all = false, no_stream = false, no_reset = false;
+    int interval = 5;
     std::string format;
     std::vector<std::string> names;
 };
@@ -52,6 +54,9 @@ Value stats_value(const engine::ContainerStats& st) {
 
 Result<void> run_stats(Context& ctx, const StatsOptions& o) {
     if (o.all && !o.names.empty()) return make_error("--all and containers cannot be given together");
+    if (o.interval < 1) return make_error("invalid interval, must be a positive number greater zero");
+    // As podman: each report starts on a cleared screen, when the output is a terminal.
+    bool reset = !o.no_reset && ::isatty(STDOUT_FILENO);
     std::string format = o.format.empty() || o.format == "table" ? kDefaultFormat : o.format;
     std::optional<Template> check;
     if (format != "json") check = TRY(Template::parse(format));
@@ -59,6 +64,7 @@ Result<void> run_stats(Context& ctx, const StatsOptions& o) {
     for (;;) {
         std::vector<Value> rows;
         for (auto& st : TRY(sampler.sample(o.names))) rows.push_back(stats_value(st));
+        if (reset) std::cout << "\033[2J\033[1;1H";
         if (format == "json") std::cout << Value::list(std::move(rows)).json(4) << "\n";
         else std::cout << TRY(render_rows(format, rows, {{"ID", "ID"}, {"Name", "NAME"}, {"CPUPerc", "CPU %"},
                                                          {"MemUsage", "MEM USAGE / LIMIT"}, {"MemPerc", "MEM %"},
@@ -66,7 +72,7 @@ Result<void> run_stats(Context& ctx, const StatsOptions& o) {
                                                          {"CPU", "CPU TIME"}, {"AVGCPU", "AVG CPU %"}}));
         std::cout.flush();
         if (o.no_stream) return {};
-        struct timespec ts = {1, 0};
+        struct timespec ts = {o.interval, 0};
         ::nanosleep(&ts, nullptr);
     }
 }
@@ -79,6 +85,8 @@ void add_stats(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<StatsOptions>();
     sub->add_flag("-a,--all", o->all, "Show all containers (only running ones have statistics)");
     sub->add_option("--format", o->format, "Pretty-print container statistics to JSON or using a Go template");
+    sub->add_option("-i,--interval", o->interval, "Time in seconds between stats reports")->capture_default_str();
+    sub->add_flag("--no-reset", o->no_reset, "Disable resetting the screen between intervals");
     sub->add_flag("--no-stream", o->no_stream, "Disable streaming stats and only pull the first result");
     sub->add_option("containers", o->names)->group("");
     sub->callback([o, &ctx] { finish(ctx, run_stats(ctx, *o)); });

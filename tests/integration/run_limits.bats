@@ -144,3 +144,23 @@ cgroups_of() {
     assert_status 125
     assert_one_error_line "not running"
 }
+
+@test "stats streams a report every --interval seconds (5 by default), clearing a terminal first" {
+    skiff run -d --name streamed busybox sleep 200 >/dev/null
+    # Reports are counted by their header lines; the bounds leave seconds of slack either way.
+    run timeout 4 "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" stats --interval 1 --format 'table {{.Name}}' streamed
+    (( $(grep -c '^NAME' <<<"$output") >= 2 )) || fail "--interval 1: $output"
+    run timeout 2 "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" stats --format 'table {{.Name}}' streamed
+    [[ $(grep -c '^NAME' <<<"$output") == 1 ]] || fail "default interval: $output"
+    [[ $output != *$'\e['* ]] || fail "a pipe got the terminal's escapes: $output"
+    # On a terminal each report starts on a cleared screen, as podman's; --no-reset keeps the screen.
+    local cmd
+    cmd=$(printf '%q ' "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" stats --no-stream --format '{{.Name}}' streamed)
+    run script -qec "$cmd" /dev/null
+    [[ $output == $'\e[2J\e[1;1H'* ]] || fail "terminal: $(od -c <<<"$output" | head -3)"
+    run script -qec "$cmd --no-reset" /dev/null
+    [[ $output == streamed* ]] || fail "--no-reset: $(od -c <<<"$output" | head -3)"
+    run --separate-stderr skiff stats --interval 0 streamed
+    assert_status 125
+    assert_one_error_line "invalid interval"
+}
