@@ -17,7 +17,7 @@ namespace {
 
 struct LoginFlags {
     std::string username, password, authfile, cert_dir, tls_verify;
-    bool password_stdin = false, get_login = false;
+    bool password_stdin = false, get_login = false, verbose = false;
     std::vector<std::string> args;
 };
 
@@ -71,7 +71,8 @@ Result<void> run_login(LoginFlags& f) {
     }
     o.username = f.username.empty() ? TRY(prompt("Username", false)) : f.username;
     o.password = f.password.empty() ? TRY(prompt("Password", true)) : f.password;
-    TRY(engine::login(o));
+    std::string file = TRY(engine::login(o));
+    if (f.verbose) std::cout << "Used:  " << file << "\n";  // podman's two spaces
     std::cout << "Login Succeeded!\n";
     return {};
 }
@@ -89,6 +90,7 @@ void add_login(CLI::App& parent, Context& ctx) {
     sub->add_option("--cert-dir", f->cert_dir, "use certificates at the specified path to access the registry");
     sub->add_option("--tls-verify", f->tls_verify, "require HTTPS and verify certificates when contacting registries (true|false)");
     sub->add_flag("--get-login", f->get_login, "Return the current login user for the registry");
+    sub->add_flag("-v,--verbose", f->verbose, "Write more detailed information to stdout");
     sub->add_option("registry", f->args, "Registry");
     sub->callback([f, &ctx] { finish(ctx, run_login(*f)); });
 }

@@ -18,7 +18,7 @@ std::string login_key(std::string_view registry) {
     return key;
 }
 
-Result<void> login(const LoginOptions& opts) {
+Result<std::string> login(const LoginOptions& opts) {
     std::string key = login_key(opts.registry);
     if (key.empty()) return make_error("please provide a registry to log in to");
     std::string what = "logging into \"" + key + "\"";
@@ -46,7 +46,7 @@ Result<void> login(const LoginOptions& opts) {
     }
     std::string file = oci::default_auth_file(opts.authfile);
     TRY(oci::store_credentials(file, key, *ro.credentials));
-    return {};
+    return file;
 }
 
 Result<std::string> get_login(const std::string& registry, const std::string& authfile) {

@@ -50,6 +50,10 @@ teardown_file() {
     rm -f "$AUTHFILE"
     run skiff login --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" -u testuser --password-stdin "$REGISTRY" <<<"testpassword"
     [[ $status -eq 0 && $output == "Login Succeeded!" ]]
+    # --verbose names the file written, in podman's words.
+    run --separate-stderr skiff login -v --authfile "$AUTHFILE" --cert-dir "$CERT_DIR" -u testuser --password-stdin "$REGISTRY" <<<"testpassword"
+    assert_status 0
+    assert_output "Used:  $AUTHFILE"$'\n'"Login Succeeded!"
     run skiff logout --authfile "$AUTHFILE" --all
     [[ $status -eq 0 && $output == "Removed login credentials for all registries" ]]
 }

@@ -20,9 +20,9 @@ struct LoginOptions {
 // The auth.json key for what the user typed: "https://host:5000/v2/" → "host:5000".
 std::string login_key(std::string_view registry);
 
-// Check the credentials against the registry (GET /v2/, answering its challenge), then store them.
-// Wrong credentials: an error naming the registry, and nothing written.
-Result<void> login(const LoginOptions& opts);
+// Check the credentials against the registry (GET /v2/, answering its challenge), then store them;
+// the auth file written. Wrong credentials: an error naming the registry, and nothing written.
+Result<std::string> login(const LoginOptions& opts);
 
 // The user name stored for `registry`; an error "not logged into REGISTRY" when there is none.
 Result<std::string> get_login(const std::string& registry, const std::string& authfile);
