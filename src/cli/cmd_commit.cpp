@@ -46,6 +46,7 @@ void add_commit(CLI::App& parent, Context& ctx) {
     sub->add_option("-m,--message", a->opts.message, "Set commit message for imported image");
     sub->add_flag("-p,--pause", a->pause, "Pause container during commit");
     sub->add_flag("-q,--quiet", a->quiet, "Suppress output");
+    sub->add_flag("-s,--squash", a->opts.squash, "squash newly built layers into a single new layer");
     sub->add_option("args", a->args, "CONTAINER and IMAGE")->group("");
     sub->callback([a, &ctx] { finish(ctx, run_commit(ctx, *a)); });
 }

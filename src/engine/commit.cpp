@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 
+#include "container_root.hpp"
+
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
@@ -20,7 +22,6 @@
 #include "skiff/oci/image_change.hpp"
 #include "skiff/oci/manifest.hpp"
 #include "skiff/oci/reference.hpp"
-#include "skiff/base/time.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/image_transaction.hpp"
 #include "skiff/storage/layer_export.hpp"
@@ -56,6 +57,13 @@ Result<oci::ImageConfig> commit_config(const storage::Container& c, const storag
         if (!kv.starts_with("HOSTNAME=")) env.push_back(kv);
     cc.env = merge_env(cc.env, env);
     for (auto& [k, v] : c.labels) cc.labels[k] = v;
+    // Volumes, as podman's: the anonymous volumes the user asked for (-v /path), or with
+    // --include-volumes the destination of every mount the user gave.
+    for (auto& m : run.mounts) {
+        if (!opts.include_volumes && !m.anonymous) continue;
+        if (std::find(cc.volumes.begin(), cc.volumes.end(), m.destination) == cc.volumes.end())
+            cc.volumes.push_back(m.destination);
+    }
     if (!run.user.empty()) cc.user = run.user;
     if (!c.working_dir.empty()) cc.working_dir = c.working_dir;
     for (auto& change : opts.changes) TRY(oci::apply_change(cc, change));
@@ -67,6 +75,7 @@ Result<oci::ImageConfig> commit_config(const storage::Container& c, const storag
     h.created_by = str::join(c.command, " ");
     h.author = opts.author;
     h.comment = opts.message;
+    if (opts.squash) cfg.history.clear();  // the one layer stands for all of them
     cfg.history.push_back(h);
     return cfg;
 }
@@ -107,6 +116,26 @@ Result<storage::UnpackedLayer> store_changes(storage::ImageTransaction& tx, cons
     return tx.unpack_layer(src, {"changes of container " + c.name, diff_id, {}});
 }
 
+// The container's whole file system (its image's layers and its changes) as one layer, held.
+Result<storage::UnpackedLayer> store_squashed(storage::ImageTransaction& tx, const storage::Container& c) {
+    const storage::StoreConfig& store = tx.store();
+    auto tmp = TRY_CTX(sys::open(store.root, O_TMPFILE | O_RDWR, 0600), "commit: temporary file in " + store.root);
+    std::string diff_id;
+    {
+        ContainerRoot root = TRY(open_container_root(store, c.id));
+        auto dir = TRY(sys::openat(root.fd.get(), ".", O_RDONLY | O_DIRECTORY));
+        storage::FdSink file(tmp.get());
+        storage::HashingSink hashed(file);
+        TRY_CTX(storage::export_tree(dir.get(), "container " + c.name, hashed, store.idmap, root.running),
+                "commit: export the file system of " + c.name);
+        TRY(hashed.close());
+        diff_id = hashed.digest();
+    }
+    if (::lseek(tmp.get(), 0, SEEK_SET) < 0) return sys_error("commit: rewind the exported file system");
+    storage::FdSource src(tmp.get());
+    return tx.unpack_layer(src, {"file system of container " + c.name, diff_id, {}});
+}
+
 }  // namespace
 
 Result<std::vector<storage::Change>> diff(const storage::StoreConfig& store, const std::string& name_or_id,
@@ -139,9 +168,12 @@ Result<storage::ImageRecord> commit_as_is(const storage::StoreConfig& store, con
     auto cfg = TRY(commit_config(c, image, opts));
 
     storage::ImageTransaction tx(store);
-    for (auto& id : image.config.diff_ids) TRY(tx.hold_layer(id));
-    auto layer = TRY(store_changes(tx, c, image));
-    cfg.diff_ids.push_back(layer.layer.diff_id);
+    if (opts.squash) {
+        cfg.diff_ids = {TRY(store_squashed(tx, c)).layer.diff_id};
+    } else {
+        for (auto& id : image.config.diff_ids) TRY(tx.hold_layer(id));
+        cfg.diff_ids.push_back(TRY(store_changes(tx, c, image)).layer.diff_id);
+    }
 
     std::string config = oci::serialize_image_config(cfg);
     bool docker = opts.format == "docker";

@@ -151,6 +151,41 @@ no-group"
     grep -qx 'D /one' <<<"$output" && grep -qx 'A /two' <<<"$output" || fail "image diff: $output"
 }
 
+@test "commit --squash: one layer with the whole file system, one history entry" {
+    skiff run --name sq-first busybox sh -c 'echo one > /one; rm /etc/group'
+    skiff commit sq-first sq:1 >/dev/null
+    skiff run --name sq-second sq:1 sh -c 'echo two > /two; rm /one'
+    skiff commit -s -m squashed sq-second sq:2 >/dev/null
+    run layer_count sq:2
+    assert_output 1
+    run skiff history --format '{{.Comment}}' sq:2
+    assert_status 0
+    assert_output squashed
+    run skiff run --rm sq:2 sh -c 'cat /two; test -e /one || echo no-one; test -e /etc/group || echo no-group; cat /etc/passwd | head -1'
+    assert_status 0
+    assert_output "two
+no-one
+no-group
+root:x:0:0:root:/root:/bin/sh"
+    # The one layer holds everything, the busybox binary included; nothing is a whiteout.
+    run skiff image diff sq:2
+    assert_status 0
+    grep -qx 'A /bin/busybox' <<<"$output" && ! grep -q '^D ' <<<"$output" || fail "image diff: $output"
+}
+
+@test "commit adds the anonymous volumes to the image's volumes; --include-volumes every mount" {
+    mkdir -p "$BATS_TEST_TMPDIR/host"
+    skiff run --name vols -v /anon -v "$BATS_TEST_TMPDIR/host:/bound" --tmpfs /scratch busybox true
+    skiff commit vols vols:1 >/dev/null
+    run skiff inspect --format '{{json .Config.Volumes}}' vols:1
+    assert_status 0
+    assert_output '{"/anon":{}}'
+    skiff commit --include-volumes vols vols:2 >/dev/null
+    run skiff inspect --format '{{json .Config.Volumes}}' vols:2
+    assert_status 0
+    assert_output '{"/anon":{},"/bound":{},"/scratch":{}}'
+}
+
 @test "commit of a running container takes its files as they are; the container keeps running" {
     skiff run -d --name live-one busybox sh -c 'echo early > /early; sleep 60' >/dev/null
     local i

@@ -24,8 +24,10 @@ struct CommitOptions {
     std::string message;               // -m: the history entry's comment
     std::vector<std::string> changes;  // -c "CMD …", "ENV K=V", …
     std::string format = "oci";        // oci | docker: the manifest's and config's media types
-    bool include_volumes = false;      // accepted; skiff has no --volume yet, so nothing to include
+    bool include_volumes = false;      // every mount's destination becomes an image volume (else only
+                                       // the anonymous volumes', as podman)
     bool pause = false;                // --pause: a running container is frozen while its files are read
+    bool squash = false;               // --squash: one layer holding the whole file system, one history entry
 };
 
 // The container's changes as a new layer over its image's layers, and an image config as podman
