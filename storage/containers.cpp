@@ -36,9 +36,9 @@ std::string status_path(const StoreConfig& s, const std::string& id) {
 
 // A record rewritten in place: through a temporary file in its root's .tmp directory.
 Result<void> write_record(const std::string& root, const std::string& path, std::string_view data,
-                          fs::Durability d) {
+                          fs::Durability d, unsigned mode = 0600) {
     auto tmp = TRY(paths::tmp_file(root));
-    return fs::write_file_atomic_via(tmp, path, data, d, 0600);
+    return fs::write_file_atomic_via(tmp, path, data, d, mode);
 }
 
 void put(Writer& w, const char* k, const std::string& v) {
@@ -428,8 +428,9 @@ Result<Container> create_container(const StoreConfig& s, ContainerDefinition def
     return c;
 }
 
-Result<void> write_run_file(const StoreConfig& s, const std::string& id, const std::string& name, std::string_view data) {
-    return write_record(run_root(s), fs::join(container_run_dir(s, id), name), data, fs::Durability::kNoSync);
+Result<void> write_run_file(const StoreConfig& s, const std::string& id, const std::string& name, std::string_view data,
+                            unsigned mode) {
+    return write_record(run_root(s), fs::join(container_run_dir(s, id), name), data, fs::Durability::kNoSync, mode);
 }
 
 Result<void> save_status(const StoreConfig& s, const Container& c) {

@@ -15,10 +15,13 @@ namespace skiff::engine {
 
 namespace {
 
-// /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, as podman writes them.
+// /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, as podman writes them: readable
+// by every user in the container (a process that drops root must still resolve names), the hostname
+// without a newline.
 Result<void> write_etc_files(const storage::StoreConfig& store, const std::string& id, const runtime::Spec& spec,
                              const std::string& name) {
-    TRY(storage::write_run_file(store, id, "hostname", spec.hostname + "\n"));
+    constexpr unsigned kReadable = 0644;
+    TRY(storage::write_run_file(store, id, "hostname", spec.hostname, kReadable));
     std::string hosts;
     if (spec.host_network) {
         auto host = fs::read_file("/etc/hosts");
@@ -29,9 +32,9 @@ Result<void> write_etc_files(const storage::StoreConfig& store, const std::strin
                 "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n";
     }
     hosts += "127.0.1.1\t" + spec.hostname + (name != spec.hostname ? " " + name : "") + "\n";
-    TRY(storage::write_run_file(store, id, "hosts", hosts));
+    TRY(storage::write_run_file(store, id, "hosts", hosts, kReadable));
     auto resolv = fs::read_file("/etc/resolv.conf");
-    TRY(storage::write_run_file(store, id, "resolv.conf", resolv.ok() ? *resolv : std::string()));
+    TRY(storage::write_run_file(store, id, "resolv.conf", resolv.ok() ? *resolv : std::string(), kReadable));
     return {};
 }
 

@@ -42,6 +42,21 @@ kPodmanCaps=00000000800405fb
     [[ " ${lines[1]} " == *" 1 "* ]] || fail "no pid 1 in ${lines[1]}"
 }
 
+@test "a user other than root reads /etc/hostname, /etc/hosts and /etc/resolv.conf, 0644 as podman's" {
+    # A server that drops root must still resolve names.
+    run --separate-stderr skiff run --rm --user 1000:1000 busybox sh -c \
+        'stat -c "%n %a %u" /etc/hostname /etc/hosts /etc/resolv.conf; cat /etc/hostname /etc/hosts /etc/resolv.conf >/dev/null && echo read'
+    assert_status 0
+    assert_output "/etc/hostname 644 0
+/etc/hosts 644 0
+/etc/resolv.conf 644 0
+read"
+    # podman writes the hostname without a newline.
+    run skiff run --rm busybox sh -c 'wc -c </etc/hostname; hostname | wc -c'
+    assert_status 0
+    [[ ${lines[0]} -eq $(( lines[1] - 1 )) ]] || fail "/etc/hostname has ${lines[0]} bytes for a hostname of $(( lines[1] - 1 ))"
+}
+
 @test "the hostname is the container's, not the host's, and /etc/hostname agrees" {
     run skiff run --rm busybox sh -c 'hostname; cat /etc/hostname'
     assert_status 0

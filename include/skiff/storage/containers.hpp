@@ -105,9 +105,10 @@ Result<std::vector<Container>> list_containers(const StoreConfig& store);
 // damaged record is an error naming the damaged file, unless `damaged_too` (then see `damage`).
 Result<Container> find_container(const StoreConfig& store, std::string_view name_or_id, bool damaged_too = false);
 // Write one of the container's run-time files (state, hosts, markers) atomically; its temporary
-// file is swept if the writer is killed.
+// file is swept if the writer is killed. Records are the owner's alone (0600); a file the container's
+// processes read through a bind mount (/etc/hosts) must be readable by any user in it (0644).
 Result<void> write_run_file(const StoreConfig& store, const std::string& id, const std::string& name,
-                            std::string_view data);
+                            std::string_view data, unsigned mode = 0600);
 // Ids of the containers made from an image.
 Result<std::vector<std::string>> containers_using_image(const StoreConfig& store, const std::string& image_id);
 
