@@ -389,8 +389,9 @@ Result<void> copy(const storage::StoreConfig& store, const std::string& src_arg,
         x.overwrite = opts.overwrite;
         return tar_in(dest_side, dest.path, x);
     }
-    TreeCopyOptions topts;  // to the host, rootful: the container's owners are the host's
-    topts.owner = owner;
+    TreeCopyOptions topts;
+    // As podman: what lands on the host belongs to the user who copies it, with or without -a.
+    topts.owner = target ? owner : std::make_optional(std::make_pair(::geteuid(), ::getegid()));
     topts.overwrite = opts.overwrite;
     return copy_between(src_side, dest_side, src.path, dest.path, topts);
 }
