@@ -25,9 +25,9 @@
 #include "skiff/engine/container_config.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/user.hpp"
-#include "skiff/storage/volumes.hpp"
 #include "skiff/storage/layer_export.hpp"
 #include "skiff/storage/tar_extract.hpp"
+#include "skiff/storage/volumes.hpp"
 
 namespace skiff::engine {
 
@@ -53,7 +53,9 @@ bool ends_with(const std::string& s, std::string_view tail) {
 PathParts split_path(std::string p, bool in_container) {
     PathParts out;
     if (p.empty()) p = in_container ? "/" : ".";
-    if (in_container && p[0] != '/') p = "/" + p;  // container paths are relative to its root
+    // Side::absolute has made a user's path absolute from the working directory; anything still
+    // relative here is taken from the container's root.
+    if (in_container && p[0] != '/') p = "/" + p;
     if (p == "." || ends_with(p, "/.")) out.contents = true;
     else if (p.back() == '/') out.slash = true;
     while (p.size() > 1 && (p.back() == '/' || ends_with(p, "/."))) p.resize(p.size() - (p.back() == '/' ? 1 : 2));

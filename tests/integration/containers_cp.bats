@@ -60,7 +60,7 @@ run_pair() {
     assert_output "hello from the host"
 }
 
-@test "cp with container paths relative to the root, and container cp" {
+@test "cp with relative container paths (busybox's working directory is /), and container cp" {
     skiff run --name rel busybox true
     echo data >"$H/f"
     run skiff cp "$H/f" rel:tmp/f
