@@ -48,7 +48,11 @@ Result<void> extract_tar(int in_fd, int dirfd, const std::string& shown, const E
         if (in.error) return std::move(*in.error);
         return make_error(what + ": " + reader.error());
     };
-    if (lib.archive_read_open(a, &in, nullptr, read_fd, nullptr) != ARCHIVE_OK) return stream_error("not a tar archive");
+    if (lib.archive_read_open(a, &in, nullptr, read_fd, nullptr) != ARCHIVE_OK) {
+        Error e = stream_error("not a tar archive");
+        if (!in.error) e.code = EILSEQ;  // the stream was read but is no archive: callers may say so
+        return e;
+    }
 
     // The Unpacker resolves beneath an O_PATH descriptor of its root.
     auto root = TRY(sys::openat(dirfd, ".", O_PATH | O_DIRECTORY));

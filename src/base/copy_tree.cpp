@@ -23,12 +23,14 @@ public:
     Copier(const Copier&) = delete;
     Copier& operator=(const Copier&) = delete;
 
-    Result<void> entry(int sdir, const std::string& sname, int ddir, const std::string& dname, const std::string& shown) {
+    // `dshown` is the destination's path as errors show it.
+    Result<void> entry(int sdir, const std::string& sname, int ddir, const std::string& dname, const std::string& shown,
+                       const std::string& dshown) {
         struct stat st;
         if (::fstatat(sdir, sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat " + shown);
-        if (S_ISDIR(st.st_mode)) return directory(sdir, sname, st, ddir, dname, shown);
+        if (S_ISDIR(st.st_mode)) return directory(sdir, sname, st, ddir, dname, shown, dshown);
         if (S_ISSOCK(st.st_mode)) return {};  // a socket has no copy, as podman skips it
-        TRY(make_room(ddir, dname, false, shown));
+        TRY(make_room(ddir, dname, false, dshown));
         if (S_ISREG(st.st_mode)) {
             // O_NONBLOCK: a FIFO swapped in since the stat must not block the copy.
             unique_fd in(::openat(sdir, sname.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
@@ -60,16 +62,15 @@ public:
     }
 
     // Before a non-directory (or, `is_dir`, a directory) is made at ddir/dname: what is there goes,
-    // unless that would replace a directory with a non-directory or back without --overwrite.
+    // unless that would replace a directory with a non-directory or back without --overwrite
+    // (then an error in podman's words, naming the destination `dshown`).
     // Returns nothing; a directory that stays is left for the caller to merge into.
-    Result<void> make_room(int ddir, const std::string& dname, bool is_dir, const std::string& shown) {
+    Result<void> make_room(int ddir, const std::string& dname, bool is_dir, const std::string& dshown) {
         struct stat st;
         if (::fstatat(ddir, dname.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return {};
         if (is_dir && S_ISDIR(st.st_mode)) return {};
-        if (!opts_.overwrite && S_ISDIR(st.st_mode))
-            return make_error("cannot overwrite directory \"" + dname + "\" with non-directory \"" + shown + "\"");
-        if (!opts_.overwrite && is_dir)
-            return make_error("cannot overwrite non-directory \"" + dname + "\" with directory \"" + shown + "\"");
+        if (!opts_.overwrite && (S_ISDIR(st.st_mode) || is_dir))
+            return make_error("error creating \"" + dshown + "\": " + (is_dir ? "mkdir " : "open ") + dshown + ": file exists");
         auto removed = remove_tree_at(ddir, dname);
         if (!removed.ok()) return removed.take_error().context("replace " + dname);
         return {};
@@ -77,15 +78,16 @@ public:
 
 private:
     Result<void> directory(int sdir, const std::string& sname, const struct stat& st, int ddir, const std::string& dname,
-                           const std::string& shown) {
+                           const std::string& shown, const std::string& dshown) {
         unique_fd src(::openat(sdir, sname.c_str(), kDirFlags));
         if (!src) return sys_error("open " + shown);
-        TRY(make_room(ddir, dname, true, shown));
+        TRY(make_room(ddir, dname, true, dshown));
         bool made = ::mkdirat(ddir, dname.c_str(), 0700) == 0;
         if (!made && errno != EEXIST) return sys_error("mkdir " + dname);
         unique_fd dst(::openat(ddir, dname.c_str(), kDirFlags));
         if (!dst) return sys_error("open " + dname);
-        for (auto& n : TRY(list_names(src.get(), shown))) TRY(entry(src.get(), n, dst.get(), n, shown + "/" + n));
+        std::string under = dshown == "/" ? "" : dshown;
+        for (auto& n : TRY(list_names(src.get(), shown))) TRY(entry(src.get(), n, dst.get(), n, shown + "/" + n, under + "/" + n));
         return made ? attributes(dst.get(), st, dname) : Result<void>();
     }
 
@@ -133,18 +135,24 @@ private:
     mode_t umask_;
 };
 
+// The destination dst_dir/dst_name as errors show it.
+std::string shown_in(const TreeCopyOptions& opts, const std::string& dst_name) {
+    std::string dir = opts.dest_shown.empty() || opts.dest_shown == "/" ? "" : opts.dest_shown;
+    return dst_name == "." ? (dir.empty() ? "/" : dir) : dir + "/" + dst_name;
+}
+
 }  // namespace
 
 Result<void> copy_tree(int src_dir, const std::string& src_name, int dst_dir, const std::string& dst_name,
                        const TreeCopyOptions& opts, const std::string& shown) {
     Copier c(opts);
-    return c.entry(src_dir, src_name, dst_dir, dst_name, shown);
+    return c.entry(src_dir, src_name, dst_dir, dst_name, shown, shown_in(opts, dst_name));
 }
 
 Result<void> copy_open_file(int src, const struct stat& st, int dst_dir, const std::string& dst_name,
                             const TreeCopyOptions& opts, const std::string& shown) {
     Copier c(opts);
-    TRY(c.make_room(dst_dir, dst_name, false, shown));
+    TRY(c.make_room(dst_dir, dst_name, false, shown_in(opts, dst_name)));
     return c.file(src, st, dst_dir, dst_name, shown);
 }
 

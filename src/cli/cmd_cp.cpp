@@ -12,6 +12,7 @@ namespace {
 
 struct CpCliOptions {
     engine::CopyOptions copy;
+    bool pause = true;  // podman's deprecated --pause: accepted, and as in podman it changes nothing
     std::vector<std::string> args;
 };
 
@@ -23,8 +24,8 @@ void add_cp(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<CpCliOptions>();
     sub->add_flag("-a,--archive", o->copy.archive,
                   "Chown copied files to the primary uid/gid of the destination container (default true)");
-    sub->add_flag("-L,--follow-link", o->copy.follow_link, "Always follow a symbolic link given as SRC_PATH");
     sub->add_flag("--overwrite", o->copy.overwrite, "Allow to overwrite directories with non-directories and vice versa");
+    sub->add_flag("--pause", o->pause, "Deprecated")->group("");
     sub->add_option("args", o->args)->group("");
     sub->callback([o, &ctx] {
         auto counted = check_arg_count("cp", o->args.size(), 2, 2);

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "skiff/engine/commit.hpp"
+#include "skiff/engine/containers.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -14,6 +15,7 @@ namespace {
 
 struct DiffArgs {
     std::string format;
+    bool latest = false;  // the container created last (not for `image diff`)
     std::vector<std::string> args;
 };
 
@@ -28,11 +30,22 @@ std::string json_report(const std::vector<storage::Change>& changes) {
     return Value::record(std::move(fields)).json(4);
 }
 
+// What --latest names, as podman: the container created last.
+Result<std::string> latest_container(const storage::StoreConfig& store) {
+    auto list = TRY(engine::list_containers(store, true));
+    if (list.empty()) return make_error("unable to get latest container: no such container");
+    return list.front().id;
+}
+
 Result<void> run_diff(Context& ctx, const DiffArgs& a, engine::DiffTarget target, const char* cmd) {
-    TRY(check_arg_count(cmd, a.args.size(), 1, 1));
+    if (a.latest && !a.args.empty()) return make_error("--latest and containers cannot be used together");
+    if (target != engine::DiffTarget::kImage && !a.latest && a.args.empty())
+        return make_error("\"skiff " + std::string(cmd) + "\" requires a name, id, or the \"--latest\" flag");
+    if (!a.latest) TRY(check_arg_count(cmd, a.args.size(), 1, 1));
     if (!a.format.empty() && a.format != "json")
         return make_error("--format \"" + a.format + "\" is not supported: only json is");
-    auto changes = TRY(engine::diff(ctx.store, a.args[0], target));
+    std::string name = a.latest ? TRY(latest_container(ctx.store)) : a.args[0];
+    auto changes = TRY(engine::diff(ctx.store, name, a.latest ? engine::DiffTarget::kContainer : target));
     if (a.format == "json") {
         std::cout << json_report(changes) << "\n";
         return {};
@@ -49,6 +62,8 @@ void add_diff_as(CLI::App& parent, Context& ctx, const char* description, engine
     set_usage(sub, "skiff diff [options] " + args);
     auto a = std::make_shared<DiffArgs>();
     sub->add_option("--format", a->format, "Change the output format (json)");
+    if (target != engine::DiffTarget::kImage)
+        sub->add_flag("-l,--latest", a->latest, "Act on the latest container skiff is aware of");
     sub->add_option("args", a->args, args)->group("");
     sub->callback([a, &ctx, target] { finish(ctx, run_diff(ctx, *a, target, "diff")); });
 }

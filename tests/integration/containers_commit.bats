@@ -78,6 +78,28 @@ C /etc/passwd"
     [[ $(jq -c . <<<"$output") == "{}" ]] || fail "json of no change: $output"
 }
 
+@test "diff --latest: the container created last, as podman's -l; its errors" {
+    run --separate-stderr skiff diff --latest
+    assert_status 125
+    assert_one_error_line "unable to get latest container: no such container"
+    skiff run --name older busybox sh -c "$CHANGES"
+    run skiff diff -l
+    assert_status 0
+    [[ $output == "$(expected_diff)" ]] || fail "diff -l: got [$output]" "want [$(expected_diff)]"
+    skiff create --name newer busybox true >/dev/null
+    run skiff container diff --latest --format json
+    assert_status 0
+    [[ $(jq -c . <<<"$output") == "{}" ]] || fail "not the newest container: $output"
+    run --separate-stderr skiff diff -l older
+    assert_status 125
+    assert_one_error_line "--latest and containers cannot be used together"
+    run --separate-stderr skiff diff
+    assert_status 125
+    assert_one_error_line '"skiff diff" requires a name, id, or the "--latest" flag'
+    run --separate-stderr skiff image diff --latest
+    assert_status 125
+}
+
 @test "commit: the new image runs with the file, the deleted file stays deleted, -c CMD is its command" {
     skiff run --name maker busybox sh -c 'echo committed > /new; rm /etc/group'
     run --separate-stderr skiff commit -q -a "Ann Author" -m "my message" -c 'CMD ["cat", "/new"]' maker committed:v1

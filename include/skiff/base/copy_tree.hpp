@@ -20,6 +20,9 @@ struct TreeCopyOptions {
     std::optional<std::pair<uid_t, gid_t>> owner;
     // A directory and a non-directory replace each other (otherwise an error).
     bool overwrite = false;
+    // How errors show the destination directory (dst_dir): "/tmp" shows dst_dir/foo as "/tmp/foo".
+    // Empty: as "/" (the destination directory as the root, as podman shows a host's).
+    std::string dest_shown;
 };
 
 // Copy src_dir/src_name to dst_dir/dst_name. `src_name` "." copies the directory src_dir itself.

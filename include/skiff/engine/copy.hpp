@@ -14,7 +14,6 @@ namespace skiff::engine {
 struct CopyOptions {
     bool archive = true;       // keep owners; else the destination's root (or the caller) owns the copies
     bool overwrite = false;    // a directory and a non-directory may replace each other
-    bool follow_link = false;  // a symbolic link as SRC is followed (inside the container's root)
 };
 
 // One side of a cp: "CONTAINER:PATH", a host path, or "-" (a tar stream on stdin or stdout).
@@ -29,7 +28,8 @@ struct CopyEndpoint {
 // the first ":" names a container. Pure, for tests.
 CopyEndpoint parse_copy_endpoint(const std::string& arg);
 
-// `skiff cp SRC DEST`: exactly one side is a container.
+// `skiff cp SRC DEST`: at least one side is a container (both may be). A container's relative path
+// is relative to its working directory; a symbolic link as SRC or DEST is followed inside its side.
 Result<void> copy(const storage::StoreConfig& store, const std::string& src, const std::string& dest,
                   const CopyOptions& opts);
 

@@ -22,7 +22,8 @@ struct ExtractOptions {
 };
 
 // Read a tar stream (gzip, zstd, xz or bzip2 compressed, or not) from `in_fd` and write its entries
-// under `dirfd`. `shown` names the destination in errors.
+// under `dirfd`. `shown` names the destination in errors; a stream that is no (compressed) tar
+// archive is an error with code EILSEQ.
 Result<void> extract_tar(int in_fd, int dirfd, const std::string& shown, const ExtractOptions& opts);
 
 }  // namespace skiff::storage
