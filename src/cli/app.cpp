@@ -28,8 +28,39 @@
 
 namespace skiff::cli {
 
+namespace {
+
+// The words of the command being run, "skiff container rm": podman's errors name the command as
+// it was typed (cobra's CommandPath), not the name of the code that serves it.
+std::string& command_path() {
+    static std::string path;
+    return path;
+}
+
+std::string path_of(const CLI::App& root) {
+    std::string path = "skiff";
+    for (const CLI::App* a = &root;;) {
+        auto used = a->get_subcommands();
+        if (used.empty()) return path;
+        a = used.front();
+        path += " " + a->get_name();
+    }
+}
+
+}  // namespace
+
+// A command names itself in its errors as "`skiff NAME` ..."; run as a subcommand (`skiff image
+// ls`, `skiff container rm`), the quote becomes the whole command as typed, as podman's do.
+std::string with_command_path(const std::string& message) {
+    const std::string& path = command_path();
+    if (!message.starts_with("`skiff ") || std::count(path.begin(), path.end(), ' ') < 2) return message;
+    auto end = message.find('`', 1);
+    if (end == std::string::npos) return message;
+    return "`" + path + message.substr(end);
+}
+
 int fail(const Error& e) {
-    std::string line = "Error: " + e.message + "\n";
+    std::string line = "Error: " + with_command_path(e.message) + "\n";
     std::fflush(stdout);
     std::fputs(line.c_str(), stderr);
     return e.exit_code;
@@ -47,13 +78,14 @@ std::map<std::string, std::string> parse_labels(const std::vector<std::string>& 
 }
 
 Result<void> check_arg_count(const std::string& cmd, size_t got, size_t min, size_t max) {
+    std::string name = command_path().empty() ? "skiff " + cmd : command_path();
     if (got < min) {
-        if (min == 1) return make_error("`skiff " + cmd + "` requires at least 1 arg");
-        return make_error("`skiff " + cmd + "` requires at least " + std::to_string(min) + " args");
+        if (min == 1) return make_error("`" + name + "` requires at least 1 arg");
+        return make_error("`" + name + "` requires at least " + std::to_string(min) + " args");
     }
     if (got > max) {
-        if (max == 0) return make_error("`skiff " + cmd + "` takes no arguments");
-        return make_error("`skiff " + cmd + "` accepts at most " + std::to_string(max) + " arg(s), received " +
+        if (max == 0) return make_error("`" + name + "` takes no arguments");
+        return make_error("`" + name + "` accepts at most " + std::to_string(max) + " arg(s), received " +
                           std::to_string(got));
     }
     return {};
@@ -331,6 +363,7 @@ int skiff::cli::run(int argc, char** argv) {
     app.add_flag("--noout", g.noout, "do not output to stdout");
     // Resolve the store before any command's callback runs.
     app.parse_complete_callback([&] {
+        command_path() = path_of(app);
         auto r = resolve_store(g, ctx);
         if (!r.ok()) {
             std::exit(fail(r.error()));
@@ -374,6 +407,11 @@ int skiff::cli::run(int argc, char** argv) {
         for (auto* parent : app.get_subcommands())
             if (!parent->get_subcommands({}).empty() && parent->get_subcommands().empty() && !first.empty())
                 return fail(make_error("unrecognized command `skiff " + parent->get_name() + " " + first + "`"));
+        // A word given to a command that takes none (`skiff container ls extra`).
+        const CLI::App* cmd = &app;
+        while (!cmd->get_subcommands().empty()) cmd = cmd->get_subcommands().front();
+        if (cmd != &app && cmd->get_subcommands({}).empty() && cmd->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty() && !first.empty())
+            return fail(make_error("`" + path_of(app) + "` takes no arguments"));
         return fail(make_error(what));
     } catch (const CLI::ParseError& e) {
         return fail(make_error(e.what()));

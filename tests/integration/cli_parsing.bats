@@ -96,3 +96,18 @@ teardown() {
     assert_status 0
     [[ $stderr == *"The --config flag is ignored by skiff. Exists for Docker compatibility"* ]] || fail "stderr: [$stderr]"
 }
+
+@test "errors name the whole command as it was run, not the command's short name" {
+    run --separate-stderr skiff container ls extra
+    assert_status 125
+    [[ $stderr == 'Error: `skiff container list` takes no arguments' ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff container rm
+    assert_status 125
+    [[ $stderr == 'Error: `skiff container rm` requires at least 1 arg'* ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff image ls a b
+    assert_status 125
+    [[ $stderr == 'Error: `skiff image list` accepts at most 1 arg(s), received 2' ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff rm
+    assert_status 125
+    [[ $stderr == 'Error: `skiff rm` requires at least 1 arg'* ]] || fail "stderr: [$stderr]"
+}
