@@ -1,9 +1,12 @@
 // skiff: parse the global flags, hand the command line to the one command it names, exit with
 // that command's code. Everything a command does happens in this process (no daemon).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <cctype>
 #include <iostream>
 #include <algorithm>
 #include <map>
@@ -25,8 +28,39 @@
 
 namespace skiff::cli {
 
+namespace {
+
+// The words of the command being run, "skiff container rm": podman's errors name the command as
+// it was typed (cobra's CommandPath), not the name of the code that serves it.
+std::string& command_path() {
+    static std::string path;
+    return path;
+}
+
+std::string path_of(const CLI::App& root) {
+    std::string path = "skiff";
+    for (const CLI::App* a = &root;;) {
+        auto used = a->get_subcommands();
+        if (used.empty()) return path;
+        a = used.front();
+        path += " " + a->get_name();
+    }
+}
+
+}  // namespace
+
+// A command names itself in its errors as "`skiff NAME` ..."; run as a subcommand (`skiff image
+// ls`, `skiff container rm`), the quote becomes the whole command as typed, as podman's do.
+std::string with_command_path(const std::string& message) {
+    const std::string& path = command_path();
+    if (!message.starts_with("`skiff ") || std::count(path.begin(), path.end(), ' ') < 2) return message;
+    auto end = message.find('`', 1);
+    if (end == std::string::npos) return message;
+    return "`" + path + message.substr(end);
+}
+
 int fail(const Error& e) {
-    std::string line = "Error: " + e.message + "\n";
+    std::string line = "Error: " + with_command_path(e.message) + "\n";
     std::fflush(stdout);
     std::fputs(line.c_str(), stderr);
     return e.exit_code;
@@ -44,13 +78,14 @@ std::map<std::string, std::string> parse_labels(const std::vector<std::string>& 
 }
 
 Result<void> check_arg_count(const std::string& cmd, size_t got, size_t min, size_t max) {
+    std::string name = command_path().empty() ? "skiff " + cmd : command_path();
     if (got < min) {
-        if (min == 1) return make_error("`skiff " + cmd + "` requires at least 1 arg");
-        return make_error("`skiff " + cmd + "` requires at least " + std::to_string(min) + " args");
+        if (min == 1) return make_error("`" + name + "` requires at least 1 arg");
+        return make_error("`" + name + "` requires at least " + std::to_string(min) + " args");
     }
     if (got > max) {
-        if (max == 0) return make_error("`skiff " + cmd + "` takes no arguments");
-        return make_error("`skiff " + cmd + "` accepts at most " + std::to_string(max) + " arg(s), received " +
+        if (max == 0) return make_error("`" + name + "` takes no arguments");
+        return make_error("`" + name + "` accepts at most " + std::to_string(max) + " arg(s), received " +
                           std::to_string(got));
     }
     return {};
@@ -84,44 +119,99 @@ std::string usage_of(const CLI::App* app) {
 
 namespace {
 
+constexpr const char* kDefaultLogLevel = "warn";
+
 struct GlobalFlags {
     engine::StoreFlags store;
-    std::string log_level = "warn";
+    std::vector<std::string> storage_opts;  // --storage-opt, each KEY=VALUE for the driver
+    std::string log_level = kDefaultLogLevel;
+    bool debug = false;        // -D, --debug: docker's spelling of --log-level=debug
+    bool noout = false;        // --noout: the command's stdout goes nowhere
+    std::string docker_config;  // --config: docker's; ignored with a warning, as podman does
 };
 
+// --log-level and --debug as podman reads them: a level it does not know, or both flags, end
+// skiff with exit code 1 and podman's bare message (no "Error: ").
+void set_log_level(const GlobalFlags& g) {
+    std::string name = g.log_level;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (g.debug) {
+        if (name != kDefaultLogLevel) {
+            std::fputs("Setting --log-level and --debug is not allowed\n", stderr);
+            std::exit(1);
+        }
+        name = "debug";
+    }
+    log::Level level;
+    if (!log::parse_level(name == "warning" ? "warn" : name, &level)) {
+        std::fprintf(stderr,
+                     "Log Level \"%s\" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, "
+                     "panic\n",
+                     g.log_level.c_str());
+        std::exit(1);
+    }
+    log::set_level(level);
+}
+
+// skiff's storage drivers take no options: an empty --storage-opt (podman's way of saying "none")
+// is accepted, any other is refused in the words podman's drivers use for one they do not know.
+Result<void> check_storage_opts(const GlobalFlags& g, const engine::StoreConfig& store) {
+    for (auto& opt : g.storage_opts) {
+        if (opt.empty()) continue;
+        return make_error(std::string(storage::driver_name(store.driver)) + ": Unknown option " +
+                          opt.substr(0, opt.find('=')));
+    }
+    return {};
+}
+
 Result<void> resolve_store(const GlobalFlags& g, Context& ctx) {
+    set_log_level(g);
+    if (!g.docker_config.empty()) log::warn("The --config flag is ignored by skiff. Exists for Docker compatibility");
     ctx.rootless = ::geteuid() != 0;
     ctx.store = TRY(engine::resolve_store(g.store));
-    log::Level level;
-    if (!log::parse_level(g.log_level, &level))
-        return make_error("unable to parse log level: \"" + g.log_level + "\"");
-    log::set_level(level);
+    TRY(check_storage_opts(g, ctx.store));
+    if (g.noout) {
+        // podman swaps its stdout for /dev/null: what the command (and a container it runs in the
+        // foreground) would print is dropped; stderr is kept.
+        std::fflush(stdout);
+        unique_fd null = TRY(sys::open("/dev/null", O_WRONLY));
+        if (::dup2(null.get(), STDOUT_FILENO) < 0) return make_error(std::string("--noout: dup2: ") + std::strerror(errno));
+    }
     return {};
+}
+
+// The option an option word names (`--all`, `-a`, `--all=x`; the last letter of `-it`), looked up in
+// `app` and the commands above it; null when none has it.
+const CLI::Option* find_option(const CLI::App& app, const std::string& arg) {
+    std::string name = arg.substr(0, arg.find('='));
+    if (name.size() > 2 && name[0] == '-' && name[1] != '-') name = std::string("-") + name.back();  // -it → -t
+    for (const CLI::App* a = &app; a; a = a->get_parent()) {
+        if (auto* opt = a->get_option_no_throw(name)) return opt;
+    }
+    return nullptr;
 }
 
 // Does `arg` (an option word) consume the next word as its value?
 bool takes_value(const CLI::App& app, const std::string& arg) {
     if (arg.find('=') != std::string::npos) return false;
-    std::string name = arg;
-    if (arg.size() > 2 && arg[0] == '-' && arg[1] != '-') name = std::string("-") + arg.back();  // -it → -t
-    for (const CLI::App* a = &app; a; a = a->get_parent()) {
-        auto* opt = a->get_option_no_throw(name);
-        if (opt) return opt->get_items_expected_min() > 0;
-    }
-    return false;
+    auto* opt = find_option(app, arg);
+    return opt && opt->get_items_expected_min() > 0;
 }
 
-// `--NAME=` with nothing after the `=` gives the option an empty value, as podman reads it
-// (`--detach-keys=` disables detaching); CLI11 would take the next word as the value instead. So
-// such a word becomes `--NAME` and an empty word of its own, for options that take a value (a
-// flag's `--all=` is left to CLI11). `-X=VALUE`, podman's other spelling of a short option's
-// value (`-t=0`, `-e=A=b`), which CLI11 would read as the value "=VALUE", becomes `-X VALUE`.
-// Words a container's command owns are left alone.
-void split_empty_values(CLI::App& app, std::vector<std::string>& args) {
+// Bring pflag's spellings to CLI11, for the words up to the first one a container's command owns:
+// - `--NAME=` with nothing after the `=` gives the option an empty value, as podman reads it
+//   (`--detach-keys=` disables detaching); CLI11 would take the next word as the value instead. So
+//   such a word becomes `--NAME` and an empty word of its own, for options that take a value (a
+//   flag's `--all=` is left to CLI11).
+// - `-X=VALUE`, podman's other spelling of a short option's value (`-t=0`, `-e=A=b`), which CLI11
+//   would read as the value "=VALUE", becomes `-X VALUE`; for a flag (`-a=false`) it becomes the
+//   long spelling CLI11 reads, `--all=false`.
+// Returns pflag's error for an option that needs a value and is the last word, else "".
+std::string pflag_words(CLI::App& app, std::vector<std::string>& args) {
     CLI::App* scope = &app;  // the command the words so far have named
     for (size_t i = 0; i < args.size(); ++i) {
         std::string a = args[i];
-        if (a == "--") return;
+        if (a == "--") return "";
         if (a.size() > 3 && a.starts_with("--") && a.back() == '=' && a.find('=') == a.size() - 1) {
             a.pop_back();
             if (!takes_value(*scope, a)) continue;
@@ -130,22 +220,45 @@ void split_empty_values(CLI::App& app, std::vector<std::string>& args) {
             ++i;
             continue;
         }
-        if (a.size() > 2 && a[0] == '-' && a[1] != '-' && a[2] == '=' && takes_value(*scope, a.substr(0, 2))) {
-            args[i] = a.substr(0, 2);
-            args.insert(args.begin() + static_cast<long>(i) + 1, a.substr(3));
-            ++i;
+        if (a.size() > 2 && a[0] == '-' && a[1] != '-' && a[2] == '=') {
+            const CLI::Option* opt = find_option(*scope, a.substr(0, 2));
+            if (opt && opt->get_items_expected_min() > 0) {
+                args[i] = a.substr(0, 2);
+                args.insert(args.begin() + static_cast<long>(i) + 1, a.substr(3));
+                ++i;
+            } else if (opt && !opt->get_lnames().empty()) {
+                args[i] = "--" + opt->get_lnames().front() + a.substr(2);
+            }
             continue;
         }
         if (a.size() > 1 && a[0] == '-') {
-            if (takes_value(*scope, a)) ++i;
+            if (!takes_value(*scope, a)) continue;
+            if (i + 1 == args.size()) {
+                if (a[1] == '-') return "flag needs an argument: " + a;
+                return std::string("flag needs an argument: '") + a.back() + "' in " + a;
+            }
+            ++i;
             continue;
         }
         CLI::App* sub = nullptr;
         for (auto* s : scope->get_subcommands({}))
             if (s->check_name(a)) sub = s;
         if (sub) scope = sub;
-        else if (scope->get_prefix_command()) return;  // IMAGE or CONTAINER: the rest is the container's
+        else if (scope->get_prefix_command()) return "";  // IMAGE or CONTAINER: the rest is the container's
     }
+    return "";
+}
+
+// The first word before the command that is an option skiff does not have. pflag stops there; CLI11
+// would go on and take the unknown flag's value for the command.
+std::string unknown_global_flag(const CLI::App& app, const std::vector<std::string>& args) {
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--" || a.size() < 2 || a[0] != '-') return "";
+        if (!find_option(app, a)) return a.substr(0, a.find('='));
+        if (takes_value(app, a)) ++i;
+    }
+    return "";
 }
 
 // Commands of the form `CMD [options] IMAGE|CONTAINER [COMMAND [ARG...]]`: every word from the
@@ -237,12 +350,20 @@ int skiff::cli::run(int argc, char** argv) {
     formatter->column_width(34);
     app.formatter(formatter);
     set_usage(&app, "skiff [options] COMMAND");
+    // pflag's rule for a flag given twice: the last one wins (podman's scripts repeat --root). A
+    // list option (--env) keeps every value; CLI11 trims only single-value options.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.add_option("--root", g.store.root, "Path to the root directory in which data, including images, is stored");
     app.add_option("--runroot", g.store.runroot, "Path to the 'run directory' where all state information is stored");
     app.add_option("--storage-driver", g.store.driver, "Select which storage driver is used to manage storage of images and containers (overlay, vfs)");
-    app.add_option("--log-level", g.log_level, "Log messages above specified level (trace, debug, info, warn, error, fatal, panic)");
+    app.add_option("--storage-opt", g.storage_opts, "Used to pass an option to the storage driver");
+    app.add_option("--log-level", g.log_level, "Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)");
+    app.add_flag("-D,--debug", g.debug, "Docker compatibility, force setting of log-level")->group("");
+    app.add_option("--config", g.docker_config, "Ignored for Docker compatibility")->group("");
+    app.add_flag("--noout", g.noout, "do not output to stdout");
     // Resolve the store before any command's callback runs.
     app.parse_complete_callback([&] {
+        command_path() = path_of(app);
         auto r = resolve_store(g, ctx);
         if (!r.ok()) {
             std::exit(fail(r.error()));
@@ -263,7 +384,8 @@ int skiff::cli::run(int argc, char** argv) {
     for (auto* sub : app.get_subcommands({}))
         if (!usages().count(sub)) set_usage(sub, "skiff " + sub->get_name() + " [options]");
 
-    split_empty_values(app, args);
+    if (auto flag = unknown_global_flag(app, args); !flag.empty()) return fail(make_error("unknown flag: " + flag));
+    if (auto err = pflag_words(app, args); !err.empty()) return fail(make_error(err));
     ctx.trailing = split_trailing(app, args);
     std::reverse(args.begin(), args.end());  // CLI11 takes its vector in reverse order
     try {
@@ -285,6 +407,11 @@ int skiff::cli::run(int argc, char** argv) {
         for (auto* parent : app.get_subcommands())
             if (!parent->get_subcommands({}).empty() && parent->get_subcommands().empty() && !first.empty())
                 return fail(make_error("unrecognized command `skiff " + parent->get_name() + " " + first + "`"));
+        // A word given to a command that takes none (`skiff container ls extra`).
+        const CLI::App* cmd = &app;
+        while (!cmd->get_subcommands().empty()) cmd = cmd->get_subcommands().front();
+        if (cmd != &app && cmd->get_subcommands({}).empty() && cmd->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty() && !first.empty())
+            return fail(make_error("`" + path_of(app) + "` takes no arguments"));
         return fail(make_error(what));
     } catch (const CLI::ParseError& e) {
         return fail(make_error(e.what()));

@@ -4,25 +4,32 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <map>
+
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/engine/container_config.hpp"
 #include "skiff/runtime/cgroup_host.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
+#include "skiff/storage/volumes.hpp"
 
 namespace skiff::engine {
 
-static std::string os_release_name() {
+// KEY=VALUE lines of /etc/os-release, the value unquoted.
+static std::map<std::string, std::string> os_release() {
+    std::map<std::string, std::string> out;
     auto text = fs::read_file("/etc/os-release");
-    if (!text.ok()) return "";
+    if (!text.ok()) return out;
     for (auto& line : str::split(*text, '\n')) {
-        if (str::starts_with(line, "PRETTY_NAME=")) {
-            std::string v = line.substr(12);
-            if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-            return v;
-        }
+        auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        std::string v = line.substr(eq + 1);
+        if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+        out[line.substr(0, eq)] = v;
     }
-    return "";
+    return out;
 }
 
 Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string& version) {
@@ -36,7 +43,14 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
         std::string m = u.machine;
         h.arch = m == "x86_64" ? "amd64" : m == "aarch64" ? "arm64" : m;
     }
-    h.distribution = os_release_name();
+    auto release = os_release();
+    h.distribution = release["PRETTY_NAME"];
+    h.distribution_id = release["ID"];
+    h.distribution_version = release["VERSION_ID"];
+    h.distribution_codename = release["VERSION_CODENAME"];
+    std::error_code ec;
+    h.runtime_path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    h.log_driver = LogConfig{}.driver;
     auto self_cgroup = fs::read_file("/proc/self/cgroup");
     runtime::CgroupHost cgroups = runtime::probe_cgroups_from(self_cgroup.ok() ? *self_cgroup : "");
     h.cgroup_version = runtime::cgroup_mode_name(cgroups.mode);
@@ -47,11 +61,14 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
     if (::sysinfo(&si) == 0) {
         h.mem_total = static_cast<uint64_t>(si.totalram) * si.mem_unit;
         h.mem_free = static_cast<uint64_t>(si.freeram) * si.mem_unit;
+        h.swap_total = static_cast<uint64_t>(si.totalswap) * si.mem_unit;
+        h.swap_free = static_cast<uint64_t>(si.freeswap) * si.mem_unit;
         h.uptime_seconds = static_cast<uint64_t>(si.uptime);
     }
     h.graph_root = store.root;
     h.run_root = store.runroot;
     h.graph_driver = storage::driver_name(store.driver);
+    h.volume_path = storage::volumes_dir(store);
     auto images = storage::list_images(store);
     if (images.ok()) h.images = images->size();
     auto containers = storage::list_containers(store);

@@ -157,3 +157,42 @@ EOF
     run skiff rm -i no-such-container
     assert_status 0
 }
+
+@test "info --format takes a Go template over podman's field names, with skiff's real values" {
+    run --separate-stderr skiff info --format '{{.Store.GraphRoot}}|{{.Store.RunRoot}}|{{.Host.OCIRuntime.Name}}|{{.Host.LogDriver}}|{{.Host.Security.Rootless}}|{{.Store.GraphOptions}}'
+    assert_status 0
+    assert_output "$SKIFF_TEST_ROOT|$SKIFF_TEST_RUNROOT|skiff|k8s-file|false|map[]"
+    run --separate-stderr skiff info --format '{{.Host.OCIRuntime.Path}}'
+    assert_status 0
+    [[ $output -ef $SKIFF ]] || fail "OCIRuntime.Path [$output] is not the binary $SKIFF"
+    run --separate-stderr skiff info --format '{{.Host.Distribution.Distribution}}{{.Host.Distribution.Version}}'
+    assert_status 0
+    assert_output "$(. /etc/os-release; echo "$ID$VERSION_ID")"
+    run --separate-stderr skiff info --format '{{.Host.NoSuchField}}'
+    assert_status 125
+    assert_one_error_line NoSuchField
+}
+
+@test "info --format json has podman's keys for the runtime, log driver and volume path" {
+    run --separate-stderr skiff info --format json
+    assert_status 0
+    python3 - "$output" "$SKIFF_TEST_ROOT" <<'PY' || fail "[$output]"
+import json, sys
+info, root = json.loads(sys.argv[1]), sys.argv[2]
+assert info["host"]["ociRuntime"]["name"] == "skiff", info["host"]["ociRuntime"]
+assert info["host"]["logDriver"] == "k8s-file", info["host"]
+assert info["store"]["graphOptions"] == {}, info["store"]
+assert info["store"]["volumePath"] == root + "/volumes", info["store"]
+PY
+}
+
+@test "version --format takes a Go template; a client-only one works too" {
+    run --separate-stderr skiff --version
+    local short=${output#skiff version }
+    run --separate-stderr skiff version --format '{{.Client.Version}} {{.Client.OsArch}}'
+    assert_status 0
+    assert_output "$short linux/$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')"
+    run --separate-stderr skiff version --format '{{.Version}}'
+    assert_status 0
+    assert_output "$short"
+}

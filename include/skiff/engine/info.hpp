@@ -16,16 +16,29 @@ struct HostInfo {
     std::string os;
     std::string arch;
     std::string distribution;  // PRETTY_NAME from /etc/os-release
+    std::string distribution_id;        // ID ("debian"), VERSION_ID ("12"), VERSION_CODENAME ("bookworm")
+    std::string distribution_version;
+    std::string distribution_codename;
+    // What runs and watches containers: skiff's own binary, which is its runtime and its monitor.
+    std::string runtime_name = "skiff";
+    std::string runtime_path;
+    std::string cgroup_manager = "cgroupfs";  // skiff writes the cgroup tree itself; no systemd
+    std::string log_driver;                   // what a container logs with unless --log-driver says
+    std::string event_logger = "none";        // skiff records no events
+    std::string network_backend = "skiff";    // none and host, and ports forwarded by skiff itself
     std::string cgroup_version = "none";  // "v2", "hybrid", "v1" or "none" (runtime::CgroupMode)
     std::string cgroup_v2_mount;          // where the cgroup2 hierarchy is mounted, if any
     bool rootless = false;
     long cpus = 0;
     uint64_t mem_total = 0;
     uint64_t mem_free = 0;
+    uint64_t swap_total = 0;
+    uint64_t swap_free = 0;
     uint64_t uptime_seconds = 0;
     std::string graph_root;
     std::string run_root;
     std::string graph_driver;
+    std::string volume_path;
     size_t images = 0;
     size_t containers = 0;
     size_t containers_running = 0;

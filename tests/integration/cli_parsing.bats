@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# How skiff reads its command line: pflag's rules (podman's), and the global flags podman has.
+
+load helpers
+
+setup_file() {
+    skiff_setup_file
+    import_busybox
+}
+
+teardown() {
+    remove_all_containers
+    skiff_teardown
+}
+
+@test "a single-value flag given twice: the last one wins" {
+    # skiff() gives its own --root first: this one comes after it.
+    run --separate-stderr skiff --root "$SKIFF_TEST_DIR/last-root" info --format json
+    assert_status 0
+    local root
+    root=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["store"]["graphRoot"])' <<<"$output")
+    [[ $root == "$SKIFF_TEST_DIR/last-root" ]] || fail "graphRoot [$root], want the last --root, $SKIFF_TEST_DIR/last-root"
+    run --separate-stderr skiff create --name first --name second busybox true
+    assert_status 0
+    run skiff ps -a --format '{{.Names}}'
+    assert_output second
+}
+
+@test "-a=false and --all=false turn a flag off; -a=true turns it on" {
+    skiff create --name stopped busybox true >/dev/null
+    run skiff ps -a=false --format '{{.Names}}'
+    assert_status 0
+    assert_output ""
+    run skiff ps --all=false --format '{{.Names}}'
+    assert_status 0
+    assert_output ""
+    run skiff ps -a=true --format '{{.Names}}'
+    assert_status 0
+    assert_output stopped
+}
+
+@test "a flag that needs a value and is the last word: pflag's error" {
+    run --separate-stderr skiff run -h
+    assert_status 125
+    [[ $stderr == "Error: flag needs an argument: 'h' in -h" ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff create --name
+    assert_status 125
+    [[ $stderr == "Error: flag needs an argument: --name" ]] || fail "stderr: [$stderr]"
+}
+
+@test "an unknown flag before the command is reported, not its value or the command's words" {
+    run --separate-stderr skiff --no-such-flag value run --rm busybox true
+    assert_status 125
+    [[ $stderr == "Error: unknown flag: --no-such-flag" ]] || fail "stderr: [$stderr]"
+}
+
+@test "--log-level: an unknown level exits 1 in podman's words; warning is a level" {
+    run --separate-stderr skiff --log-level=telepathic version
+    assert_status 1
+    [[ $stderr == 'Log Level "telepathic" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic' ]] ||
+        fail "stderr: [$stderr]"
+    run --separate-stderr skiff --log-level=warning version
+    assert_status 0
+}
+
+@test "-D is --log-level=debug; both together exit 1" {
+    run --separate-stderr skiff -D --log-level=error version
+    assert_status 1
+    [[ $stderr == "Setting --log-level and --debug is not allowed" ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff --debug version
+    assert_status 0
+}
+
+@test "--noout drops the command's stdout, not its errors" {
+    run --separate-stderr skiff --noout create --name quiet busybox true
+    assert_status 0
+    assert_output ""
+    run skiff ps -a --format '{{.Names}}'
+    assert_output quiet
+    run --separate-stderr skiff --noout rm no-such-container
+    assert_status 1
+    assert_one_error_line no-such-container
+}
+
+@test "--storage-opt: an empty one is none; skiff's drivers take no options" {
+    run --separate-stderr skiff --storage-opt= info
+    assert_status 0
+    assert_output_contains "graphOptions: {}"
+    run --separate-stderr skiff --storage-opt overlay.mountopt=nodev info
+    assert_status 125
+    assert_one_error_line "Unknown option overlay.mountopt"
+}
+
+@test "--config is docker's: accepted with a warning" {
+    run --separate-stderr skiff --config /nowhere version
+    assert_status 0
+    [[ $stderr == *"The --config flag is ignored by skiff. Exists for Docker compatibility"* ]] || fail "stderr: [$stderr]"
+}
+
+@test "errors name the whole command as it was run, not the command's short name" {
+    run --separate-stderr skiff container ls extra
+    assert_status 125
+    [[ $stderr == 'Error: `skiff container list` takes no arguments' ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff container rm
+    assert_status 125
+    [[ $stderr == 'Error: `skiff container rm` requires at least 1 arg'* ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff image ls a b
+    assert_status 125
+    [[ $stderr == 'Error: `skiff image list` accepts at most 1 arg(s), received 2' ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff rm
+    assert_status 125
+    [[ $stderr == 'Error: `skiff rm` requires at least 1 arg'* ]] || fail "stderr: [$stderr]"
+}
