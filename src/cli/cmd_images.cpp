@@ -56,19 +56,6 @@ void sort_rows(std::vector<Row>& rows, const std::string& key) {
     });
 }
 
-// "2.14MB" → "2.14 MB", as podman's images prints sizes.
-std::string size_text(uint64_t bytes) {
-    std::string s = str::human_size(bytes);
-    auto unit = s.find_first_not_of("0123456789.");
-    return unit == std::string::npos ? s : s.substr(0, unit) + " " + s.substr(unit);
-}
-
-// Go's time.Time String() in UTC, seconds only, as podman's {{.CreatedAt}}.
-std::string go_time(int64_t ns) {
-    std::string t = format_rfc3339(ns - ns % 1000000000);  // "2026-11-23T21:57:16Z"
-    return t.substr(0, 10) + " " + t.substr(11, 8) + " +0000 UTC";
-}
-
 Value labels_value(const storage::ImageRecord& img) {
     std::map<std::string, Value> labels(img.config.config.labels.begin(), img.config.config.labels.end());
     return Value::map(std::move(labels));
@@ -93,8 +80,8 @@ std::vector<Row> template_rows(const storage::ImageRecord& img, size_t container
             {"Digest", img.digest},
             {"Created", since},
             {"CreatedSince", since},
-            {"CreatedAt", img.created_ns ? go_time(img.created_ns) : ""},
-            {"Size", size_text(img.size)},
+            {"CreatedAt", img.created_ns ? go_time_text(img.created_ns) : ""},
+            {"Size", spaced_size(img.size)},
             {"VirtualSize", static_cast<unsigned long long>(img.size)},
             {"SharedSize", 0},
             {"Containers", static_cast<unsigned long long>(containers)},
