@@ -48,3 +48,14 @@ latest"
     [[ ${lines[0]} == *"SIZE"*"HISTORY" ]] || fail "header: ${lines[0]}"
     [[ ${lines[1]} == *"localhost/other:1, localhost/busybox:latest" ]] || fail "row: ${lines[1]}"
 }
+
+@test "a name an import, load or pull gives an existing image goes first; tag appends" {
+    local tar
+    tar=$(busybox_tarball)
+    skiff tag busybox other:1
+    skiff import -q "$tar" again >/dev/null
+    run skiff images --format '{{.Repository}}:{{.Tag}}'
+    assert_output "localhost/again:latest
+localhost/busybox:latest
+localhost/other:1"
+}
