@@ -95,6 +95,9 @@ private:
     size_t pos_ = 0;
 };
 
+// podman's words for an input that is no image archive at all (its test scripts look for them).
+constexpr const char* kNoFormat = "payload does not match any of the supported image formats";
+
 class ArchiveLoader {
 public:
     ArchiveLoader(ImageTransaction& tx, std::string label) : tx_(tx), label_(std::move(label)) {}
@@ -140,7 +143,7 @@ Result<void> ArchiveLoader::scan(ByteSource& src) {
     OuterInput in(src);
     if (lib.archive_read_open(a, &in, nullptr, read_outer, nullptr) != ARCHIVE_OK) {
         if (in.error) return std::move(*in.error).context("load " + label_);
-        return fail("not a tar archive: " + reader.error());
+        return fail(std::string(kNoFormat) + ": not a tar archive: " + reader.error());
     }
     for (;;) {
         struct archive_entry* e;
@@ -363,7 +366,7 @@ Result<std::vector<LoadedImage>> ArchiveLoader::load_docker() {
 Result<std::vector<LoadedImage>> ArchiveLoader::load() {
     if (files_.count("index.json") && (files_.count("oci-layout") || !files_.count("manifest.json"))) return load_oci();
     if (files_.count("manifest.json")) return load_docker();
-    return fail("payload does not match any of the supported image formats (oci-archive, docker-archive)");
+    return fail(std::string(kNoFormat) + ": neither an oci-archive (index.json) nor a docker-archive (manifest.json)");
 }
 
 }  // namespace

@@ -328,10 +328,13 @@ Result<LoadedRecord> write_blobs_and_record(const StoreConfig& store, const NewI
         }
         if (std::find(r.digests.begin(), r.digests.end(), manifest_digest) == r.digests.end()) r.digests.push_back(manifest_digest);
     }
-    for (auto& name : image.names) {
-        if (std::find(r.names.begin(), r.names.end(), name) == r.names.end()) r.names.push_back(name);
-        add_unique_front(r.names_history, name);
-    }
+    // A writer's names go first, ahead of those the image had, as containers/storage's AddNames
+    // (which pull, load and commit use) puts them; tag_image appends instead, as podman's tag does.
+    std::vector<std::string> names = image.names;
+    for (auto& old : r.names)
+        if (std::find(names.begin(), names.end(), old) == names.end()) names.push_back(old);
+    r.names = std::move(names);
+    for (auto& name : image.names) add_unique_front(r.names_history, name);
     TRY(write_record(store, lr));
     return lr;
 }

@@ -24,6 +24,19 @@ struct HistoryOptions {
 constexpr const char* kDefaultFormat = "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
 constexpr size_t kCreatedByWidth = 45;
 
+constexpr const char* kGoZeroTime = "0001-01-01T00:00:00Z";
+
+// podman's --format json: its history layer's JSON keys (full id, raw size, "created" to the
+// nanosecond, "Created" to the second), not the template fields.
+Value json_value(const engine::HistoryStep& s, const std::string& created, const std::string& created_seconds) {
+    Value::Fields f{{"id", s.id}, {"created", created}};
+    if (!s.entry.created_by.empty()) f.emplace_back("CreatedBy", s.entry.created_by);
+    f.emplace_back("size", static_cast<unsigned long long>(s.size));
+    if (!s.entry.comment.empty()) f.emplace_back("comment", s.entry.comment);
+    f.emplace_back("Created", created_seconds.empty() ? kGoZeroTime : created_seconds);
+    return Value::record(std::move(f));
+}
+
 Result<void> history(Context& ctx, HistoryOptions o) {
     std::string_view h = o.human_flag;
     if (h.starts_with("=")) h.remove_prefix(1);
@@ -33,6 +46,7 @@ Result<void> history(Context& ctx, HistoryOptions o) {
     auto history = TRY(engine::image_history(ctx.store, o.image));
     int64_t now = now_ns();
     std::vector<Value> rows;
+    Value::List json;
     for (auto& s : history.steps) {
         std::string id = s.id == "<missing>" || o.no_trunc ? s.id : s.id.substr(0, 12);
         if (o.quiet) {
@@ -41,21 +55,17 @@ Result<void> history(Context& ctx, HistoryOptions o) {
         }
         auto created = parse_rfc3339(s.entry.created);
         std::string since = created ? str::human_duration((now - *created) / 1000000000) + " ago" : "";
-        std::string at = created ? format_rfc3339(*created) : "";
+        std::string rfc3339 = created ? format_rfc3339(*created - *created % 1000000000) : "";
         std::string by = s.entry.created_by;
         if (!o.no_trunc && by.size() > kCreatedByWidth) by = by.substr(0, kCreatedByWidth - 3) + "...";
-        std::string size = o.human ? str::human_size(s.size) : std::to_string(s.size);
-        if (o.human) {
-            auto unit = size.find_first_not_of("0123456789.");
-            if (unit != std::string::npos) size = size.substr(0, unit) + " " + size.substr(unit);
-        }
+        json.push_back(json_value(s, created ? format_rfc3339(*created) : kGoZeroTime, rfc3339));
         rows.push_back(Value::record({
             {"ID", id},
-            {"Created", o.human ? since : at},
-            {"CreatedSince", since},
-            {"CreatedAt", at},
+            {"Created", o.human ? since : rfc3339},
+            {"CreatedSince", o.human ? since : rfc3339},
+            {"CreatedAt", created ? go_time_text(*created) : ""},
             {"CreatedBy", by},
-            {"Size", size},
+            {"Size", spaced_size(s.size)},
             {"Comment", s.entry.comment},
             {"Author", s.entry.author},
             {"Tags", history.names},
@@ -64,7 +74,7 @@ Result<void> history(Context& ctx, HistoryOptions o) {
     if (o.quiet) return {};
     std::string format = o.format.empty() || o.format == "table" ? kDefaultFormat : o.format;
     if (format == "json") {
-        std::cout << Value::list(std::move(rows)).json(4) << "\n";
+        std::cout << (json.empty() ? "[]" : Value::list(std::move(json)).json()) << "\n";
         return {};
     }
     std::cout << TRY(render_rows(format, rows, {{"ID", "ID"}, {"CreatedBy", "CREATED BY"}, {"CreatedAt", "CREATED AT"}}));

@@ -5,6 +5,7 @@
 #include <CLI/App.hpp>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "skiff/engine/images.hpp"
 
 namespace skiff::cli {
@@ -13,6 +14,7 @@ namespace {
 
 struct ImportArgs {
     engine::ImportOptions opts;
+    bool quiet = false;
     std::vector<std::string> args;
 };
 
@@ -20,6 +22,9 @@ Result<void> run_import(Context& ctx, ImportArgs& a) {
     TRY(check_arg_count("import", a.args.size(), 1, 2));
     a.opts.source = a.args[0];
     if (a.args.size() > 1) a.opts.reference = a.args[1];
+    // podman's steps as lines on stderr, the same on a terminal: the layer is read before it is named.
+    PullDisplay progress(stderr, a.quiet ? ProgressMode::kQuiet : ProgressMode::kLines);
+    a.opts.progress = &progress;
     auto img = TRY(engine::import_image(ctx.store, a.opts));
     std::cout << "sha256:" << img.id << "\n";
     return {};
@@ -40,6 +45,7 @@ void add_import(CLI::App& parent, Context& ctx) {
     auto a = std::make_shared<ImportArgs>();
     add_change_option(*sub, a->opts.changes);
     sub->add_option("-m,--message", a->opts.message, "Set commit message for imported image");
+    sub->add_flag("-q,--quiet", a->quiet, "Suppress output");
     sub->add_option("args", a->args, "PATH (or - for stdin) and REFERENCE");
     sub->callback([a, &ctx] { finish(ctx, run_import(ctx, *a)); });
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 #include <memory>
+#include <regex>
 
 #include <CLI/App.hpp>
 
@@ -57,15 +58,20 @@ Value config_value(const oci::ContainerConfig& c) {
     return Value::record(std::move(f));
 }
 
-Value history_value(const std::vector<oci::HistoryEntry>& history) {
+// Field names: the JSON keys podman prints, or (for a --format template) the Go field names its
+// templates see; the two differ only in case and underscores ("created_by" is .CreatedBy).
+enum class Names { kJson, kGo };
+
+Value history_value(const std::vector<oci::HistoryEntry>& history, Names names) {
+    bool go = names == Names::kGo;
     Value::List out;
     for (auto& h : history) {
         Value::Fields f;
-        if (!h.created.empty()) f.emplace_back("created", h.created);
-        if (!h.created_by.empty()) f.emplace_back("created_by", h.created_by);
-        if (!h.author.empty()) f.emplace_back("author", h.author);
-        if (!h.comment.empty()) f.emplace_back("comment", h.comment);
-        if (h.empty_layer) f.emplace_back("empty_layer", true);
+        if (!h.created.empty()) f.emplace_back(go ? "Created" : "created", h.created);
+        if (!h.created_by.empty()) f.emplace_back(go ? "CreatedBy" : "created_by", h.created_by);
+        if (!h.author.empty()) f.emplace_back(go ? "Author" : "author", h.author);
+        if (!h.comment.empty()) f.emplace_back(go ? "Comment" : "comment", h.comment);
+        if (h.empty_layer) f.emplace_back(go ? "EmptyLayer" : "empty_layer", true);
         out.push_back(Value::record(std::move(f)));
     }
     return Value::list(std::move(out));
@@ -88,12 +94,12 @@ Value graph_driver(const storage::StoreConfig& store, const storage::ImageRecord
     return Value::record({{"Name", storage::driver_name(store.driver)}, {"Data", data}});
 }
 
-Value inspect_value(const storage::StoreConfig& store, const storage::ImageRecord& img) {
+Value inspect_value(const storage::StoreConfig& store, const storage::ImageRecord& img, Names names) {
     const oci::ImageConfig& cfg = img.config;
     std::string comment = cfg.history.empty() ? "" : cfg.history.back().comment;
     Value::Map labels(cfg.config.labels.begin(), cfg.config.labels.end());
     return Value::record({
-        {"Id", img.id},
+        {names == Names::kGo ? "ID" : "Id", img.id},
         {"Digest", img.digest},
         {"RepoTags", img.names},
         {"RepoDigests", engine::repo_digests(img)},
@@ -113,7 +119,7 @@ Value inspect_value(const storage::StoreConfig& store, const storage::ImageRecor
         {"Annotations", Value::map({})},
         {"ManifestType", img.manifest_media_type},
         {"User", cfg.config.user},
-        {"History", history_value(cfg.history)},
+        {"History", history_value(cfg.history, names)},
         {"NamesHistory", img.names_history},
     });
 }
@@ -269,12 +275,22 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
     });
 }
 
+// podman rewrites a template before it runs: "{{.Id}}", the JSON key, means the Go field ID.
+std::string image_format(const std::string& format) {
+    static const std::regex id(R"(\{\{\s*\.Id\s*\}\})");
+    return std::regex_replace(format, id, "{{.ID}}");
+}
+
 Result<void> run_inspect(Context& ctx, const InspectOptions& o) {
     TRY(check_arg_count("inspect", o.names.size(), 1, SIZE_MAX));
     if (o.type != "image" && o.type != "container" && o.type != "all")
         return make_error("invalid type \"" + o.type + "\": want image, container or all");
     std::optional<Template> tmpl;
-    if (!o.format.empty() && o.format != "json") tmpl = TRY(Template::parse(o.format));
+    std::optional<Template> image_tmpl;
+    if (!o.format.empty() && o.format != "json") {
+        tmpl = TRY(Template::parse(o.format));
+        image_tmpl = TRY(Template::parse(image_format(o.format)));
+    }
     Value::List items;
     std::string text;
     Result<void> status;
@@ -302,11 +318,10 @@ Result<void> run_inspect(Context& ctx, const InspectOptions& o) {
             status = o.type == "image" ? img.take_error() : make_error("no such object: \"" + name + "\"");
             continue;
         }
-        Value v = inspect_value(ctx.store, *img);
-        if (tmpl)
-            text += TRY(tmpl->execute(v)) + "\n";
+        if (image_tmpl)
+            text += TRY(image_tmpl->execute(inspect_value(ctx.store, *img, Names::kGo))) + "\n";
         else
-            items.push_back(std::move(v));
+            items.push_back(inspect_value(ctx.store, *img, Names::kJson));
     }
     if (tmpl)
         std::cout << text;

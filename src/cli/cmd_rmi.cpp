@@ -42,7 +42,8 @@ void add_rmi(CLI::App& parent, Context& ctx) {
             for (auto& name : r.untagged) std::cout << "Untagged: " << name << "\n";
             if (!r.deleted.empty()) std::cout << "Deleted: " << r.deleted << "\n";
             if (r.error.message.empty()) continue;
-            if (o->ignore && r.error.exit_code == 1) continue;
+            // --force, like --ignore, passes over images that do not exist, as podman's does.
+            if ((o->ignore || o->force) && r.error.exit_code == 1) continue;
             code = std::max(code, fail(r.error));
         }
         std::cout.flush();

@@ -5,6 +5,8 @@
 
 #include <fmt/core.h>
 
+#include "skiff/base/strings.hpp"
+#include "skiff/base/time.hpp"
 #include "table.hpp"
 
 namespace skiff::cli {
@@ -665,6 +667,17 @@ Result<std::string> render_rows(const std::string& format, const std::vector<Val
         table.add(cells(line));
     }
     return table.render();
+}
+
+std::string go_time_text(int64_t ns) {
+    std::string t = format_rfc3339(ns - ns % 1000000000);  // "2026-11-23T21:57:16Z"
+    return t.substr(0, 10) + " " + t.substr(11, 8) + " +0000 UTC";
+}
+
+std::string spaced_size(uint64_t bytes) {
+    std::string s = str::human_size(bytes);
+    auto unit = s.find_first_not_of("0123456789.");
+    return unit == std::string::npos ? s : s.substr(0, unit) + " " + s.substr(unit);
 }
 
 }  // namespace skiff::cli

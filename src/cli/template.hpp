@@ -77,6 +77,13 @@ private:
     std::shared_ptr<const std::vector<Node>> nodes_;
 };
 
+// Go's time.Time String() in UTC to the second ("2022-06-15 12:00:00 +0000 UTC"), as podman's
+// {{.CreatedAt}} of images and history prints it.
+std::string go_time_text(int64_t ns);
+
+// A size as podman's images and history print it: "2.84 MB", a space before the unit.
+std::string spaced_size(uint64_t bytes);
+
 // Render rows: a table format gets a header and tab-separated cells aligned like podman's tabwriter;
 // a plain format is executed once per row, each followed by a newline.
 Result<std::string> render_rows(const std::string& format, const std::vector<Value>& rows,

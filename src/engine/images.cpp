@@ -13,6 +13,7 @@
 #include "skiff/base/sys.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/engine/containers.hpp"
+#include "skiff/engine/pull.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/oci/image_change.hpp"
 #include "skiff/oci/manifest.hpp"
@@ -122,7 +123,17 @@ Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, con
     cfg.history = {h};
     std::string config = oci::serialize_image_config(cfg);
     storage::NewImage img{config, import_manifest(config, unpacked.layer), std::string(oci::kMediaTypeImageManifest), names};
-    return tx.commit(img);
+    if (opts.progress) {
+        oci::Descriptor layer;
+        layer.media_type = oci::kMediaTypeLayerTar;
+        layer.digest = unpacked.layer.diff_id;
+        opts.progress->blob_start(layer, false);
+        opts.progress->config(oci::sha256_of(config).str());
+        opts.progress->writing_manifest();
+    }
+    auto record = TRY(tx.commit(img));
+    if (opts.progress) opts.progress->storing_signatures();
+    return record;
 }
 
 Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig& store, const std::string& input) {

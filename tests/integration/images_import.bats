@@ -26,6 +26,21 @@ layer_count() { find "$SKIFF_TEST_ROOT/layers" -mindepth 1 -maxdepth 1 -name '[0
     assert_output "${id:0:12}"
 }
 
+@test "import reports podman's copy steps on stderr; -q leaves only the id" {
+    tar=$(busybox_tarball)
+    run --separate-stderr skiff import "$tar" steps
+    assert_status 0
+    id=${output#sha256:}
+    [[ $stderr == "Getting image source signatures
+Copying blob sha256:"*"
+Copying config sha256:$id
+Writing manifest to image destination
+Storing signatures" ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff import -q - quiet <"$tar"
+    assert_status 0
+    [[ $output =~ ^sha256:[0-9a-f]{64}$ && -z $stderr ]] || fail "quiet: [$output] [$stderr]"
+}
+
 @test "the same tarball imported again keeps one layer; gzip and zstd streams unpack to the same layer" {
     tar=$(busybox_tarball)
     skiff import "$tar" one >/dev/null

@@ -97,7 +97,14 @@ Loaded image: localhost/saved/two:2"
     tar=$(busybox_tarball)
     run --separate-stderr skiff load -i "$tar"
     assert_status 125
-    assert_one_error_line "does not match any of the supported image formats"
+    assert_one_error_line "payload does not match any of the supported image formats: neither"
+    echo "not an archive at all" >"$SKIFF_TEST_DIR/text"
+    run --separate-stderr skiff load -i "$SKIFF_TEST_DIR/text"
+    assert_status 125
+    assert_one_error_line "payload does not match any of the supported image formats: not a tar archive"
+    run --separate-stderr skiff load <<<"corrupt payload on stdin"
+    assert_status 125
+    assert_one_error_line "stdin: payload does not match any of the supported image formats: not a tar archive"
     run --separate-stderr skiff load -i "$SKIFF_TEST_DIR/none.tar"
     assert_status 125
     assert_one_error_line "none.tar" "No such file or directory"

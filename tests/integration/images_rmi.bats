@@ -52,6 +52,15 @@ Deleted: $id"
     assert_one_error_line "image name or ID must be specified"
 }
 
+@test "rmi -f of a missing image prints nothing and succeeds, as podman's" {
+    run --separate-stderr skiff image rm --force bogus
+    assert_status 0
+    [[ -z $output && -z $stderr ]] || fail "printed: [$output] [$stderr]"
+    run --separate-stderr skiff rmi bogus
+    assert_status 1
+    assert_one_error_line "bogus: image not known"
+}
+
 @test "a layer shared by two images stays until the second goes" {
     tar=$(busybox_tarball)
     skiff import "$tar" first >/dev/null

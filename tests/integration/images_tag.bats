@@ -183,13 +183,32 @@ import_small() {
     [[ ${lines[1]} == "${id:0:12}  "*"ADD file:"*"MB"*"imported from tarball" ]] || fail "row: ${lines[1]}"
     run skiff history -q --no-trunc busybox
     assert_output "$id"
-    run skiff history --human=false --format '{{.Size}}' busybox
-    [[ $output =~ ^[0-9]+$ && $output -gt 1000000 ]] || fail "bytes: $output"
+    # As podman's: --human=false changes dates only; sizes stay human.
+    run skiff history --human=false --format '{{.Created}} {{.Size}}' busybox
+    [[ $output =~ ^[0-9-]+T[0-9:]+Z\ [0-9.]+\ [kMG]?B$ ]] || fail "human=false: $output"
     run skiff image history --format json busybox
-    [[ $(jq -r '.[0].Comment' <<<"$output") == "imported from tarball" ]] || fail "json: $output"
+    [[ $(jq -r '.[0].comment' <<<"$output") == "imported from tarball" ]] || fail "json: $output"
     run --separate-stderr skiff history nosuch
     assert_status 125
     assert_one_error_line "nosuch: image not known"
+}
+
+@test "history --format json has podman's keys; CreatedAt and CreatedSince equal the image list's" {
+    local id
+    id=$(skiff images -q --no-trunc busybox)
+    id=${id#sha256:}
+    run skiff history --format json busybox
+    assert_status 0
+    [[ $(jq -r '.[0].id' <<<"$output") == "$id" ]] || fail "id: $output"
+    [[ $(jq -r '.[0].size' <<<"$output") -gt 1000000 ]] || fail "size: $output"
+    [[ $(jq -r '.[0].created' <<<"$output") =~ ^[0-9-]+T[0-9:.]+Z$ ]] || fail "created: $output"
+    [[ $(jq -r '.[0].Created' <<<"$output") =~ ^[0-9-]+T[0-9:]+Z$ ]] || fail "Created: $output"
+    [[ $(jq -r '.[0].CreatedBy' <<<"$output") == "/bin/sh -c #(nop) ADD file:"* ]] || fail "CreatedBy: $output"
+    [[ $(grep -c '' <<<"$output") -eq 1 ]] || fail "not one line: $output"
+    local from_list
+    from_list=$(skiff images --format '{{.CreatedSince}}--{{.CreatedAt}}' busybox)
+    run skiff history --format '{{.CreatedSince}}--{{.CreatedAt}}' busybox
+    assert_output "$from_list"
 }
 
 @test "a temporary image record a killed writer left is swept by the next listing" {

@@ -12,11 +12,14 @@
 
 namespace skiff::engine {
 
+class PullProgress;  // pull.hpp
+
 struct ImportOptions {
     std::string source;                // a rootfs tarball (plain, gzip, zstd, xz, bzip2), or "-" for stdin
     std::string reference;             // NAME[:TAG], or empty for an unnamed image
     std::vector<std::string> changes;  // --change "CMD …", "ENV K=V", …
     std::string message;               // --message: the history comment
+    PullProgress* progress = nullptr;  // told of the blob, the config and the manifest, as a pull's
 };
 
 // One layer and a config made for it; podman's: the config's "created" is the tarball's mtime (now
