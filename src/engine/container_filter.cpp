@@ -15,8 +15,8 @@ const char* const kKeys[] = {"id", "name", "status", "exited", "label", "ancesto
 // podman's restart policy names: "none" is a container created without --restart, which skiff
 // keeps as "no".
 const char* const kRestartPolicies[] = {"none", "no", "always", "on-failure", "unless-stopped"};
-// podman's states; skiff's containers are only ever created, running or exited, but filtering by
-// the others is valid and matches nothing.
+// podman's states; skiff's containers are created, running (or paused, stopping) or exited
+// ("stopped" is taken as "exited", as podman does); the others are valid and match nothing.
 const char* const kStates[] = {"created", "running", "exited", "paused", "stopped", "stopping", "unknown", "removing"};
 
 bool is_number(const std::string& s) {
@@ -91,7 +91,8 @@ Result<ContainerFilter> ContainerFilter::parse(const storage::StoreConfig& store
 bool ContainerFilter::matches_one(const std::string& key, const std::string& value, const storage::Container& c) const {
     if (key == "id") return c.id.starts_with(value);
     if (key == "name") return std::regex_search(c.name, std::regex(value));
-    if (key == "status") return value == storage::status_name(c);
+    // As podman: "stopped" asks for the exited containers.
+    if (key == "status") return (value == "stopped" ? "exited" : value) == storage::status_name(c);
     if (key == "exited") return c.state == storage::ContainerState::kExited && c.exit_code == std::stoi(value);
     if (key == "ancestor") return ancestor_matches(value, c);
     if (key == "label") return label_matches(c.labels, value);

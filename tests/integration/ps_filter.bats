@@ -37,6 +37,8 @@ names() {
     assert_output ""
     run skiff ps --filter status=exited --filter exited=3 --format '{{.Names}}'
     assert_output "two"
+    run skiff ps --filter status=stopped --filter exited=3 --format '{{.Names}}'
+    assert_output "two"
     run skiff ps --last 1 --format '{{.Names}}'
     assert_output "three"
 }
