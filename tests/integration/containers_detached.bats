@@ -414,7 +414,7 @@ try"
     assert_one_error_line "no-such-box"
     run --separate-stderr skiff restart
     assert_status 125
-    assert_one_error_line "at least 1"
+    assert_one_error_line "you must provide at least one name or id"  # podman's words
 }
 
 @test "wait --condition: running, created, exited (its code), several at once; bad conditions are refused" {
