@@ -151,7 +151,7 @@ Result<Loaded> load(const StoreConfig& s, const std::string& id) {
         c.state = ContainerState::kExited;
         c.exit_code = -1;
     }
-    if (c.state != ContainerState::kRunning) c.paused = false;
+    if (c.state != ContainerState::kRunning) c.paused = c.stopping = false;
     return l;
 }
 
@@ -168,6 +168,7 @@ const char* state_name(ContainerState s) {
 }
 
 const char* status_name(const Container& c) {
+    if (c.state == ContainerState::kRunning && c.stopping) return "stopping";
     return c.state == ContainerState::kRunning && c.paused ? "paused" : state_name(c.state);
 }
 
@@ -306,6 +307,10 @@ std::string serialize_status(const ContainerStatus& s) {
         w.Key("paused");
         w.Bool(true);
     }
+    if (s.stopping) {
+        w.Key("stopping");
+        w.Bool(true);
+    }
     w.EndObject();
     return buf.GetString();
 }
@@ -340,6 +345,7 @@ Result<ContainerStatus> parse_status(std::string_view json) {
         s.cgroups = cgroups_by_shape(get_list(doc, "cgroup_dirs"));  // written by an older skiff
     }
     s.paused = get_bool(doc, "paused");
+    s.stopping = get_bool(doc, "stopping");
     return s;
 }
 

@@ -1,4 +1,5 @@
 // skiff ps [options]
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -20,9 +21,9 @@ namespace skiff::cli {
 namespace {
 
 struct PsOptions {
-    bool all = false, external = false, quiet = false, no_trunc = false, latest = false, size = false;
+    bool all = false, external = false, quiet = false, no_trunc = false, latest = false, size = false, noheading = false;
     int last = -1;
-    std::string format;
+    std::string format, sort;
     std::vector<std::string> filters;
 };
 
@@ -118,6 +119,45 @@ Value json_row(const storage::Container& c, int64_t now, const std::optional<eng
     return Value::record(std::move(f));
 }
 
+// podman's --sort keys, and its order for each: ascending, by the field the key names.
+constexpr const char* kSortKeys[] = {"command", "created", "id", "image", "names", "runningfor", "size", "status"};
+
+Result<void> check_sort(const std::string& key) {
+    if (key.empty() || std::find(std::begin(kSortKeys), std::end(kSortKeys), key) != std::end(kSortKeys)) return {};
+    return make_error("invalid argument \"" + key + "\" for \"--sort\" flag: \"" + key +
+                      "\" is not a valid value.  Choose from: \"command, created, id, image, names, runningfor, size, status\"");
+}
+
+// Stable, so that equal keys keep the listing's order. "size" compares the root file systems'
+// sizes (measured only when asked for).
+void sort_rows(std::vector<storage::Container>& list, std::vector<std::optional<engine::ContainerSize>>& sizes,
+               const std::string& key) {
+    if (key.empty()) return;
+    std::vector<size_t> order(list.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto less = [&](size_t a, size_t b) {
+        const auto &x = list[a], &y = list[b];
+        if (key == "command") return quote_command(x.command) < quote_command(y.command);
+        if (key == "created") return x.created_ns < y.created_ns;
+        if (key == "id") return x.id < y.id;
+        if (key == "image") return x.image_name < y.image_name;
+        if (key == "names") return x.name < y.name;
+        if (key == "runningfor") return x.started_ns < y.started_ns;
+        if (key == "status") return std::string(storage::status_name(x)) < storage::status_name(y);
+        if (!sizes[a] || !sizes[b]) return false;
+        return sizes[a]->root_fs < sizes[b]->root_fs;
+    };
+    std::stable_sort(order.begin(), order.end(), less);
+    std::vector<storage::Container> sorted_list;
+    std::vector<std::optional<engine::ContainerSize>> sorted_sizes;
+    for (size_t i : order) {
+        sorted_list.push_back(std::move(list[i]));
+        sorted_sizes.push_back(sizes[i]);
+    }
+    list = std::move(sorted_list);
+    sizes = std::move(sorted_sizes);
+}
+
 constexpr const char* kDefaultFormat =
     "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 constexpr const char* kSizeFormat =
@@ -139,6 +179,8 @@ void add_ps(CLI::App& parent, Context& ctx) {
     sub->add_option("-n,--last", o->last, "Print the n last created containers (all states)");
     sub->add_flag("-l,--latest", o->latest, "Act on the latest container skiff is aware of");
     sub->add_flag("--no-trunc", o->no_trunc, "Display the extended information");
+    sub->add_flag("--noheading", o->noheading, "Do not print headers");
+    sub->add_option("--sort", o->sort, "Sort output by: command, created, id, image, names, runningfor, size, status");
     sub->add_flag("-q,--quiet", o->quiet, "Print the numeric IDs of the containers only");
     sub->add_flag("-s,--size", o->size, "Display the total file sizes");
     sub->callback([o, &ctx] {
@@ -147,8 +189,10 @@ void add_ps(CLI::App& parent, Context& ctx) {
             ctx.exit_code = fail(filter.error());
             return;
         }
-        // As podman: a filter, like --latest and --last, looks at containers in every state.
-        bool all = o->all || o->external || o->latest || o->last >= 0 || !filter->empty();
+        if (auto sorted = check_sort(o->sort); !sorted.ok()) return (void)(ctx.exit_code = fail(sorted.error()));
+        // As podman (and Docker): --latest, --last N and a status= filter look at containers in
+        // every state; other filters only at running ones, unless --all.
+        bool all = o->all || o->external || o->latest || o->last > 0 || filter->has("status");
         auto list = engine::list_containers(ctx.store, all);
         if (!list.ok()) {
             ctx.exit_code = fail(list.error());
@@ -163,13 +207,14 @@ void add_ps(CLI::App& parent, Context& ctx) {
         if (o->last >= 0 && list->size() > static_cast<size_t>(o->last)) list->resize(static_cast<size_t>(o->last));
         int64_t now = now_ns();
         // Measuring walks each container's files: only when asked for.
-        bool sizes = o->size || o->format.find(".Size") != std::string::npos;
+        bool sizes = o->size || o->sort == "size" || o->format.find(".Size") != std::string::npos;
         std::vector<std::optional<engine::ContainerSize>> size_of(list->size());
         for (size_t i = 0; sizes && i < list->size(); ++i) {
             auto s = engine::container_size(ctx.store, (*list)[i]);
             if (!s.ok()) return (void)(ctx.exit_code = fail(s.error()));
             size_of[i] = *s;
         }
+        sort_rows(*list, size_of, o->sort);
         if (o->format == "json") {
             Value::List rows;
             for (size_t i = 0; i < list->size(); ++i) rows.push_back(json_row((*list)[i], now, size_of[i]));
@@ -184,6 +229,11 @@ void add_ps(CLI::App& parent, Context& ctx) {
         if (!out.ok()) {
             ctx.exit_code = fail(out.error());
             return;
+        }
+        // A table's header row: left out with --noheading.
+        if (o->noheading && format.starts_with("table")) {
+            auto nl = out->find('\n');
+            *out = nl == std::string::npos ? "" : out->substr(nl + 1);
         }
         std::cout << *out;
     });

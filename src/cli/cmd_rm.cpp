@@ -1,19 +1,21 @@
 // skiff rm [options] CONTAINER [CONTAINER...]
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <CLI/App.hpp>
 
 #include "commands.hpp"
+#include "targets.hpp"
 #include "skiff/engine/containers.hpp"
 
 namespace skiff::cli {
 
 namespace {
 struct RmOptions {
-    bool all = false, force = false, ignore = false, volumes = false;
+    TargetFlags targets;
+    bool force = false, volumes = false;
     int time = 0;
-    std::vector<std::string> names;
 };
 }  // namespace
 
@@ -21,36 +23,46 @@ void add_rm(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("rm", "Remove one or more containers");
     set_usage(sub, "skiff rm [options] CONTAINER [CONTAINER...]");
     auto o = std::make_shared<RmOptions>();
-    sub->add_flag("-a,--all", o->all, "Remove all containers");
-    sub->add_flag("-f,--force", o->force, "Force removal of a running container");
-    sub->add_flag("-i,--ignore", o->ignore, "Ignore errors when a specified container is missing");
+    auto* t = &o->targets;
+    add_target_flags(sub, *t, {.all_help = "Remove all containers", .ignore = true, .filter_short = false});
+    sub->add_flag("-f,--force", o->force, "Force removal of a running container (a missing one is no error)");
     sub->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
     auto* time = sub->add_option("-t,--time", o->time,
                                  "Seconds to wait for stop before killing a running container (-1: forever; with --force)");
-    sub->add_option("containers", o->names, "Containers to remove");
-    sub->callback([o, time, &ctx] {
+    sub->callback([o, t, time, &ctx] {
         if (time->count() && !o->force) {
             ctx.exit_code = fail(make_error("--force option must be specified to use the --time option"));
             return;
         }
-        if (o->all && !o->names.empty()) {
-            ctx.exit_code = fail(make_error("when using the --all flag, no container names or IDs may be specified"));
-            return;
-        }
-        if (!o->all && o->names.empty()) {
-            ctx.exit_code = fail(make_error("`skiff rm` requires at least 1 arg (or --all)"));
-            return;
+        if (auto ok = check_targets(*t); !ok.ok()) return (void)(ctx.exit_code = fail(ok.error()));
+        // --all is the engine's own (it removes each container it lists); the others name them,
+        // --filter before --all, as podman.
+        bool all = t->all && t->filters.empty();
+        std::vector<std::string> names;
+        std::map<std::string, std::string> shown;  // what to print for a name given to the engine
+        if (!all) {
+            auto list = resolve_targets(ctx, *t, nullptr);
+            if (!list) {
+                // As podman: with --force, a container that does not exist is no error.
+                bool quiet = o->force && list.error().missing;
+                return (void)(ctx.exit_code = quiet ? 0 : fail(list.error()));
+            }
+            for (auto& target : *list) {
+                names.push_back(target.id);
+                shown[target.id] = target.shown;
+            }
         }
         // podman's exit status: 1 a container did not exist, 2 one was running, 125 anything else.
         int code = 0;
-        for (auto& r : engine::remove_containers(ctx.store, o->names,
+        for (auto& r : engine::remove_containers(ctx.store, names,
                                                 {.force = o->force,
-                                                 .all = o->all,
-                                                 .ignore_missing = o->ignore,
+                                                 .all = all,
+                                                 // As podman: with --force, a missing container is no error.
+                                                 .ignore_missing = t->ignore || o->force,
                                                  .volumes = o->volumes,
                                                  .stop_timeout = given(time, o->time)})) {
             if (r.error.message.empty()) {
-                std::cout << (o->all ? r.id : r.input) << "\n";
+                std::cout << (all ? r.id : shown[r.input]) << "\n";
                 continue;
             }
             fail(r.error);

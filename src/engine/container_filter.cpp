@@ -5,13 +5,18 @@
 #include <algorithm>
 #include <regex>
 
+#include "skiff/engine/container_config.hpp"
+
 namespace skiff::engine {
 
 namespace {
 
-const char* const kKeys[] = {"id", "name", "status", "exited", "label", "ancestor", "before", "since"};
-// podman's states; skiff's containers are only ever created, running or exited, but filtering by
-// the others is valid and matches nothing.
+const char* const kKeys[] = {"id", "name", "status", "exited", "label", "ancestor", "before", "since", "restart-policy"};
+// podman's restart policy names: "none" is a container created without --restart, which skiff
+// keeps as "no".
+const char* const kRestartPolicies[] = {"none", "no", "always", "on-failure", "unless-stopped"};
+// podman's states; skiff's containers are created, running (or paused, stopping) or exited
+// ("stopped" is taken as "exited", as podman does); the others are valid and match nothing.
 const char* const kStates[] = {"created", "running", "exited", "paused", "stopped", "stopping", "unknown", "removing"};
 
 bool is_number(const std::string& s) {
@@ -34,6 +39,25 @@ bool ancestor_matches(const std::string& want, const storage::Container& c) {
     return ::fnmatch(want.c_str(), repo.c_str(), FNM_PATHNAME) == 0;
 }
 
+// As podman: every unknown policy named in one error ("a, b invalid restart policies").
+Result<void> check_restart_policies(const std::vector<std::string>& values) {
+    std::vector<std::string> bad;
+    for (auto& v : values)
+        if (std::none_of(std::begin(kRestartPolicies), std::end(kRestartPolicies), [&](const char* p) { return v == p; }))
+            bad.push_back(v);
+    if (bad.empty()) return {};
+    std::string list;
+    for (auto& b : bad) list += (list.empty() ? "" : ", ") + b;
+    return make_error(list + (bad.size() == 1 ? " invalid restart policy" : " invalid restart policies"));
+}
+
+bool restart_policy_matches(const std::string& want, const storage::Container& c) {
+    auto config = config_of(c);
+    if (!config.ok()) return false;
+    std::string have = restart_policy_name(config->restart.kind);
+    return want == have || (want == "none" && have == "no");
+}
+
 }  // namespace
 
 Result<ContainerFilter> ContainerFilter::parse(const storage::StoreConfig& store, const std::vector<std::string>& specs) {
@@ -41,6 +65,7 @@ Result<ContainerFilter> ContainerFilter::parse(const storage::StoreConfig& store
     ContainerFilter f;
     f.values_ = TRY(group_filters(specs, kKeys, may_be_empty));
     for (auto& [key, values] : f.values_) {
+        if (key == "restart-policy") TRY(check_restart_policies(values));
         for (auto& value : values) {
             std::string spec = key + "=" + value;
             if (key == "status" && std::none_of(std::begin(kStates), std::end(kStates), [&](const char* s) { return value == s; }))
@@ -66,10 +91,12 @@ Result<ContainerFilter> ContainerFilter::parse(const storage::StoreConfig& store
 bool ContainerFilter::matches_one(const std::string& key, const std::string& value, const storage::Container& c) const {
     if (key == "id") return c.id.starts_with(value);
     if (key == "name") return std::regex_search(c.name, std::regex(value));
-    if (key == "status") return value == storage::status_name(c);
+    // As podman: "stopped" asks for the exited containers.
+    if (key == "status") return (value == "stopped" ? "exited" : value) == storage::status_name(c);
     if (key == "exited") return c.state == storage::ContainerState::kExited && c.exit_code == std::stoi(value);
     if (key == "ancestor") return ancestor_matches(value, c);
     if (key == "label") return label_matches(c.labels, value);
+    if (key == "restart-policy") return restart_policy_matches(value, c);
     int64_t t = reference_times_.at(value);
     return key == "before" ? c.created_ns < t : c.created_ns > t;
 }

@@ -1,6 +1,7 @@
 // start, stop, kill, wait, restart: detached containers, carried out through their records and
 // their processes (signals go through pidfds, to the process the record names and no other).
 #include <poll.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -15,6 +16,7 @@
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/volumes.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -110,28 +112,81 @@ Result<void> start(const storage::StoreConfig& store, const std::string& name_or
     return launch_monitor(store, c, config, wait_attach, starting.fd());
 }
 
-Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout) {
-    auto c = TRY(storage::find_container(store, name_or_id));
-    if (c.state != storage::ContainerState::kRunning) return {};
-    auto config = config_of(c);
-    int sig = config.ok() ? config->stop_signal : SIGTERM;
-    int seconds = timeout ? *timeout : config.ok() ? config->stop_timeout : 10;
+namespace {
+
+// "SIGTERM", as podman's warnings name a signal.
+std::string signal_text(int sig) {
+    const char* abbrev = ::sigabbrev_np(sig);
+    return abbrev ? std::string("SIG") + abbrev : std::to_string(sig);
+}
+
+// Under the container's lock: the stop marker (the monitor must not restart what the user
+// stopped) and the "stopping" state, which other commands see while this one waits without the
+// lock. Nothing to stop (not running, or gone already): nullopt.
+Result<std::optional<storage::Container>> begin_stop(const storage::StoreConfig& store, const std::string& id) {
+    auto lock = TRY(storage::lock_container(store, id));
+    auto found = storage::find_container(store, id);
+    if (!found.ok()) {
+        if (found.error().missing) return std::optional<storage::Container>();  // a --rm container, removed
+        return found.take_error();
+    }
+    storage::Container c = found.take();
+    if (c.state != storage::ContainerState::kRunning) return std::optional<storage::Container>();
     // As podman: a paused container is not stopped (it stays paused; unpause it, or rm -f / kill it).
     if (c.paused && alive(c))
         return make_error("container " + c.id + " is running or paused, refusing to clean up: container state improper");
-    // The monitor must not restart what the user stopped.
     (void)storage::write_run_file(store, c.id, "stopped", "");
-    if (alive(c)) {
-        // As podman: with no time to wait, SIGKILL alone (no stop signal a trap could start on).
-        auto sent = seconds == 0 ? Result<void>() : send(c, sig);
-        if (!sent.ok() && alive(c)) return sent;
-        if (seconds == 0 || !wait_gone(c, seconds < 0 || seconds > INT_MAX / 1000 ? -1 : seconds * 1000)) {
-            auto killed = send(c, SIGKILL);
-            if (!killed.ok() && alive(c)) return killed;
-            if (!wait_gone(c, 10000)) return make_error("container " + c.id.substr(0, 12) + " did not exit after SIGKILL");
-        }
+    c.stopping = true;
+    TRY(storage::save_status(store, c));
+    return std::optional<storage::Container>(std::move(c));
+}
+
+// A stop that failed leaves the container running, not "stopping".
+void abandon_stop(const storage::StoreConfig& store, const std::string& id) {
+    auto lock = storage::lock_container(store, id);
+    if (!lock.ok()) return;
+    auto c = storage::find_container(store, id);
+    if (!c.ok() || !c->stopping) return;
+    c->stopping = false;
+    (void)storage::save_status(store, *c);
+}
+
+// The stop signal, then SIGKILL once `seconds` have passed (never if negative; at once if 0).
+Result<void> signal_until_gone(const storage::Container& c, int sig, int seconds) {
+    if (!alive(c)) return {};
+    // As podman: with no time to wait, SIGKILL alone (no stop signal a trap could start on).
+    auto sent = seconds == 0 ? Result<void>() : send(c, sig);
+    if (!sent.ok() && alive(c)) return sent;
+    if (seconds != 0 && wait_gone(c, seconds < 0 || seconds > INT_MAX / 1000 ? -1 : seconds * 1000)) return {};
+    if (seconds != 0)
+        log::warn("StopSignal {} failed to stop container {} in {} seconds, resorting to SIGKILL", signal_text(sig), c.name,
+                  seconds);
+    auto killed = send(c, SIGKILL);
+    if (!killed.ok() && alive(c)) return killed;
+    if (!wait_gone(c, 10000)) return make_error("container " + c.id.substr(0, 12) + " did not exit after SIGKILL");
+    return {};
+}
+
+}  // namespace
+
+Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout) {
+    auto found = TRY(storage::find_container(store, name_or_id));
+    if (found.state != storage::ContainerState::kRunning) return {};
+    auto begun = TRY(begin_stop(store, found.id));
+    if (!begun) return {};
+    const storage::Container& c = *begun;
+    auto config = config_of(c);
+    int sig = config.ok() ? config->stop_signal : SIGTERM;
+    int seconds = timeout ? *timeout : config.ok() ? config->stop_timeout : 10;
+    // The wait is made without the container's lock: other commands (ps, inspect, kill) go on.
+    auto stopped = signal_until_gone(c, sig, seconds);
+    if (!stopped.ok()) {
+        abandon_stop(store, c.id);
+        return stopped;
     }
-    TRY(wait_recorded(store, c.id, 10000));
+    auto recorded = wait_recorded(store, c.id, 10000);
+    // A --rm container's monitor removes it once its exit is recorded.
+    if (!recorded.ok() && !recorded.error().missing) return recorded.take_error();
     return {};
 }
 
@@ -189,6 +244,8 @@ Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_i
     auto c = TRY(storage::find_container(store, name_or_id));
     for (;;) {
         if (c.state == storage::ContainerState::kExited) return c.exit_code;
+        // As podman: a container that never ran has nothing to wait for (its exit code is 0).
+        if (c.state == storage::ContainerState::kCreated) return c.exit_code;
         if (c.state == storage::ContainerState::kRunning) (void)wait_gone(c, 1000);
         else sleep_ms(50);
         auto next = storage::find_container(store, c.id);

@@ -59,7 +59,7 @@ wait_status() {
     assert_output "running true web no"
     [[ $(skiff container inspect --format '{{.State.ConmonPid}}' web) == "$monitor" ]] || fail "ConmonPid"
 
-    run skiff stop -t 1 web
+    run --separate-stderr skiff stop -t 1 web  # stderr: the warning that SIGKILL was needed
     assert_status 0
     assert_output web
     run skiff ps -a --format '{{.Names}} {{.Status}}'
@@ -406,7 +406,7 @@ try"
     run skiff ps --format '{{.Names}}' --filter name=fresh
     assert_output "fresh"
 
-    run skiff restart --all --running
+    run --separate-stderr skiff restart --all --running
     assert_status 0
     [[ ${#lines[@]} -eq 2 ]] || fail "restart --all --running: $output"
     run --separate-stderr skiff restart no-such-box
@@ -414,7 +414,7 @@ try"
     assert_one_error_line "no-such-box"
     run --separate-stderr skiff restart
     assert_status 125
-    assert_one_error_line "at least 1"
+    assert_one_error_line "you must provide at least one name or id"  # podman's words
 }
 
 @test "wait --condition: running, created, exited (its code), several at once; bad conditions are refused" {

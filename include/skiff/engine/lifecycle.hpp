@@ -26,8 +26,9 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
 Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach = false);
 
 // `stop`: the stop signal, then SIGKILL after `timeout` seconds (never if negative; unset: the
-// container's own --stop-timeout); returns once the exit is recorded. A container not running is
-// left as it is.
+// container's own --stop-timeout; a warning when it takes the SIGKILL); returns once the exit is
+// recorded. The container shows "stopping" meanwhile, and its lock is not held while waiting. A
+// container not running, or removed meanwhile (--rm), is left as it is.
 Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout);
 
 // `kill`: one signal to the container's process.
@@ -35,7 +36,7 @@ Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_
 // `kill -s`: a signal's name ("KILL", "SIGTERM") or number.
 Result<int> parse_signal(std::string_view name);
 
-// `wait`: until the container has exited; its exit code.
+// `wait`: until the container has exited; its exit code (0 at once for one that never ran, as podman).
 Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_id);
 
 // `restart`: stop (as stop, `timeout` as there), then start.

@@ -66,6 +66,9 @@ struct ContainerStatus {
     // the hierarchies from the directories' shape.
     std::map<std::string, std::string> cgroups;
     bool paused = false;  // frozen by `pause` (only while running)
+    // `stop` has sent the stop signal and waits for the exit, without the container's lock (only
+    // while running).
+    bool stopping = false;
 };
 
 struct Container : ContainerDefinition, ContainerStatus {
@@ -75,7 +78,8 @@ struct Container : ContainerDefinition, ContainerStatus {
     std::string damage;
 };
 
-// As podman names it: "paused" for a paused running container, else state_name(c.state).
+// As podman names it: "stopping" for a running container being stopped, "paused" for a paused
+// running one, else state_name(c.state).
 const char* status_name(const Container& c);
 
 // Directory holding the container's file-system state (upper, work, merged).
