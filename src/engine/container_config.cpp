@@ -86,7 +86,10 @@ Result<NetworkMode> parse_network(const std::string& s) {
 
 Result<runtime::Resources> resources_of(const RunOptions& opts) {
     runtime::Resources r;
-    if (!opts.memory.empty()) r.memory = TRY_CTX(parse_size(opts.memory, true), "--memory");
+    if (!opts.memory.empty()) {
+        int64_t memory = TRY_CTX(parse_size(opts.memory, true), "--memory");
+        if (memory != 0) r.memory = memory;  // 0, as podman takes it: no limit, the same as no --memory
+    }
     if (!opts.memory_swap.empty()) {
         r.memory_swap = TRY_CTX(parse_size(opts.memory_swap, true), "--memory-swap");
         if (!r.memory && *r.memory_swap != -1) return make_error("--memory-swap needs --memory");
