@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "skiff/base/fs.hpp"
-#include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/base/time.hpp"
@@ -39,7 +38,8 @@ std::map<std::string, std::string> host_environment() {
 namespace {
 
 // A new container's published ports: -p, -P and --expose resolved (free host ports chosen). As
-// podman, a network without its own namespace to forward into discards them with a warning.
+// podman, a network without its own namespace to forward into discards them with a warning (a plain
+// line on stderr in podman, not a log message).
 Result<std::vector<net::PortMapping>> published_ports(const oci::ImageConfig& image, const RunOptions& opts,
                                                       const ContainerConfig& config) {
     std::vector<net::ExposedPort> exposed = config.expose;
@@ -55,7 +55,8 @@ Result<std::vector<net::PortMapping>> published_ports(const oci::ImageConfig& im
     }
     if (config.network != NetworkMode::kPrivate) {
         if (!ports.empty() || (opts.publish_all && !exposed.empty()))
-            log::warn("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use");
+            if (opts.warn)
+                opts.warn("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use");
         return std::vector<net::PortMapping>{};
     }
     return net::resolve_ports(std::move(ports), exposed, opts.publish_all);

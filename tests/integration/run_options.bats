@@ -400,3 +400,12 @@ EOF
     run skiff inspect --format '{{.HostConfig.OomScoreAdj}}' "$(skiff create --oom-score-adj 300 busybox true)"
     assert_output "300"
 }
+
+@test "--kernel-memory is accepted with podman's warning and has no effect" {
+    run --separate-stderr skiff run --rm --kernel-memory 100 busybox echo ran
+    assert_status 0
+    assert_output "ran"
+    [[ $stderr == *"The --kernel-memory flag is no longer supported. This flag is a noop." ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff run --rm busybox true
+    [[ -z $stderr ]] || fail "a warning without --kernel-memory: [$stderr]"
+}

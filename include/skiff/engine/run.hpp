@@ -68,6 +68,10 @@ struct RunOptions {
     std::string cidfile;                // --cidfile: the container's id is written there (must not exist)
     std::string pidfile;                // --pidfile: its process's pid, at each start
     bool replace = false;               // --replace: a container of the same --name is removed first
+
+    // Where podman's warnings about the options go (a line each, before the container starts);
+    // the engine prints nothing itself. Unset: dropped.
+    std::function<void(const std::string&)> warn;
 };
 
 // "512m", "1g", "100k", "4096" → bytes (1024-based, as podman); "-1" → -1 where allowed.
