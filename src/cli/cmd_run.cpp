@@ -77,6 +77,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--expose", o->expose, "Expose a port or a range of ports")->allow_extra_args(false);
     sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);
     sub->add_option("--env-file", o->env_files, "Read in a file of environment variables")->allow_extra_args(false);
+    sub->add_option("--group-add", o->group_add, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
     r.kernel_memory_option = sub->add_option("--kernel-memory", *r.kernel_memory, "DEPRECATED: accepted for compatibility with Docker; has no effect");
@@ -149,6 +150,7 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
         ctx.exit_code = fail(id.error());
         return false;
     }
+    o->image_name = o->image;
     o->image = *id;
     return true;
 }
