@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "registry_flags.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/engine/pull.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/lifecycle.hpp"
@@ -49,6 +50,8 @@ struct RunCli {
     CLI::Option* pids_option = nullptr;
     std::shared_ptr<int> oom_score_adj = std::make_shared<int>(0);
     CLI::Option* oom_option = nullptr;
+    std::shared_ptr<std::string> kernel_memory = std::make_shared<std::string>();
+    CLI::Option* kernel_memory_option = nullptr;
 };
 
 RunCli add_run_flags(CLI::App* sub, bool is_run) {
@@ -74,8 +77,10 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--expose", o->expose, "Expose a port or a range of ports")->allow_extra_args(false);
     sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);
     sub->add_option("--env-file", o->env_files, "Read in a file of environment variables")->allow_extra_args(false);
+    sub->add_option("--group-add", o->group_add, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
+    r.kernel_memory_option = sub->add_option("--kernel-memory", *r.kernel_memory, "DEPRECATED: accepted for compatibility with Docker; has no effect");
     sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container (type=bind,source=PATH,target=PATH[,readonly] or type=tmpfs,target=PATH[,tmpfs-size=N,tmpfs-mode=M])")->allow_extra_args(false);
     sub->add_option("-l,--label", *r.labels, "Set metadata on container")->allow_extra_args(false);
     sub->add_option("--log-driver", o->log_driver, "Logging driver for the container (k8s-file, json-file, none, passthrough)");
@@ -127,6 +132,9 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
     if (r.entrypoint_option->count() > 0) o->entrypoint = *r.entrypoint;
     if (r.pids_option->count() > 0) o->pids_limit = *r.pids_limit;
     if (r.oom_option->count() > 0) o->oom_score_adj = *r.oom_score_adj;
+    // As podman: the kernel no longer has a separate kernel memory limit to set.
+    if (r.kernel_memory_option->count() > 0) log::warn("The --kernel-memory flag is no longer supported. This flag is a noop.");
+    o->warn = [](const std::string& line) { std::cerr << line << std::endl; };
     if (!o->volumes.empty() || !o->mounts.empty()) {
         std::error_code ec;
         auto cwd = std::filesystem::current_path(ec);
@@ -142,6 +150,7 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
         ctx.exit_code = fail(id.error());
         return false;
     }
+    o->image_name = o->image;
     o->image = *id;
     return true;
 }

@@ -86,7 +86,10 @@ Result<NetworkMode> parse_network(const std::string& s) {
 
 Result<runtime::Resources> resources_of(const RunOptions& opts) {
     runtime::Resources r;
-    if (!opts.memory.empty()) r.memory = TRY_CTX(parse_size(opts.memory, true), "--memory");
+    if (!opts.memory.empty()) {
+        int64_t memory = TRY_CTX(parse_size(opts.memory, true), "--memory");
+        if (memory != 0) r.memory = memory;  // 0, as podman takes it: no limit, the same as no --memory
+    }
     if (!opts.memory_swap.empty()) {
         r.memory_swap = TRY_CTX(parse_size(opts.memory_swap, true), "--memory-swap");
         if (!r.memory && *r.memory_swap != -1) return make_error("--memory-swap needs --memory");
@@ -214,12 +217,16 @@ std::vector<std::string> expand_env(const std::vector<std::string>& entries, con
 
 Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in) {
     ContainerConfig c;
-    c.image = opts.image;
+    c.image = opts.image_name.empty() ? opts.image : opts.image_name;
     if (opts.entrypoint) c.entrypoint = TRY(parse_entrypoint(*opts.entrypoint));
     c.command = opts.command;
     c.env = merge_env(expand_env(env_file_entries(in.env_file_lines), in.host_env), expand_env(opts.env, in.host_env));
     c.workdir = opts.workdir;
     c.user = opts.user;
+    if (opts.group_add.size() > 1 &&
+        std::find(opts.group_add.begin(), opts.group_add.end(), "keep-groups") != opts.group_add.end())
+        return make_error("the '--group-add keep-groups' option is not allowed with any other --group-add options");
+    c.group_add = opts.group_add;
     c.hostname = opts.hostname;
     c.name = opts.name;
     c.remove = opts.remove;
@@ -449,6 +456,7 @@ std::string serialize_config(const ContainerConfig& c) {
     json::put_strings(w, "env", c.env);
     json::put_nonempty(w, "workdir", c.workdir);
     json::put_nonempty(w, "user", c.user);
+    if (!c.group_add.empty()) json::put_strings(w, "group_add", c.group_add);
     json::put_nonempty(w, "hostname", c.hostname);
     json::put_nonempty(w, "name", c.name);
     put_bool(w, "remove", c.remove);
@@ -572,6 +580,7 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     c.env = json::get_strings(d, "env");
     c.workdir = json::get_string(d, "workdir");
     c.user = json::get_string(d, "user");
+    c.group_add = json::get_strings(d, "group_add");
     c.hostname = json::get_string(d, "hostname");
     c.name = json::get_string(d, "name");
     c.remove = get_bool(d, "remove");

@@ -3,8 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "skiff/base/fs.hpp"
-#include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/base/time.hpp"
@@ -15,6 +16,7 @@
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/sealed_binary.hpp"
 #include "skiff/net/forwarder.hpp"
+#include "skiff/oci/reference.hpp"
 #include "skiff/runtime/enter.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
@@ -39,7 +41,8 @@ std::map<std::string, std::string> host_environment() {
 namespace {
 
 // A new container's published ports: -p, -P and --expose resolved (free host ports chosen). As
-// podman, a network without its own namespace to forward into discards them with a warning.
+// podman, a network without its own namespace to forward into discards them with a warning (a plain
+// line on stderr in podman, not a log message).
 Result<std::vector<net::PortMapping>> published_ports(const oci::ImageConfig& image, const RunOptions& opts,
                                                       const ContainerConfig& config) {
     std::vector<net::ExposedPort> exposed = config.expose;
@@ -55,7 +58,8 @@ Result<std::vector<net::PortMapping>> published_ports(const oci::ImageConfig& im
     }
     if (config.network != NetworkMode::kPrivate) {
         if (!ports.empty() || (opts.publish_all && !exposed.empty()))
-            log::warn("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use");
+            if (opts.warn)
+                opts.warn("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use");
         return std::vector<net::PortMapping>{};
     }
     return net::resolve_ports(std::move(ports), exposed, opts.publish_all);
@@ -103,13 +107,36 @@ Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions
     return prepare(store, std::move(image), std::move(config), id);
 }
 
+namespace {
+
+// The image's name the container was created with, as podman's .ImageName: the name `given`
+// resolved to among the image's names ("demo" → "localhost/demo:latest"), else its first name,
+// else its id.
+std::string image_name_for(const storage::ImageRecord& image, const std::string& given) {
+    auto has = [&](const std::string& n) { return std::find(image.names.begin(), image.names.end(), n) != image.names.end(); };
+    if (has(given)) return given;
+    if (auto local = oci::normalize_local_name(given); local.ok() && has(*local)) return *local;
+    if (auto want = oci::parse_reference(given); want.ok() && want->registry.empty() && want->digest.empty()) {
+        std::string tag = want->tag.empty() ? "latest" : want->tag;
+        for (const std::string& n : image.names) {  // a short name: any registry's image of that path
+            auto ref = oci::parse_reference(n);
+            if (ref.ok() && ref->tag == tag &&
+                (ref->repository == want->repository || ref->repository == "library/" + want->repository))
+                return n;
+        }
+    }
+    return image.names.empty() ? image.id : image.names.front();
+}
+
+}  // namespace
+
 storage::ContainerDefinition definition_of(const Prepared& p) {
     const ContainerConfig& config = p.config;
     storage::ContainerDefinition def;
     def.id = p.inputs.container_id;
     def.name = config.name;
     def.image_id = p.image.id;
-    def.image_name = p.image.names.empty() ? p.image.id : p.image.names.front();
+    def.image_name = image_name_for(p.image, p.config.image);
     def.command = p.spec.args;
     def.env = p.spec.env;
     def.user = p.spec.user;

@@ -97,7 +97,7 @@ Result<storage::ImageRecord> ensure_image(const storage::StoreConfig& store, con
         if (found) local = found.take();
         else if (!is_not_known(found.error()) || policy == PullPolicy::kNever) return found.take_error();
     }
-    if (local && policy == PullPolicy::kMissing) return std::move(*local);
+    if (local && (policy == PullPolicy::kMissing || policy == PullPolicy::kNever)) return std::move(*local);
     if (!local && policy == PullPolicy::kNever) return missing_error(image + ": image not known");
     auto pulled = pull(store, image, opts, access, progress);
     if (!pulled) {

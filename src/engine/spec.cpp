@@ -95,6 +95,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.cwd = !config.workdir.empty() ? config.workdir : !ic.working_dir.empty() ? ic.working_dir : "/";
     if (spec.cwd.front() != '/') return make_error("invalid working directory \"" + spec.cwd + "\": must be an absolute path");
     spec.user = config.user.empty() ? ic.user : config.user;
+    spec.group_add = config.group_add;
     spec.terminal = config.tty;
     spec.interactive = config.interactive;
     spec.readonly_rootfs = config.read_only;

@@ -75,7 +75,7 @@ Result<void> init_container(const ChildContext& c) {
     unique_fd root = TRY(mount_root(c.plan.root, spec.rootfs));
     Console console;
     TRY(apply_ops(root.get(), c.plan.ops, console));
-    ResolvedUser user = TRY(lookup_user(root.get(), spec.user));
+    ResolvedUser user = TRY(lookup_user(root.get(), spec.user, spec.group_add));
     TRY(set_hostname(spec.hostname));
     if (!spec.host_network) TRY(bring_up_loopback());
     TRY(pivot_into(root.get()));

@@ -99,7 +99,7 @@ Result<void> enter(const EnterContext& c) {
     TRY(join_namespaces(c.init));
     // Joining the mount namespace put this process's root and working directory at its root.
     unique_fd root = TRY(sys::open("/", O_PATH | O_DIRECTORY));
-    ResolvedUser user = TRY(lookup_user(root.get(), c.spec.user));
+    ResolvedUser user = TRY(lookup_user(root.get(), c.spec.user, c.spec.group_add));
     TRY(setup_stdio(c, root.get(), user));
     root.reset();
     return finish_and_exec(c.spec, user, c.seccomp, c.capabilities, c.stub_fd, c.sync_fd);

@@ -41,7 +41,7 @@ Result<std::optional<std::string>> read_account_file(int rootfd, const std::stri
 Result<void> switch_user(const ResolvedUser& u) {
     // Keep the permitted set across setresuid, so the capability step can still choose.
     if (u.uid != 0 && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return sys_error("prctl PR_SET_KEEPCAPS");
-    if (::setgroups(u.groups.size(), u.groups.data()) < 0) return sys_error("setgroups");
+    if (!u.keep_groups && ::setgroups(u.groups.size(), u.groups.data()) < 0) return sys_error("setgroups");
     if (::setresgid(u.gid, u.gid, u.gid) < 0) return sys_error("setresgid " + std::to_string(u.gid));
     if (::setresuid(u.uid, u.uid, u.uid) < 0) return sys_error("setresuid " + std::to_string(u.uid));
     return {};
@@ -87,11 +87,13 @@ void reset_signals() {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
-Result<ResolvedUser> lookup_user(int rootfd, const std::string& user) {
+Result<ResolvedUser> lookup_user(int rootfd, const std::string& user, const std::vector<std::string>& group_add) {
     auto passwd = TRY(read_account_file(rootfd, "/etc/passwd"));
     auto group = TRY(read_account_file(rootfd, "/etc/group"));
     auto r = resolve_user(user, passwd, group);
     if (!r.ok()) return r.take_error().with_exit(kExitCannotInvoke);
+    auto added = add_groups(*r, group_add, group);
+    if (!added.ok()) return added.take_error().with_exit(kExitCannotInvoke);
     return r;
 }
 

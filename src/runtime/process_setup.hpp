@@ -23,7 +23,7 @@ namespace skiff::runtime {
 void reset_signals();
 
 // The user spec resolved through /etc/passwd and /etc/group under `rootfd`.
-Result<ResolvedUser> lookup_user(int rootfd, const std::string& user);
+Result<ResolvedUser> lookup_user(int rootfd, const std::string& user, const std::vector<std::string>& group_add);
 
 // Makes the terminal's slave the controlling terminal and stdio of this process (in a new
 // session, owned by `user`, sized to `window`) and sends its master to skiff over `sync_fd`.

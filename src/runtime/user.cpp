@@ -132,4 +132,23 @@ Result<ResolvedUser> resolve_user(std::string_view spec, const std::optional<std
     return out;
 }
 
+Result<void> add_groups(ResolvedUser& user, const std::vector<std::string>& group_add,
+                        const std::optional<std::string>& group) {
+    std::vector<GroupEntry> groups = group ? parse_group(*group) : std::vector<GroupEntry>{};
+    for (const std::string& name : group_add) {
+        if (name == "keep-groups") {
+            user.keep_groups = true;
+            continue;
+        }
+        if (auto gid = parse_id(name)) {
+            add_group(user.groups, *gid);
+            continue;
+        }
+        auto g = std::find_if(groups.begin(), groups.end(), [&](const GroupEntry& e) { return e.name == name; });
+        if (g == groups.end()) return make_error("unable to find group " + name + ": no matching entries in group file");
+        add_group(user.groups, g->gid);
+    }
+    return {};
+}
+
 }  // namespace skiff::runtime

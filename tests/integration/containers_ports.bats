@@ -255,6 +255,13 @@ s.bind(("0.0.0.0", 8300)); s.listen(); time.sleep(30)' &
     done
 }
 
+@test "the discarded ports' warning is podman's plain line on stderr, before the container's output" {
+    run skiff run --rm --network host -p 8401 busybox echo ran
+    assert_status 0
+    assert_output "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use
+ran"
+}
+
 @test "port: conflicting options and missing containers" {
     run skiff port
     assert_status 125

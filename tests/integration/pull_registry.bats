@@ -101,6 +101,11 @@ manifest_layers() {
     assert_output again
     [[ -z $stderr ]] || fail "a stored image was pulled again: $stderr"
 
+    run --separate-stderr skiff run --rm --pull=never --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox:1" echo never
+    assert_status 0
+    assert_output never
+    [[ -z $stderr ]] || fail "--pull=never asked the registry for a stored image: $stderr"
+
     local manifests
     manifests=$(registry_request_count 'GET /v2/test/busybox/manifests/1 ')
     run --separate-stderr skiff run --rm --pull=always -q --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox:1" echo always

@@ -37,6 +37,14 @@ cgroups_of() {
     [[ -z $(cgroups_of limits) ]] || fail "cgroups left: $(cgroups_of limits)"
 }
 
+@test "--memory 0 is no limit, as podman takes it" {
+    run skiff run --name nolimit --memory=0 busybox echo hello
+    assert_status 0
+    assert_output "hello"
+    run skiff inspect --format '{{.HostConfig.Memory}}' nolimit
+    assert_output "0"
+}
+
 @test "--cpus, --cpu-shares and --cpuset-cpus" {
     run skiff run --rm --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0 busybox sh -c "
         $(read_cgroup_file /sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max)

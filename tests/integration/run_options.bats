@@ -400,3 +400,45 @@ EOF
     run skiff inspect --format '{{.HostConfig.OomScoreAdj}}' "$(skiff create --oom-score-adj 300 busybox true)"
     assert_output "300"
 }
+
+@test "--kernel-memory is accepted with podman's warning and has no effect" {
+    run --separate-stderr skiff run --rm --kernel-memory 100 busybox echo ran
+    assert_status 0
+    assert_output "ran"
+    [[ $stderr == *"The --kernel-memory flag is no longer supported. This flag is a noop." ]] || fail "stderr: [$stderr]"
+    run --separate-stderr skiff run --rm busybox true
+    [[ -z $stderr ]] || fail "a warning without --kernel-memory: [$stderr]"
+}
+
+@test "--group-add adds supplementary groups, by gid or by the image's group name; exec has them too" {
+    run skiff run --rm --group-add 457 --group-add nogroup busybox id -G
+    assert_status 0
+    [[ " $output " == *" 457 "* && " $output " == *" 65534 "* ]] || fail "groups: $output"
+    skiff run -d --name grouped --group-add 457 busybox sleep 100 >/dev/null
+    run skiff exec grouped id -G
+    [[ " $output " == *" 457 "* ]] || fail "exec's groups: $output"
+    skiff rm -f -t 0 grouped >/dev/null
+    run --separate-stderr skiff run --rm --group-add nosuchgroup busybox true
+    assert_status 126
+    assert_one_error_line "unable to find group nosuchgroup"
+}
+
+@test "--group-add keep-groups keeps skiff's own groups and must stand alone" {
+    run setpriv --groups 4711 -- "$SKIFF" --root "$SKIFF_TEST_ROOT" --runroot "$SKIFF_TEST_RUNROOT" \
+        run --rm --group-add keep-groups busybox id -G
+    assert_status 0
+    assert_output "0 4711"
+    run --separate-stderr skiff run --rm --group-add keep-groups --group-add 457 busybox id
+    assert_status 125
+    assert_one_error_line "the '--group-add keep-groups' option is not allowed with any other --group-add options"
+}
+
+@test "inspect's .ImageName is the name the container was created with" {
+    skiff tag busybox localhost/other/alias
+    run skiff create --name named-by-alias other/alias true
+    assert_status 0
+    run skiff inspect --format '{{.ImageName}}' named-by-alias
+    assert_output "localhost/other/alias:latest"
+    skiff rm named-by-alias >/dev/null
+    skiff rmi localhost/other/alias >/dev/null
+}

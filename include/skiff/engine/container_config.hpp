@@ -86,6 +86,7 @@ struct ContainerConfig {
     std::vector<std::string> command;                    // given: replaces the image's Cmd
     std::vector<std::string> env;  // -e and --env-file, resolved against skiff's environment at create
     std::string workdir, user, hostname, name;
+    std::vector<std::string> group_add;  // --group-add, checked
     bool remove = false, interactive = false, tty = false, detach = false;
 
     NetworkMode network = NetworkMode::kPrivate;

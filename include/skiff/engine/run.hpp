@@ -16,7 +16,8 @@
 namespace skiff::engine {
 
 struct RunOptions {
-    std::string image;
+    std::string image;       // the image, by name or id (the CLI passes the id it found or pulled)
+    std::string image_name;  // IMAGE as the user wrote it, when `image` is its id; empty: `image`
     std::vector<std::string> command;  // overrides the image's Cmd
     std::optional<std::string> entrypoint;  // a word, or a JSON array; "" clears the image's
     bool remove = false;                // --rm
@@ -26,6 +27,7 @@ struct RunOptions {
     std::vector<std::string> env_files; // --env-file
     std::string workdir;
     std::string user;
+    std::vector<std::string> group_add;  // --group-add GROUP (a gid or name), or keep-groups alone
     std::string hostname;
     std::string name;
     // private: a network namespace of its own with only loopback, published ports forwarded into
@@ -68,6 +70,10 @@ struct RunOptions {
     std::string cidfile;                // --cidfile: the container's id is written there (must not exist)
     std::string pidfile;                // --pidfile: its process's pid, at each start
     bool replace = false;               // --replace: a container of the same --name is removed first
+
+    // Where podman's warnings about the options go (a line each, before the container starts);
+    // the engine prints nothing itself. Unset: dropped.
+    std::function<void(const std::string&)> warn;
 };
 
 // "512m", "1g", "100k", "4096" → bytes (1024-based, as podman); "-1" → -1 where allowed.

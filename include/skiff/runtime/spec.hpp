@@ -54,6 +54,7 @@ struct Spec {
     std::vector<std::string> env;  // "KEY=VALUE"
     std::string cwd = "/";
     std::string user;              // "", "name", "uid", "name:group", "uid:gid": resolved in the rootfs
+    std::vector<std::string> group_add;  // more supplementary groups (gids, names, or keep-groups): user.hpp
     bool terminal = false;         // -t: a pty from the container's own devpts
     bool interactive = false;      // -i: stdin forwarded; otherwise the process gets /dev/null
 

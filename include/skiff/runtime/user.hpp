@@ -36,6 +36,7 @@ struct ResolvedUser {
     uid_t uid = 0;
     gid_t gid = 0;
     std::vector<gid_t> groups;  // supplementary groups
+    bool keep_groups = false;   // --group-add keep-groups: the caller's own supplementary groups stay
     std::string home = "/";
 };
 
@@ -47,5 +48,11 @@ Result<void> check_user_spec(std::string_view spec);
 // Numeric ids need no entry. Supplementary groups come from /etc/group when no group is given.
 Result<ResolvedUser> resolve_user(std::string_view spec, const std::optional<std::string>& passwd,
                                   const std::optional<std::string>& group);
+
+// --group-add: each a gid or a name from `group` (the image's /etc/group) added to the user's
+// supplementary groups; "keep-groups" alone keeps the caller's groups instead. An unknown name:
+// "unable to find group NAME: no matching entries in group file".
+Result<void> add_groups(ResolvedUser& user, const std::vector<std::string>& group_add,
+                        const std::optional<std::string>& group);
 
 }  // namespace skiff::runtime

@@ -116,3 +116,21 @@ TEST_CASE("resolve_user: ids too large for an id are names, not numbers") {
     CHECK(resolve_error("4294967295") == "unable to find user 4294967295: no matching entries in passwd file");
     CHECK(resolve("4294967294").uid == 4294967294u);
 }
+
+TEST_CASE("add_groups: gids and the image's group names join the supplementary groups once", "[user]") {
+    ResolvedUser u = resolve("bob");
+    REQUIRE(add_groups(u, {"457", "staff", "audio"}, kGroup).ok());
+    CHECK(u.groups == std::vector<gid_t>{29, 1001, 457, 50});
+    CHECK_FALSE(u.keep_groups);
+
+    auto bad = add_groups(u, {"nosuch"}, kGroup);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message == "unable to find group nosuch: no matching entries in group file");
+    CHECK_FALSE(add_groups(u, {"staff"}, std::nullopt).ok());  // an image without /etc/group: names are unknown
+}
+
+TEST_CASE("add_groups: keep-groups keeps the caller's groups", "[user]") {
+    ResolvedUser u = resolve("");
+    REQUIRE(add_groups(u, {"keep-groups"}, kGroup).ok());
+    CHECK(u.keep_groups);
+}
