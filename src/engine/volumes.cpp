@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 
 #include "skiff/base/copy_tree.hpp"
 #include "skiff/base/fs.hpp"
@@ -143,7 +144,8 @@ Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store,
     return it == users.end() ? std::vector<std::string>{} : it->second;
 }
 
-Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force) {
+Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force,
+                           std::optional<int> stop_timeout) {
     TRY(storage::find_volume(store, name));
     // Users are looked up under the lock: a container being made writes its record before it
     // makes or takes its volumes, under the same lock.
@@ -162,20 +164,41 @@ Result<void> remove_volume(const storage::StoreConfig& store, const std::string&
             }
         }
         // -f: the containers go first, without the volumes' lock (a container's lock comes before it).
-        for (auto& r : remove_containers(store, users, forced_removal()))
+        RemoveOptions how = forced_removal();
+        how.stop_timeout = stop_timeout;
+        for (auto& r : remove_containers(store, users, how))
             if (!r.error.message.empty()) return std::move(r.error).context("remove volume " + name);
     }
+}
+
+namespace {
+
+// The volumes no container uses that carry every label in `labels`; `users` as users_by_volume.
+std::vector<std::string> unused_volumes(const std::vector<storage::Volume>& volumes,
+                                        const std::map<std::string, std::vector<std::string>>& users,
+                                        const std::vector<std::string>& labels) {
+    std::vector<std::string> out;
+    for (auto& v : volumes) {
+        bool labelled = std::all_of(labels.begin(), labels.end(), [&](const std::string& l) { return label_matches(v.labels, l); });
+        if (!users.count(v.name) && labelled) out.push_back(v.name);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> prunable_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels) {
+    auto users = TRY(users_by_volume(store));
+    return unused_volumes(TRY(storage::list_volumes(store)), users, labels);
 }
 
 Result<std::vector<std::string>> prune_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels) {
     std::vector<std::string> removed;
     auto lock = TRY(storage::lock_volumes(store));
     auto users = TRY(users_by_volume(store));
-    for (auto& v : TRY(storage::list_volumes(store))) {
-        bool labelled = std::all_of(labels.begin(), labels.end(), [&](const std::string& l) { return label_matches(v.labels, l); });
-        if (users.count(v.name) || !labelled) continue;
-        TRY(storage::remove_volume(store, v.name));
-        removed.push_back(v.name);
+    for (auto& name : unused_volumes(TRY(storage::list_volumes(store)), users, labels)) {
+        TRY(storage::remove_volume(store, name));
+        removed.push_back(name);
     }
     return removed;
 }
@@ -184,6 +207,13 @@ Result<std::vector<storage::Volume>> list_volumes(const storage::StoreConfig& st
     const char* const keys[] = {"name", "label", "dangling", "driver"};
     const char* const may_be_empty[] = {"label"};
     FilterValues values = TRY(group_filters(filters, keys, may_be_empty));
+    for (auto& n : values.count("name") ? values.at("name") : std::vector<std::string>{}) {
+        try {
+            std::regex check(n);
+        } catch (const std::regex_error&) {
+            return make_error("invalid filter \"name=" + n + "\": not a regular expression");
+        }
+    }
     std::map<std::string, std::vector<std::string>> users;
     if (values.count("dangling")) {
         for (auto& d : values["dangling"])
@@ -194,7 +224,7 @@ Result<std::vector<storage::Volume>> list_volumes(const storage::StoreConfig& st
     std::vector<storage::Volume> out;
     for (auto& v : TRY(storage::list_volumes(store))) {
         bool match = filters_match(values, [&](const std::string& key, const std::string& value) {
-            if (key == "name") return v.name.find(value) != std::string::npos;  // a part of the name
+            if (key == "name") return std::regex_search(v.name, std::regex(value));
             if (key == "label") return label_matches(v.labels, value);
             if (key == "driver") return value == "local";
             return (users.count(v.name) == 0) == (value == "true" || value == "1");  // dangling
