@@ -136,6 +136,15 @@ Result<void> prune(Context& ctx, bool force, const std::vector<std::string>& fil
     return {};
 }
 
+// `volume mount`/`unmount`: a local volume without driver options (all skiff has) is a directory
+// that is always there, so, as podman, mounting it prints its path and unmounting its name, and
+// neither changes anything.
+Result<void> mount_volume(Context& ctx, const std::string& name, bool mount) {
+    auto v = TRY(engine::find_volume(ctx.store, name));
+    std::cout << (mount ? v.mountpoint : v.name) << "\n";
+    return {};
+}
+
 }  // namespace
 
 void add_volume(CLI::App& parent, Context& ctx) {
@@ -200,6 +209,18 @@ void add_volume(CLI::App& parent, Context& ctx) {
     ls->add_flag("-q,--quiet", lo->quiet, "Print volume output in quiet mode");
     ls->add_flag("--noheading", lo->noheading, "Do not print headers");
     ls->callback([lo, &ctx] { finish(ctx, run_ls(ctx, *lo)); });
+
+    auto* mount = v->add_subcommand("mount", "Mount volume");
+    set_usage(mount, "skiff volume mount NAME");
+    auto mount_name = std::make_shared<std::string>();
+    mount->add_option("name", *mount_name, "Volume to mount")->required();
+    mount->callback([mount_name, &ctx] { finish(ctx, mount_volume(ctx, *mount_name, true)); });
+
+    auto* unmount = v->add_subcommand("unmount", "Unmount volume");
+    set_usage(unmount, "skiff volume unmount NAME");
+    auto unmount_name = std::make_shared<std::string>();
+    unmount->add_option("name", *unmount_name, "Volume to unmount")->required();
+    unmount->callback([unmount_name, &ctx] { finish(ctx, mount_volume(ctx, *unmount_name, false)); });
 
     auto* prune_cmd = v->add_subcommand("prune", "Remove all unused volumes");
     set_usage(prune_cmd, "skiff volume prune [options]");

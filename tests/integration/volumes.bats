@@ -251,3 +251,19 @@ used"
     assert_output "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:
 No dangling volumes found"
 }
+
+@test "volume mount prints where the host reaches the volume; unmount its name" {
+    skiff volume create mv >/dev/null
+    run skiff volume mount mv
+    assert_status 0
+    assert_output "$SKIFF_TEST_ROOT/volumes/mv/_data"
+    echo from-host >"$output/f"
+    run skiff run --rm -v mv:/vol busybox cat /vol/f
+    assert_output "from-host"
+    run skiff volume unmount mv
+    assert_status 0
+    assert_output "mv"
+    run --separate-stderr skiff volume mount bogus
+    assert_status 125
+    assert_one_error_line 'no volume with name "bogus" found'
+}
