@@ -29,7 +29,7 @@ Value volume_value(const storage::Volume& v) {
         {"Options", Value::map({})},
         {"MountCount", static_cast<unsigned long long>(0)},
         {"NeedsCopyUp", !v.populated},
-        {"NeedsChown", !v.populated},
+        {"NeedsChown", !v.mounted},
     };
     if (v.anonymous) f.emplace_back("Anonymous", true);
     return Value::record(std::move(f));

@@ -27,31 +27,39 @@ bool empty_dir(int fd) {
     return names.ok() && names->empty();
 }
 
-// Copy what the image has at `destination` into the volume (an empty one), as its first mount.
+// Copy what the image has at `destination` into the volume (an empty one), as podman's copy-up:
+// only when the image has a non-empty directory there. Returns whether it copied. On the first
+// mount (`first`), an empty directory there still gives the volume its owner and mode.
 // The copy is made beside the volume's directory and renamed over it (still empty), so a start
 // killed half-way leaves the volume empty and the next start copies again; a copy a killed start
 // left behind is removed first. Not synced (as podman's): kills are covered, power loss is not.
 // Called under the volumes' lock, before anything has mounted the volume: renaming over a
 // directory mounted elsewhere would detach those mounts.
-Result<void> populate(const storage::Volume& v, int rootfd, const std::string& destination) {
+Result<bool> populate(const storage::Volume& v, int rootfd, const std::string& destination, bool first) {
     std::string staging = v.mountpoint + ".copyup";
     TRY_CTX(fs::remove_all(staging), "fill volume " + v.name);
     auto src = sys::open_in_root(rootfd, destination, O_RDONLY | O_DIRECTORY);
-    if (!src.ok()) return src.error().code == ENOENT || src.error().code == ENOTDIR ? Result<void>() : src.take_error();
-    {
-        unique_fd data = TRY(sys::open(v.mountpoint, O_RDONLY | O_DIRECTORY));
-        if (!empty_dir(data.get())) return {};
-    }
+    if (!src.ok()) return src.error().code == ENOENT || src.error().code == ENOTDIR ? Result<bool>(false) : src.take_error();
+    unique_fd data = TRY(sys::open(v.mountpoint, O_RDONLY | O_DIRECTORY));
+    if (!empty_dir(data.get())) return false;
     struct stat st;
     if (::fstat(src->get(), &st) < 0) return sys_error("stat " + destination + " in the image");
+    if (empty_dir(src->get())) {
+        if (first && (::fchown(data.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(data.get(), st.st_mode & 07777) < 0))
+            return sys_error("fill volume " + v.name);
+        return false;
+    }
     if (::mkdir(staging.c_str(), 0700) < 0) return sys_error("fill volume " + v.name + ": mkdir " + staging);
     unique_fd copy = TRY(sys::open(staging, O_RDONLY | O_DIRECTORY));
     TRY_CTX(fs::copy_tree(src->get(), ".", copy.get(), ".", {}, destination + " of the image"), "fill volume " + v.name);
     if (::fchown(copy.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(copy.get(), st.st_mode & 07777) < 0)
         return sys_error("fill volume " + v.name);
-    if (::rename(staging.c_str(), v.mountpoint.c_str()) == 0) return {};
+    if (::rename(staging.c_str(), v.mountpoint.c_str()) == 0) return true;
     // Something wrote into the volume meanwhile (not skiff: it holds the lock): that is its content.
-    if (errno == ENOTEMPTY || errno == EEXIST) return fs::remove_all(staging);
+    if (errno == ENOTEMPTY || errno == EEXIST) {
+        TRY(fs::remove_all(staging));
+        return false;
+    }
     return sys_error("fill volume " + v.name + ": rename");
 }
 
@@ -99,8 +107,8 @@ Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::
             std::erase(plain.options, "volatile");
             root = TRY_CTX(runtime::mount_detached_root(plain), "mount the image to fill volume " + name);
         }
-        TRY(populate(v, root.get(), m.destination));
-        TRY(storage::mark_volume_populated(store, v));
+        if (TRY(populate(v, root.get(), m.destination, !v.mounted))) TRY(storage::mark_volume_populated(store, v));
+        else if (!v.mounted) TRY(storage::mark_volume_mounted(store, v));
     }
     return {};
 }

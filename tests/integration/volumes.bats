@@ -267,3 +267,18 @@ No dangling volumes found"
     assert_status 125
     assert_one_error_line 'no volume with name "bogus" found'
 }
+
+@test "NeedsCopyUp stays true until a mount point with files fills the volume; NeedsChown false after the first mount" {
+    skiff volume create cu >/dev/null
+    run skiff volume inspect --format '{{.NeedsCopyUp}} {{.NeedsChown}}' cu
+    assert_output "true true"
+    run skiff run --rm -v cu:/nothing-here busybox true
+    assert_status 0
+    run skiff volume inspect --format '{{.NeedsCopyUp}} {{.NeedsChown}}' cu
+    assert_output "true false"
+    run skiff run --rm -v cu:/etc busybox ls /etc/passwd
+    assert_status 0
+    run skiff volume inspect --format '{{.NeedsCopyUp}} {{.NeedsChown}}' cu
+    assert_output "false false"
+    [[ -f $SKIFF_TEST_ROOT/volumes/cu/_data/passwd ]] || fail "not filled: $(ls "$SKIFF_TEST_ROOT/volumes/cu/_data")"
+}

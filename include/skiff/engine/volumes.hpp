@@ -21,8 +21,10 @@ std::string mount_host_path(const storage::StoreConfig& store, const MountConfig
 Result<void> make_volumes(const storage::StoreConfig& store, const ContainerConfig& config);
 // Remove the anonymous volumes the container mounts (rm -v, --rm); best effort, as podman.
 void remove_anonymous_volumes(const storage::StoreConfig& store, const ContainerConfig& config);
-// Before a container starts: a volume mounted for the first time gets what the image has at its
-// mount point (files, owners, modes, and the directory's own owner and mode), when it is empty.
+// Before a container starts: a volume not filled yet gets what the image has at its mount point
+// (files, owners, modes, and the directory's own owner and mode) when the volume is empty and the
+// image has files there, as podman's copy-up; on its first mount, an empty directory there still
+// gives it its owner and mode.
 // `spec.root` must be set.
 Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::Spec& spec);
 
