@@ -32,6 +32,8 @@ std::string serialize(const Volume& v) {
     w.Bool(v.anonymous);
     w.Key("populated");
     w.Bool(v.populated);
+    w.Key("mounted");
+    w.Bool(v.mounted);
     json::put_string_map(w, "labels", v.labels);
     w.EndObject();
     return buf.GetString();
@@ -47,6 +49,8 @@ Result<Volume> parse(const StoreConfig& s, const std::string& name, std::string_
     if (auto it = d.FindMember("created_ns"); it != d.MemberEnd() && it->value.IsInt64()) v.created_ns = it->value.GetInt64();
     if (auto it = d.FindMember("anonymous"); it != d.MemberEnd() && it->value.IsBool()) v.anonymous = it->value.GetBool();
     if (auto it = d.FindMember("populated"); it != d.MemberEnd() && it->value.IsBool()) v.populated = it->value.GetBool();
+    v.mounted = v.populated;  // an older record: filled meant mounted
+    if (auto it = d.FindMember("mounted"); it != d.MemberEnd() && it->value.IsBool()) v.mounted = it->value.GetBool();
     if (auto it = d.FindMember("labels"); it != d.MemberEnd() && it->value.IsObject())
         for (auto& m : it->value.GetObject())
             if (m.value.IsString()) v.labels[m.name.GetString()] = m.value.GetString();
@@ -87,7 +91,7 @@ Result<Volume> create_volume(const StoreConfig& s, const std::string& name, bool
                              const std::map<std::string, std::string>& labels) {
     if (!valid_volume_name(name))
         return make_error("invalid volume name \"" + name + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*");
-    Volume v{name, volume_data_dir(s, name), now_ns(), anonymous, false, labels};
+    Volume v{name, volume_data_dir(s, name), now_ns(), anonymous, false, false, labels};
     TRY(fs::mkdir_p(volumes_dir(s), 0700));
     sweep(s);
     std::string staging = fs::join(volumes_dir(s), ".staging-" + str::random_hex(16));
@@ -148,7 +152,13 @@ Result<void> remove_volume(const StoreConfig& s, const std::string& name) {
 
 Result<void> mark_volume_populated(const StoreConfig& s, const Volume& v) {
     Volume done = v;
-    done.populated = true;
+    done.populated = done.mounted = true;
+    return fs::write_file_atomic(fs::join(volume_dir(s, v.name), "volume.json"), serialize(done));
+}
+
+Result<void> mark_volume_mounted(const StoreConfig& s, const Volume& v) {
+    Volume done = v;
+    done.mounted = true;
     return fs::write_file_atomic(fs::join(volume_dir(s, v.name), "volume.json"), serialize(done));
 }
 

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <CLI/App.hpp>
 
@@ -28,7 +29,7 @@ Value volume_value(const storage::Volume& v) {
         {"Options", Value::map({})},
         {"MountCount", static_cast<unsigned long long>(0)},
         {"NeedsCopyUp", !v.populated},
-        {"NeedsChown", !v.populated},
+        {"NeedsChown", !v.mounted},
     };
     if (v.anonymous) f.emplace_back("Anonymous", true);
     return Value::record(std::move(f));
@@ -36,7 +37,7 @@ Value volume_value(const storage::Volume& v) {
 
 struct LsOptions {
     std::string format;
-    bool quiet = false;
+    bool quiet = false, noheading = false;
     std::vector<std::string> filters;
 };
 
@@ -54,8 +55,13 @@ Result<void> run_ls(Context& ctx, const LsOptions& o) {
         std::cout << Value::list(std::move(rows)).json(4) << "\n";
         return {};
     }
-    std::string format = o.format.empty() ? "table {{.Driver}}\t{{.Name}}" : o.format;
-    std::cout << TRY(render_rows(format, rows, {{"Name", "VOLUME NAME"}}));
+    std::string format = o.format.empty() || o.format == "table" ? "table {{.Driver}}\t{{.Name}}" : o.format;
+    std::string out = TRY(render_rows(format, rows, {{"Name", "VOLUME NAME"}}));
+    if (o.noheading && str::starts_with(format, "table")) {
+        auto nl = out.find('\n');
+        out = nl == std::string::npos ? "" : out.substr(nl + 1);
+    }
+    std::cout << out;
     return {};
 }
 
@@ -83,7 +89,7 @@ Result<void> run_inspect(Context& ctx, const std::vector<std::string>& names, bo
     return status;
 }
 
-int run_rm(Context& ctx, const std::vector<std::string>& names, bool all, bool force) {
+int run_rm(Context& ctx, const std::vector<std::string>& names, bool all, bool force, std::optional<int> stop_timeout) {
     if (all != names.empty())
         return fail(make_error(all ? "when using the --all flag, no volume names may be given"
                                    : "`skiff volume rm` requires at least 1 arg (or --all)"));
@@ -96,11 +102,12 @@ int run_rm(Context& ctx, const std::vector<std::string>& names, bool all, bool f
     // podman's exit status: 1 a volume did not exist, 2 one is in use, 125 anything else.
     int code = 0;
     for (auto& n : targets) {
-        auto r = engine::remove_volume(ctx.store, n, force);
+        auto r = engine::remove_volume(ctx.store, n, force, stop_timeout);
         if (r.ok()) {
             std::cout << n << "\n";
             continue;
         }
+        if (force && r.error().missing) continue;  // as podman: -f asks for it gone, and it is
         fail(r.error());
         int c = r.error().missing ? 1 : r.error().code == EBUSY ? 2 : kExitFailure;
         code = std::max(code, c);
@@ -114,9 +121,27 @@ Result<void> prune(Context& ctx, bool force, const std::vector<std::string>& fil
         if (!f.starts_with("label=")) return make_error("\"" + f.substr(0, f.find('=')) + "\" is an invalid volume prune filter: want label=KEY[=VALUE]");
         labels.push_back(f.substr(6));
     }
-    if (!force && !confirmed("WARNING! This will remove all volumes not used by at least one container."))
-        return {};
+    if (!force) {
+        // podman lists what would go, then asks.
+        auto names = TRY(engine::prunable_volumes(ctx.store, labels));
+        std::string warning = "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:";
+        if (names.empty()) {
+            std::cout << warning << "\nNo dangling volumes found\n";
+            return {};
+        }
+        for (auto& n : names) warning += "\n" + n;
+        if (!confirmed(warning)) return {};
+    }
     for (auto& n : TRY(engine::prune_volumes(ctx.store, labels))) std::cout << n << "\n";
+    return {};
+}
+
+// `volume mount`/`unmount`: a local volume without driver options (all skiff has) is a directory
+// that is always there, so, as podman, mounting it prints its path and unmounting its name, and
+// neither changes anything.
+Result<void> mount_volume(Context& ctx, const std::string& name, bool mount) {
+    auto v = TRY(engine::find_volume(ctx.store, name));
+    std::cout << (mount ? v.mountpoint : v.name) << "\n";
     return {};
 }
 
@@ -182,7 +207,20 @@ void add_volume(CLI::App& parent, Context& ctx) {
     ls->add_option("-f,--filter", lo->filters, "Filter volume output (name=, label=, dangling=, driver=)")->allow_extra_args(false);
     ls->add_option("--format", lo->format, "Format volume output using Go template, table or json");
     ls->add_flag("-q,--quiet", lo->quiet, "Print volume output in quiet mode");
+    ls->add_flag("--noheading", lo->noheading, "Do not print headers");
     ls->callback([lo, &ctx] { finish(ctx, run_ls(ctx, *lo)); });
+
+    auto* mount = v->add_subcommand("mount", "Mount volume");
+    set_usage(mount, "skiff volume mount NAME");
+    auto mount_name = std::make_shared<std::string>();
+    mount->add_option("name", *mount_name, "Volume to mount")->required();
+    mount->callback([mount_name, &ctx] { finish(ctx, mount_volume(ctx, *mount_name, true)); });
+
+    auto* unmount = v->add_subcommand("unmount", "Unmount volume");
+    set_usage(unmount, "skiff volume unmount NAME");
+    auto unmount_name = std::make_shared<std::string>();
+    unmount->add_option("name", *unmount_name, "Volume to unmount")->required();
+    unmount->callback([unmount_name, &ctx] { finish(ctx, mount_volume(ctx, *unmount_name, false)); });
 
     auto* prune_cmd = v->add_subcommand("prune", "Remove all unused volumes");
     set_usage(prune_cmd, "skiff volume prune [options]");
@@ -198,12 +236,14 @@ void add_volume(CLI::App& parent, Context& ctx) {
     struct RmOptions {
         std::vector<std::string> names;
         bool all = false, force = false;
+        std::optional<int> time;
     };
     auto ro = std::make_shared<RmOptions>();
     rm->add_flag("-a,--all", ro->all, "Remove all volumes");
     rm->add_flag("-f,--force", ro->force, "Remove a volume by force, with the containers that use it");
+    rm->add_option("-t,--time", ro->time, "Seconds to wait for running containers to stop before killing the container (with --force)");
     rm->add_option("names", ro->names, "Volumes to remove");
-    rm->callback([ro, &ctx] { ctx.exit_code = run_rm(ctx, ro->names, ro->all, ro->force); });
+    rm->callback([ro, &ctx] { ctx.exit_code = run_rm(ctx, ro->names, ro->all, ro->force, ro->time); });
 }
 
 }  // namespace skiff::cli

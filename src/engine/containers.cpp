@@ -141,8 +141,7 @@ Result<void> rename_container(const storage::StoreConfig& store, const std::stri
     return storage::rename_container(store, c, new_name);
 }
 
-// The apparent size of every file beneath `dir` (links not followed); 0 when it does not exist.
-static Result<uint64_t> tree_size(const std::string& dir) {
+Result<uint64_t> tree_size(const std::string& dir) {
     namespace sfs = std::filesystem;
     std::error_code ec;
     uint64_t total = 0;

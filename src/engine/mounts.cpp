@@ -217,10 +217,16 @@ Result<std::vector<MountConfig>> parse_mounts(const RunOptions& opts) {
     for (auto& v : opts.volumes) out.push_back(TRY(volume(v)));
     for (auto& t : opts.tmpfs) out.push_back(TRY(tmpfs(t)));
     for (auto& m : opts.mounts) out.push_back(TRY(mount_flag(m)));
-    std::map<std::string, bool> seen;
-    for (auto& m : out)
-        if (!seen.emplace(m.destination, true).second) return make_error(m.destination + ": duplicate mount destination");
-    return out;
+    // As podman: a mount given twice exactly alike is one mount; two different ones on one
+    // destination are an error.
+    std::vector<MountConfig> unique;
+    std::map<std::string, const MountConfig*> seen;
+    for (auto& m : out) {
+        auto [it, fresh] = seen.emplace(m.destination, &m);
+        if (fresh) unique.push_back(m);
+        else if (!(*it->second == m)) return make_error(m.destination + ": duplicate mount destination");
+    }
+    return unique;
 }
 
 std::vector<runtime::Mount> runtime_mounts(const std::vector<MountConfig>& mounts, const std::string& volumes_dir) {

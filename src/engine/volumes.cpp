@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 
 #include "skiff/base/copy_tree.hpp"
 #include "skiff/base/fs.hpp"
@@ -26,31 +27,39 @@ bool empty_dir(int fd) {
     return names.ok() && names->empty();
 }
 
-// Copy what the image has at `destination` into the volume (an empty one), as its first mount.
+// Copy what the image has at `destination` into the volume (an empty one), as podman's copy-up:
+// only when the image has a non-empty directory there. Returns whether it copied. On the first
+// mount (`first`), an empty directory there still gives the volume its owner and mode.
 // The copy is made beside the volume's directory and renamed over it (still empty), so a start
 // killed half-way leaves the volume empty and the next start copies again; a copy a killed start
 // left behind is removed first. Not synced (as podman's): kills are covered, power loss is not.
 // Called under the volumes' lock, before anything has mounted the volume: renaming over a
 // directory mounted elsewhere would detach those mounts.
-Result<void> populate(const storage::Volume& v, int rootfd, const std::string& destination) {
+Result<bool> populate(const storage::Volume& v, int rootfd, const std::string& destination, bool first) {
     std::string staging = v.mountpoint + ".copyup";
     TRY_CTX(fs::remove_all(staging), "fill volume " + v.name);
     auto src = sys::open_in_root(rootfd, destination, O_RDONLY | O_DIRECTORY);
-    if (!src.ok()) return src.error().code == ENOENT || src.error().code == ENOTDIR ? Result<void>() : src.take_error();
-    {
-        unique_fd data = TRY(sys::open(v.mountpoint, O_RDONLY | O_DIRECTORY));
-        if (!empty_dir(data.get())) return {};
-    }
+    if (!src.ok()) return src.error().code == ENOENT || src.error().code == ENOTDIR ? Result<bool>(false) : src.take_error();
+    unique_fd data = TRY(sys::open(v.mountpoint, O_RDONLY | O_DIRECTORY));
+    if (!empty_dir(data.get())) return false;
     struct stat st;
     if (::fstat(src->get(), &st) < 0) return sys_error("stat " + destination + " in the image");
+    if (empty_dir(src->get())) {
+        if (first && (::fchown(data.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(data.get(), st.st_mode & 07777) < 0))
+            return sys_error("fill volume " + v.name);
+        return false;
+    }
     if (::mkdir(staging.c_str(), 0700) < 0) return sys_error("fill volume " + v.name + ": mkdir " + staging);
     unique_fd copy = TRY(sys::open(staging, O_RDONLY | O_DIRECTORY));
     TRY_CTX(fs::copy_tree(src->get(), ".", copy.get(), ".", {}, destination + " of the image"), "fill volume " + v.name);
     if (::fchown(copy.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(copy.get(), st.st_mode & 07777) < 0)
         return sys_error("fill volume " + v.name);
-    if (::rename(staging.c_str(), v.mountpoint.c_str()) == 0) return {};
+    if (::rename(staging.c_str(), v.mountpoint.c_str()) == 0) return true;
     // Something wrote into the volume meanwhile (not skiff: it holds the lock): that is its content.
-    if (errno == ENOTEMPTY || errno == EEXIST) return fs::remove_all(staging);
+    if (errno == ENOTEMPTY || errno == EEXIST) {
+        TRY(fs::remove_all(staging));
+        return false;
+    }
     return sys_error("fill volume " + v.name + ": rename");
 }
 
@@ -98,8 +107,8 @@ Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::
             std::erase(plain.options, "volatile");
             root = TRY_CTX(runtime::mount_detached_root(plain), "mount the image to fill volume " + name);
         }
-        TRY(populate(v, root.get(), m.destination));
-        TRY(storage::mark_volume_populated(store, v));
+        if (TRY(populate(v, root.get(), m.destination, !v.mounted))) TRY(storage::mark_volume_populated(store, v));
+        else if (!v.mounted) TRY(storage::mark_volume_mounted(store, v));
     }
     return {};
 }
@@ -143,7 +152,8 @@ Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store,
     return it == users.end() ? std::vector<std::string>{} : it->second;
 }
 
-Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force) {
+Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force,
+                           std::optional<int> stop_timeout) {
     TRY(storage::find_volume(store, name));
     // Users are looked up under the lock: a container being made writes its record before it
     // makes or takes its volumes, under the same lock.
@@ -162,20 +172,41 @@ Result<void> remove_volume(const storage::StoreConfig& store, const std::string&
             }
         }
         // -f: the containers go first, without the volumes' lock (a container's lock comes before it).
-        for (auto& r : remove_containers(store, users, forced_removal()))
+        RemoveOptions how = forced_removal();
+        how.stop_timeout = stop_timeout;
+        for (auto& r : remove_containers(store, users, how))
             if (!r.error.message.empty()) return std::move(r.error).context("remove volume " + name);
     }
+}
+
+namespace {
+
+// The volumes no container uses that carry every label in `labels`; `users` as users_by_volume.
+std::vector<std::string> unused_volumes(const std::vector<storage::Volume>& volumes,
+                                        const std::map<std::string, std::vector<std::string>>& users,
+                                        const std::vector<std::string>& labels) {
+    std::vector<std::string> out;
+    for (auto& v : volumes) {
+        bool labelled = std::all_of(labels.begin(), labels.end(), [&](const std::string& l) { return label_matches(v.labels, l); });
+        if (!users.count(v.name) && labelled) out.push_back(v.name);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> prunable_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels) {
+    auto users = TRY(users_by_volume(store));
+    return unused_volumes(TRY(storage::list_volumes(store)), users, labels);
 }
 
 Result<std::vector<std::string>> prune_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels) {
     std::vector<std::string> removed;
     auto lock = TRY(storage::lock_volumes(store));
     auto users = TRY(users_by_volume(store));
-    for (auto& v : TRY(storage::list_volumes(store))) {
-        bool labelled = std::all_of(labels.begin(), labels.end(), [&](const std::string& l) { return label_matches(v.labels, l); });
-        if (users.count(v.name) || !labelled) continue;
-        TRY(storage::remove_volume(store, v.name));
-        removed.push_back(v.name);
+    for (auto& name : unused_volumes(TRY(storage::list_volumes(store)), users, labels)) {
+        TRY(storage::remove_volume(store, name));
+        removed.push_back(name);
     }
     return removed;
 }
@@ -184,6 +215,13 @@ Result<std::vector<storage::Volume>> list_volumes(const storage::StoreConfig& st
     const char* const keys[] = {"name", "label", "dangling", "driver"};
     const char* const may_be_empty[] = {"label"};
     FilterValues values = TRY(group_filters(filters, keys, may_be_empty));
+    for (auto& n : values.count("name") ? values.at("name") : std::vector<std::string>{}) {
+        try {
+            std::regex check(n);
+        } catch (const std::regex_error&) {
+            return make_error("invalid filter \"name=" + n + "\": not a regular expression");
+        }
+    }
     std::map<std::string, std::vector<std::string>> users;
     if (values.count("dangling")) {
         for (auto& d : values["dangling"])
@@ -194,7 +232,7 @@ Result<std::vector<storage::Volume>> list_volumes(const storage::StoreConfig& st
     std::vector<storage::Volume> out;
     for (auto& v : TRY(storage::list_volumes(store))) {
         bool match = filters_match(values, [&](const std::string& key, const std::string& value) {
-            if (key == "name") return v.name.find(value) != std::string::npos;  // a part of the name
+            if (key == "name") return std::regex_search(v.name, std::regex(value));
             if (key == "label") return label_matches(v.labels, value);
             if (key == "driver") return value == "local";
             return (users.count(v.name) == 0) == (value == "true" || value == "1");  // dangling

@@ -189,3 +189,96 @@ used"
     run skiff volume ls -q
     assert_output ""
 }
+
+@test "volume ls: --noheading, and --filter name= is a regular expression, as podman" {
+    skiff volume create volume_1_x >/dev/null
+    skiff volume create volume_2_x >/dev/null
+    run skiff volume ls --noheading
+    assert_status 0
+    assert_output "local       volume_1_x
+local       volume_2_x"
+    run skiff volume ls --filter 'name=volume_1.+' --format '{{.Name}}'
+    assert_output "volume_1_x"
+    # A regular expression, not a glob: "_1*" is "_" then any number of "1".
+    run skiff volume ls --filter 'name=volume_1*' --format '{{.Name}}'
+    assert_output "volume_1_x
+volume_2_x"
+    run skiff volume ls -q --filter 'name=^volume_2'
+    assert_output "volume_2_x"
+    run --separate-stderr skiff volume ls --filter 'name=('
+    assert_status 125
+    assert_one_error_line "not a regular expression"
+}
+
+@test "volume rm -f of a missing volume is no error; -t stops a user before removing it" {
+    run skiff volume rm --force bogus
+    assert_status 0
+    assert_output ""
+    mkdir -p "$SKIFF_TEST_DIR/out"
+    run skiff run -d --name user -v used:/data -v "$SKIFF_TEST_DIR/out:/out" busybox \
+        sh -c 'trap "echo stopped >/out/f; exit 0" TERM; while :; do sleep 0.1; done'
+    assert_status 0
+    sleep 0.3
+    run skiff volume rm -f -t 5 used
+    assert_status 0
+    assert_output "used"
+    run skiff ps -a -q
+    assert_output ""
+    [[ $(cat "$SKIFF_TEST_DIR/out/f") == stopped ]] || fail "the container was not sent its stop signal"
+}
+
+@test "volume prune without -f lists what it would remove before asking" {
+    run skiff run --name user -v used:/data busybox true
+    skiff volume create unused1 >/dev/null
+    skiff volume create --label tmp unused2 >/dev/null
+    run skiff volume prune <<<N
+    assert_status 0
+    assert_output "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:
+unused1
+unused2
+Are you sure you want to continue? [y/N] "
+    run skiff volume prune --filter label=tmp <<<y
+    assert_output_contains "removed:
+unused2
+Are you sure"
+    [[ ${lines[-1]} == *unused2 ]] || fail "pruned: $output"
+    run skiff volume ls -q
+    assert_output "unused1
+used"
+    skiff rm user >/dev/null
+    skiff volume rm unused1 used >/dev/null
+    run skiff volume prune <<<N
+    assert_output "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:
+No dangling volumes found"
+}
+
+@test "volume mount prints where the host reaches the volume; unmount its name" {
+    skiff volume create mv >/dev/null
+    run skiff volume mount mv
+    assert_status 0
+    assert_output "$SKIFF_TEST_ROOT/volumes/mv/_data"
+    echo from-host >"$output/f"
+    run skiff run --rm -v mv:/vol busybox cat /vol/f
+    assert_output "from-host"
+    run skiff volume unmount mv
+    assert_status 0
+    assert_output "mv"
+    run --separate-stderr skiff volume mount bogus
+    assert_status 125
+    assert_one_error_line 'no volume with name "bogus" found'
+}
+
+@test "NeedsCopyUp stays true until a mount point with files fills the volume; NeedsChown false after the first mount" {
+    skiff volume create cu >/dev/null
+    run skiff volume inspect --format '{{.NeedsCopyUp}} {{.NeedsChown}}' cu
+    assert_output "true true"
+    run skiff run --rm -v cu:/nothing-here busybox true
+    assert_status 0
+    run skiff volume inspect --format '{{.NeedsCopyUp}} {{.NeedsChown}}' cu
+    assert_output "true false"
+    run skiff run --rm -v cu:/etc busybox ls /etc/passwd
+    assert_status 0
+    run skiff volume inspect --format '{{.NeedsCopyUp}} {{.NeedsChown}}' cu
+    assert_output "false false"
+    [[ -f $SKIFF_TEST_ROOT/volumes/cu/_data/passwd ]] || fail "not filled: $(ls "$SKIFF_TEST_ROOT/volumes/cu/_data")"
+}

@@ -55,6 +55,8 @@ struct ContainerSize {
     uint64_t root_fs = 0;
 };
 Result<ContainerSize> container_size(const storage::StoreConfig& store, const storage::Container& c);
+// The apparent size of every file beneath `dir` (links not followed); 0 when it does not exist.
+Result<uint64_t> tree_size(const std::string& dir);
 
 // `port`: a running container's published ports, as they are reached from the host.
 struct PublishedPort {

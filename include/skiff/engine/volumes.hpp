@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,10 @@ std::string mount_host_path(const storage::StoreConfig& store, const MountConfig
 Result<void> make_volumes(const storage::StoreConfig& store, const ContainerConfig& config);
 // Remove the anonymous volumes the container mounts (rm -v, --rm); best effort, as podman.
 void remove_anonymous_volumes(const storage::StoreConfig& store, const ContainerConfig& config);
-// Before a container starts: a volume mounted for the first time gets what the image has at its
-// mount point (files, owners, modes, and the directory's own owner and mode), when it is empty.
+// Before a container starts: a volume not filled yet gets what the image has at its mount point
+// (files, owners, modes, and the directory's own owner and mode) when the volume is empty and the
+// image has files there, as podman's copy-up; on its first mount, an empty directory there still
+// gives it its owner and mode.
 // `spec.root` must be set.
 Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::Spec& spec);
 
@@ -39,11 +42,14 @@ Result<std::vector<storage::Volume>> all_volumes(const storage::StoreConfig& sto
 // The ids of the containers whose options mount volume `name`.
 Result<std::vector<std::string>> volume_users(const storage::StoreConfig& store, const std::string& name);
 // `volume rm`: refused while a container uses it (code EBUSY), unless `force`, which removes those
-// containers.
-Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force);
-// `volume ls --filter`: podman's keys name= (here a part of the name), label=KEY[=VALUE],
+// containers (a running one stopped as `stop -t stop_timeout`; unset: killed at once).
+Result<void> remove_volume(const storage::StoreConfig& store, const std::string& name, bool force,
+                           std::optional<int> stop_timeout = std::nullopt);
+// `volume ls --filter`: podman's keys name= (a regular expression found in the name), label=KEY[=VALUE],
 // dangling=true|false (no container uses it), driver=local; OR within a key, AND across keys.
 Result<std::vector<storage::Volume>> list_volumes(const storage::StoreConfig& store, const std::vector<std::string>& filters);
+// What `volume prune` would remove now (its confirmation lists them).
+Result<std::vector<std::string>> prunable_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels);
 // `volume prune`: every volume no container uses, removed (those matching `labels`, if any: label
 // KEY or KEY=VALUE). Returns their names.
 Result<std::vector<std::string>> prune_volumes(const storage::StoreConfig& store, const std::vector<std::string>& labels);

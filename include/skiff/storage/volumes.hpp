@@ -22,7 +22,8 @@ struct Volume {
     std::string mountpoint;  // volumes/<name>/_data
     int64_t created_ns = 0;
     bool anonymous = false;  // made for one container's `-v /path`; removed with it by rm -v and --rm
-    bool populated = false;  // the image's files at the first mount point were copied in (once)
+    bool populated = false;  // the image's files at a mount point were copied in (once; podman's !NeedsCopyUp)
+    bool mounted = false;    // a container has mounted it (podman's !NeedsChown); records without it: populated
     std::map<std::string, std::string> labels;
 };
 
@@ -40,6 +41,7 @@ Result<Volume> create_volume(const StoreConfig& s, const std::string& name, bool
 Result<Volume> find_volume(const StoreConfig& s, const std::string& name);  // `missing` when absent
 Result<std::vector<Volume>> list_volumes(const StoreConfig& s);             // by name
 Result<void> remove_volume(const StoreConfig& s, const std::string& name);
-Result<void> mark_volume_populated(const StoreConfig& s, const Volume& v);
+Result<void> mark_volume_populated(const StoreConfig& s, const Volume& v);  // populated and mounted
+Result<void> mark_volume_mounted(const StoreConfig& s, const Volume& v);
 
 }  // namespace skiff::storage

@@ -51,6 +51,17 @@ TEST_CASE("mounts: -v refuses what it cannot bind, with podman's words") {
     CHECK(error_of(mounts({"./rel:/b"})).find("must be an absolute path") != std::string::npos);  // made absolute first
 }
 
+TEST_CASE("mounts: one mount given twice alike is one mount; two different ones on a destination are refused") {
+    auto same = mounts({"/a:/vol1", "/a:/vol1", "v1:/v2", "v1:/v2"}, {"/t", "/t"});
+    REQUIRE(same.ok());
+    CHECK(same->size() == 3);
+    CHECK(error_of(mounts({"/a:/vol1", "/b:/vol1"})) == "/vol1: duplicate mount destination");
+    CHECK(error_of(mounts({"v1:/vol1", "v2:/vol1"})) == "/vol1: duplicate mount destination");
+    CHECK(error_of(mounts({}, {"/t", "/t:ro"})) == "/t: duplicate mount destination");
+    CHECK(error_of(mounts({"v2:/vol2"}, {"/vol2"})) == "/vol2: duplicate mount destination");
+    CHECK(error_of(mounts({"/a:/vol1"}, {"/vol1"})) == "/vol1: duplicate mount destination");
+}
+
 TEST_CASE("mounts: --tmpfs: podman's defaults unless chosen, size and mode passed to the file system") {
     auto m = mounts({}, {"/tmp", "/run/x:size=64m,mode=1777,exec,notmpcopyup", "/y:tmpcopyup"});
     REQUIRE(m.ok());
