@@ -72,8 +72,7 @@ std::string human_duration(long long s) {
     return fmt::format("{} years", h / 24 / 365);
 }
 
-std::string human_size(unsigned long long b) {
-    // podman uses decimal units with 3 significant digits ("5.87MB").
+std::string human_size(unsigned long long b, int digits) {
     static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
     double v = static_cast<double>(b);
     int u = 0;
@@ -81,7 +80,7 @@ std::string human_size(unsigned long long b) {
         v /= 1000.0;
         ++u;
     }
-    std::string s = fmt::format("{:.3g}", v);
+    std::string s = fmt::format("{:.{}g}", v, digits);
     return s + kUnits[u];
 }
 

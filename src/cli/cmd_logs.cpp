@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 #include <CLI/App.hpp>
 
@@ -22,7 +23,7 @@ struct LogsOptions {
 };
 
 struct Printer {
-    const LogsOptions& o;
+    bool timestamps = false;
     int64_t since = INT64_MIN, until = INT64_MAX;
     std::string prefix;
 
@@ -36,7 +37,7 @@ struct Printer {
             if (last && last != out) std::fflush(last);
             last = out;
             std::string line = prefix;
-            if (o.timestamps) line += r.timestamp + " ";
+            if (timestamps) line += r.timestamp + " ";
             line += r.text;
             if (!r.partial) line += "\n";
             std::fwrite(line.data(), 1, line.size(), out);
@@ -46,24 +47,42 @@ struct Printer {
     }
 };
 
-Result<void> show(Context& ctx, const LogsOptions& o, const std::string& name, bool several) {
+// One container's log as podman prints it: with several containers, each line starts with the
+// container's short ID (its name with --names).
+struct Source {
+    engine::LogReader log;
+    Printer printer;
+};
+
+Result<Source> open_source(Context& ctx, const LogsOptions& o, const std::string& name, bool several) {
     auto log = TRY(engine::LogReader::open(ctx.store, name));
-    std::string id = log.container_id().substr(0, 12);
-    Printer p{o, INT64_MIN, INT64_MAX, several || o.names ? id + " " : std::string(), nullptr};
+    std::string prefix;
+    if (several) prefix = (o.names ? log.container_name() : log.container_id().substr(0, 12)) + " ";
+    Printer p{o.timestamps, INT64_MIN, INT64_MAX, prefix, nullptr};
     if (!o.since.empty()) p.since = TRY(engine::parse_log_time(o.since));
     if (!o.until.empty()) p.until = TRY(engine::parse_log_time(o.until));
     auto records = TRY(log.read_more());
     if (o.tail >= 0 && records.size() > static_cast<size_t>(o.tail))
         records.erase(records.begin(), records.end() - o.tail);
     p.print(records);
-    if (!o.follow) return {};
-    for (;;) {
-        bool running = log.container_running();
-        p.print(TRY(log.read_more()));
-        if (!running) return {};
+    return Source{std::move(log), std::move(p)};
+}
+
+// -f: every container's log at once, each until its container is no longer running, so that
+// their lines come out in the order they were written.
+Result<void> follow(std::vector<Source>& sources) {
+    while (!sources.empty()) {
+        for (size_t i = 0; i < sources.size();) {
+            bool running = sources[i].log.container_running();
+            sources[i].printer.print(TRY(sources[i].log.read_more()));
+            if (running) i++;
+            else sources.erase(sources.begin() + static_cast<long>(i));
+        }
+        if (sources.empty()) break;
         struct timespec ts = {0, 100 * 1000 * 1000};
         ::nanosleep(&ts, nullptr);
     }
+    return {};
 }
 
 }  // namespace
@@ -82,12 +101,19 @@ void add_logs(CLI::App& parent, Context& ctx) {
     sub->callback([o, &ctx] {
         if (o->containers.empty()) return (void)(ctx.exit_code = fail(make_error("`skiff logs` requires at least 1 arg")));
         int code = 0;
+        std::vector<Source> followed;
         for (auto& n : o->containers) {
-            auto r = show(ctx, *o, n, o->containers.size() > 1);
-            if (!r.ok()) {
-                fail(r.error());
+            auto source = open_source(ctx, *o, n, o->containers.size() > 1);
+            if (!source.ok()) {
+                fail(source.error());
                 code = kExitFailure;
+            } else if (o->follow) {
+                followed.push_back(source.take());
             }
+        }
+        if (auto r = follow(followed); !r.ok()) {
+            fail(r.error());
+            code = kExitFailure;
         }
         ctx.exit_code = code;
     });

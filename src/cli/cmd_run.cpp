@@ -83,7 +83,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     r.kernel_memory_option = sub->add_option("--kernel-memory", *r.kernel_memory, "DEPRECATED: accepted for compatibility with Docker; has no effect");
     sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container (type=bind,source=PATH,target=PATH[,readonly] or type=tmpfs,target=PATH[,tmpfs-size=N,tmpfs-mode=M])")->allow_extra_args(false);
     sub->add_option("-l,--label", *r.labels, "Set metadata on container")->allow_extra_args(false);
-    sub->add_option("--log-driver", o->log_driver, "Logging driver for the container (k8s-file, json-file, none, passthrough)");
+    sub->add_option("--log-driver", o->log_driver, "Logging driver for the container (k8s-file, json-file, none, passthrough; journald is refused)");
     sub->add_option("--log-opt", o->log_opts, "Logging driver options (max-size=SIZE, path=FILE)")->allow_extra_args(false);
     sub->add_option("-m,--memory", o->memory, "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))");
     sub->add_option("--memory-swap", o->memory_swap, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");

@@ -12,6 +12,7 @@
 #include "run_internal.hpp"
 #include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/engine/container_config.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -108,11 +109,20 @@ Result<runtime::Resources> resources_of(const RunOptions& opts) {
     return r;
 }
 
+constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
+
 Result<LogConfig> log_config_of(const RunOptions& opts) {
     LogConfig log;
-    log.driver = opts.log_driver == "json-file" || opts.log_driver.empty() ? "k8s-file" : opts.log_driver;
-    if (log.driver != "k8s-file" && log.driver != "none" && log.driver != "passthrough")
-        return make_error("invalid log driver \"" + opts.log_driver + "\": want k8s-file, json-file, none or passthrough");
+    // json-file is kept as given (inspect shows it), and written as k8s-file, as podman does.
+    log.driver = opts.log_driver.empty() ? "k8s-file" : opts.log_driver;
+    if (log.driver == "journald") {
+        // podman's journald writer fails so where the journal is not running; skiff has none.
+        if (!sys::exists(kJournalSocket))
+            return make_error(std::string("failed to initialize journal: ") + kJournalSocket + ": no such file or directory");
+        return make_error("running container create option: invalid log driver: skiff writes no journald log");
+    }
+    if (log.driver != "k8s-file" && log.driver != "json-file" && log.driver != "none" && log.driver != "passthrough")
+        return make_error("running container create option: invalid log driver: invalid argument");
     for (auto& o : opts.log_opts) {
         if (o.starts_with("path=")) {
             if (log.path.empty()) log.path = o.substr(5);

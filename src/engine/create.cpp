@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/engine/logs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/base/time.hpp"
@@ -204,15 +205,20 @@ Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
     name_anonymous_volumes(opts, [] { return str::random_hex(32); });
     auto p = TRY(prepare_new(store, opts, str::random_hex(32)));
     TRY(check_bind_sources(p.config));
-    p.config.log.driver = "passthrough";  // its output went to the caller, not to a log
     auto c = TRY(make_container(store, p, opts));
     TRY(make_container_volumes(store, c, p.config));
-    // `run` is create plus a session in this process, its I/O the caller's own.
+    // `run` is create plus a session in this process, its I/O the caller's own; as podman's, its
+    // output is kept in its log too.
     ContainerSession session(store, std::move(c), std::move(p));
     auto status = [&]() -> Result<int> {
         TRY(session.finish());
         TRY(session.listen_ports());
-        return session.run(session.hooks({}));
+        std::optional<LogWriter> log;
+        std::string path = log_path(store, session.container(), session.config());
+        if (!path.empty()) log = TRY_CTX(LogWriter::open(path, session.config().log.max_size.value_or(-1)), "open the container's log");
+        runtime::Hooks hooks = session.hooks({});
+        if (log) hooks.copied = [&log](bool is_stderr, std::string_view data) { log->write(is_stderr, data); };
+        return session.run(hooks);
     }();
     if (session.config().remove)
         session.remove();

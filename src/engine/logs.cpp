@@ -3,7 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "run_internal.hpp"
 #include "skiff/base/sys.hpp"
@@ -71,14 +76,55 @@ Result<int64_t> parse_log_time(std::string_view s, int64_t now_ns) {
 
 Result<int64_t> parse_log_time(std::string_view s) { return parse_log_time(s, now_ns()); }
 
+std::string log_timestamp(int64_t ns) {
+    time_t secs = static_cast<time_t>(ns / 1000000000);
+    struct tm tm;
+    ::localtime_r(&secs, &tm);
+    char date[40], zone[8];
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::strftime(zone, sizeof zone, "%z", &tm);
+    char out[80];
+    std::snprintf(out, sizeof out, "%s.%09lld%.3s:%.2s", date, static_cast<long long>(ns % 1000000000), zone, zone + 3);
+    return out;
+}
+
+Result<LogWriter> LogWriter::open(const std::string& path, int64_t max_size) {
+    LogWriter w;
+    w.fd_ = TRY(sys::open(path, O_WRONLY | O_CREAT | O_APPEND, 0600));
+    w.max_ = max_size;
+    struct stat st;
+    if (::fstat(w.fd_.get(), &st) == 0) w.size_ = st.st_size;
+    return w;
+}
+
+void LogWriter::write(bool is_stderr, std::string_view data) {
+    if (!fd_) return;
+    std::string out;
+    std::string stamp = log_timestamp(now_ns());
+    const char* stream = is_stderr ? " stderr" : " stdout";
+    while (!data.empty()) {
+        size_t nl = data.find('\n');
+        bool full = nl != std::string_view::npos;
+        std::string_view line = data.substr(0, full ? nl : data.size());
+        out += stamp + stream + (full ? " F " : " P ") + std::string(line) + "\n";
+        data.remove_prefix(full ? nl + 1 : data.size());
+    }
+    // As conmon: a log over its maximum size starts again empty.
+    if (max_ > 0 && size_ + static_cast<int64_t>(out.size()) > max_ && ::ftruncate(fd_.get(), 0) == 0) size_ = 0;
+    if (sys::write_all(fd_.get(), out).ok()) size_ += static_cast<int64_t>(out.size());
+}
+
 Result<LogReader> LogReader::open(const storage::StoreConfig& store, const std::string& name_or_id) {
     auto c = TRY(storage::find_container(store, name_or_id));
     LogReader r;
     r.store_ = store;
     r.id_ = c.id;
-    r.path_ = TRY(log_file(store, c));
+    r.name_ = c.name;
+    auto config = TRY(config_of(c));
+    r.path_ = log_path(store, c, config);
     if (r.path_.empty())
-        return make_error("container " + c.id.substr(0, 12) + " keeps no log (it ran in the foreground or with --log-driver none)");
+        return make_error("this container is using the '" + config.log.driver +
+                          "' log driver, cannot read logs: this container is not logging output");
     return r;
 }
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <cctype>
 #include <ctime>
 #include <cstring>
@@ -37,6 +38,7 @@
 #include "skiff/base/packet.hpp"
 #include "skiff/base/resident.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/engine/logs.hpp"
 #include "skiff/engine/monitor.hpp"
 #include "skiff/engine/session.hpp"
 
@@ -48,33 +50,12 @@ using engine::ContainerConfig;
 using engine::ContainerSession;
 using engine::RestartPolicy;
 
-// "2026-11-26T06:10:00.123456789+00:00", as conmon stamps k8s-file lines.
-std::string log_timestamp() {
-    struct timespec ts;
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    ::localtime_r(&ts.tv_sec, &tm);
-    char date[40], zone[8];
-    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::strftime(zone, sizeof zone, "%z", &tm);
-    char out[80];
-    std::snprintf(out, sizeof out, "%s.%09ld%.3s:%.2s", date, ts.tv_nsec, zone, zone + 3);
-    return out;
-}
-
-// Parses "10k", "5MB", "1g" (podman's --log-opt max-size); -1 when absent.
-
 // Copies the container's stdout and stderr into the log (and to attached clients): called by the
 // runtime's loop whenever a pipe has data, and after each exit for what the pipes hold then.
 class Logger {
 public:
-    Logger(int out, int err, int log, int64_t max, AttachServer* clients)
-        : out_(out), err_(err), log_(log), max_(max), clients_(clients) {
-        if (log_ >= 0) {
-            struct stat st;
-            if (::fstat(log_, &st) == 0) size_ = st.st_size;
-        }
-    }
+    Logger(int out, int err, std::optional<engine::LogWriter> log, AttachServer* clients)
+        : out_(out), err_(err), log_(std::move(log)), clients_(clients) {}
 
     // One read from `fd`: the bytes read, 0 at its end.
     size_t readable(int fd) {
@@ -82,34 +63,15 @@ public:
         ssize_t got = ::read(fd, buf, sizeof buf);
         if (got <= 0) return 0;
         std::string_view data(buf, static_cast<size_t>(got));
-        write_lines(fd == out_ ? "stdout" : "stderr", data);
+        if (log_) log_->write(fd != out_, data);
         if (clients_) clients_->broadcast(fd == out_ ? wire::Kind::kStdout : wire::Kind::kStderr, data);
         return static_cast<size_t>(got);
     }
 
 private:
-    void write_lines(const char* stream, std::string_view data) {
-        if (log_ < 0) return;
-        std::string out;
-        std::string stamp = log_timestamp();
-        while (!data.empty()) {
-            size_t nl = data.find('\n');
-            bool full = nl != std::string_view::npos;
-            std::string_view line = data.substr(0, full ? nl : data.size());
-            out += stamp + " " + stream + (full ? " F " : " P ") + std::string(line) + "\n";
-            data.remove_prefix(full ? nl + 1 : data.size());
-        }
-        if (max_ > 0 && size_ + static_cast<int64_t>(out.size()) > max_) {
-            // As conmon: a log over its maximum size starts again empty.
-            if (::ftruncate(log_, 0) == 0) size_ = 0;
-        }
-        if (sys::write_all(log_, out).ok()) size_ += static_cast<int64_t>(out.size());
-    }
-
-    int out_, err_, log_;
-    int64_t max_;
+    int out_, err_;
+    std::optional<engine::LogWriter> log_;
     AttachServer* clients_;
-    int64_t size_ = 0;
 };
 
 bool should_restart(const RestartPolicy& p, int code, int restarts, bool stopped_by_user) {
@@ -207,9 +169,12 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
     // Room for bursts: with -t the runtime's terminal relay writes into this same pipe.
     (void)::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 
-    int log = -1;
+    std::optional<engine::LogWriter> log;
     std::string path = engine::log_path(store, c, config);
-    if (!path.empty()) log = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (!path.empty()) {
+        auto opened = engine::LogWriter::open(path, config.log.max_size.value_or(-1));
+        if (opened.ok()) log = opened.take();
+    }
     auto server = AttachServer::listen(fs::join(storage::container_run_dir(store, c.id), "attach"),
                                        stdin_pipe.take(), spec.terminal);
     if (!server.ok()) {
@@ -227,7 +192,7 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
         report.listening();
         if (!server->wait_first_client(30000)) return 1;
     }
-    Logger logger(out[0], err[0], log, config.log.max_size.value_or(-1), &*server);
+    Logger logger(out[0], err[0], std::move(log), &*server);
 
     bool shed_pending = false;
     engine::SessionIo io;

@@ -10,6 +10,9 @@
 
 namespace skiff::runtime {
 
+// Told each piece of the container's output a relay copied to skiff's stdout (false) or stderr (true).
+using OutputCopied = std::function<void(bool is_stderr, std::string_view data)>;
+
 // All of `data` to `fd` (skiff's stdout or stderr, as the caller gave them: waits in poll when it is
 // non-blocking). False when the reader is gone (EPIPE) or `fd` fails otherwise.
 bool write_fully(int fd, std::string_view data);

@@ -104,7 +104,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
 
     std::optional<PipeRelay> pipes;
     ContainerEnds theirs;
-    if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs)));
+    if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs, hooks.copied)));
 
     unique_fd stub = TRY(sealed_exec_stub());
     std::optional<CgroupSelfJoin> join;

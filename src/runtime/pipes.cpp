@@ -17,7 +17,7 @@ Result<std::pair<unique_fd, unique_fd>> make_pipe(const char* what) {
 
 }  // namespace
 
-Result<PipeRelay> PipeRelay::make(bool interactive, ContainerEnds& theirs) {
+Result<PipeRelay> PipeRelay::make(bool interactive, ContainerEnds& theirs, OutputCopied copied) {
     unique_fd in;
     if (interactive) {
         auto [r, w] = TRY(make_pipe("stdin"));
@@ -30,11 +30,15 @@ Result<PipeRelay> PipeRelay::make(bool interactive, ContainerEnds& theirs) {
     auto [err_r, err_w] = TRY(make_pipe("stderr"));
     theirs.out = std::move(out_w);
     theirs.err = std::move(err_w);
-    return PipeRelay(std::move(in), std::move(out_r), std::move(err_r), interactive);
+    return PipeRelay(std::move(in), std::move(out_r), std::move(err_r), interactive, std::move(copied));
 }
 
-PipeRelay::PipeRelay(unique_fd in, unique_fd out, unique_fd err, bool interactive)
-    : in_(std::move(in)), out_(std::move(out)), err_(std::move(err)), input_(in_.get(), interactive, "") {}
+PipeRelay::PipeRelay(unique_fd in, unique_fd out, unique_fd err, bool interactive, OutputCopied copied)
+    : in_(std::move(in)),
+      out_(std::move(out)),
+      err_(std::move(err)),
+      input_(in_.get(), interactive, ""),
+      copied_(std::move(copied)) {}
 
 std::vector<int> PipeRelay::outputs() const { return {out_.get(), err_.get()}; }
 
@@ -44,8 +48,10 @@ size_t PipeRelay::read_once(int fd) {
     ssize_t n = ::read(from.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) return read_once(fd);
     if (n <= 0) return 0;
-    if (write_fully(&from == &out_ ? STDOUT_FILENO : STDERR_FILENO, std::string_view(buf, static_cast<size_t>(n))))
-        return static_cast<size_t>(n);
+    bool is_stderr = &from == &err_;
+    std::string_view data(buf, static_cast<size_t>(n));
+    if (copied_) copied_(is_stderr, data);
+    if (write_fully(is_stderr ? STDERR_FILENO : STDOUT_FILENO, data)) return static_cast<size_t>(n);
     from.reset();
     return 0;
 }

@@ -25,8 +25,9 @@ struct ContainerEnds {
 
 class PipeRelay {
 public:
-    // Makes the pipes; the container's ends go to `theirs`.
-    static Result<PipeRelay> make(bool interactive, ContainerEnds& theirs);
+    // Makes the pipes; the container's ends go to `theirs`. `copied` (if set) is told each piece of
+    // output copied to skiff's stdout or stderr.
+    static Result<PipeRelay> make(bool interactive, ContainerEnds& theirs, OutputCopied copied = {});
 
     // The container's stdout and stderr, each read by read_once() when it has data.
     std::vector<int> outputs() const;
@@ -40,10 +41,11 @@ public:
     void polled(const struct pollfd& p);
 
 private:
-    PipeRelay(unique_fd in, unique_fd out, unique_fd err, bool interactive);
+    PipeRelay(unique_fd in, unique_fd out, unique_fd err, bool interactive, OutputCopied copied);
 
     unique_fd in_, out_, err_;
     InputCopy input_;
+    OutputCopied copied_;
 };
 
 }  // namespace skiff::runtime

@@ -139,7 +139,7 @@ Result<int> attach(ChildProcess& child, SignalRelay& signals, unique_fd master, 
         // As podman: skiff's terminal (if stdin is one) is raw, so the container's terminal alone
         // interprets keys and line endings, with -i or without.
         RawMode raw(STDIN_FILENO);
-        TerminalRelay terminal(std::move(master), interactive);
+        TerminalRelay terminal(std::move(master), interactive, hooks.copied);
         status = supervise(child, signals, &terminal, pipes, hooks);
     } else {
         status = supervise(child, signals, nullptr, pipes, hooks);

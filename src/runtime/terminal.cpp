@@ -14,9 +14,6 @@ namespace {
 
 constexpr char kEndOfInput = '\x04';  // VEOF: the container's line discipline reads it as end of input
 
-// Output the user's terminal no longer takes (it hung up) is dropped rather than left to block the container.
-void write_out(const char* data, size_t len) { (void)write_fully(STDOUT_FILENO, std::string_view(data, len)); }
-
 }  // namespace
 
 // Only the terminal's foreground job may set its modes: from the background, skiff would be
@@ -39,8 +36,10 @@ RawMode::~RawMode() {
     ::sigprocmask(SIG_SETMASK, &saved, nullptr);
 }
 
-TerminalRelay::TerminalRelay(unique_fd master, bool forward_input)
-    : master_(std::move(master)), input_(master_.get(), forward_input, std::string(1, kEndOfInput)) {
+TerminalRelay::TerminalRelay(unique_fd master, bool forward_input, OutputCopied copied)
+    : master_(std::move(master)),
+      input_(master_.get(), forward_input, std::string(1, kEndOfInput)),
+      copied_(std::move(copied)) {
     int flags = ::fcntl(master_.get(), F_GETFL);
     if (flags >= 0) ::fcntl(master_.get(), F_SETFL, flags | O_NONBLOCK);
 }
@@ -49,6 +48,13 @@ std::optional<struct winsize> window_size() {
     struct winsize ws {};
     if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0) return std::nullopt;
     return ws;
+}
+
+// Output the user's terminal no longer takes (it hung up) is dropped rather than left to block the container.
+void TerminalRelay::write_out(const char* data, size_t len) {
+    std::string_view out(data, len);
+    if (copied_) copied_(false, out);
+    (void)write_fully(STDOUT_FILENO, out);
 }
 
 void TerminalRelay::resize() {

@@ -17,8 +17,9 @@ namespace skiff::runtime {
 
 class TerminalRelay {
 public:
-    // `forward_input`: copy skiff's stdin to the container (-i); its output always goes to stdout.
-    TerminalRelay(unique_fd master, bool forward_input);
+    // `forward_input`: copy skiff's stdin to the container (-i); its output always goes to stdout,
+    // and to `copied` if set.
+    TerminalRelay(unique_fd master, bool forward_input, OutputCopied copied = {});
 
     // Gives the container the window size of skiff's terminal (on start and on SIGWINCH).
     void resize();
@@ -34,8 +35,11 @@ public:
     void drain();
 
 private:
+    void write_out(const char* data, size_t len);
+
     unique_fd master_;
     InputCopy input_;
+    OutputCopied copied_;
 };
 
 }  // namespace skiff::runtime

@@ -17,6 +17,7 @@ bool is_lower_hex(std::string_view s);
 std::string random_hex(size_t bytes);
 // "3 minutes ago", "About an hour ago" — podman's human durations.
 std::string human_duration(long long seconds);
-std::string human_size(unsigned long long bytes);
+// "5.87MB": decimal units with `digits` significant digits (podman's images show 3, its log size 4).
+std::string human_size(unsigned long long bytes, int digits = 3);
 
 }  // namespace skiff::str

@@ -26,7 +26,7 @@ struct LogRecord {
 // took (an unfinished last line is left for the next read).
 std::vector<LogRecord> parse_log(std::string_view data, size_t* used);
 
-// The log file of a detached container; empty when it keeps none (--log-driver none, foreground).
+// The log file of a container; empty when it keeps none (--log-driver none or passthrough).
 Result<std::string> log_file(const storage::StoreConfig& store, const storage::Container& c);
 
 // --since/--until: an RFC 3339 time, a unix time in seconds, or a duration before `now_ns`
@@ -34,12 +34,31 @@ Result<std::string> log_file(const storage::StoreConfig& store, const storage::C
 Result<int64_t> parse_log_time(std::string_view s, int64_t now_ns);
 Result<int64_t> parse_log_time(std::string_view s);
 
+// Writes a container's output into its k8s-file log: the monitor's for a detached container, the
+// foreground run's beside the copy to its caller.
+class LogWriter {
+public:
+    // The log at `path`, opened for appending. `max_size` > 0: a log that would grow beyond it
+    // starts again empty (as conmon's).
+    static Result<LogWriter> open(const std::string& path, int64_t max_size);
+    // `data` as records of the stream, stamped now: one per line, a last unfinished one partial.
+    void write(bool is_stderr, std::string_view data);
+
+private:
+    unique_fd fd_;
+    int64_t max_ = -1, size_ = 0;
+};
+
+// "2026-11-26T06:10:00.123456789+00:00": the local time as conmon stamps k8s-file records.
+std::string log_timestamp(int64_t ns);
+
 // A container's log, read as it grows (`logs`, `logs -f`).
 class LogReader {
 public:
-    // Refused for a container that keeps no log (foreground, --log-driver none).
+    // Refused for a container that keeps no log (--log-driver none or passthrough), in podman's words.
     static Result<LogReader> open(const storage::StoreConfig& store, const std::string& name_or_id);
     const std::string& container_id() const { return id_; }
+    const std::string& container_name() const { return name_; }
     // The records written since the last call (none while the file does not exist yet).
     Result<std::vector<LogRecord>> read_more();
     // Whether the container still runs: `logs -f` reads until it does not.
@@ -47,7 +66,7 @@ public:
 
 private:
     storage::StoreConfig store_;
-    std::string id_, path_;
+    std::string id_, name_, path_;
     unique_fd fd_;
     std::string pending_;  // an unfinished last line
 };

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "skiff/base/result.hpp"
@@ -109,6 +110,9 @@ struct Hooks {
     // monitor's pipes; stdin is /dev/null anyway without -i). Unset: the runtime makes pipes and
     // relays them to and from skiff's own stdio, whose descriptors the container never gets.
     std::optional<std::array<int, 3>> stdio;
+    // Without `stdio`: each piece of the container's output as it is copied to skiff's stdout or
+    // stderr (a terminal's is stdout), for a foreground run's log.
+    std::function<void(bool is_stderr, std::string_view data)> copied;
     // Descriptors whose set changes while the container runs (a monitor's attach socket and its
     // clients): `poll_set` is asked for them at each turn of the loop, `polled` told their events.
     std::function<void(std::vector<struct pollfd>& add)> poll_set;
