@@ -101,13 +101,13 @@ teardown() {
     run --separate-stderr skiff container ls extra
     assert_status 125
     [[ $stderr == 'Error: `skiff container list` takes no arguments' ]] || fail "stderr: [$stderr]"
-    run --separate-stderr skiff container rm
+    run --separate-stderr skiff image tag
     assert_status 125
-    [[ $stderr == 'Error: `skiff container rm` requires at least 1 arg'* ]] || fail "stderr: [$stderr]"
+    [[ $stderr == 'Error: `skiff image tag` requires at least 2 args'* ]] || fail "stderr: [$stderr]"
     run --separate-stderr skiff image ls a b
     assert_status 125
     [[ $stderr == 'Error: `skiff image list` accepts at most 1 arg(s), received 2' ]] || fail "stderr: [$stderr]"
-    run --separate-stderr skiff rm
+    run --separate-stderr skiff tag
     assert_status 125
-    [[ $stderr == 'Error: `skiff rm` requires at least 1 arg'* ]] || fail "stderr: [$stderr]"
+    [[ $stderr == 'Error: `skiff tag` requires at least 2 args'* ]] || fail "stderr: [$stderr]"
 }

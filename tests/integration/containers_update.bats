@@ -45,7 +45,8 @@ pids_max() { cg_file "$1" pids pids.max pids.max; }
     run skiff inspect --format '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}' upd
     assert_output "134217728 80"
 
-    run skiff restart -t 1 upd
+    # sleep as pid 1 ignores SIGTERM: restart warns on stderr, as podman, before its SIGKILL.
+    run --separate-stderr skiff restart -t 1 upd
     assert_status 0
     assert_output "upd"
     [[ $(memory_limit "$id") == 134217728 ]] || fail "memory after restart: $(memory_limit "$id")"

@@ -33,8 +33,9 @@ Deleted: $id"
     assert_one_error_line "unable to delete image \"$id\" by ID with more than one tag" "please force removal"
     run --separate-stderr skiff rmi -f "${id:0:12}"
     assert_status 0
-    assert_output "Untagged: localhost/a:latest
-Untagged: localhost/b:latest
+    # In the order of the image's names: the later import's name first, as podman's.
+    assert_output "Untagged: localhost/b:latest
+Untagged: localhost/a:latest
 Deleted: $id"
 }
 
