@@ -68,4 +68,15 @@ std::string ArchiveReader::error() const {
     return e ? e : "unknown error";
 }
 
+la_ssize_t ArchiveInput::read(struct archive*, void* self, const void** out) {
+    auto* in = static_cast<ArchiveInput*>(self);
+    auto n = in->src.read(in->buf.data(), in->buf.size());
+    if (!n.ok()) {
+        in->error = n.take_error();
+        return -1;
+    }
+    *out = in->buf.data();
+    return static_cast<la_ssize_t>(*n);
+}
+
 }  // namespace skiff::storage

@@ -6,9 +6,12 @@
 #include <archive_entry.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "skiff/base/result.hpp"
+#include "skiff/storage/layers.hpp"
 
 namespace skiff::storage {
 
@@ -79,6 +82,16 @@ private:
     ArchiveReader(const ArchiveLib* lib, struct archive* a) : lib_(lib), a_(a) {}
     const ArchiveLib* lib_;
     struct archive* a_;
+};
+
+// A ByteSource as libarchive's input (archive_read_open's client, with `read` its callback); the
+// source's own error is kept, since libarchive's message only echoes it.
+struct ArchiveInput {
+    ArchiveInput(ByteSource& s, size_t buffer) : src(s), buf(buffer) {}
+    static la_ssize_t read(struct archive*, void* self, const void** out);
+    ByteSource& src;
+    std::vector<char> buf;
+    std::optional<Error> error;
 };
 
 }  // namespace skiff::storage

@@ -48,36 +48,11 @@ std::string parent_of(const std::string& p) {
     return slash == std::string::npos ? "" : p.substr(0, slash);
 }
 
-// The outer archive's input.
-struct OuterInput {
-    explicit OuterInput(ByteSource& s) : src(s) {}
-    ByteSource& src;
-    std::vector<char> buf = std::vector<char>(1 << 17);
-    std::optional<Error> error;
-};
-
-la_ssize_t read_outer(struct archive*, void* client, const void** out) {
-    auto* in = static_cast<OuterInput*>(client);
-    auto n = in->src.read(in->buf.data(), in->buf.size());
-    if (!n.ok()) {
-        in->error = n.take_error();
-        return -1;
-    }
-    *out = in->buf.data();
-    return static_cast<la_ssize_t>(*n);
-}
-
-// One entry's data: the bytes already peeked at, then the rest from the outer archive.
+// One entry's data, read from the outer archive.
 class EntrySource : public ByteSource {
 public:
-    EntrySource(const ArchiveLib& lib, struct archive* a, std::string prefix) : lib_(lib), a_(a), prefix_(std::move(prefix)) {}
+    EntrySource(const ArchiveLib& lib, struct archive* a) : lib_(lib), a_(a) {}
     Result<size_t> read(char* buf, size_t len) override {
-        if (pos_ < prefix_.size()) {
-            size_t n = std::min(len, prefix_.size() - pos_);
-            std::copy_n(prefix_.data() + pos_, n, buf);
-            pos_ += n;
-            return n;
-        }
         la_ssize_t n = lib_.archive_read_data(a_, buf, len);
         if (n < 0) {
             failed = true;
@@ -91,8 +66,6 @@ public:
 private:
     const ArchiveLib& lib_;
     struct archive* a_;
-    std::string prefix_;
-    size_t pos_ = 0;
 };
 
 // podman's words for an input that is no image archive at all (its test scripts look for them).
@@ -140,8 +113,8 @@ Result<void> ArchiveLoader::scan(ByteSource& src) {
     const ArchiveLib& lib = reader.lib();
     struct archive* a = reader.get();
     support_compressed_tar(lib, a);
-    OuterInput in(src);
-    if (lib.archive_read_open(a, &in, nullptr, read_outer, nullptr) != ARCHIVE_OK) {
+    ArchiveInput in(src, 1 << 17);
+    if (lib.archive_read_open(a, &in, nullptr, ArchiveInput::read, nullptr) != ARCHIVE_OK) {
         if (in.error) return std::move(*in.error).context("load " + label_);
         return fail(std::string(kNoFormat) + ": not a tar archive: " + reader.error());
     }
@@ -179,24 +152,22 @@ Result<void> ArchiveLoader::scan_entry(const ArchiveLib& lib, struct archive* a,
     if (type != AE_IFREG) return {};
 
     uint64_t size = static_cast<uint64_t>(lib.archive_entry_size(e));
-    std::string prefix;
-    char buf[kPeek];
-    while (prefix.size() < kPeek) {
-        la_ssize_t n = lib.archive_read_data(a, buf, kPeek - prefix.size());
-        if (n < 0) return fail("read " + name + ": " + (lib.archive_error_string(a) ?: "error"));
-        if (n == 0) break;
-        prefix.append(buf, static_cast<size_t>(n));
-    }
+    EntrySource data_of(lib, a);
+    PeekSource entry(data_of);
+    auto fail_read = [&](const Error& e) { return fail(name + ": " + e.message); };
+    std::string_view prefix;
+    if (auto p = entry.peek(kPeek); p.ok()) prefix = *p;
+    else return fail_read(p.take_error());
     auto first = prefix.find_first_not_of(" \t\r\n");
     bool json = first != std::string::npos && (prefix[first] == '{' || prefix[first] == '[');
     if (size <= kSmallFile || (json && size <= kMaxDocument)) {
-        std::string data = std::move(prefix);
+        std::string data;
         for (;;) {
             char chunk[1 << 16];
-            la_ssize_t n = lib.archive_read_data(a, chunk, sizeof chunk);
-            if (n < 0) return fail("read " + name + ": " + (lib.archive_error_string(a) ?: "error"));
-            if (n == 0) break;
-            data.append(chunk, static_cast<size_t>(n));
+            auto n = entry.read(chunk, sizeof chunk);
+            if (!n.ok()) return fail_read(n.take_error());
+            if (*n == 0) break;
+            data.append(chunk, *n);
             TRY(count_in_memory(data.size()));
         }
         if (auto old = files_.find(name); old != files_.end()) in_memory_ -= old->second.size() + name.size();
@@ -205,9 +176,8 @@ Result<void> ArchiveLoader::scan_entry(const ArchiveLib& lib, struct archive* a,
         files_[name] = std::move(data);
         return {};
     }
-    EntrySource entry(lib, a, std::move(prefix));
     auto r = tx_.unpack_layer(entry, {label_ + ": " + name, {}, {}});
-    if (entry.failed) return r.ok() ? fail("read " + name) : r.take_error().context("load " + label_);
+    if (data_of.failed) return r.ok() ? fail("read " + name) : r.take_error().context("load " + label_);
     if (!r.ok()) {
         // Out of room: the rest of the archive would not fit either.
         if (r.error().code == ENOSPC) return r.take_error();

@@ -21,29 +21,11 @@ namespace skiff::storage {
 
 namespace {
 
-// What came from the source, hashed (the compressed digest); the bytes read ahead to recognise
-// gzip are replayed first.
+// What passes from the source, hashed: the compressed digest.
 class HashedSource : public ByteSource {
 public:
     explicit HashedSource(ByteSource& s) : src_(s) {}
-    // Up to `n` bytes from the start, kept to be read again.
-    Result<std::string_view> peek(size_t n) {
-        while (head_.size() < n) {
-            char b[16];
-            size_t got = TRY(src_.read(b, std::min(sizeof b, n - head_.size())));
-            if (got == 0) break;
-            hash.update(b, got);
-            head_.append(b, got);
-        }
-        return std::string_view(head_);
-    }
     Result<size_t> read(char* buf, size_t len) override {
-        if (head_off_ < head_.size()) {
-            size_t n = std::min(len, head_.size() - head_off_);
-            std::copy_n(head_.data() + head_off_, n, buf);
-            head_off_ += n;
-            return n;
-        }
         size_t n = TRY(src_.read(buf, len));
         hash.update(buf, n);
         return n;
@@ -52,33 +34,13 @@ public:
 
 private:
     ByteSource& src_;
-    std::string head_;
-    size_t head_off_ = 0;
 };
-
-struct RawInput {
-    explicit RawInput(ByteSource& s) : src(s) {}
-    ByteSource& src;
-    std::vector<char> buf = std::vector<char>(ByteQueue::kBufferSize);
-    std::optional<Error> error;
-};
-
-la_ssize_t read_raw(struct archive*, void* client, const void** out) {
-    auto* in = static_cast<RawInput*>(client);
-    auto n = in->src.read(in->buf.data(), in->buf.size());
-    if (!n.ok()) {
-        in->error = n.take_error().context("read");
-        return -1;
-    }
-    *out = in->buf.data();
-    return static_cast<la_ssize_t>(*n);
-}
 
 // The inflated stream, hashed (the diff id) and counted: what the producer thread reads from the
 // raw reader (which inflates, or passes through what ISA-L inflated).
 class InflatedSource : public ByteSource {
 public:
-    InflatedSource(const ArchiveLib& lib, struct archive* raw, RawInput& input) : lib_(lib), raw_(raw), input_(input) {}
+    InflatedSource(const ArchiveLib& lib, struct archive* raw, ArchiveInput& input) : lib_(lib), raw_(raw), input_(input) {}
     Result<size_t> read(char* buf, size_t len) override {
         if (!open) return size_t{0};
         la_ssize_t n = lib_.archive_read_data(raw_, buf, len);
@@ -99,7 +61,7 @@ public:
 private:
     const ArchiveLib& lib_;
     struct archive* raw_;
-    RawInput& input_;
+    ArchiveInput& input_;
 };
 
 // The tar reader's input, on the consumer thread: the queue, past the recorder.
@@ -155,10 +117,11 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     const ArchiveLib& lib = raw_reader.lib();
     // gzip is inflated by ISA-L when it can be loaded, else by libarchive's filter below.
     HashedSource hashed(src);
-    ByteSource* input = &hashed;
+    PeekSource peeked(hashed);
+    ByteSource* input = &peeked;
     std::unique_ptr<ByteSource> gunzip;
-    if (looks_gzip(TRY(hashed.peek(2))) && (gunzip = isal_gunzip(hashed))) input = gunzip.get();
-    RawInput raw(*input);
+    if (looks_gzip(TRY(peeked.peek(2))) && (gunzip = isal_gunzip(peeked))) input = gunzip.get();
+    ArchiveInput raw(*input, ByteQueue::kBufferSize);
     InflatedSource inflated(lib, raw_reader.get(), raw);
 
     struct archive* r1 = raw_reader.get();
@@ -168,7 +131,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     lib.archive_read_support_filter_bzip2(r1);
     lib.archive_read_support_format_raw(r1);
     lib.archive_read_support_format_empty(r1);
-    if (lib.archive_read_open(r1, &raw, nullptr, read_raw, nullptr) != ARCHIVE_OK)
+    if (lib.archive_read_open(r1, &raw, nullptr, ArchiveInput::read, nullptr) != ARCHIVE_OK)
         return stream_error(label, raw.error, "not a tar stream: " + raw_reader.error());
     struct archive_entry* e;
     int r = lib.archive_read_next_header(r1, &e);
@@ -213,7 +176,7 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     if (tar.error) return stream_error(label, tar.error, "");
     // The producer has met the raw reader's end: what follows it is read here.
     ahead.stop();
-    for (ByteSource* rest : {input, static_cast<ByteSource*>(&hashed)}) {
+    for (ByteSource* rest : {input, static_cast<ByteSource*>(&peeked)}) {
         for (;;) {
             auto n = rest->read(raw.buf.data(), raw.buf.size());
             if (!n.ok()) return n.take_error().context("layer " + label + ": read");

@@ -12,7 +12,6 @@
 #include "run_internal.hpp"
 #include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
-#include "skiff/base/sys.hpp"
 #include "skiff/engine/container_config.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/oci/image_change.hpp"
@@ -109,15 +108,13 @@ Result<runtime::Resources> resources_of(const RunOptions& opts) {
     return r;
 }
 
-constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
-
-Result<LogConfig> log_config_of(const RunOptions& opts) {
+Result<LogConfig> log_config_of(const RunOptions& opts, bool journal_running) {
     LogConfig log;
     // json-file is kept as given (inspect shows it), and written as k8s-file, as podman does.
     log.driver = opts.log_driver.empty() ? "k8s-file" : opts.log_driver;
     if (log.driver == "journald") {
         // podman's journald writer fails so where the journal is not running; skiff has none.
-        if (!sys::exists(kJournalSocket))
+        if (!journal_running)
             return make_error(std::string("failed to initialize journal: ") + kJournalSocket + ": no such file or directory");
         return make_error("running container create option: invalid log driver: skiff writes no journald log");
     }
@@ -267,7 +264,7 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.restart = TRY(parse_restart_policy(opts.restart));
     if (c.restart.kind != RestartPolicy::Kind::kNo && opts.remove)
         return make_error("the --rm option conflicts with --restart when the restart policy is not \"no\"");
-    c.log = TRY(log_config_of(opts));
+    c.log = TRY(log_config_of(opts, in.journal_running));
     std::string stop_signal = !opts.stop_signal.empty() ? opts.stop_signal : in.image_stop_signal;
     c.stop_signal = stop_signal.empty() ? SIGTERM : TRY(oci::parse_signal(stop_signal));
     c.stop_timeout = opts.stop_timeout;

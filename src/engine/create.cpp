@@ -101,7 +101,8 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
 
 Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id) {
     auto image = TRY(storage::find_image(store, opts.image));
-    ConfigInputs in{TRY(read_env_files(opts.env_files)), host_environment(), image.config.config.stop_signal};
+    ConfigInputs in{TRY(read_env_files(opts.env_files)), host_environment(), image.config.config.stop_signal,
+                    sys::exists(kJournalSocket)};
     // Every option is checked before anything is created.
     ContainerConfig config = TRY(configure(opts, in));
     config.ports = TRY(published_ports(image.config, opts, config));

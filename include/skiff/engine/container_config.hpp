@@ -115,11 +115,15 @@ struct ContainerConfig {
     std::string pidfile;
 };
 
+// Where systemd's journal listens; its absence is part of journald's error, as podman's.
+inline constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
+
 // What the configuration takes from outside the options: all inputs of configure().
 struct ConfigInputs {
     std::vector<std::string> env_file_lines;      // the --env-file contents, in order, split in lines
     std::map<std::string, std::string> host_env;  // for "-e NAME" without a value
     std::string image_stop_signal;                // the image's StopSignal, if any
+    bool journal_running = false;                 // the host's journal socket exists (for journald's error)
 };
 
 // The options checked and turned into a configuration (pure). Published ports are left for the

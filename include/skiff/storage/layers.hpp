@@ -40,6 +40,21 @@ private:
     std::string_view data_;
 };
 
+// Another source whose first bytes can be looked at before they are read: they are read ahead
+// (to recognise a format) and replayed to the reader first.
+class PeekSource : public ByteSource {
+public:
+    explicit PeekSource(ByteSource& s) : src_(s) {}
+    // Up to `n` bytes from the start (fewer only at the end), kept to be read again.
+    Result<std::string_view> peek(size_t n);
+    Result<size_t> read(char* buf, size_t len) override;
+
+private:
+    ByteSource& src_;
+    std::string head_;
+    size_t head_off_ = 0;
+};
+
 // A blob known to carry a layer: the compressed form it was pulled in, or one an export made and
 // pushed. Recorded so that a push can find it at its destination (or mount it from a repository
 // that has it) instead of exporting and uploading the layer again.
