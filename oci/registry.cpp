@@ -84,15 +84,16 @@ Registry::Registry(http::Client& client, RegistryOptions opts, std::string repos
 
 std::string Registry::name() const { return opts_.registry + "/" + repository_; }
 
-std::string Registry::base_url() const { return (use_http_ ? "http://" : "https://") + opts_.endpoint + "/v2/"; }
+std::string Registry::origin() const { return (use_http_ ? "http://" : "https://") + opts_.endpoint; }
+
+std::string Registry::base_url() const { return origin() + "/v2/"; }
 
 std::string Registry::pull_scope() const { return "repository:" + repository_ + ":pull"; }
 std::string Registry::push_scope() const { return "repository:" + repository_ + ":pull,push"; }
 
 std::string Registry::resolve_location(const std::string& location) const {
     if (location.starts_with("http://") || location.starts_with("https://")) return location;
-    std::string origin = (use_http_ ? "http://" : "https://") + opts_.endpoint;
-    if (location.starts_with("/")) return origin + location;
+    if (location.starts_with("/")) return origin() + location;
     return base_url() + location;
 }
 
@@ -332,6 +333,90 @@ Result<std::unique_ptr<RegistryPool::Conn>> RegistryPool::borrow() {
 void RegistryPool::give_back(std::unique_ptr<Conn> c) {
     std::lock_guard lk(mu_);
     idle_.push_back(std::move(c));
+}
+
+namespace {
+
+// The target of a Link header's rel="next" (RFC 5988: "<URL>; rel=\"next\""), as a path and query.
+std::string next_page(const http::Headers& h) {
+    for (const std::string& link : h.get_all("Link")) {
+        size_t open = link.find('<'), close = link.find('>');
+        if (open == std::string::npos || close == std::string::npos || close < open) continue;
+        if (link.find("next", close) == std::string::npos) continue;
+        std::string target = link.substr(open + 1, close - open - 1);
+        // An absolute URL: only its path and query (a page elsewhere is not followed).
+        if (size_t scheme = target.find("://"); scheme != std::string::npos) {
+            size_t path = target.find('/', scheme + 3);
+            target = path == std::string::npos ? "/" : target.substr(path);
+        }
+        return target.starts_with("/") ? target : "/v2/" + target;
+    }
+    return {};
+}
+
+// At most this many pages of a listing are followed: a registry linking pages in a loop ends here.
+constexpr int kMaxPages = 1000;
+
+}  // namespace
+
+Result<std::pair<std::string, std::string>> Registry::get_page(const std::string& path_and_query,
+                                                               const std::string& scope, const std::string& what) {
+    http::Request req;
+    req.url = origin() + path_and_query;
+    http::Response resp = TRY_CTX(send(req, scope, nullptr, 16 << 20), what);
+    if (resp.status != 200) return make_error(what + ": " + status_text(resp));
+    return std::pair<std::string, std::string>(std::move(resp.body), next_page(resp.headers));
+}
+
+Result<Registry::CatalogPage> Registry::catalog(const std::string& next) {
+    std::string what = "listing the repositories of " + opts_.registry;
+    auto [body, link] = TRY(get_page(next.empty() ? "/v2/_catalog" : next, "registry:catalog:*", what));
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    if (doc.HasParseError() || !doc.IsObject()) return make_error(what + ": the registry's answer is not JSON");
+    CatalogPage page{json::get_strings(doc, "repositories"), std::move(link)};
+    return page;
+}
+
+Result<std::vector<std::string>> Registry::list_tags() {
+    std::string what = "listing the tags of " + name();
+    std::vector<std::string> tags;
+    std::string path = "/v2/" + repository_ + "/tags/list";
+    for (int page = 0; !path.empty(); ++page) {
+        if (page == kMaxPages) return make_error(what + ": more than " + std::to_string(kMaxPages) + " pages");
+        auto [body, link] = TRY(get_page(path, pull_scope(), what));
+        rapidjson::Document doc;
+        doc.Parse(body.data(), body.size());
+        if (doc.HasParseError() || !doc.IsObject()) return make_error(what + ": the registry's answer is not JSON");
+        for (auto& t : json::get_strings(doc, "tags")) tags.push_back(std::move(t));
+        path = std::move(link);
+    }
+    return tags;
+}
+
+Result<std::optional<std::vector<SearchHit>>> Registry::v1_search(const std::string& term, int limit) {
+    http::Request req;
+    req.url = origin() + "/v1/search?q=" + http::url_encode(term) + "&n=" + std::to_string(limit);
+    req.tls = opts_.tls;
+    auto r = client_.send(req, nullptr, 16 << 20);  // not authorized: Docker Hub's search is public
+    using Hits = std::optional<std::vector<SearchHit>>;
+    if (!r || r->status != 200) return Hits();  // no such endpoint here: the v2 catalog is asked
+    rapidjson::Document doc;
+    doc.Parse(r->body.data(), r->body.size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("results") || !doc["results"].IsArray())
+        return Hits();
+    std::vector<SearchHit> hits;
+    for (auto& e : doc["results"].GetArray()) {
+        if (!e.IsObject()) continue;
+        SearchHit h;
+        h.name = json::get_string(e, "name");
+        h.description = json::get_string(e, "description");
+        h.stars = static_cast<int>(json::get_int(e, "star_count"));
+        h.official = e.HasMember("is_official") && e["is_official"].IsBool() && e["is_official"].GetBool();
+        h.automated = e.HasMember("is_automated") && e["is_automated"].IsBool() && e["is_automated"].GetBool();
+        if (!h.name.empty()) hits.push_back(std::move(h));
+    }
+    return Hits(std::move(hits));
 }
 
 }  // namespace skiff::oci

@@ -35,6 +35,11 @@ Result<std::vector<RegistryTarget>> registry_targets(const RegistriesConf& conf,
     return out;
 }
 
+Result<RegistryTarget> registry_target(const RegistriesConf& conf, const std::string& registry,
+                                       const std::string& repository, const RegistryAccess& access) {
+    return target_for(conf, PullEndpoint{registry, repository, false}, access);
+}
+
 Result<RegistryTarget> push_target(const RegistriesConf& conf, const Reference& ref, const RegistryAccess& access) {
     if (ref.registry.empty()) return make_error("reference " + ref.str() + " names no registry");
     auto eps = TRY(pull_endpoints(conf, ref));

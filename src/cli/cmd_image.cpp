@@ -24,6 +24,7 @@ const SubcommandEntry kImageSubcommands[] = {
     {add_push, "push", "push", nullptr},
     {add_rmi, "rmi", "rm", nullptr},
     {add_save, "save", "save", nullptr},
+    {add_search, "search", "search", nullptr},
     {add_tag, "tag", "tag", nullptr},
     {add_untag, "untag", "untag", nullptr},
 };

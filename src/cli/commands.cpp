@@ -34,6 +34,7 @@ static const CommandEntry kCommands[] = {
     {"rmi", add_rmi},
     {"run", add_run},
     {"save", add_save},
+    {"search", add_search},
     {"start", add_start},
     {"stats", add_stats},
     {"stop", add_stop},

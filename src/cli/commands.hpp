@@ -61,6 +61,7 @@ void add_tag(CLI::App& parent, Context& ctx);
 void add_untag(CLI::App& parent, Context& ctx);
 void add_image(CLI::App& parent, Context& ctx);
 void add_history(CLI::App& parent, Context& ctx);
+void add_search(CLI::App& parent, Context& ctx);
 void add_rename(CLI::App& parent, Context& ctx);
 void add_container(CLI::App& parent, Context& ctx);
 void add_create(CLI::App& parent, Context& ctx);

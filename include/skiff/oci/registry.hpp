@@ -21,6 +21,15 @@
 
 namespace skiff::oci {
 
+// A hit of Docker's v1 search endpoint.
+struct SearchHit {
+    std::string name;
+    std::string description;
+    int stars = 0;
+    bool official = false;
+    bool automated = false;
+};
+
 struct RegistryOptions {
     std::string registry;                // as in the reference: "docker.io", "127.0.0.1:5000"
     std::string endpoint;                // host[:port] actually contacted; empty: from `registry`
@@ -73,8 +82,26 @@ public:
     Result<std::string> put_manifest(const std::string& tag_or_digest, std::string_view bytes,
                                      const std::string& media_type);
 
+    // The registry's repositories (GET /v2/_catalog), one page: `next` is "" for the first, else
+    // what the previous page gave. The page's `next` is the Link header's target, "" after the last.
+    struct CatalogPage {
+        std::vector<std::string> repositories;
+        std::string next;
+    };
+    Result<CatalogPage> catalog(const std::string& next = "");
+    // Every tag of the repository (GET /v2/REPO/tags/list, all pages).
+    Result<std::vector<std::string>> list_tags();
+    // Docker's v1 search (GET /v1/search?q=TERM&n=LIMIT), which Docker Hub answers and distribution
+    // registries do not: the hits, or nullopt when the registry does not answer it.
+    Result<std::optional<std::vector<SearchHit>>> v1_search(const std::string& term, int limit);
+
 private:
     std::string base_url() const;
+    std::string origin() const;
+    // GET a JSON document of the /v2/ API at `path_and_query` (relative to the origin); its body
+    // and the path of the next page from a Link header ("" when none).
+    Result<std::pair<std::string, std::string>> get_page(const std::string& path_and_query, const std::string& scope,
+                                                         const std::string& what);
     std::string resolve_location(const std::string& location) const;
     // Send with auth answered and transient failures retried. `scope` is the token scope the
     // request needs.
@@ -134,6 +161,11 @@ private:
 // unreadable auth files.
 Result<std::vector<RegistryTarget>> registry_targets(const RegistriesConf& conf, const Reference& ref,
                                                      const RegistryAccess& access);
+
+// A registry itself (its catalog, its search) with `repository` there: TLS, insecure flag and
+// credentials resolved as for a pull, without mirrors or rewrites.
+Result<RegistryTarget> registry_target(const RegistriesConf& conf, const std::string& registry,
+                                       const std::string& repository, const RegistryAccess& access);
 
 // The one target a push goes to (no mirrors: registries.conf's location rewrite only).
 Result<RegistryTarget> push_target(const RegistriesConf& conf, const Reference& ref, const RegistryAccess& access);

@@ -274,6 +274,62 @@ TEST_CASE("Registry: uploads, mounts and manifest puts", "[registry]") {
     CHECK(*d == sha256_of("{}").str());
 }
 
+TEST_CASE("Registry: the catalog and tag lists follow Link pages; v1 search parsed or absent", "[registry]") {
+    FakeClient fake;
+    fake.handler = [&](const http::Request& req, const http::BodySink*) -> Result<http::Response> {
+        const std::string base = "https://reg.example:5000";
+        if (req.url == base + "/v2/_catalog") {
+            auto r = response(200, R"({"repositories":["a/one","b"]})");
+            r.headers.add("Link", R"(</v2/_catalog?last=b&n=2>; rel="next")");
+            return r;
+        }
+        if (req.url == base + "/v2/_catalog?last=b&n=2") return response(200, R"({"repositories":["c"]})");
+        if (req.url == base + "/v2/x/y/tags/list") {
+            auto r = response(200, R"({"name":"x/y","tags":["1","2"]})");
+            r.headers.add("Link", R"(<https://elsewhere.example/v2/x/y/tags/list?last=2&n=2>; rel="next")");
+            return r;
+        }
+        if (req.url == base + "/v2/x/y/tags/list?last=2&n=2") return response(200, R"({"name":"x/y","tags":["3"]})");
+        if (req.url == base + "/v1/search?q=a%20b%2Fc&n=5")
+            return response(200, R"({"results":[{"name":"ab","description":"d","star_count":7,"is_official":true,)"
+                                 R"("is_automated":false},{"description":"no name"}]})");
+        return response(404);
+    };
+    Registry reg(fake, fast_options(), "x/y");
+    auto first = reg.catalog();
+    REQUIRE(first.ok());
+    CHECK(first->repositories == std::vector<std::string>{"a/one", "b"});
+    CHECK(first->next == "/v2/_catalog?last=b&n=2");
+    auto second = reg.catalog(first->next);
+    REQUIRE(second.ok());
+    CHECK(second->repositories == std::vector<std::string>{"c"});
+    CHECK(second->next.empty());
+
+    auto tags = reg.list_tags();  // the next page is taken from this registry, whatever host the Link names
+    REQUIRE(tags.ok());
+    CHECK(*tags == std::vector<std::string>{"1", "2", "3"});
+
+    auto hits = reg.v1_search("a b/c", 5);
+    REQUIRE(hits.ok());
+    REQUIRE(hits->has_value());
+    REQUIRE((*hits)->size() == 1);  // an entry without a name is dropped
+    CHECK((**hits)[0].name == "ab");
+    CHECK((**hits)[0].stars == 7);
+    CHECK((**hits)[0].official);
+    CHECK_FALSE((**hits)[0].automated);
+    auto none = reg.v1_search("other", 5);  // 404: the registry has no v1 search
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->has_value());
+
+    fake.handler = [&](const http::Request&, const http::BodySink*) -> Result<http::Response> {
+        return response(401, R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})");
+    };
+    auto refused = reg.catalog();
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message ==
+          "listing the repositories of reg.example:5000: authentication required (the registry sent no WWW-Authenticate challenge)");
+}
+
 TEST_CASE("registry error bodies", "[registry]") {
     CHECK(registry_error_text(R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})") ==
           "unauthorized: authentication required");
