@@ -65,6 +65,7 @@ void add_prune(CLI::App& img, Context& ctx) {
 void add_image(CLI::App& parent, Context& ctx) {
     auto* img = add_parent(parent, ctx, "image", "Manage images", kImageSubcommands);
     add_prune(*img, ctx);
+    add_image_tree(*img, ctx);
     auto* exists = img->add_subcommand("exists", "Check if an image exists in local storage");
     set_usage(exists, "skiff image exists IMAGE");
     auto name = std::make_shared<std::string>();

@@ -62,6 +62,8 @@ void add_untag(CLI::App& parent, Context& ctx);
 void add_image(CLI::App& parent, Context& ctx);
 void add_history(CLI::App& parent, Context& ctx);
 void add_search(CLI::App& parent, Context& ctx);
+// `image tree`, under `image` only.
+void add_image_tree(CLI::App& image, Context& ctx);
 void add_rename(CLI::App& parent, Context& ctx);
 void add_container(CLI::App& parent, Context& ctx);
 void add_create(CLI::App& parent, Context& ctx);
