@@ -161,7 +161,7 @@ void add_images(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<ImagesOptions>();
     sub->add_flag("-a,--all", o->all, "Show all images (default hides intermediate images)");
     sub->add_flag("--digests", o->digests, "Show digests");
-    sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided (dangling=, reference=, label=, before=, since=, id=)")
+    sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided (after, before, containers, dangling, id, intermediate, label, manifest, readonly, reference, until)")
         ->allow_extra_args(false);
     sub->add_option("--format", o->format, "Change the output format to JSON or a Go template");
     sub->add_flag("--history", o->history, "Display the image name history");
