@@ -227,6 +227,13 @@ std::vector<std::string> repo_digests(const storage::ImageRecord& img) {
     return out;
 }
 
+std::vector<std::string> repo_tags(const storage::ImageRecord& img) {
+    std::vector<std::string> out;
+    for (auto& name : img.names)
+        if (name.find('@') == std::string::npos) out.push_back(name);
+    return out;
+}
+
 std::pair<std::string, std::string> repository_and_tag(const std::string& name) {
     auto ref = oci::parse_reference(name);
     if (!ref.ok()) return {name, "<none>"};
@@ -281,7 +288,9 @@ Result<void> untag_image(const storage::StoreConfig& store, const std::string& i
     std::vector<std::string> normalized;
     if (names.empty()) normalized = img.names;  // no names: all of them
     for (auto& given : names) {
-        std::string n = TRY(tag_name(given));
+        // A name may be repository@digest (a pull by digest gave it); an id is not a name.
+        if (given.starts_with("sha256:")) return make_error(given + ": untag by digest not supported");
+        std::string n = TRY_CTX(oci::normalize_local_name(given), "normalizing name \"" + given + "\"");
         if (std::find(img.names.begin(), img.names.end(), n) == img.names.end()) return make_error(n + ": tag not known");
         normalized.push_back(n);
     }
