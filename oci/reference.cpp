@@ -171,6 +171,7 @@ Result<std::string> normalize_local_name(std::string_view s) {
     if (ref.registry == "docker.io" && ref.repository.find('/') == std::string::npos)
         ref.repository = "library/" + ref.repository;
     if (ref.tag.empty() && ref.digest.empty()) ref.tag = "latest";
+    if (!ref.digest.empty()) ref.tag.clear();  // podman's: a digest names the image, the tag goes
     return ref.str();
 }
 

@@ -297,6 +297,12 @@ Result<std::vector<std::string>> layer_dirs(const StoreConfig& store, const Imag
 
 namespace {
 
+// containers/storage's rule for the name history: whenever an image's names are set (a pull, a
+// tag, an untag), each name it is left with moves to the front of the history, in order.
+void note_names(ImageRecord& r) {
+    for (auto& name : r.names) add_unique_front(r.names_history, name);
+}
+
 // The image's blobs (through `put`) and its record, new or updated; its names are not touched.
 Result<LoadedRecord> write_blobs_and_record(const StoreConfig& store, const NewImage& image, const oci::ImageConfig& cfg,
                                             const std::function<Result<oci::Digest>(std::string_view)>& put) {
@@ -334,7 +340,7 @@ Result<LoadedRecord> write_blobs_and_record(const StoreConfig& store, const NewI
     for (auto& old : r.names)
         if (std::find(names.begin(), names.end(), old) == names.end()) names.push_back(old);
     r.names = std::move(names);
-    for (auto& name : image.names) add_unique_front(r.names_history, name);
+    note_names(r);
     TRY(write_record(store, lr));
     return lr;
 }
@@ -379,7 +385,7 @@ Result<void> tag_image(const StoreConfig& store, const std::string& id, const st
     auto lr = TRY(load_record(store, id));
     auto& names = lr.record.names;
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-    add_unique_front(lr.record.names_history, name);
+    note_names(lr.record);
     TRY(write_record(store, lr));
     TRY(take_name_from_others(store, name, id));
     return write_name(store, name, id);
@@ -392,6 +398,7 @@ Result<void> untag_image(const StoreConfig& store, const std::string& id, const 
     if (std::find(names.begin(), names.end(), name) == names.end())
         return make_error("image " + id.substr(0, 12) + " has no name \"" + name + "\"");
     std::erase(names, name);
+    note_names(lr.record);
     TRY(write_record(store, lr));
     return remove_name_link(store, name, id);
 }

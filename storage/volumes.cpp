@@ -67,7 +67,7 @@ void sweep(const StoreConfig& s) {
 
 }  // namespace
 
-std::string volumes_dir(const StoreConfig& s) { return fs::join(s.root, "volumes"); }
+std::string volumes_dir(const StoreConfig& s) { return s.volume_path.empty() ? fs::join(s.root, "volumes") : s.volume_path; }
 
 bool valid_volume_name(std::string_view name) { return valid_name(name); }
 

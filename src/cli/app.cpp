@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/log.hpp"
+#include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/cli/cli.hpp"
 #include "skiff/engine/store.hpp"
@@ -178,6 +179,15 @@ Result<void> resolve_store(const GlobalFlags& g, Context& ctx) {
         if (::dup2(null.get(), STDOUT_FILENO) < 0) return make_error(std::string("--noout: dup2: ") + std::strerror(errno));
     }
     return {};
+}
+
+// What podman logs as it starts, at info and debug: the level, the command line, the store.
+void log_start(int argc, char** argv, const Context& ctx) {
+    log::info("{} filtering at log level {}", argv[0], log::level_name(log::level()));
+    if (log::level() > log::Level::kDebug) return;
+    std::vector<std::string> words(argv, argv + argc);
+    log::debug("Called {} ({})", command_path(), str::join(words, " "));
+    engine::log_store(ctx.store);
 }
 
 // The option an option word names (`--all`, `-a`, `--all=x`; the last letter of `-it`), looked up in
@@ -356,6 +366,7 @@ int skiff::cli::run(int argc, char** argv) {
     app.add_option("--root", g.store.root, "Path to the root directory in which data, including images, is stored");
     app.add_option("--runroot", g.store.runroot, "Path to the 'run directory' where all state information is stored");
     app.add_option("--storage-driver", g.store.driver, "Select which storage driver is used to manage storage of images and containers (overlay, vfs)");
+    app.add_option("--volumepath", g.store.volumepath, "Path to the volume directory in which volume data is stored");
     app.add_option("--storage-opt", g.storage_opts, "Used to pass an option to the storage driver");
     app.add_option("--log-level", g.log_level, "Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)");
     app.add_flag("-D,--debug", g.debug, "Docker compatibility, force setting of log-level")->group("");
@@ -368,6 +379,7 @@ int skiff::cli::run(int argc, char** argv) {
         if (!r.ok()) {
             std::exit(fail(r.error()));
         }
+        log_start(argc, argv, ctx);
     });
 
     // Only the command being run is built (the whole tree costs more than `skiff version` does

@@ -65,8 +65,10 @@ Value labels_value(const storage::ImageRecord& img) {
 // template fields. `no_history` stands for an empty name history ("<none>" in podman's own table).
 std::vector<Row> template_rows(const storage::ImageRecord& img, size_t containers, bool no_trunc, int64_t now,
                                const std::string& no_history) {
-    std::vector<std::string> names = img.names;
-    if (names.empty()) names.push_back("");
+    // podman's rows: one per tagged name; a name a pull by digest gave shows (as <none>) only when
+    // the image has no tagged name.
+    std::vector<std::string> names = engine::repo_tags(img);
+    if (names.empty()) names.push_back(img.names.empty() ? "" : img.names.front());
     std::string since = img.created_ns ? str::human_duration((now - img.created_ns) / 1000000000) + " ago" : "";
     std::vector<Row> rows;
     for (auto& name : names) {
@@ -161,7 +163,7 @@ void add_images(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<ImagesOptions>();
     sub->add_flag("-a,--all", o->all, "Show all images (default hides intermediate images)");
     sub->add_flag("--digests", o->digests, "Show digests");
-    sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided (dangling=, reference=, label=, before=, since=, id=)")
+    sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided (after, before, containers, dangling, id, intermediate, label, manifest, readonly, reference, until)")
         ->allow_extra_args(false);
     sub->add_option("--format", o->format, "Change the output format to JSON or a Go template");
     sub->add_flag("--history", o->history, "Display the image name history");

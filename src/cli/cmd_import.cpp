@@ -46,7 +46,7 @@ void add_import(CLI::App& parent, Context& ctx) {
     add_change_option(*sub, a->opts.changes);
     sub->add_option("-m,--message", a->opts.message, "Set commit message for imported image");
     sub->add_flag("-q,--quiet", a->quiet, "Suppress output");
-    sub->add_option("args", a->args, "PATH (or - for stdin) and REFERENCE");
+    sub->add_option("args", a->args, "PATH (a file, an http(s) URL, or - for stdin) and REFERENCE");
     sub->callback([a, &ctx] { finish(ctx, run_import(ctx, *a)); });
 }
 

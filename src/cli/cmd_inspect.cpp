@@ -101,7 +101,7 @@ Value inspect_value(const storage::StoreConfig& store, const storage::ImageRecor
     return Value::record({
         {names == Names::kGo ? "ID" : "Id", img.id},
         {"Digest", img.digest},
-        {"RepoTags", img.names},
+        {"RepoTags", engine::repo_tags(img)},
         {"RepoDigests", engine::repo_digests(img)},
         {"Parent", ""},
         {"Comment", comment},

@@ -32,7 +32,7 @@ void add_load(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("load", "Load image(s) from a tar archive");
     set_usage(sub, "skiff load [options]");
     auto o = std::make_shared<LoadOptions>();
-    sub->add_option("-i,--input", o->input, "Read from specified archive file (default: stdin)");
+    sub->add_option("-i,--input", o->input, "Read from specified archive file or http(s) URL (default: stdin)");
     sub->add_option("args", o->args)->group("");
     sub->callback([o, &ctx] { finish(ctx, run_load(ctx, *o)); });
 }

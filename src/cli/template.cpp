@@ -592,6 +592,8 @@ Result<Template> Template::parse(const std::string& text) {
     std::string body = text;
     if (body.rfind("table", 0) == 0 && (body.size() == 5 || std::isspace(static_cast<unsigned char>(body[5])))) {
         t.table_ = true;
+        // podman's "table " formats: every space is a column break (its tabwriter aligns them).
+        if (body.size() > 5 && body[5] == ' ') std::replace(body.begin() + 6, body.end(), ' ', '\t');
         body = body.substr(std::min<size_t>(body.size(), 6));
     }
     // As podman: a literal "\t" or "\n" typed on a shell command line means the character.

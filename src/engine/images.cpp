@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 
 #include "skiff/base/strings.hpp"
@@ -15,6 +16,7 @@
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/pull.hpp"
 #include "skiff/oci/digest.hpp"
+#include "skiff/oci/http.hpp"
 #include "skiff/oci/image_change.hpp"
 #include "skiff/oci/manifest.hpp"
 #include "skiff/oci/platform.hpp"
@@ -38,12 +40,38 @@ struct Input {
     int64_t mtime_ns = 0;
 };
 
+// podman's `load -i URL` and `import URL`: the body is downloaded first, here into an unnamed
+// file in $TMPDIR (else /var/tmp) that goes with its descriptor.
+Result<Input> download(const std::string& url) {
+    const char* env = std::getenv("TMPDIR");
+    std::string dir = env && *env ? env : "/var/tmp";
+    Input in;
+    in.owned = TRY_CTX(sys::open(dir, O_TMPFILE | O_RDWR, 0600), "creating temporary download file");
+    in.fd = in.owned.get();
+    in.label = url;
+    auto client = TRY(oci::http::make_client());
+    oci::http::Request req;
+    req.url = url;
+    req.follow_redirects = true;
+    oci::http::BodySink sink = [&](std::string_view chunk) -> Result<void> {
+        TRY_CTX(sys::write_all(in.fd, chunk), "copying " + url + " to a temporary file");
+        return {};
+    };
+    auto resp = TRY_CTX(client->send(req, &sink), "downloading " + url);
+    if (resp.status < 200 || resp.status > 299)
+        return make_error("downloading " + url + ": HTTP status " + std::to_string(resp.status));
+    if (::lseek(in.fd, 0, SEEK_SET) < 0) return sys_error("downloading " + url);
+    in.mtime_ns = now_ns();
+    return in;
+}
+
 Result<Input> open_input(const std::string& path) {
     Input in;
     if (path.empty() || path == "-") {
         in.label = "stdin";
         return in;
     }
+    if (path.starts_with("http://") || path.starts_with("https://")) return download(path);
     in.owned = TRY(sys::open(path, O_RDONLY));
     in.fd = in.owned.get();
     in.label = path;
@@ -227,6 +255,13 @@ std::vector<std::string> repo_digests(const storage::ImageRecord& img) {
     return out;
 }
 
+std::vector<std::string> repo_tags(const storage::ImageRecord& img) {
+    std::vector<std::string> out;
+    for (auto& name : img.names)
+        if (name.find('@') == std::string::npos) out.push_back(name);
+    return out;
+}
+
 std::pair<std::string, std::string> repository_and_tag(const std::string& name) {
     auto ref = oci::parse_reference(name);
     if (!ref.ok()) return {name, "<none>"};
@@ -281,7 +316,9 @@ Result<void> untag_image(const storage::StoreConfig& store, const std::string& i
     std::vector<std::string> normalized;
     if (names.empty()) normalized = img.names;  // no names: all of them
     for (auto& given : names) {
-        std::string n = TRY(tag_name(given));
+        // A name may be repository@digest (a pull by digest gave it); an id is not a name.
+        if (given.starts_with("sha256:")) return make_error(given + ": untag by digest not supported");
+        std::string n = TRY_CTX(oci::normalize_local_name(given), "normalizing name \"" + given + "\"");
         if (std::find(img.names.begin(), img.names.end(), n) == img.names.end()) return make_error(n + ": tag not known");
         normalized.push_back(n);
     }

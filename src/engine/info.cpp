@@ -8,6 +8,7 @@
 #include <map>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/container_config.hpp"
 #include "skiff/runtime/cgroup_host.hpp"
@@ -48,6 +49,7 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
     h.distribution_id = release["ID"];
     h.distribution_version = release["VERSION_ID"];
     h.distribution_codename = release["VERSION_CODENAME"];
+    log::trace("/etc/os-release: distribution {} {} ({})", h.distribution_id, h.distribution_version, h.distribution_codename);
     std::error_code ec;
     h.runtime_path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     h.log_driver = LogConfig{}.driver;
@@ -55,6 +57,7 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
     runtime::CgroupHost cgroups = runtime::probe_cgroups_from(self_cgroup.ok() ? *self_cgroup : "");
     h.cgroup_version = runtime::cgroup_mode_name(cgroups.mode);
     h.cgroup_v2_mount = cgroups.cgroup2_mount;
+    log::trace("/proc/self/cgroup: cgroup mode {}", h.cgroup_version);
     h.rootless = ::geteuid() != 0;
     h.cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     struct sysinfo si;
@@ -81,6 +84,7 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
                 ++h.containers_stopped;
         }
     }
+    log::debug("Store {}: {} images, {} containers", store.root, h.images, h.containers);
     return h;
 }
 

@@ -262,6 +262,19 @@ Result<int> wait(const storage::StoreConfig& store, const std::string& name_or_i
     }
 }
 
-Result<int> parse_signal(std::string_view name) { return oci::parse_signal(name); }
+Result<int> parse_signal(std::string_view name) {
+    // podman's: one leading dash is dropped ("-1", "-HUP"); a number is taken as it is, 0 is no
+    // signal and one past SIGRTMAX (64) is out of range; a name as docker reads it.
+    std::string_view base = name.starts_with('-') ? name.substr(1) : name;
+    std::string_view digits = base.starts_with('+') || base.starts_with('-') ? base.substr(1) : base;
+    if (!digits.empty() && digits.size() <= 18 && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        long long n = std::stoll(std::string(base));
+        if (n == 0) return make_error("invalid signal: " + std::string(base));
+        if (n < 1 || n > 64) return make_error("valid signals are 1 through 64");
+        return static_cast<int>(n);
+    }
+    if (base.empty()) return make_error("invalid signal: ");
+    return oci::parse_signal(base);
+}
 
 }  // namespace skiff::engine

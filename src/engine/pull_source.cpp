@@ -36,7 +36,8 @@ Result<PulledImage> pull_oci_layout(const storage::StoreConfig& store, std::stri
 Result<PulledImage> pull_reference(const storage::StoreConfig& store, const oci::RegistriesConf& conf,
                                    const oci::Reference& ref, PullOptions opts, const oci::RegistryAccess& access,
                                    PullProgress& progress) {
-    if (opts.names.empty() && ref.digest.empty()) opts.names.push_back(ref.str());
+    // Pulled by digest, the image is named repository@digest (any tag dropped), as podman names it.
+    if (opts.names.empty()) opts.names.push_back(ref.digest.empty() ? ref.str() : oci::Reference{ref.registry, ref.repository, "", ref.digest}.str());
     std::string tag_or_digest = ref.digest.empty() ? ref.tag : ref.digest;
     auto targets = TRY(oci::registry_targets(conf, ref, access));
     std::optional<Error> last;

@@ -5,7 +5,9 @@
 #include <cstdlib>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/storage/volumes.hpp"
 
 namespace skiff::engine {
 
@@ -30,8 +32,16 @@ Result<StoreConfig> resolve_store(const StoreFlags& flags) {
     StoreConfig store;
     store.root = flags.root.empty() ? root : flags.root;
     store.runroot = flags.runroot.empty() ? runroot : flags.runroot;
+    store.volume_path = flags.volumepath;
     store.driver = flags.driver.empty() ? storage::Driver::kOverlay : TRY(storage::parse_driver(flags.driver));
     return store;
+}
+
+void log_store(const StoreConfig& store) {
+    log::debug("Using graph driver {}", storage::driver_name(store.driver));
+    log::debug("Using graph root {}", store.root);
+    log::debug("Using run root {}", store.runroot);
+    log::debug("Using volume path {}", storage::volumes_dir(store));
 }
 
 }  // namespace skiff::engine

@@ -111,3 +111,35 @@ teardown() {
     assert_status 125
     [[ $stderr == 'Error: `skiff tag` requires at least 2 args'* ]] || fail "stderr: [$stderr]"
 }
+
+@test "--log-level: logrus's lines on stderr, at that level and above" {
+    run --separate-stderr skiff --log-level=trace info
+    assert_status 0
+    [[ $stderr == *'level=info msg="'*'filtering at log level trace"'* ]] || fail "stderr: [$stderr]"
+    [[ $stderr =~ time=\"[0-9-]+T[0-9:]+(Z|[+-][0-9:]+)\"\ level=debug\  ]] || fail "no debug line: [$stderr]"
+    [[ $stderr == *" level=trace "* ]] || fail "no trace line: [$stderr]"
+    [[ $stderr != *" level=warning"* ]] || fail "a warning: [$stderr]"
+    run --separate-stderr skiff --log-level=debug info
+    [[ $stderr == *" level=debug "* && $stderr == *" level=info "* && $stderr != *" level=trace "* ]] || fail "debug: [$stderr]"
+    run --separate-stderr skiff --log-level=info info
+    [[ $stderr == *" level=info "* && $stderr != *" level=debug "* ]] || fail "info: [$stderr]"
+    run --separate-stderr skiff -D info
+    [[ $stderr == *" level=debug "* ]] || fail "-D: [$stderr]"
+    for level in warn warning error; do
+        run --separate-stderr skiff --log-level=$level info
+        [[ $stderr != *"level="* ]] || fail "$level: [$stderr]"
+    done
+}
+
+@test "--volumepath: where named volumes live, as info and a volume's mount point show" {
+    local vp=$BATS_TEST_TMPDIR/volumes-here
+    run skiff --volumepath "$vp" info --format '{{ .Store.VolumePath }}'
+    assert_status 0
+    assert_output "$vp"
+    run skiff --volumepath "$vp" volume create v1
+    assert_status 0
+    run skiff --volumepath "$vp" volume inspect --format '{{.Mountpoint}}' v1
+    assert_output "$vp/v1/_data"
+    [[ -d $vp/v1/_data ]] || fail "no $vp/v1/_data"
+    skiff --volumepath "$vp" volume rm v1 >/dev/null
+}

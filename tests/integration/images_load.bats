@@ -113,3 +113,23 @@ Loaded image: localhost/saved/two:2"
     run layer_dirs
     assert_output ""
 }
+
+@test "load -i an http URL downloads the archive first; a status other than 2xx is an error" {
+    local port=$((20000 + RANDOM % 20000)) pid i
+    python3 -m http.server "$port" --bind 127.0.0.1 --directory "$SKIFF_TEST_DIR" >/dev/null 2>&1 &
+    pid=$!
+    for i in $(seq 50); do
+        curl -sf -o /dev/null "http://127.0.0.1:$port/" && break
+        sleep 0.1
+    done
+    run --separate-stderr skiff load -i "http://127.0.0.1:$port/one.docker.tar"
+    local status_ok=$status out=$output
+    run --separate-stderr skiff load -i "http://127.0.0.1:$port/no-such.tar"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    [[ $status_ok -eq 0 && $out == "Loaded image: localhost/saved/one:latest" ]] || fail "load from URL: $status_ok [$out]"
+    assert_status 125
+    assert_one_error_line "downloading http://127.0.0.1:$port/no-such.tar: HTTP status 404"
+    run skiff images -q --no-trunc saved/one
+    assert_output "sha256:$PODMAN_ONE_ID"
+}

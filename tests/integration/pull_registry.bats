@@ -213,3 +213,37 @@ manifest_layers() {
     run skiff run --rm "$output" echo from a layout
     assert_output "from a layout"
 }
+
+@test "pull by digest names the image repository@digest; untag and rmi of that name remove only it" {
+    skiff pull -q --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox:1" >/dev/null
+    local digest
+    digest=$(skiff inspect --format '{{.Digest}}' "$REGISTRY/test/busybox:1")
+    # A tag and a digest together: the digest names the image, the tag is dropped.
+    skiff pull -q --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox:1@$digest" >/dev/null
+    run skiff images --format '{{.Repository}}:{{.Tag}}'
+    assert_output "$REGISTRY/test/busybox:1"
+    run skiff inspect --format '{{.RepoTags}}' "$REGISTRY/test/busybox@$digest"
+    assert_output "[$REGISTRY/test/busybox:1]"
+    run skiff untag "$REGISTRY/test/busybox:1" "$REGISTRY/test/busybox:1@$digest"
+    assert_status 0
+    run --separate-stderr skiff untag "$REGISTRY/test/busybox:1" "$REGISTRY/test/busybox@$digest"
+    assert_status 125
+    assert_one_error_line "$REGISTRY/test/busybox@$digest: tag not known"
+    skiff image exists "$REGISTRY/test/busybox:1"
+
+    skiff pull -q --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox@$digest" >/dev/null
+    run skiff rmi "$REGISTRY/test/busybox@$digest"
+    assert_status 0
+    assert_output "Untagged: $REGISTRY/test/busybox@$digest"
+    run skiff images --format '{{.Repository}}:{{.Tag}}'
+    assert_output "$REGISTRY/test/busybox:1"
+
+    # Named only by its digest, an image is listed as <none> and rmi of that name removes it.
+    skiff pull -q --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox@$digest" >/dev/null
+    skiff untag "$REGISTRY/test/busybox:1" "$REGISTRY/test/busybox:1"
+    run skiff images --format '{{.Repository}}:{{.Tag}}'
+    assert_output "$REGISTRY/test/busybox:<none>"
+    run skiff rmi "$REGISTRY/test/busybox@$digest"
+    assert_status 0
+    [[ ${lines[0]} == "Untagged: $REGISTRY/test/busybox@$digest" && ${lines[1]} == Deleted:* ]] || fail "rmi: $output"
+}

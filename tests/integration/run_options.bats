@@ -405,7 +405,7 @@ EOF
     run --separate-stderr skiff run --rm --kernel-memory 100 busybox echo ran
     assert_status 0
     assert_output "ran"
-    [[ $stderr == *"The --kernel-memory flag is no longer supported. This flag is a noop." ]] || fail "stderr: [$stderr]"
+    [[ $stderr == *"The --kernel-memory flag is no longer supported. This flag is a noop."* ]] || fail "stderr: [$stderr]"
     run --separate-stderr skiff run --rm busybox true
     [[ -z $stderr ]] || fail "a warning without --kernel-memory: [$stderr]"
 }

@@ -12,7 +12,14 @@ enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kFatal, kPanic };
 Level level();
 void set_level(Level l);
 bool parse_level(std::string_view name, Level* out);
+// logrus's name of a level: "trace", "debug", "info", "warning", …
+const char* level_name(Level l);
 void write(Level l, std::string_view msg);
+
+template <class... Args>
+void trace(fmt::format_string<Args...> f, Args&&... args) {
+    if (level() <= Level::kTrace) write(Level::kTrace, fmt::format(f, std::forward<Args>(args)...));
+}
 
 template <class... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {

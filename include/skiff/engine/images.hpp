@@ -64,6 +64,8 @@ Result<ImageHistory> image_history(const storage::StoreConfig& store, const std:
 
 // How podman shows an image's pulled digests: "REPOSITORY@DIGEST" for each name and digest.
 std::vector<std::string> repo_digests(const storage::ImageRecord& img);
+// The image's names that carry a tag (podman's RepoTags): not those a pull by digest gave it.
+std::vector<std::string> repo_tags(const storage::ImageRecord& img);
 // A name's repository and tag ("<none>" for a tag it lacks; the name itself when it does not parse).
 std::pair<std::string, std::string> repository_and_tag(const std::string& name);
 // How many containers use the image (0 when that cannot be told).

@@ -33,7 +33,7 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
 
 // `kill`: one signal to the container's process.
 Result<void> kill(const storage::StoreConfig& store, const std::string& name_or_id, int signal);
-// `kill -s`: a signal's name ("KILL", "SIGTERM") or number.
+// `kill -s`: a signal's name ("KILL", "SIGTERM", "-HUP") or number ("9", "-1"), as podman reads it.
 Result<int> parse_signal(std::string_view name);
 
 // `wait`: until the container has exited; its exit code (0 at once for one that never ran, as podman).

@@ -12,11 +12,14 @@ using StoreConfig = storage::StoreConfig;
 
 struct StoreFlags {
     std::string root, runroot, driver;  // --root, --runroot, --storage-driver; empty: the default
+    std::string volumepath;             // --volumepath; empty: ROOT/volumes
 };
 
 // Paths as podman: rootful /var/lib/skiff and /run/skiff; rootless $XDG_DATA_HOME/skiff (else
 // ~/.local/share/skiff) and $XDG_RUNTIME_DIR/skiff (else /tmp/skiff-run-UID/skiff); the flags
 // override them. The driver is overlay unless named (overlay, vfs).
 Result<StoreConfig> resolve_store(const StoreFlags& flags);
+// At debug level, as podman does: the driver and the directories the store uses.
+void log_store(const StoreConfig& store);
 
 }  // namespace skiff::engine

@@ -30,8 +30,9 @@ Result<Reference> parse_reference(std::string_view s);
 Result<Reference> normalize_reference(std::string_view s);
 
 // Podman's normalisation of local names (import, load, tag): localhost/ when no registry is written,
-// tag "latest" when neither tag nor digest is given; docker.io names get library/ as docker's do.
-// "demo" → "localhost/demo:latest", "demo:1" → "localhost/demo:1", "docker.io/x" → "docker.io/library/x:latest".
+// tag "latest" when neither tag nor digest is given, no tag when a digest is; docker.io names get
+// library/ as docker's do. "demo" → "localhost/demo:latest", "demo:1" → "localhost/demo:1",
+// "docker.io/x" → "docker.io/library/x:latest", "q.io/x:1@sha256:…" → "q.io/x@sha256:…".
 Result<std::string> normalize_local_name(std::string_view s);
 
 // True when the first path component of `name` is a registry (has '.', ':', is "localhost", or

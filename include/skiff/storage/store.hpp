@@ -45,6 +45,7 @@ enum class Driver { kOverlay, kVfs };
 struct StoreConfig {
     std::string root;     // --root
     std::string runroot;  // --runroot
+    std::string volume_path;  // --volumepath: where named volumes live; empty: root/volumes
     Driver driver = Driver::kOverlay;
     IdMap idmap = IdMap::identity();
 };

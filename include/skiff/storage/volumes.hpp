@@ -28,7 +28,7 @@ struct Volume {
 };
 
 bool valid_volume_name(std::string_view name);  // [a-zA-Z0-9][a-zA-Z0-9_.-]*, as podman
-std::string volumes_dir(const StoreConfig& s);  // --root/volumes
+std::string volumes_dir(const StoreConfig& s);  // --volumepath, else --root/volumes
 std::string volume_data_dir(const StoreConfig& s, const std::string& name);
 // The volume whose data directory `path` is, or "" (a host path).
 std::string volume_named_by(const StoreConfig& s, std::string_view path);
