@@ -208,3 +208,34 @@ containerenv"
     assert_status 125
     assert_one_error_line "invalid value \"bogus\" systemd option requires 'true, false, always'"
 }
+
+# --- images from archives ------------------------------------------------------------------------
+
+@test "run and create take docker-archive: and oci-archive: references: the archive is loaded, with a pull's progress" {
+    skiff run --name archsrc --entrypoint '["/bin/echo","from-the-archive"]' busybox >/dev/null
+    skiff commit -q archsrc archimg >/dev/null
+    skiff save --quiet archimg -o "$SKIFF_TEST_DIR/arch.tar"
+    skiff save --quiet --format oci-archive archimg -o "$SKIFF_TEST_DIR/arch-oci.tar"
+    skiff rm archsrc >/dev/null
+    skiff rmi archimg >/dev/null
+
+    run --separate-stderr skiff run --rm "docker-archive:$SKIFF_TEST_DIR/arch.tar"
+    assert_status 0
+    assert_output from-the-archive
+    [[ ${stderr_lines[0]} == "Getting image source signatures" ]] || fail "progress: [$stderr]"
+    [[ $stderr == *"Copying blob sha256:"* && $stderr == *"Copying config sha256:"* && $stderr == *"Writing manifest"* ]] ||
+        fail "progress: [$stderr]"
+    skiff image exists localhost/archimg:latest || fail "the archive's image was not stored under its name"
+    skiff rmi archimg >/dev/null
+
+    run --separate-stderr skiff create -q "oci-archive:$SKIFF_TEST_DIR/arch-oci.tar"
+    assert_status 0
+    local id=$output
+    run --separate-stderr skiff start -a "$id"
+    assert_output from-the-archive
+    skiff rm "$id" >/dev/null
+
+    run --separate-stderr skiff run --rm "docker-archive:$SKIFF_TEST_DIR/no-such.tar"
+    assert_status 125
+    assert_one_error_line "no-such.tar"
+}
