@@ -73,7 +73,8 @@ constexpr const char* kNoFormat = "payload does not match any of the supported i
 
 class ArchiveLoader {
 public:
-    ArchiveLoader(ImageTransaction& tx, std::string label) : tx_(tx), label_(std::move(label)) {}
+    ArchiveLoader(ImageTransaction& tx, std::string label, const ArchiveProgress& progress)
+        : tx_(tx), label_(std::move(label)), progress_(progress) {}
 
     Result<void> scan(ByteSource& src);
     Result<std::vector<LoadedImage>> load();
@@ -101,6 +102,7 @@ private:
 
     ImageTransaction& tx_;  // holds every layer unpacked, removes those no image lists at its end
     std::string label_;
+    const ArchiveProgress& progress_;
     std::map<std::string, std::string> files_;
     std::map<std::string, std::string> links_;
     std::map<std::string, UnpackedLayer> layers_;
@@ -234,13 +236,19 @@ Result<void> ArchiveLoader::check_layers(const oci::ImageConfig& cfg, const std:
         if (l->layer.diff_id != cfg.diff_ids[i])
             return fail("layer \"" + paths[i] + "\" has diff id " + l->layer.diff_id + ", the config expects " + cfg.diff_ids[i]);
     }
+    for (size_t i = 0; i < paths.size() && progress_.blob; ++i) {
+        const UnpackedLayer* l = TRY(layer(paths[i]));
+        progress_.blob(l->compressed_digest.empty() ? l->layer.diff_id : l->compressed_digest, !l->created);
+    }
     return {};
 }
 
 Result<LoadedImage> ArchiveLoader::commit(const std::string& config, const std::string& manifest,
                                           const std::string& media_type, const std::vector<std::string>& names) {
     NewImage img{config, manifest, media_type, names};
+    if (progress_.config) progress_.config(oci::sha256_of(config).str());
     auto rec = TRY(tx_.commit(img));
+    if (progress_.manifest) progress_.manifest();
     return LoadedImage{rec.id, names};
 }
 
@@ -341,11 +349,12 @@ Result<std::vector<LoadedImage>> ArchiveLoader::load() {
 
 }  // namespace
 
-Result<std::vector<LoadedImage>> load_image_archive(const StoreConfig& store, ByteSource& src, const std::string& label) {
+Result<std::vector<LoadedImage>> load_image_archive(const StoreConfig& store, ByteSource& src, const std::string& label,
+                                                    const ArchiveProgress& progress) {
     // When it ends, layers unpacked for nothing (another platform, a failure half-way) go; those an
     // image lists stay.
     ImageTransaction tx(store);
-    ArchiveLoader loader(tx, label);
+    ArchiveLoader loader(tx, label, progress);
     TRY(loader.scan(src));
     return loader.load();
 }

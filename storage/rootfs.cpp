@@ -1,6 +1,7 @@
 #include "skiff/storage/rootfs.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "skiff/base/fs.hpp"
@@ -11,6 +12,12 @@
 namespace skiff::storage {
 
 namespace {
+
+// The mode of a container's root directory, as containers/storage makes every layer's (and so
+// the container layer's) root: an image's tar entry for "./" does not change it. Overlay takes
+// the merged root's mode from the upper directory, so only that needs it; the image's layers
+// stay as they were stored.
+constexpr mode_t kRootMode = 0555;
 
 // overlay's lowerdir list: ':' separates, so a ':' or '\' in a path is escaped with '\'.
 std::string escape_lower(const std::string& path) {
@@ -37,7 +44,7 @@ Result<RootfsMount> prepare_overlay(const StoreConfig& store, const ImageRecord&
     auto lowers = TRY(layer_dirs(store, image));
     std::string upper = fs::join(dir, "upper"), work = fs::join(dir, "work"), merged = fs::join(dir, "merged");
     if (create) {
-        TRY(sys::mkdir(upper, 0755));
+        TRY(sys::mkdir(upper, kRootMode));
         TRY(sys::mkdir(work, 0700));
         TRY(sys::mkdir(merged, 0755));
     } else {
@@ -81,6 +88,7 @@ Result<RootfsMount> prepare_copy(const StoreConfig& store, const ImageRecord& im
                 auto src = TRY(sys::open(*it, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
                 TRY(apply_layer_copy(src.get(), dst.get(), *it));
             }
+            if (::fchmod(dst.get(), kRootMode) < 0) return sys_error("chmod " + staging);
             if (::rename(staging.c_str(), rootfs.c_str()) < 0) return sys_error("rename " + staging + " to " + rootfs);
             return {};
         }();

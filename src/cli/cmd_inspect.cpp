@@ -189,6 +189,12 @@ MountValues mount_values(const storage::StoreConfig& store, const engine::Contai
     return {Value::list(std::move(list)), Value(binds), tmpfs.empty() ? Value::map({}) : Value::map(std::move(tmpfs))};
 }
 
+// The manifest digest of the container's image, as podman shows it; empty when it has none.
+std::string image_digest(const storage::StoreConfig& store, const std::string& image_id) {
+    auto img = engine::find_image(store, image_id);
+    return img.ok() ? img->digest : std::string();
+}
+
 // podman's container inspect shape (the fields skiff knows; the rest as podman leaves them empty).
 Value container_value(const storage::StoreConfig& store, const storage::Container& c) {
     auto config = engine::config_of(c);
@@ -221,6 +227,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                       {"FinishedAt", time_or_zero(c.finished_ns)},
                   })},
         {"Image", c.image_id},
+        {"ImageDigest", image_digest(store, c.image_id)},
         {"ImageName", c.image_name},
         {"Rootfs", ""},
         {"Pod", ""},

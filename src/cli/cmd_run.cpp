@@ -77,6 +77,8 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--expose", o->expose, "Expose a port or a range of ports")->allow_extra_args(false);
     sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);
     sub->add_option("--env-file", o->env_files, "Read in a file of environment variables")->allow_extra_args(false);
+    sub->add_flag("--env-host", o->env_host, "Use all current host environment variables in container");
+    sub->add_flag("--http-proxy", o->http_proxy, "Set proxy environment variables in the container based on the host proxy vars");
     sub->add_option("--group-add", o->group_add, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
@@ -109,8 +111,11 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--stop-signal", o->stop_signal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");
     sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY for container");
+    sub->add_option("--systemd", o->systemd, "Run container in systemd mode (\"true\"|\"false\"|\"always\")");
     sub->add_option("--tmpfs", o->tmpfs, "Mount a temporary filesystem (tmpfs) into a container (PATH[:OPTIONS])")->allow_extra_args(false);
     sub->add_option("--ulimit", o->ulimits, "Ulimit options (TYPE=SOFT[:HARD], or host)")->allow_extra_args(false);
+    sub->add_option("--unsetenv", o->unsetenv, "Unset environment default variables in container")->allow_extra_args(false);
+    sub->add_flag("--unsetenv-all", o->unsetenv_all, "Unset all default environment variables in container");
     sub->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])");
     sub->add_option("-v,--volume", o->volumes, "Bind mount a host directory or file (HOST-PATH:CONTAINER-PATH[:ro|rw,z|Z,PROPAGATION,[r]bind,[no]suid,[no]dev,[no]exec])")->allow_extra_args(false);
     sub->add_option("--variant", pull->variant, "Use VARIANT instead of the running architecture variant for choosing images");

@@ -35,7 +35,7 @@ namespace {
 // Mount points a container's runtime makes for itself, left out of its diff as podman leaves them.
 bool is_runtime_mount_point(const std::string& path) {
     static const std::set<std::string, std::less<>> kPaths = {
-        "/dev", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/proc", "/run", "/run/.containerenv", "/sys",
+        "/dev", "/etc/hostname", "/etc/hosts", "/etc/mtab", "/etc/resolv.conf", "/proc", "/run", "/run/.containerenv", "/sys",
     };
     return kPaths.contains(path);
 }

@@ -222,12 +222,34 @@ std::vector<std::string> expand_env(const std::vector<std::string>& entries, con
     return out;
 }
 
+namespace {
+
+// What podman passes in from its own environment beneath -e and --env-file: everything with
+// --env-host, else (--http-proxy, the default) the proxy variables that are set.
+std::vector<std::string> passed_host_env(const RunOptions& opts, const std::map<std::string, std::string>& host) {
+    std::vector<std::string> out;
+    static constexpr const char* kProxyEnv[] = {"http_proxy", "https_proxy", "ftp_proxy", "no_proxy",
+                                                "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY"};
+    if (opts.env_host) {
+        for (auto& [k, v] : host) out.push_back(k + "=" + v);
+    } else if (opts.http_proxy) {
+        for (const char* k : kProxyEnv)
+            if (auto it = host.find(k); it != host.end()) out.push_back(it->first + "=" + it->second);
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in) {
     ContainerConfig c;
     c.image = opts.image_name.empty() ? opts.image : opts.image_name;
     if (opts.entrypoint) c.entrypoint = TRY(parse_entrypoint(*opts.entrypoint));
     c.command = opts.command;
-    c.env = merge_env(expand_env(env_file_entries(in.env_file_lines), in.host_env), expand_env(opts.env, in.host_env));
+    c.env = merge_env(passed_host_env(opts, in.host_env),
+                      merge_env(expand_env(env_file_entries(in.env_file_lines), in.host_env), expand_env(opts.env, in.host_env)));
+    c.unsetenv = opts.unsetenv;
+    c.unsetenv_all = opts.unsetenv_all;
     c.workdir = opts.workdir;
     c.user = opts.user;
     if (opts.group_add.size() > 1 &&
@@ -470,6 +492,9 @@ std::string serialize_config(const ContainerConfig& c) {
     put_bool(w, "interactive", c.interactive);
     put_bool(w, "tty", c.tty);
     put_bool(w, "detach", c.detach);
+    if (!c.unsetenv.empty()) json::put_strings(w, "unsetenv", c.unsetenv);
+    put_bool(w, "unsetenv_all", c.unsetenv_all);
+    put_bool(w, "systemd", c.systemd);
     json::put(w, "network", network_mode_name(c.network));
     if (!c.ports.empty()) put_ports(w, c.ports);
     if (!c.expose.empty()) {
@@ -594,6 +619,9 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     c.interactive = get_bool(d, "interactive");
     c.tty = get_bool(d, "tty");
     c.detach = get_bool(d, "detach");
+    c.unsetenv = json::get_strings(d, "unsetenv");
+    c.unsetenv_all = get_bool(d, "unsetenv_all");
+    c.systemd = get_bool(d, "systemd");
     c.network = TRY(parse_network(json::get_string(d, "network")));
     c.ports = get_ports(d);
     for_each_object(d, "expose", [&](const rapidjson::Value& e) {

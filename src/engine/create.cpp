@@ -14,6 +14,7 @@
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/volumes.hpp"
 #include "run_internal.hpp"
+#include "systemd.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/sealed_binary.hpp"
 #include "skiff/net/forwarder.hpp"
@@ -66,6 +67,14 @@ Result<std::vector<net::PortMapping>> published_ports(const oci::ImageConfig& im
     return net::resolve_ports(std::move(ports), exposed, opts.publish_all);
 }
 
+// podman decides systemd mode once, at create, from the command the container will run; systemd
+// then stops on SIGRTMIN+3 unless a stop signal was chosen.
+Result<void> set_systemd_mode(const RunOptions& opts, const oci::ContainerConfig& image, ContainerConfig& config) {
+    config.systemd = TRY(systemd_mode(opts.systemd, TRY(make_args(image, config))));
+    if (config.systemd && opts.stop_signal.empty() && image.stop_signal.empty()) config.stop_signal = systemd_stop_signal();
+    return {};
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files) {
@@ -106,6 +115,7 @@ Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions
     // Every option is checked before anything is created.
     ContainerConfig config = TRY(configure(opts, in));
     config.ports = TRY(published_ports(image.config, opts, config));
+    TRY(set_systemd_mode(opts, image.config.config, config));
     return prepare(store, std::move(image), std::move(config), id);
 }
 

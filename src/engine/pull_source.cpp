@@ -1,10 +1,17 @@
 // What the user names → where it is pulled from: OCI layouts, registries (short names through
 // registries.conf, mirrors first), and run's --pull policies.
+#include <fcntl.h>
+
+#include <algorithm>
+
 #include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/engine/pull.hpp"
 #include "skiff/oci/reference.hpp"
 #include "skiff/oci/registries_conf.hpp"
+#include "skiff/storage/image_archive.hpp"
 #include "skiff/storage/images.hpp"
+#include "skiff/storage/layers.hpp"
 
 namespace skiff::engine {
 
@@ -12,6 +19,39 @@ namespace {
 
 constexpr std::string_view kOciTransport = "oci:";
 constexpr std::string_view kDockerTransport = "docker://";
+constexpr std::string_view kArchiveTransports[] = {"docker-archive:", "oci-archive:"};
+
+// The transports that name a source, never a stored image.
+bool has_transport(std::string_view image) {
+    if (image.starts_with(kOciTransport) || image.starts_with(kDockerTransport)) return true;
+    return std::any_of(std::begin(kArchiveTransports), std::end(kArchiveTransports),
+                       [&](std::string_view t) { return image.starts_with(t); });
+}
+
+// docker-archive:FILE and oci-archive:FILE: the archive loaded into the store (its images keep
+// the names it gives them), told as a pull's progress, as podman pulls from one; the first image
+// is the one pulled.
+Result<PulledImage> pull_archive(const storage::StoreConfig& store, std::string_view transport, const std::string& path,
+                                 PullProgress& progress) {
+    if (path.empty()) return make_error("invalid reference " + std::string(transport) + ": no archive file");
+    unique_fd fd = TRY(sys::open(path, O_RDONLY));
+    storage::FdSource src(fd.get());
+    storage::ArchiveProgress told;
+    told.blob = [&](const std::string& digest, bool stored) {
+        oci::Descriptor d;
+        d.digest = digest;
+        progress.blob_start(d, stored);
+        progress.blob_done(digest);
+    };
+    told.config = [&](const std::string& digest) { progress.config(digest); };
+    told.manifest = [&] { progress.writing_manifest(); };
+    auto loaded = TRY_CTX(storage::load_image_archive(store, src, path, told), std::string(transport) + path);
+    if (loaded.empty()) return make_error(std::string(transport) + path + ": no image in the archive");
+    progress.storing_signatures();
+    PulledImage p;
+    p.id = loaded.front().id;
+    return p;
+}
 
 // oci:DIR[:REF] — an OCI layout directory, named localhost/DIR[:REF] as podman names it.
 Result<PulledImage> pull_oci_layout(const storage::StoreConfig& store, std::string_view spec, PullOptions opts,
@@ -64,6 +104,8 @@ Result<PulledImage> pull(const storage::StoreConfig& store, const std::string& i
                          const oci::RegistryAccess& access, PullProgress& progress) {
     std::string_view input = image;
     if (input.starts_with(kOciTransport)) return pull_oci_layout(store, input.substr(kOciTransport.size()), opts, progress);
+    for (std::string_view t : kArchiveTransports)
+        if (input.starts_with(t)) return pull_archive(store, t, std::string(input.substr(t.size())), progress);
     if (input.starts_with(kDockerTransport)) input.remove_prefix(kDockerTransport.size());
     if (input.empty()) return make_error("invalid reference format: an image name is required");
 
@@ -93,7 +135,7 @@ Result<storage::ImageRecord> ensure_image(const storage::StoreConfig& store, con
                                           PullProgress& progress) {
     std::optional<storage::ImageRecord> local;
     // A transport prefix names a source, never a stored image.
-    if (!image.starts_with(kOciTransport) && !image.starts_with(kDockerTransport)) {
+    if (!has_transport(image)) {
         auto found = storage::find_image(store, image);
         if (found) local = found.take();
         else if (!is_not_known(found.error()) || policy == PullPolicy::kNever) return found.take_error();

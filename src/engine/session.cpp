@@ -1,6 +1,11 @@
 // A container's run from its record, shared by the foreground run and the monitor (session.hpp).
 #include "skiff/engine/session.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "engine_version.hpp"
 #include "run_internal.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
@@ -38,6 +43,33 @@ Result<void> write_etc_files(const storage::StoreConfig& store, const std::strin
     return {};
 }
 
+// Go's %q for the plain strings a name, id or image name is.
+std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (char ch : s) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out + "\"";
+}
+
+// /run/.containerenv, as podman writes it: empty, except in a privileged container, which is told
+// the engine, its name, id and image, and whether it runs rootless; "graphRootMounted=1" when a
+// mount's source holds the store.
+Result<void> write_containerenv(const storage::StoreConfig& store, const storage::Container& c, const runtime::Spec& spec) {
+    if (std::none_of(spec.mounts.begin(), spec.mounts.end(), [](const runtime::Mount& m) { return m.destination == "/run/.containerenv"; }))
+        return {};
+    std::string graph_root;
+    for (const runtime::Mount& m : spec.mounts)
+        if (m.type == "bind" && !m.source.empty() && store.root.starts_with(m.source)) graph_root = "graphRootMounted=1\n";
+    std::string text = graph_root;
+    if (spec.privileged)
+        text = "engine=\"podman-skiff-" SKIFF_ENGINE_VERSION "\"\nname=" + quoted(c.name) + "\nid=" + quoted(c.id) +
+               "\nimage=" + quoted(c.image_name) + "\nimageid=" + quoted(c.image_id) +
+               "\nrootless=" + (::geteuid() != 0 ? "1" : "0") + "\n" + graph_root;
+    return storage::write_run_file(store, c.id, ".containerenv", text, 0644);
+}
+
 }  // namespace
 
 ContainerSession::ContainerSession(const storage::StoreConfig& store, storage::Container c, Prepared p)
@@ -64,6 +96,7 @@ Result<ContainerSession> ContainerSession::load(const storage::StoreConfig& stor
 Result<void> ContainerSession::finish() {
     runtime::Spec& spec = p_.spec;
     TRY(write_etc_files(store_, c_.id, spec, c_.name));
+    TRY(write_containerenv(store_, c_, spec));
     auto root = TRY(storage::prepare_rootfs(store_, p_.image, storage::container_dir(store_, c_.id), c_.auto_remove));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
     spec.rootfs = root.target;

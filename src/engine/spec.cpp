@@ -9,6 +9,7 @@
 #include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/spec.hpp"
 #include "skiff/engine/spec.hpp"
+#include "systemd.hpp"
 
 namespace skiff::engine {
 
@@ -20,6 +21,27 @@ runtime::Mount bind_mount(const std::string& src, const std::string& dst, bool r
     runtime::Mount m{dst, "bind", src, {"rbind", "nosuid", "nodev", "noexec"}};
     if (ro) m.options.push_back("ro");
     return m;
+}
+
+// podman's defaults beneath the image's variables, less --unsetenv's (or all with --unsetenv-all),
+// then the container's own (-e, --env-file, and --env-host's or --http-proxy's beneath them).
+// container=podman is what systemd and scripts recognise a podman-like engine's container by.
+std::vector<std::string> process_env(const oci::ContainerConfig& image, const ContainerConfig& config) {
+    std::vector<std::string> env = {std::string("PATH=") + runtime::kDefaultPath, "TERM=xterm", "container=podman"};
+    env = merge_env(env, image.env);
+    std::erase_if(env, [&](const std::string& kv) {
+        return config.unsetenv_all || std::find(config.unsetenv.begin(), config.unsetenv.end(), env_name(kv)) != config.unsetenv.end();
+    });
+    return merge_env(env, config.env);
+}
+
+// /run/.containerenv (written by the session) tells the container's processes they run in one,
+// unless a mount of the user's covers it.
+void add_containerenv(const std::string& run_dir, const std::vector<runtime::Mount>& user_mounts,
+                      std::vector<runtime::Mount>& mounts) {
+    for (const runtime::Mount& m : user_mounts)
+        if (m.destination == "/run" || m.destination == "/run/.containerenv") return;
+    mounts.push_back(bind_mount(run_dir + "/.containerenv", "/run/.containerenv", false));
 }
 
 }  // namespace
@@ -85,14 +107,12 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.args = TRY(make_args(ic, config));
     spec.hostname = config.hostname.empty() ? in.container_id.substr(0, 12) : config.hostname;
 
-    std::vector<std::string> env = {std::string("PATH=") + runtime::kDefaultPath, "container=skiff"};
-    if (config.tty) env.push_back("TERM=xterm");
-    env = merge_env(env, ic.env);
-    env = merge_env(env, config.env);
-    env = merge_env(env, {"HOSTNAME=" + spec.hostname});
-    spec.env = std::move(env);
+    spec.env = merge_env(process_env(ic, config), {"HOSTNAME=" + spec.hostname});
 
+    spec.id = in.container_id;
     spec.cwd = !config.workdir.empty() ? config.workdir : !ic.working_dir.empty() ? ic.working_dir : "/";
+    spec.create_cwd = config.workdir.empty() && !ic.working_dir.empty();
+    spec.root_symlinks = {{"/etc/mtab", "/proc/mounts"}};
     if (spec.cwd.front() != '/') return make_error("invalid working directory \"" + spec.cwd + "\": must be an absolute path");
     spec.user = config.user.empty() ? ic.user : config.user;
     spec.group_add = config.group_add;
@@ -135,10 +155,12 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     // The user's mounts replace the defaults at the same place. Parents are mounted before what lies
     // beneath them (as podman orders them): a volume at /etc keeps skiff's /etc/hosts on top.
     auto mine = runtime_mounts(config.mounts, in.volumes_dir);
+    add_containerenv(in.run_dir, mine, spec.mounts);
     std::erase_if(spec.mounts, [&](const runtime::Mount& d) {
         return std::any_of(mine.begin(), mine.end(), [&](const runtime::Mount& m) { return m.destination == runtime::clean_path(d.destination); });
     });
     spec.mounts.insert(spec.mounts.end(), mine.begin(), mine.end());
+    if (config.systemd) add_systemd(in.container_id, mine, spec);
     auto depth = [](const runtime::Mount& m) { return std::count(m.destination.begin(), m.destination.end(), '/'); };
     std::stable_sort(spec.mounts.begin(), spec.mounts.end(),
                      [&](const runtime::Mount& a, const runtime::Mount& b) { return depth(a) < depth(b); });

@@ -57,10 +57,11 @@ Access check_access(const std::string& path, int* err) {
 
 Error access_failure(const std::string& shown, Access a, int err) {
     switch (a) {
+        // execve's own errno for both (podman's runtimes say "exec: … permission denied").
         case Access::kNotExecutable:
-            return exec_failure("the path `" + shown + "` exists but it is not executable", EPERM);
+            return exec_failure("exec: the path `" + shown + "` exists but it is not executable", EACCES);
         case Access::kNotRegular:
-            return exec_failure("the path `" + shown + "` is not a regular file", EPERM);
+            return exec_failure("exec: the path `" + shown + "` is not a regular file", EACCES);
         default:
             break;
     }

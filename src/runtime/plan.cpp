@@ -94,6 +94,8 @@ Result<Plan> plan(const Spec& spec, const Host& host) {
     // A read-only tmpfs is made writable and turned read-only after every mount: its own copy-up
     // and the mount points of what is mounted beneath it (/etc/hosts in a tmpfs /etc) are written.
     std::vector<std::string> readonly_after;
+    for (const auto& [link, target] : spec.root_symlinks)
+        p.ops.push_back(simple(Op::Kind::kSymlink, clean_path(link), target));
     for (const Mount& m : spec.mounts) {
         std::string dest = clean_path(m.destination);
         MountOptions opts = TRY(parse_mount_options(m.options, m.type == "bind"));
@@ -118,7 +120,9 @@ Result<Plan> plan(const Spec& spec, const Host& host) {
     std::vector<std::string> devices(std::begin(kDefaultDevices), std::end(kDefaultDevices));
     if (spec.privileged) {
         for (const std::string& d : host.devices)
-            if (std::find(devices.begin(), devices.end(), d) == devices.end()) devices.push_back(d);
+            if (std::find(devices.begin(), devices.end(), d) == devices.end() &&
+                (spec.host_ttys || !str::starts_with(d, "/dev/tty")))
+                devices.push_back(d);
     }
     // A --device at a default node's place replaces it.
     std::erase_if(devices, [&](const std::string& d) {

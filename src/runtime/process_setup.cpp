@@ -47,10 +47,23 @@ Result<void> switch_user(const ResolvedUser& u) {
     return {};
 }
 
+// An image's working directory is made when missing, owned by the user, as podman makes it; the
+// user's own --workdir is not.
+Result<void> make_cwd(const std::string& cwd, const ResolvedUser& user) {
+    if (sys::exists(cwd)) return {};
+    TRY_CTX(fs::mkdir_p(cwd, 0755), "creating the container's workdir");
+    if (::chown(cwd.c_str(), user.uid, user.gid) < 0) return sys_error("chowning the container's workdir " + cwd);
+    return {};
+}
+
 // The CVE-2024-21626 class: the working directory is checked once entered.
-Result<void> enter_cwd(const std::string& cwd) {
+Result<void> enter_cwd(const std::string& cwd, const std::string& id) {
     unique_fd root = TRY(sys::open("/", O_PATH | O_DIRECTORY));
     auto dir = sys::open_in_root(root.get(), cwd, O_PATH | O_DIRECTORY);
+    if (!dir.ok() && dir.error().code == ENOENT)
+        return make_error("workdir \"" + cwd + "\" does not exist on container " + id, kExitCannotInvoke);
+    if (!dir.ok() && dir.error().code == ENOTDIR)
+        return make_error("workdir \"" + cwd + "\" exists on container " + id + ", but is not a directory", kExitCannotInvoke);
     if (!dir.ok())
         return Error{dir.error().code, "chdir to the working directory \"" + cwd + "\": " +
                                            std::strerror(dir.error().code), kExitCannotInvoke};
@@ -129,12 +142,13 @@ Result<void> finish_and_exec(const Spec& spec, const ResolvedUser& user, const s
     // Without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: load it
     // while still root, before the capabilities go; with it, load it last.
     if (!spec.no_new_privileges) TRY(seccomp::load(filter));
+    if (spec.create_cwd) TRY(make_cwd(spec.cwd, user));
     TRY(switch_user(user));
     // A change of uid resets dumpability to fs.suid_dumpable, which may be 1: until exec, this
     // process's /proc/PID/exe (skiff) stays closed to the container's other processes.
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sys_error("prctl PR_SET_DUMPABLE");
     TRY(caps::apply_mask(capabilities));
-    TRY(enter_cwd(spec.cwd));
+    TRY(enter_cwd(spec.cwd, spec.id));
     if (spec.no_new_privileges) TRY(set_no_new_privileges());
     std::vector<std::string> env = process_env(spec.env, user.home);
     std::string exe = TRY(find_executable(spec.args.front(), env_value(env, "PATH", kDefaultPath), spec.cwd));

@@ -85,6 +85,10 @@ struct ContainerConfig {
     std::optional<std::vector<std::string>> entrypoint;  // given: replaces the image's (and drops its Cmd)
     std::vector<std::string> command;                    // given: replaces the image's Cmd
     std::vector<std::string> env;  // -e and --env-file, resolved against skiff's environment at create
+                                   // (and --env-host's or --http-proxy's variables beneath them)
+    std::vector<std::string> unsetenv;  // default and image variables left out
+    bool unsetenv_all = false;          // no default or image variable at all
+    bool systemd = false;  // systemd mode (--systemd, resolved against the command at create)
     std::string workdir, user, hostname, name;
     std::vector<std::string> group_add;  // --group-add, checked
     bool remove = false, interactive = false, tty = false, detach = false;

@@ -25,6 +25,11 @@ struct RunOptions {
     bool tty = false;                   // -t
     std::vector<std::string> env;       // -e K=V or K (taken from skiff's environment)
     std::vector<std::string> env_files; // --env-file
+    std::vector<std::string> unsetenv;  // --unsetenv NAME: a default or image variable left out
+    bool unsetenv_all = false;          // --unsetenv-all: no default or image variable at all
+    bool env_host = false;              // --env-host: skiff's whole environment passed in
+    bool http_proxy = true;             // --http-proxy: skiff's proxy variables passed in
+    std::string systemd = "true";       // --systemd true|false|always
     std::string workdir;
     std::string user;
     std::vector<std::string> group_add;  // --group-add GROUP (a gid or name), or keep-groups alone

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <utility>
 
 #include "skiff/base/result.hpp"
 #include "skiff/runtime/cgroups.hpp"
@@ -50,10 +51,13 @@ struct Spec {
     std::string rootfs;         // host directory the root is mounted on, then pivot_root'ed into
     bool readonly_rootfs = false;
 
+    std::string id;  // the container's, for messages
+
     // Process.
     std::vector<std::string> args;
     std::vector<std::string> env;  // "KEY=VALUE"
     std::string cwd = "/";
+    bool create_cwd = false;       // a missing cwd is made (owned by the user), as for an image's WorkingDir
     std::string user;              // "", "name", "uid", "name:group", "uid:gid": resolved in the rootfs
     std::vector<std::string> group_add;  // more supplementary groups (gids, names, or keep-groups): user.hpp
     bool terminal = false;         // -t: a pty from the container's own devpts
@@ -66,12 +70,16 @@ struct Spec {
     bool host_network = false;  // otherwise a new network namespace with lo up
 
     std::vector<Mount> mounts;  // applied in order after the root (proc, sys, dev, /etc files, …)
+    // Symlinks (path, target) made in the root file system before the mounts where nothing is at
+    // that path yet: /etc/mtab → /proc/mounts, as podman makes it.
+    std::vector<std::pair<std::string, std::string>> root_symlinks;
     std::vector<std::string> masked_paths;
     std::vector<std::string> readonly_paths;
 
     std::vector<std::string> capabilities;  // "CAP_*": bounding, effective, permitted; inheritable empty
     bool no_new_privileges = false;
     bool privileged = false;  // no masked/readonly paths, all caps, no seccomp, host devices
+    bool host_ttys = true;    // privileged: the host's /dev/tty* among them (podman leaves them out for systemd)
     // Device nodes made in the container (--device), and what its cgroup lets it open or make:
     // rules in order, the last that matches deciding (default_spec() has podman's list; empty:
     // no restriction). Applied to its cgroup before it runs anything of its own.

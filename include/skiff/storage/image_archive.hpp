@@ -5,6 +5,7 @@
 // diff ids. A failure leaves no image and no layer that it created.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,16 @@ struct LoadedImage {
     std::vector<std::string> names;  // normalised; empty when the archive named none
 };
 
+// Told what a load copies, image by image, as a pull's progress is: each layer (its digest, and
+// whether the store had it already), the config's digest, then the image's record written.
+struct ArchiveProgress {
+    std::function<void(const std::string& digest, bool already_stored)> blob;
+    std::function<void(const std::string& digest)> config;
+    std::function<void()> manifest;
+};
+
 // `label` names the archive in errors (a file name, or "stdin").
-Result<std::vector<LoadedImage>> load_image_archive(const StoreConfig& store, ByteSource& src, const std::string& label);
+Result<std::vector<LoadedImage>> load_image_archive(const StoreConfig& store, ByteSource& src, const std::string& label,
+                                                    const ArchiveProgress& progress = {});
 
 }  // namespace skiff::storage

@@ -76,13 +76,13 @@ TEST_CASE("find_executable: a directory or a file without x is 126") {
     auto dir = find_executable(d.path, "/bin", "/");
     REQUIRE_FALSE(dir.ok());
     CHECK(dir.error().exit_code == 126);
-    CHECK(dir.error().message == "skiff: the path `" + d.path +
-                                     "` is not a regular file: Operation not permitted: OCI permission denied");
+    CHECK(dir.error().message == "skiff: exec: the path `" + d.path +
+                                     "` is not a regular file: Permission denied: OCI permission denied");
     auto data = find_executable(d.path + "/data", "/bin", "/");
     REQUIRE_FALSE(data.ok());
     CHECK(data.error().exit_code == 126);
-    CHECK(data.error().message == "skiff: the path `" + d.path +
-                                      "/data` exists but it is not executable: Operation not permitted: "
+    CHECK(data.error().message == "skiff: exec: the path `" + d.path +
+                                      "/data` exists but it is not executable: Permission denied: "
                                       "OCI permission denied");
     // Found only as a non-executable file in PATH: that is what gets reported.
     auto in_path = find_executable("data", d.path, "/");
