@@ -7,6 +7,7 @@
 #include "skiff/base/time.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/volumes.hpp"
+#include "skiff/engine/mount.hpp"
 #include "skiff/net/forwarder.hpp"
 #include "skiff/runtime/enter.hpp"
 #include "skiff/storage/rootfs.hpp"
@@ -40,6 +41,17 @@ Result<void> write_etc_files(const storage::StoreConfig& store, const std::strin
 
 }  // namespace
 
+namespace {
+
+// What the container's start mounted on the host for it (volumes' devices, images), undone once it
+// has exited.
+void release_mounts(const storage::StoreConfig& store, const ContainerConfig& config) {
+    release_volumes(store, config);
+    release_container_images(store, config);
+}
+
+}  // namespace
+
 ContainerSession::ContainerSession(const storage::StoreConfig& store, storage::Container c, Prepared p)
     : store_(store), c_(std::move(c)), p_(std::move(p)) {}
 
@@ -66,7 +78,11 @@ Result<void> ContainerSession::finish() {
     TRY(write_etc_files(store_, c_.id, spec, c_.name));
     auto root = TRY(storage::prepare_rootfs(store_, p_.image, storage::container_dir(store_, c_.id), c_.auto_remove));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
+    // Mounted on the host (`skiff mount`): the container sees that mount, not a second overlay of
+    // the same directories.
+    if (std::string host = container_host_root(store_, c_.id); !host.empty()) spec.root = {"/", "bind", host, {"rbind"}};
     spec.rootfs = root.target;
+    TRY(mount_container_images(store_, c_.id, spec));
     return populate_volumes(store_, spec);
 }
 
@@ -137,7 +153,9 @@ bool ContainerSession::record_exit(const Result<int>& status) {
     c_.state = storage::ContainerState::kExited;
     c_.exit_code = status.ok() ? *status : status.error().exit_code;
     c_.finished_ns = now_ns();
-    return save();
+    bool saved = save();
+    release_mounts(store_, p_.config);  // after the save: this container is no user any more
+    return saved;
 }
 
 void ContainerSession::remove() {
@@ -146,6 +164,7 @@ void ContainerSession::remove() {
         auto now = storage::find_container(store_, c_.id, true);
         if (now.ok()) (void)storage::remove_container(store_, *now);
     }
+    release_mounts(store_, p_.config);
     remove_anonymous_volumes(store_, p_.config);
 }
 
