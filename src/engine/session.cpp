@@ -41,17 +41,6 @@ Result<void> write_etc_files(const storage::StoreConfig& store, const std::strin
 
 }  // namespace
 
-namespace {
-
-// What the container's start mounted on the host for it (volumes' devices, images), undone once it
-// has exited.
-void release_mounts(const storage::StoreConfig& store, const ContainerConfig& config) {
-    release_volumes(store, config);
-    release_container_images(store, config);
-}
-
-}  // namespace
-
 ContainerSession::ContainerSession(const storage::StoreConfig& store, storage::Container c, Prepared p)
     : store_(store), c_(std::move(c)), p_(std::move(p)) {}
 
@@ -82,6 +71,7 @@ Result<void> ContainerSession::finish() {
     // the same directories.
     if (std::string host = container_host_root(store_, c_.id); !host.empty()) spec.root = {"/", "bind", host, {"rbind"}};
     spec.rootfs = root.target;
+    mounts_taken_ = true;  // from here on, whatever of them was taken is given back by release_mounts
     TRY(mount_container_images(store_, c_.id, spec));
     return populate_volumes(store_, spec);
 }
@@ -153,9 +143,14 @@ bool ContainerSession::record_exit(const Result<int>& status) {
     c_.state = storage::ContainerState::kExited;
     c_.exit_code = status.ok() ? *status : status.error().exit_code;
     c_.finished_ns = now_ns();
-    bool saved = save();
-    release_mounts(store_, p_.config);  // after the save: this container is no user any more
-    return saved;
+    return save();
+}
+
+void ContainerSession::release_mounts() {
+    if (!mounts_taken_) return;
+    mounts_taken_ = false;
+    release_volumes(store_, p_.config);
+    release_container_images(store_, p_.config);
 }
 
 void ContainerSession::remove() {
@@ -164,7 +159,7 @@ void ContainerSession::remove() {
         auto now = storage::find_container(store_, c_.id, true);
         if (now.ok()) (void)storage::remove_container(store_, *now);
     }
-    release_mounts(store_, p_.config);
+    release_mounts();
     remove_anonymous_volumes(store_, p_.config);
 }
 

@@ -130,3 +130,25 @@ $(stat -c %d "$path")"
     run skiff image unmount busybox
     assert_output ""
 }
+
+@test "an image mount is given back once, after the last run: --rm -d and restarts" {
+    local iid
+    iid=$(skiff image inspect --format '{{.Id}}' busybox)
+    skiff image mount busybox >/dev/null
+    skiff run -d --rm --name once --mount type=image,src=busybox,dst=/img busybox true >/dev/null
+    skiff run -d --name again --restart on-failure:2 --mount type=image,src=busybox,dst=/img busybox \
+        sh -c 'test -x /img/bin/sh && echo full || echo empty; exit 1' >/dev/null
+    local i
+    for i in $(seq 100); do
+        [[ $(skiff inspect --format '{{.RestartCount}} {{.State.Status}}' again 2>/dev/null) == "2 exited" ]] &&
+            ! skiff container exists once && break
+        sleep 0.1
+    done
+    run skiff logs again
+    assert_output $'full\nfull\nfull'
+    # Our own mount is still there: each container gave back only what it took.
+    run skiff image unmount busybox
+    assert_output "$iid"
+    run skiff image unmount busybox
+    assert_output ""
+}
