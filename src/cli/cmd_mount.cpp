@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "table.hpp"
+#include "targets.hpp"
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/images.hpp"
 #include "skiff/engine/mount.hpp"
@@ -16,15 +17,18 @@ namespace skiff::cli {
 namespace {
 
 struct MountCliOptions {
-    bool all = false, latest = false, no_trunc = false;
+    TargetFlags targets;  // images: only all and names
+    bool no_trunc = false;
     std::string format;
-    std::vector<std::string> args;
 };
 
 struct UnmountCliOptions {
-    bool all = false, force = false, latest = false;
-    std::vector<std::string> args;
+    TargetFlags targets;  // images: only all and names
+    bool force = false;
 };
+
+const TargetFlagSet kMountTargets = {"Mount all containers", false, false};
+const TargetFlagSet kUnmountTargets = {"Unmount all of the currently mounted containers", false, false};
 
 // Each name's outcome in order: its line on stdout, or its error on stderr (the last error's exit
 // code is the command's, as podman's).
@@ -67,62 +71,46 @@ Result<void> list_mounted(const std::vector<engine::MountedRoot>& mounted, const
     return {};
 }
 
-Result<std::string> latest_container(const storage::StoreConfig& store) {
-    auto list = TRY(engine::list_containers(store, true));
-    if (list.empty()) return make_error("unable to get latest container: no such container");
-    return list.front().id;
-}
-
-// The containers named, or --latest's; with --all, none yet (the caller adds them).
-Result<std::vector<std::string>> chosen_containers(Context& ctx, bool latest, bool all, const std::vector<std::string>& args) {
-    if (latest && !args.empty()) return make_error("--latest and containers cannot be used together");
-    if (all && !args.empty()) return make_error("--all and containers cannot be used together");
-    std::vector<std::string> names = args;
-    if (latest) names.push_back(TRY(latest_container(ctx.store)));
-    return names;
+// Each container the flags name (podman's checks of how they combine) mounted or unmounted by `one`;
+// --all: those `wanted` accepts.
+template <typename F>
+int each_container(Context& ctx, const TargetFlags& t, const std::function<bool(const storage::Container&)>& wanted, F&& one) {
+    auto checked = check_targets(t);
+    if (!checked.ok()) return fail(checked.error());
+    auto targets = resolve_targets(ctx, t, wanted);
+    if (!targets.ok()) return fail(targets.error());
+    std::vector<std::string> names;
+    for (auto& target : *targets) names.push_back(target.id);
+    return each(names, std::forward<F>(one));
 }
 
 int run_mount(Context& ctx, const MountCliOptions& o) {
-    auto chosen = chosen_containers(ctx, o.latest, o.all, o.args);
-    if (!chosen.ok()) return fail(chosen.error());
-    std::vector<std::string> names = chosen.take();
-    if (o.all) {
-        auto list = engine::list_containers(ctx.store, true);
-        if (!list.ok()) return fail(list.error());
-        for (auto& c : *list) names.push_back(c.id);
-    }
-    if (names.empty() && !o.all) {
+    const TargetFlags& t = o.targets;
+    if (t.names.empty() && !t.all && !t.latest) {
         auto mounted = engine::mounted_containers(ctx.store);
         if (!mounted.ok()) return fail(mounted.error());
         auto listed = list_mounted(*mounted, o.format, false, o.no_trunc);
         return listed.ok() ? 0 : fail(listed.error());
     }
-    return each(names, [&](const std::string& n) { return engine::mount_container(ctx.store, n); });
+    return each_container(ctx, t, nullptr, [&](const std::string& n) { return engine::mount_container(ctx.store, n); });
 }
 
 int run_unmount(Context& ctx, const UnmountCliOptions& o) {
-    auto chosen = chosen_containers(ctx, o.latest, o.all, o.args);
-    if (!chosen.ok()) return fail(chosen.error());
-    std::vector<std::string> names = chosen.take();
-    if (o.all) {
-        auto mounted = engine::mounted_containers(ctx.store);
-        if (!mounted.ok()) return fail(mounted.error());
-        for (auto& m : *mounted) names.push_back(m.id);
-    } else if (names.empty()) {
-        return fail(make_error("requires at least 1 arg(s), only received 0"));
-    }
-    return each(names, [&](const std::string& n) { return engine::unmount_container(ctx.store, n, o.force); });
+    auto mounted = [&](const storage::Container& c) { return !engine::container_host_root(ctx.store, c.id).empty(); };
+    return each_container(ctx, o.targets, mounted,
+                          [&](const std::string& n) { return engine::unmount_container(ctx.store, n, o.force); });
 }
 
 int run_image_mount(Context& ctx, const MountCliOptions& o) {
-    if (o.all && !o.args.empty()) return fail(make_error("when using the --all switch, you may not pass any image names or IDs"));
-    std::vector<std::string> names = o.args;
-    if (o.all) {
+    const TargetFlags& t = o.targets;
+    if (t.all && !t.names.empty()) return fail(make_error("when using the --all switch, you may not pass any image names or IDs"));
+    std::vector<std::string> names = t.names;
+    if (t.all) {
         auto images = engine::list_images(ctx.store, "");
         if (!images.ok()) return fail(images.error());
         for (auto& i : *images) names.push_back(i.id);
     }
-    if (names.size() == 1 && !o.all && o.format.empty())
+    if (names.size() == 1 && !t.all && o.format.empty())
         return each(names, [&](const std::string& n) { return engine::mount_image(ctx.store, n); });
     for (auto& n : names) {
         auto path = engine::mount_image(ctx.store, n);
@@ -135,9 +123,10 @@ int run_image_mount(Context& ctx, const MountCliOptions& o) {
 }
 
 int run_image_unmount(Context& ctx, const UnmountCliOptions& o) {
-    if (o.all && !o.args.empty()) return fail(make_error("cannot mix --all with images"));
-    std::vector<std::string> names = o.args;
-    if (o.all) {
+    const TargetFlags& t = o.targets;
+    if (t.all && !t.names.empty()) return fail(make_error("cannot mix --all with images"));
+    std::vector<std::string> names = t.names;
+    if (t.all) {
         auto mounted = engine::mounted_images(ctx.store);
         if (!mounted.ok()) return fail(mounted.error());
         for (auto& m : *mounted) names.push_back(m.id);
@@ -153,11 +142,9 @@ void add_mount(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("mount", "Mount a working container's root filesystem");
     set_usage(sub, "skiff mount [options] [CONTAINER...]");
     auto o = std::make_shared<MountCliOptions>();
-    sub->add_flag("-a,--all", o->all, "Mount all containers");
+    add_target_flags(sub, o->targets, kMountTargets);
     sub->add_option("--format", o->format, "Print the mounted containers in specified format (json)");
-    sub->add_flag("-l,--latest", o->latest, "Act on the latest container skiff is aware of");
     sub->add_flag("--no-trunc,--notruncate", o->no_trunc, "Do not truncate output");
-    sub->add_option("args", o->args)->group("");
     sub->callback([o, &ctx] { ctx.exit_code = run_mount(ctx, *o); });
 }
 
@@ -166,10 +153,8 @@ void add_unmount(CLI::App& parent, Context& ctx) {
     sub->alias("umount");
     set_usage(sub, "skiff unmount [options] CONTAINER [CONTAINER...]");
     auto o = std::make_shared<UnmountCliOptions>();
-    sub->add_flag("-a,--all", o->all, "Unmount all of the currently mounted containers");
+    add_target_flags(sub, o->targets, kUnmountTargets);
     sub->add_flag("-f,--force", o->force, "Force the complete unmount of the specified mounted containers");
-    sub->add_flag("-l,--latest", o->latest, "Act on the latest container skiff is aware of");
-    sub->add_option("args", o->args)->group("");
     sub->callback([o, &ctx] { ctx.exit_code = run_unmount(ctx, *o); });
 }
 
@@ -177,9 +162,9 @@ void add_image_mount(CLI::App& parent, Context& ctx) {
     auto* sub = parent.add_subcommand("mount", "Mount an image's root filesystem");
     set_usage(sub, "skiff image mount [options] [IMAGE...]");
     auto o = std::make_shared<MountCliOptions>();
-    sub->add_flag("-a,--all", o->all, "Mount all images");
+    sub->add_flag("-a,--all", o->targets.all, "Mount all images");
     sub->add_option("--format", o->format, "Print the mounted images in specified format (json)");
-    sub->add_option("args", o->args)->group("");
+    sub->add_option("args", o->targets.names)->group("");
     sub->callback([o, &ctx] { ctx.exit_code = run_image_mount(ctx, *o); });
 }
 
@@ -188,9 +173,9 @@ void add_image_unmount(CLI::App& parent, Context& ctx) {
     sub->alias("umount");
     set_usage(sub, "skiff image unmount [options] IMAGE [IMAGE...]");
     auto o = std::make_shared<UnmountCliOptions>();
-    sub->add_flag("-a,--all", o->all, "Unmount all of the currently mounted images");
+    sub->add_flag("-a,--all", o->targets.all, "Unmount all of the currently mounted images");
     sub->add_flag("-f,--force", o->force, "Force the complete unmount of the specified mounted images");
-    sub->add_option("args", o->args)->group("");
+    sub->add_option("args", o->targets.names)->group("");
     sub->callback([o, &ctx] { ctx.exit_code = run_image_unmount(ctx, *o); });
 }
 
