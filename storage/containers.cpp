@@ -16,6 +16,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/base/time.hpp"
+#include "skiff/storage/rootfs.hpp"
 
 namespace skiff::storage {
 
@@ -473,6 +474,8 @@ Result<void> remove_container(const StoreConfig& s, const Container& c) {
     // Renamed aside first: from then on nobody lists or finds the container, and if this process
     // is killed, whoever meets what is left sweeps it.
     std::string def_trash = paths::trash(defs_root(s), c.id), run_trash = paths::trash(run_root(s), c.id);
+    // Its root mounted on the host (`skiff mount`) goes with it: nothing else would unmount it.
+    TRY(unmount_host(container_host_mount(s, c.id)));
     if (::rename(container_dir(s, c.id).c_str(), def_trash.c_str()) < 0 && errno != ENOENT)
         return sys_error("rename " + container_dir(s, c.id) + " to " + def_trash);
     if (::rename(container_run_dir(s, c.id).c_str(), run_trash.c_str()) < 0 && errno != ENOENT)

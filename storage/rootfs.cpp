@@ -1,12 +1,16 @@
 #include "skiff/storage/rootfs.hpp"
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <charconv>
 
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/storage/containers.hpp"
 #include "tree.hpp"
 
 namespace skiff::storage {
@@ -129,6 +133,63 @@ Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord&
     auto m = TRY(prepare_overlay(store, image, container_dir, false));
     if (disposable) TRY(clear_volatile_mark(container_dir));
     return m;
+}
+
+Result<RootfsMount> image_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& empty_dir) {
+    auto lowers = TRY(layer_dirs(store, image));
+    if (lowers.empty()) {
+        TRY(fs::mkdir_p(empty_dir, 0755));
+        lowers.push_back(empty_dir);
+    }
+    if (lowers.size() == 1) return RootfsMount{"bind", lowers.front(), {"rbind", "ro"}, ""};
+    std::vector<std::string> escaped;
+    for (auto& l : lowers) escaped.push_back(escape_lower(l));
+    return RootfsMount{"overlay", "overlay", {"lowerdir=" + str::join(escaped, ":"), "ro"}, ""};
+}
+
+namespace {
+
+std::string images_mount_root(const StoreConfig& store) { return fs::join(store.runroot, "images"); }
+std::string count_path(const HostMount& m) { return fs::join(m.dir, "mounts"); }
+
+}  // namespace
+
+bool mounted_at(const std::string& path) {
+    struct statx stx {};
+    if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0) return false;
+    return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+HostMount container_host_mount(const StoreConfig& store, const std::string& id) { return {container_run_dir(store, id)}; }
+
+HostMount image_host_mount(const StoreConfig& store, const std::string& id) { return {fs::join(images_mount_root(store), id)}; }
+
+Result<FileLock> lock_image_mount(const StoreConfig& store, const std::string& id) {
+    TRY(fs::mkdir_p(fs::join(store.runroot, "locks"), 0700));
+    return FileLock::acquire(fs::join(store.runroot, "locks/image-mount-" + id));
+}
+
+Result<std::vector<std::string>> image_host_mount_ids(const StoreConfig& store) {
+    return fs::list_dir(images_mount_root(store));
+}
+
+int host_mount_count(const HostMount& m) {
+    if (!mounted_at(m.path())) return 0;
+    auto text = fs::read_file(count_path(m));
+    int n = 0;
+    if (text.ok()) std::from_chars(text->data(), text->data() + text->size(), n);
+    return n > 0 ? n : 1;  // mounted, whatever the file says
+}
+
+Result<void> set_host_mount_count(const HostMount& m, int count) {
+    TRY(fs::mkdir_p(m.dir, 0700));
+    return fs::write_file_atomic(count_path(m), std::to_string(count), fs::Durability::kNoSync);
+}
+
+Result<void> unmount_host(const HostMount& m) {
+    if (mounted_at(m.path())) TRY(sys::umount(m.path(), MNT_DETACH));
+    if (::unlink(count_path(m).c_str()) < 0 && errno != ENOENT) return sys_error("remove " + count_path(m));
+    return {};
 }
 
 }  // namespace skiff::storage

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <rapidjson/document.h>
@@ -13,7 +14,9 @@
 #include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/time.hpp"
+#include "skiff/base/sys.hpp"
 #include "skiff/storage/containers.hpp"
+#include "skiff/storage/rootfs.hpp"
 
 namespace skiff::storage {
 
@@ -35,6 +38,7 @@ std::string serialize(const Volume& v) {
     w.Key("mounted");
     w.Bool(v.mounted);
     json::put_string_map(w, "labels", v.labels);
+    json::put_string_map(w, "options", v.options);
     w.EndObject();
     return buf.GetString();
 }
@@ -54,6 +58,9 @@ Result<Volume> parse(const StoreConfig& s, const std::string& name, std::string_
     if (auto it = d.FindMember("labels"); it != d.MemberEnd() && it->value.IsObject())
         for (auto& m : it->value.GetObject())
             if (m.value.IsString()) v.labels[m.name.GetString()] = m.value.GetString();
+    if (auto it = d.FindMember("options"); it != d.MemberEnd() && it->value.IsObject())
+        for (auto& m : it->value.GetObject())
+            if (m.value.IsString()) v.options[m.name.GetString()] = m.value.GetString();
     return v;
 }
 
@@ -68,6 +75,10 @@ void sweep(const StoreConfig& s) {
 }  // namespace
 
 std::string volumes_dir(const StoreConfig& s) { return s.volume_path.empty() ? fs::join(s.root, "volumes") : s.volume_path; }
+
+bool volume_mounts_device(const Volume& v) {
+    return v.options.count("type") || v.options.count("device") || v.options.count("o");
+}
 
 bool valid_volume_name(std::string_view name) { return valid_name(name); }
 
@@ -88,10 +99,11 @@ Result<FileLock> lock_volumes(const StoreConfig& s) {
 }
 
 Result<Volume> create_volume(const StoreConfig& s, const std::string& name, bool anonymous,
-                             const std::map<std::string, std::string>& labels) {
+                             const std::map<std::string, std::string>& labels,
+                             const std::map<std::string, std::string>& options) {
     if (!valid_volume_name(name))
         return make_error("invalid volume name \"" + name + "\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*");
-    Volume v{name, volume_data_dir(s, name), now_ns(), anonymous, false, false, labels};
+    Volume v{name, volume_data_dir(s, name), now_ns(), anonymous, false, false, labels, options};
     TRY(fs::mkdir_p(volumes_dir(s), 0700));
     sweep(s);
     std::string staging = fs::join(volumes_dir(s), ".staging-" + str::random_hex(16));
@@ -144,6 +156,7 @@ Result<std::vector<Volume>> list_volumes(const StoreConfig& s) {
 
 Result<void> remove_volume(const StoreConfig& s, const std::string& name) {
     TRY(find_volume(s, name));
+    if (mounted_at(volume_data_dir(s, name))) TRY(sys::umount(volume_data_dir(s, name), MNT_DETACH));
     std::string trash = fs::join(volumes_dir(s), ".trash-" + str::random_hex(16));
     if (::rename(volume_dir(s, name).c_str(), trash.c_str()) < 0) return sys_error("remove volume " + name);
     sweep(s);  // the volume is gone once renamed aside: deleting its files is best effort

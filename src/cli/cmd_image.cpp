@@ -20,12 +20,14 @@ const SubcommandEntry kImageSubcommands[] = {
     {add_inspect, "inspect", "inspect", nullptr},
     {add_images, "images", "list", "ls"},
     {add_load, "load", "load", nullptr},
+    {add_image_mount, "mount", "mount", nullptr},
     {add_pull, "pull", "pull", nullptr},
     {add_push, "push", "push", nullptr},
     {add_rmi, "rmi", "rm", nullptr},
     {add_save, "save", "save", nullptr},
     {add_search, "search", "search", nullptr},
     {add_tag, "tag", "tag", nullptr},
+    {add_image_unmount, "unmount", "unmount", nullptr},
     {add_untag, "untag", "untag", nullptr},
 };
 

@@ -177,6 +177,11 @@ MountValues mount_values(const storage::StoreConfig& store, const engine::Contai
             tmpfs.emplace(given.destination, str::join(given.options, ","));
             continue;
         }
+        if (given.kind == engine::MountConfig::Kind::kImage) {  // as podman: the image as named, no host path
+            list.push_back(Value::record({{"Type", "image"}, {"Source", given.source}, {"Destination", given.destination},
+                                          {"Driver", ""}, {"Mode", ""}, {"Options", opts}, {"RW", rw}, {"Propagation", ""}}));
+            continue;
+        }
         std::string name = given.kind == engine::MountConfig::Kind::kVolume ? given.source : "";
         std::string source = given.source;
         Value::Fields f = {{"Type", name.empty() ? "bind" : "volume"}};

@@ -19,6 +19,7 @@ namespace {
 
 Value volume_value(const storage::Volume& v) {
     Value::Map labels(v.labels.begin(), v.labels.end());
+    Value::Map options(v.options.begin(), v.options.end());
     Value::Fields f = {
         {"Name", v.name},
         {"Driver", "local"},
@@ -26,7 +27,7 @@ Value volume_value(const storage::Volume& v) {
         {"CreatedAt", format_rfc3339(v.created_ns)},
         {"Labels", Value::map(std::move(labels))},
         {"Scope", "local"},
-        {"Options", Value::map({})},
+        {"Options", Value::map(std::move(options))},
         {"MountCount", static_cast<unsigned long long>(0)},
         {"NeedsCopyUp", !v.populated},
         {"NeedsChown", !v.mounted},
@@ -162,14 +163,19 @@ void add_volume(CLI::App& parent, Context& ctx) {
     create->add_option("-d,--driver", co->driver, "Specify volume driver name (local)");
     create->add_flag("--ignore", co->ignore, "Don't fail if volume already exists");
     create->add_option("-l,--label", co->labels, "Set metadata for a volume (KEY=VALUE)")->allow_extra_args(false);
-    create->add_option("-o,--opt", co->opts, "Set driver specific options (none are supported by the local driver here)")->allow_extra_args(false);
+    create->add_option("-o,--opt", co->opts, "Set driver specific options (type, device, o)")->allow_extra_args(false);
     create->add_option("name", co->name, "The volume's name (default: a random one)");
     create->callback([co, &ctx] {
         auto made = [&]() -> Result<std::string> {
             if (!co->driver.empty() && co->driver != "local")
                 return make_error("volume driver \"" + co->driver + "\" is not supported: skiff has the local driver only");
-            if (!co->opts.empty()) return make_error("invalid volume option \"" + co->opts.front() + "\": the local driver here takes none");
-            return engine::create_volume(ctx.store, co->name, parse_labels(co->labels), co->ignore);
+            std::map<std::string, std::string> opts;
+            for (auto& o : co->opts) {
+                auto eq = o.find('=');
+                if (eq == std::string::npos) opts[o] = "";
+                else opts[o.substr(0, eq)] = o.substr(eq + 1);
+            }
+            return engine::create_volume(ctx.store, co->name, parse_labels(co->labels), opts, co->ignore);
         }();
         if (!made.ok()) {
             ctx.exit_code = fail(made.error());
@@ -221,6 +227,31 @@ void add_volume(CLI::App& parent, Context& ctx) {
     auto unmount_name = std::make_shared<std::string>();
     unmount->add_option("name", *unmount_name, "Volume to unmount")->required();
     unmount->callback([unmount_name, &ctx] { finish(ctx, mount_volume(ctx, *unmount_name, false)); });
+
+    auto* export_cmd = v->add_subcommand("export", "Export volumes");
+    set_usage(export_cmd, "skiff volume export [options] VOLUME");
+    auto export_output = std::make_shared<std::string>("/dev/stdout");
+    auto export_name = std::make_shared<std::string>();
+    export_cmd->add_option("-o,--output", *export_output, "Write to a specified file (default: stdout, which must be redirected)");
+    export_cmd->add_option("name", *export_name, "Volume to export")->required();
+    export_cmd->callback([export_output, export_name, &ctx] {
+        finish(ctx, [&]() -> Result<void> {
+            if (export_output->empty()) return make_error("expects output path, use --output=[path]");
+            return engine::export_volume(ctx.store, *export_name, *export_output);
+        }());
+    });
+
+    auto* import_cmd = v->add_subcommand("import", "Import a tarball contents into a volume");
+    set_usage(import_cmd, "skiff volume import VOLUME [SOURCE]");
+    auto import_args = std::make_shared<std::vector<std::string>>();
+    import_cmd->add_option("args", *import_args, "The volume, then a tarball or - (standard input)");
+    import_cmd->callback([import_args, &ctx] {
+        finish(ctx, [&]() -> Result<void> {
+            if (import_args->size() != 2)
+                return make_error("accepts 2 arg(s), received " + std::to_string(import_args->size()));
+            return engine::import_volume(ctx.store, (*import_args)[0], (*import_args)[1]);
+        }());
+    });
 
     auto* prune_cmd = v->add_subcommand("prune", "Remove all unused volumes");
     set_usage(prune_cmd, "skiff volume prune [options]");

@@ -89,5 +89,10 @@ void add_volume(CLI::App& parent, Context& ctx);
 void add_system(CLI::App& parent, Context& ctx);
 void add_container_diff(CLI::App& parent, Context& ctx);
 void add_image_diff(CLI::App& parent, Context& ctx);
+// cmd_mount.cpp: `mount`, `unmount` (alias `umount`), and the `image` ones.
+void add_mount(CLI::App& parent, Context& ctx);
+void add_unmount(CLI::App& parent, Context& ctx);
+void add_image_mount(CLI::App& parent, Context& ctx);
+void add_image_unmount(CLI::App& parent, Context& ctx);
 
 }  // namespace skiff::cli

@@ -156,7 +156,7 @@ struct Operand {
     std::vector<std::string> path;  // kField: names after the dot
     std::string text;               // kString, kIdent
     int64_t number = 0;
-    std::shared_ptr<const struct Pipeline> pipe;  // kPipe: a parenthesised pipeline
+    std::shared_ptr<const struct Pipeline> pipe;  // kPipe: a parenthesised pipeline (`path`: fields of its value)
 };
 
 struct Command {
@@ -206,6 +206,16 @@ public:
     }
     void consume(size_t n) { pos_ += n; }
 
+    // The names of a field chain (".A.B" after its first dot), into `path`.
+    void fields(std::vector<std::string>& path) {
+        while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_' || s_[pos_] == '.')) {
+            size_t start = pos_;
+            while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
+            if (pos_ > start) path.emplace_back(s_.substr(start, pos_ - start));
+            if (pos_ < s_.size() && s_[pos_] == '.') ++pos_;
+        }
+    }
+
     Result<Operand> operand() {
         skip_space();
         Operand op;
@@ -213,12 +223,7 @@ public:
         if (c == '.') {
             ++pos_;
             op.kind = Operand::Kind::kDot;
-            while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_' || s_[pos_] == '.')) {
-                size_t start = pos_;
-                while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
-                if (pos_ > start) op.path.emplace_back(s_.substr(start, pos_ - start));
-                if (pos_ < s_.size() && s_[pos_] == '.') ++pos_;
-            }
+            fields(op.path);
             if (!op.path.empty()) op.kind = Operand::Kind::kField;
             return op;
         }
@@ -286,6 +291,11 @@ public:
                 Operand op;
                 op.kind = Operand::Kind::kPipe;
                 op.pipe = std::make_shared<const Pipeline>(std::move(inner));
+                // (PIPELINE).Field: a field of the pipeline's value, as Go's templates chain it.
+                if (pos_ < s_.size() && s_[pos_] == '.') {
+                    ++pos_;
+                    fields(op.path);
+                }
                 cmd.words.push_back(std::move(op));
                 continue;
             }
@@ -508,10 +518,12 @@ Result<Value> eval_operand(const Operand& op, const Value& dot) {
         case Operand::Kind::kString: return Value(op.text);
         case Operand::Kind::kNumber: return Value(static_cast<long long>(op.number));
         case Operand::Kind::kBool: return Value(op.number != 0);
-        case Operand::Kind::kPipe: return eval_pipeline(*op.pipe, dot);
         case Operand::Kind::kIdent: return call(op.text, {});
+        case Operand::Kind::kPipe:
         case Operand::Kind::kField: {
-            const Value* v = &dot;
+            Value piped;
+            if (op.kind == Operand::Kind::kPipe) piped = TRY(eval_pipeline(*op.pipe, dot));
+            const Value* v = op.kind == Operand::Kind::kPipe ? &piped : &dot;
             std::string walked;
             for (auto& name : op.path) {
                 const Value* next = v->field(name);

@@ -343,6 +343,7 @@ const char* mount_kind_name(MountConfig::Kind k) {
     switch (k) {
         case MountConfig::Kind::kVolume: return "volume";
         case MountConfig::Kind::kTmpfs: return "tmpfs";
+        case MountConfig::Kind::kImage: return "image";
         case MountConfig::Kind::kBind: break;
     }
     return "bind";
@@ -633,6 +634,7 @@ Result<ContainerConfig> parse_config(std::string_view text) {
         std::string kind = json::get_string(m, "kind");
         if (kind == "volume") mc.kind = MountConfig::Kind::kVolume;
         else if (kind == "tmpfs") mc.kind = MountConfig::Kind::kTmpfs;
+        else if (kind == "image") mc.kind = MountConfig::Kind::kImage;
         else if (kind == "bind") mc.kind = MountConfig::Kind::kBind;
         else bad = make_error("corrupt container configuration: mount kind \"" + kind + "\"");
         mc.source = json::get_string(m, "source");

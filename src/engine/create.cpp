@@ -231,10 +231,12 @@ Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
         if (log) hooks.copied = [&log](bool is_stderr, std::string_view data) { log->write(is_stderr, data); };
         return session.run(hooks);
     }();
-    if (session.config().remove)
+    if (session.config().remove) {
         session.remove();
-    else
+    } else {
         session.record_exit(status);
+        session.release_mounts();
+    }
     return status;
 }
 

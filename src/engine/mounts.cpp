@@ -171,7 +171,7 @@ Result<bool> bool_value(const std::string& key, const std::string& v) {
 
 Result<MountConfig> mount_flag(const std::string& spec) {
     std::string type, source, target, propagation;
-    bool readonly = false, recursive = true, has_source = false;
+    bool readonly = false, recursive = true, has_source = false, rw_given = false;
     std::vector<std::string> tmpfs_words;
     for (const std::string& field : str::split(spec, ',')) {
         auto eq = field.find('=');
@@ -179,8 +179,8 @@ Result<MountConfig> mount_flag(const std::string& spec) {
         if (key == "type") type = value;
         else if (key == "source" || key == "src") source = value, has_source = true;
         else if (key == "target" || key == "destination" || key == "dst") target = value;
-        else if (key == "readonly" || key == "ro") readonly = TRY(bool_value(key, value));
-        else if (key == "rw") readonly = !TRY(bool_value(key, value));
+        else if (key == "readonly" || key == "ro") readonly = TRY(bool_value(key, value)), rw_given = true;
+        else if (key == "rw" || key == "readwrite") readonly = !TRY(bool_value(key, value)), rw_given = true;
         else if (key == "bind-propagation") propagation = value;
         else if (key == "bind-nonrecursive") recursive = !TRY(bool_value(key, value));
         else if (key == "relabel" || key == "consistency") continue;  // no SELinux; consistency is for macOS
@@ -207,7 +207,20 @@ Result<MountConfig> mount_flag(const std::string& spec) {
         if (readonly) tmpfs_words.push_back("ro");
         return tmpfs_mount(target, tmpfs_words, spec);
     }
-    return make_error("--mount " + spec + ": unsupported mount type \"" + type + "\": want bind, volume or tmpfs");
+    if (type == "image") {
+        // As podman: read-only unless rw=true (then its changes go to the container's own upper
+        // directory, never to the image).
+        if (source.empty()) return make_error("--mount " + spec + ": an image mount needs source=IMAGE");
+        if (!tmpfs_words.empty() || !propagation.empty())
+            return make_error("--mount " + spec + ": tmpfs and bind options are not for type=image");
+        MountConfig m;
+        m.kind = MountConfig::Kind::kImage;
+        m.source = source;
+        m.destination = TRY(container_path(target));
+        m.options = {rw_given && !readonly ? "rw" : "ro"};
+        return m;
+    }
+    return make_error("--mount " + spec + ": unsupported mount type \"" + type + "\": want bind, volume, tmpfs or image");
 }
 
 }  // namespace
@@ -238,6 +251,8 @@ std::vector<runtime::Mount> runtime_mounts(const std::vector<MountConfig>& mount
                 out.push_back({m.destination, "bind", volumes_dir + "/" + m.source + "/_data", m.options});
                 break;
             case MountConfig::Kind::kTmpfs: out.push_back({m.destination, "tmpfs", "tmpfs", m.options}); break;
+            // Its layers are found when the container starts (mount_container_images).
+            case MountConfig::Kind::kImage: out.push_back({m.destination, "image", m.source, m.options}); break;
         }
     }
     return out;

@@ -12,6 +12,7 @@
 #include "skiff/base/time.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/volumes.hpp"
+#include "skiff/engine/mount.hpp"
 #include "skiff/net/forwarder.hpp"
 #include "skiff/runtime/enter.hpp"
 #include "skiff/storage/rootfs.hpp"
@@ -99,7 +100,12 @@ Result<void> ContainerSession::finish() {
     TRY(write_containerenv(store_, c_, spec));
     auto root = TRY(storage::prepare_rootfs(store_, p_.image, storage::container_dir(store_, c_.id), c_.auto_remove));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
+    // Mounted on the host (`skiff mount`): the container sees that mount, not a second overlay of
+    // the same directories.
+    if (std::string host = container_host_root(store_, c_.id); !host.empty()) spec.root = {"/", "bind", host, {"rbind"}};
     spec.rootfs = root.target;
+    mounts_taken_ = true;  // from here on, whatever of them was taken is given back by release_mounts
+    TRY(mount_container_images(store_, c_.id, spec));
     return populate_volumes(store_, spec);
 }
 
@@ -173,12 +179,20 @@ bool ContainerSession::record_exit(const Result<int>& status) {
     return save();
 }
 
+void ContainerSession::release_mounts() {
+    if (!mounts_taken_) return;
+    mounts_taken_ = false;
+    release_volumes(store_, p_.config);
+    release_container_images(store_, p_.config);
+}
+
 void ContainerSession::remove() {
     {
         auto lock = storage::lock_container(store_, c_.id);
         auto now = storage::find_container(store_, c_.id, true);
         if (now.ok()) (void)storage::remove_container(store_, *now);
     }
+    release_mounts();
     remove_anonymous_volumes(store_, p_.config);
 }
 

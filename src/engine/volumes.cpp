@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <map>
 #include <regex>
 
@@ -15,8 +18,12 @@
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/filters.hpp"
+#include "run_internal.hpp"
 #include "skiff/runtime/detached_root.hpp"
 #include "skiff/storage/containers.hpp"
+#include "skiff/storage/layer_export.hpp"
+#include "skiff/storage/rootfs.hpp"
+#include "skiff/storage/tar_extract.hpp"
 
 namespace skiff::engine {
 
@@ -63,6 +70,62 @@ Result<bool> populate(const storage::Volume& v, int rootfd, const std::string& d
     return sys_error("fill volume " + v.name + ": rename");
 }
 
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// mount(8)'s flag words in an `o=` list; the rest is the file system's own data.
+struct MountFlags {
+    unsigned long flags = 0;
+    std::vector<std::string> data;
+};
+
+MountFlags split_mount_options(const std::string& o) {
+    static const std::map<std::string, unsigned long> kFlags = {
+        {"ro", MS_RDONLY}, {"rw", 0},           {"nosuid", MS_NOSUID},   {"nodev", MS_NODEV},
+        {"noexec", MS_NOEXEC}, {"sync", MS_SYNCHRONOUS}, {"noatime", MS_NOATIME}, {"nodiratime", MS_NODIRATIME},
+        {"relatime", MS_RELATIME}, {"strictatime", MS_STRICTATIME}, {"suid", 0}, {"dev", 0}, {"exec", 0},
+        {"bind", 0}, {"rbind", MS_REC},
+    };
+    MountFlags out;
+    for (auto& word : str::split(o, ',')) {
+        if (word.empty()) continue;
+        auto it = kFlags.find(word);
+        if (it != kFlags.end()) out.flags |= it->second;
+        else out.data.push_back(word);
+    }
+    return out;
+}
+
+// As podman's local driver: what options type, device and o say, mounted on the volume's data
+// directory (as `mount -t TYPE -o O DEVICE DATA`; type bind binds DEVICE there).
+Result<void> mount_device(const storage::Volume& v) {
+    if (storage::mounted_at(v.mountpoint)) return {};
+    auto get = [&](const char* key) { auto it = v.options.find(key); return it == v.options.end() ? std::string() : it->second; };
+    std::string type = get("type"), device = get("device");
+    MountFlags o = split_mount_options(get("o"));
+    std::string what = "mount volume " + v.name;
+    if (type == "bind" || get("o").find("bind") != std::string::npos) {
+        TRY_CTX(sys::mount(device, v.mountpoint, nullptr, MS_BIND | (o.flags & MS_REC)), what);
+        unsigned long rest = o.flags & ~MS_REC;
+        if (rest) TRY_CTX(sys::mount("", v.mountpoint, nullptr, MS_REMOUNT | MS_BIND | rest), what);
+        return {};
+    }
+    if (device.empty() && type == "tmpfs") device = "tmpfs";
+    TRY_CTX(sys::mount(device, v.mountpoint, type.empty() ? nullptr : type.c_str(), o.flags, str::join(o.data, ",")), what);
+    return {};
+}
+
+// Whether a running container other than the one exiting mounts the volume.
+Result<bool> volume_in_use(const storage::StoreConfig& store, const std::string& name) {
+    for (auto& id : TRY(volume_users(store, name))) {
+        auto c = storage::find_container(store, id);
+        if (c.ok() && c->state == storage::ContainerState::kRunning && alive(*c)) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::string mount_host_path(const storage::StoreConfig& store, const MountConfig& m) {
@@ -99,6 +162,12 @@ Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::
         if (name.empty()) continue;
         auto lock = TRY(storage::lock_volumes(store));
         auto v = TRY(storage::find_volume(store, name));
+        if (storage::volume_mounts_device(v)) {
+            // What the device holds is its content: nothing is copied up into it.
+            TRY(mount_device(v));
+            if (!v.mounted) TRY(storage::mark_volume_mounted(store, v));
+            continue;
+        }
         if (v.populated) continue;
         if (!root) {
             // Not volatile: overlay marks a volatile mount's work directory and refuses the next
@@ -113,15 +182,75 @@ Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::
     return {};
 }
 
-// Every volume each container mounts. A record whose options cannot be read fails the question:
-// a volume must never be taken for unused.
+void release_volumes(const storage::StoreConfig& store, const ContainerConfig& config) {
+    for (auto& name : volume_names(config)) {
+        auto lock = storage::lock_volumes(store);
+        if (!lock.ok()) return;
+        auto v = storage::find_volume(store, name);
+        if (!v.ok() || !storage::volume_mounts_device(*v) || !storage::mounted_at(v->mountpoint)) continue;
+        auto used = volume_in_use(store, name);
+        if (used.ok() && !*used) (void)sys::umount(v->mountpoint, MNT_DETACH);
+    }
+}
+
+namespace {
+
+Result<void> check_volume_options(const std::map<std::string, std::string>& options) {
+    for (auto& [key, value] : options) {
+        std::string k = lower(key);
+        if (k == "device") {
+            auto type = options.find("type");
+            if (type != options.end() && lower(type->second) == "bind") {
+                auto st = sys::stat(value);
+                if (!st.ok()) {
+                    std::string why = std::strerror(st.error().code);  // in Go's words: lower case
+                    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+                    return make_error("invalid volume option " + key + " for driver 'local': stat " + value + ": " + why);
+                }
+            }
+        } else if (k != "o" && k != "type") {
+            // podman's uid, gid, size, inodes, noquota, copy and nocopy are not had here.
+            return make_error("invalid mount option " + key + " for driver 'local': invalid argument");
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<std::string> create_volume(const storage::StoreConfig& store, const std::string& name,
-                                  const std::map<std::string, std::string>& labels, bool ignore) {
+                                  const std::map<std::string, std::string>& labels,
+                                  const std::map<std::string, std::string>& options, bool ignore) {
+    TRY(check_volume_options(options));
     std::string chosen = name.empty() ? str::random_hex(32) : name;
     auto lock = TRY(storage::lock_volumes(store));
-    auto v = storage::create_volume(store, chosen, false, labels);
+    auto v = storage::create_volume(store, chosen, false, labels, options);
     if (!v.ok() && !(ignore && v.error().code == EEXIST)) return v.take_error();
     return chosen;
+}
+
+Result<void> export_volume(const storage::StoreConfig& store, const std::string& name, const std::string& output) {
+    auto v = TRY(storage::find_volume(store, name));
+    unique_fd file;
+    if (!output.empty() && output != "-" && output != "/dev/stdout")
+        file = TRY_CTX(sys::open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), "export volume " + name);
+    auto dir = TRY_CTX(sys::open(v.mountpoint, O_RDONLY | O_DIRECTORY), "export volume " + name);
+    storage::FdSink sink(file ? file.get() : STDOUT_FILENO);
+    TRY_CTX(storage::export_tree(dir.get(), "volume " + name, sink, store.idmap), "export volume " + name);
+    return {};
+}
+
+Result<void> import_volume(const storage::StoreConfig& store, const std::string& name, const std::string& source) {
+    auto v = TRY(storage::find_volume(store, name));
+    unique_fd file;
+    if (source != "-") file = TRY(sys::open(source, O_RDONLY | O_CLOEXEC));
+    auto dir = TRY_CTX(sys::open(v.mountpoint, O_RDONLY | O_DIRECTORY), "import into volume " + name);
+    storage::ExtractOptions opts;
+    opts.ids = store.idmap;
+    opts.overwrite = true;
+    TRY_CTX(storage::extract_tar(file ? file.get() : STDIN_FILENO, dir.get(), "volume " + name, opts),
+            "import into volume " + name);
+    return {};
 }
 
 Result<bool> volume_exists(const storage::StoreConfig& store, const std::string& name) {

@@ -234,6 +234,7 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
         backoff_ms = std::min(backoff_ms * 2, 5000u);
         c.restarts++;
     }
+    session.release_mounts();  // after the last run, the restarts' included
     if (c.auto_remove) session.remove();
     return 0;
 }

@@ -317,6 +317,12 @@ Result<unique_fd> mount_detached_root(const Mount& root) {
     return detached_root(op, "a detached root");
 }
 
+Result<void> attach_detached_root(const unique_fd& mnt, const std::string& target) {
+    if (::move_mount(mnt.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return sys_error("mount on " + target);
+    return {};
+}
+
 Result<unique_fd> mount_root(const Op& root, const std::string& rootfs) {
     unique_fd mnt = TRY(detached_root(root, rootfs));
     if (::move_mount(mnt.get(), "", AT_FDCWD, rootfs.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)

@@ -17,7 +17,7 @@ MAN_SRC=$REPO/man
 
 # The commands of `skiff --help`, one a line.
 commands() {
-    "$SKIFF" --help | awk '/^Subcommands:/ { on = 1; next } on && /^$/ { exit } on && NF { print $1 }'
+    "$SKIFF" --help | awk '/^Subcommands:/ { on = 1; next } on && /^$/ { exit } on && NF { sub(/,$/, "", $1); print $1 }'
 }
 
 # The long options in a help text on stdin (`-a,--all`, `--network,--net TEXT` …), one a line.

@@ -282,3 +282,55 @@ No dangling volumes found"
     assert_output "false false"
     [[ -f $SKIFF_TEST_ROOT/volumes/cu/_data/passwd ]] || fail "not filled: $(ls "$SKIFF_TEST_ROOT/volumes/cu/_data")"
 }
+
+@test "volume create -o type=tmpfs: a tmpfs while a container uses it, as podman's local driver" {
+    run skiff volume create -o type=tmpfs -o device=tmpfs -o o=size=2m tv
+    assert_status 0
+    assert_output "tv"
+    run skiff volume inspect --format '{{.Options.type}} {{.Options.device}} {{.Options.o}}' tv
+    assert_output "tmpfs tmpfs size=2m"
+    run skiff run --rm -v tv:/vol busybox sh -c 'stat -f -c %T /vol; df -k /vol | tail -1'
+    assert_status 0
+    [[ ${lines[0]} == tmpfs ]] || fail "not a tmpfs: $output"
+    [[ ${lines[1]} == *" 2048 "* ]] || fail "o=size=2m not applied: $output"
+    # Unmounted once no container uses it.
+    [[ -z $(mounts_under "$SKIFF_TEST_ROOT/volumes/tv") ]] || fail "still mounted: $(mounts_under "$SKIFF_TEST_ROOT/volumes")"
+    run skiff volume rm tv
+    assert_status 0
+}
+
+@test "volume create -o type=bind,device=DIR: the directory is the volume; a missing one is podman's error" {
+    run --separate-stderr skiff volume create -o type=bind -o device=/bogus bv
+    assert_status 125
+    assert_one_error_line "invalid volume option device for driver 'local': stat /bogus: no such file or directory"
+    run --separate-stderr skiff volume create -o size=1m bv
+    assert_status 125
+    assert_one_error_line "invalid mount option size for driver 'local': invalid argument"
+    local dir=$SKIFF_TEST_DIR/bind-volume
+    mkdir -p "$dir" && echo on-host >"$dir/f"
+    run skiff volume create -o type=bind -o device="$dir" bv
+    assert_output "bv"
+    run skiff run --rm -v bv:/vol busybox sh -c 'cat /vol/f; echo from-ctr > /vol/g'
+    assert_status 0
+    assert_output "on-host"
+    [[ $(cat "$dir/g") == from-ctr ]] || fail "the container's write is not in $dir"
+    [[ -z $(mounts_under "$SKIFF_TEST_ROOT/volumes/bv") ]] || fail "still mounted after the container exited"
+}
+
+@test "volume export and import carry a volume's files as a tar stream" {
+    skiff volume create ev >/dev/null
+    skiff volume create iv >/dev/null
+    skiff run --rm -v ev:/data busybox sh -c 'echo hello > /data/test; mkdir /data/d; echo x > /data/d/y'
+    run skiff volume export ev --output="$SKIFF_TEST_DIR/ev.tar"
+    assert_status 0
+    tar -tf "$SKIFF_TEST_DIR/ev.tar" | grep -qx 'test' || fail "not in the tarball: $(tar -tf "$SKIFF_TEST_DIR/ev.tar")"
+    run skiff volume import iv - <"$SKIFF_TEST_DIR/ev.tar"
+    assert_status 0
+    run skiff run --rm -v iv:/data busybox cat /data/test /data/d/y
+    assert_output $'hello\nx'
+    skiff volume export ev >"$SKIFF_TEST_DIR/ev2.tar"
+    cmp "$SKIFF_TEST_DIR/ev.tar" "$SKIFF_TEST_DIR/ev2.tar" || fail "stdout and --output differ"
+    run --separate-stderr skiff volume import nosuch "$SKIFF_TEST_DIR/ev.tar"
+    assert_status 125
+    assert_one_error_line 'no volume with name "nosuch" found'
+}

@@ -23,9 +23,11 @@ struct RunOptions;
 
 // One of -v, --tmpfs or --mount, checked and resolved.
 struct MountConfig {
-    enum class Kind { kBind, kVolume, kTmpfs };
+    enum class Kind { kBind, kVolume, kTmpfs, kImage };
     Kind kind = Kind::kBind;
-    std::string source;       // kBind: an absolute host path; kVolume: the volume's name; kTmpfs: empty
+    // kBind: an absolute host path; kVolume: the volume's name; kTmpfs: empty; kImage: the image as
+    // the user named it (its layers are mounted when the container starts: mount_container_images)
+    std::string source;
     std::string destination;  // absolute and clean
     std::vector<std::string> options;  // as the runtime mounts it, podman's defaults applied
     bool anonymous = false;   // a volume made for this container alone (-v /path): removed with it

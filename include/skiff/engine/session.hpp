@@ -66,8 +66,11 @@ public:
     bool record_exit(const Result<int>& status);
     // The status saved under the container's lock; false when the container was removed meanwhile.
     bool save();
-    // --rm: the container and its anonymous volumes removed (as podman's --rm).
+    // --rm: the container and its anonymous volumes removed (as podman's --rm); release_mounts first.
     void remove();
+    // Once the container is done with (no further run): what finish() mounted on the host for it
+    // (images of --mount type=image, volumes' devices) given back. Runs once however often called.
+    void release_mounts();
     // What `update` changed while the container ran (its restart policy and limits), for its next run.
     void reload_updates();
 
@@ -80,6 +83,7 @@ private:
     storage::Container c_;
     Prepared p_;
     std::unique_ptr<net::Forwarder> forwarder_;
+    bool mounts_taken_ = false;  // finish() mounted images or volumes' devices for it
 };
 
 // The file a container's log is written to (k8s-file; empty without one), and the marker `stop`

@@ -26,12 +26,23 @@ void remove_anonymous_volumes(const storage::StoreConfig& store, const Container
 // image has files there, as podman's copy-up; on its first mount, an empty directory there still
 // gives it its owner and mode.
 // `spec.root` must be set.
+// A volume with driver options (type, device, o) gets its device mounted on its data directory
+// instead, as podman's local driver, and keeps it while a container that uses it runs.
 Result<void> populate_volumes(const storage::StoreConfig& store, const runtime::Spec& spec);
+// After the container exits: each of its volumes with a device mounted is unmounted when no
+// running container uses it any more. Best effort.
+void release_volumes(const storage::StoreConfig& store, const ContainerConfig& config);
 
-// `volume create`: a volume NAME (a random one when empty) with `labels`, under the volumes' lock;
-// with `ignore`, one that exists already is no error. Returns its name.
+// `volume create`: a volume NAME (a random one when empty) with `labels` and the local driver's
+// `options` (checked as podman: keys type, device, o; a bind's device must exist), under the
+// volumes' lock; with `ignore`, one that exists already is no error. Returns its name.
 Result<std::string> create_volume(const storage::StoreConfig& store, const std::string& name,
-                                  const std::map<std::string, std::string>& labels, bool ignore);
+                                  const std::map<std::string, std::string>& labels,
+                                  const std::map<std::string, std::string>& options, bool ignore);
+// `volume export`: the volume's files as a tar stream, into `output` ("" or "-": standard output).
+Result<void> export_volume(const storage::StoreConfig& store, const std::string& name, const std::string& output);
+// `volume import`: a tar stream ("-": standard input) unpacked into the volume.
+Result<void> import_volume(const storage::StoreConfig& store, const std::string& name, const std::string& source);
 // `volume exists`: whether it does; an error other than its absence is an error.
 Result<bool> volume_exists(const storage::StoreConfig& store, const std::string& name);
 // `volume inspect`: each volume named, in order.

@@ -12,5 +12,7 @@ namespace skiff::runtime {
 
 // `root` as Spec::root describes it (an overlay, or a bind of a directory). Root only.
 Result<unique_fd> mount_detached_root(const Mount& root);
+// Attach such a mount on `target`, a directory of the caller's mount namespace (`skiff mount`).
+Result<void> attach_detached_root(const unique_fd& mnt, const std::string& target);
 
 }  // namespace skiff::runtime

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "skiff/base/lock.hpp"
 #include "skiff/base/result.hpp"
 #include "skiff/storage/images.hpp"
 
@@ -30,5 +31,33 @@ Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& 
 // would otherwise refuse.
 Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord& image,
                                     const std::string& container_dir, bool disposable = false);
+
+// An image's layers as one read-only tree: an overlay of its layers without an upper directory, or
+// a read-only bind of its one layer (overlay wants two lower directories when it has no upper one).
+// An image without layers gets `empty_dir`, made here.
+Result<RootfsMount> image_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& empty_dir);
+
+// Whether `path` is the root of a mount.
+bool mounted_at(const std::string& path);
+
+// A root file system mounted on the host for its users (`skiff mount`, `skiff image mount`) at
+// DIR/merged, with the number of mounts not yet undone in DIR/mounts. DIR is under --runroot, which
+// dies with the boot as the mount does. The caller holds the owner's lock (a container's, or
+// lock_image_mount) around a count's read and its update.
+struct HostMount {
+    std::string dir;
+    std::string path() const { return dir + "/merged"; }
+};
+HostMount container_host_mount(const StoreConfig& store, const std::string& id);  // in its run directory
+HostMount image_host_mount(const StoreConfig& store, const std::string& id);      // --runroot/images/<id>
+Result<FileLock> lock_image_mount(const StoreConfig& store, const std::string& id);
+// The ids of the images with a host mount directory (mounted or left from one).
+Result<std::vector<std::string>> image_host_mount_ids(const StoreConfig& store);
+// How many mounts are not undone; 0 when nothing is mounted at path() (whatever the file says).
+int host_mount_count(const HostMount& m);
+Result<void> set_host_mount_count(const HostMount& m, int count);
+// Unmount path() (lazily: a process still in it keeps its view) and forget the count; nothing
+// mounted is no error.
+Result<void> unmount_host(const HostMount& m);
 
 }  // namespace skiff::storage

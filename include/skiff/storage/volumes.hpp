@@ -25,7 +25,13 @@ struct Volume {
     bool populated = false;  // the image's files at a mount point were copied in (once; podman's !NeedsCopyUp)
     bool mounted = false;    // a container has mounted it (podman's !NeedsChown); records without it: populated
     std::map<std::string, std::string> labels;
+    // The local driver's options (`volume create -o KEY=VALUE`): type, device and o say what is
+    // mounted on the data directory while containers use it (volume_mounts_device).
+    std::map<std::string, std::string> options;
 };
+
+// Whether the volume's data directory is a mount of its own (options type, device or o).
+bool volume_mounts_device(const Volume& v);
 
 bool valid_volume_name(std::string_view name);  // [a-zA-Z0-9][a-zA-Z0-9_.-]*, as podman
 std::string volumes_dir(const StoreConfig& s);  // --volumepath, else --root/volumes
@@ -37,9 +43,11 @@ Result<FileLock> lock_volumes(const StoreConfig& s);
 // Make a volume; an existing one of that name is an error (`missing` false, code EEXIST). Hold
 // lock_volumes() around create and remove.
 Result<Volume> create_volume(const StoreConfig& s, const std::string& name, bool anonymous,
-                             const std::map<std::string, std::string>& labels);
+                             const std::map<std::string, std::string>& labels,
+                             const std::map<std::string, std::string>& options = {});
 Result<Volume> find_volume(const StoreConfig& s, const std::string& name);  // `missing` when absent
 Result<std::vector<Volume>> list_volumes(const StoreConfig& s);             // by name
+// Unmounts what is mounted on its data directory first.
 Result<void> remove_volume(const StoreConfig& s, const std::string& name);
 Result<void> mark_volume_populated(const StoreConfig& s, const Volume& v);  // populated and mounted
 Result<void> mark_volume_mounted(const StoreConfig& s, const Volume& v);

@@ -52,6 +52,14 @@ TEST_CASE("functions and pipelines") {
     CHECK(run("{{bogus .ID}}") == "ERROR: template: function \"bogus\" not defined");
 }
 
+TEST_CASE("a parenthesised pipeline's fields, as podman's (index .Mounts 0).Type") {
+    Value v = Value::record({{"Mounts", Value::list({Value::record({{"Type", "image"}, {"RW", true}})})}});
+    CHECK(run("{{(index .Mounts 0).Type}}", v) == "image");
+    CHECK(run("{{ (index .Mounts 0).RW }}", v) == "true");
+    CHECK(run("{{(index .Mounts 0)}}", v) == "{image true}");
+    CHECK(run("{{(.State).Pid}}") == "42");
+}
+
 TEST_CASE("range, if, else, with, trim markers") {
     CHECK(run("{{range .Names}}<{{.}}>{{end}}") == "<web><alias>");
     CHECK(run("{{range .Ports}}x{{else}}none{{end}}") == "none");

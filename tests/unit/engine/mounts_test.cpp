@@ -80,6 +80,19 @@ TEST_CASE("mounts: --tmpfs: podman's defaults unless chosen, size and mode passe
     CHECK(mounts({}, {"/x:size=50%,uid=1000,gid=1000,nr_inodes=400,noatime"}).ok());
 }
 
+TEST_CASE("mounts: --mount type=image, read-only unless rw or readwrite, its layers found at the start") {
+    auto m = mounts({}, {}, {"type=image,src=busybox,dst=/i", "type=image,source=alpine:3,target=/j,rw=true",
+                             "type=image,src=x,dst=/k,readwrite=true"});
+    REQUIRE(m.ok());
+    CHECK((*m)[0].type == "image");
+    CHECK((*m)[0].source == "busybox");
+    CHECK((*m)[0].options == std::vector<std::string>{"ro"});
+    CHECK((*m)[1].source == "alpine:3");
+    CHECK((*m)[1].options == std::vector<std::string>{"rw"});
+    CHECK((*m)[2].options == std::vector<std::string>{"rw"});
+    CHECK(error_of(mounts({}, {}, {"type=image,src=x,dst=/k,tmpfs-size=1m"})).find("not for type=image") != std::string::npos);
+}
+
 TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases") {
     auto m = mounts({}, {}, {"type=bind,src=/h,dst=/c,readonly,bind-propagation=rslave",
                              "type=bind,source=/h2,target=/c2,bind-nonrecursive=true,relabel=shared",
@@ -95,7 +108,8 @@ TEST_CASE("mounts: --mount type=bind and type=tmpfs, with their keys and aliases
     CHECK(error_of(mounts({}, {}, {"type=tmpfs,src=/h,dst=/c"})).find("no source") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=volume,dst=/c"})).find("has no name") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=volume,src=/h,dst=/c"})).find("its name, not a path") != std::string::npos);
-    CHECK(error_of(mounts({}, {}, {"type=image,dst=/c"})).find("unsupported mount type") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=devpts,dst=/c"})).find("unsupported mount type") != std::string::npos);
+    CHECK(error_of(mounts({}, {}, {"type=image,dst=/c"})).find("needs source=IMAGE") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,color=red"})).find("unknown option \"color\"") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=bind,src=/h,dst=/c,ro=maybe"})).find("want true or false") != std::string::npos);
     CHECK(error_of(mounts({}, {}, {"type=tmpfs,dst=/t,tmpfs-size=big"})).find("invalid tmpfs option") != std::string::npos);
