@@ -109,7 +109,8 @@ Result<Staged> unpack_to_staging(const StoreConfig& store, ByteSource& src, cons
     SpaceReserve reserve(staging.fd(), "");
     TRY_CTX(reserve.check(), "layer " + label);
     std::string diff_path = fs::join(staging.path(), "diff");
-    TRY(sys::mkdir(diff_path, 0755));
+    // A layer's root is 0555, as containers/storage makes it (its "./" entry is not applied).
+    TRY(sys::mkdir(diff_path, 0555));
     auto diff = TRY(sys::open(diff_path, O_PATH | O_DIRECTORY | O_NOFOLLOW));
 
     auto raw_reader = TRY(ArchiveReader::create());

@@ -328,14 +328,10 @@ Result<void> Unpacker::entry(struct archive* a, struct archive_entry* e) {
     mode_t type = lib_.archive_entry_filetype(e);
     mode_t perm = lib_.archive_entry_mode(e) & 07777;
 
-    if (comps.empty() && !layer_) return {};  // cp leaves the existing destination as it is
-    if (comps.empty()) {  // the layer's root itself, "./"
-        if (type != AE_IFDIR) return refuse(shown, "replaces the layer's root with a non-directory");
-        TRY(set_owner(root_, ".", e, shown));
-        TRY(set_xattrs(root_, ".", e, shown));
-        DeferredDir d{{}, perm, {}};
-        entry_times(e, d.times);
-        dirs_.push_back(std::move(d));
+    // The root itself, "./": cp leaves the existing destination as it is; a layer's root stays as
+    // the store made it (0555, root's), as containers/storage ignores that entry.
+    if (comps.empty()) {
+        if (layer_ && type != AE_IFDIR) return refuse(shown, "replaces the layer's root with a non-directory");
         return {};
     }
 
