@@ -110,7 +110,7 @@ EOF
     run skiff --help
     assert_status 0
     local commands
-    commands=$(awk '/^Subcommands:/ { on = 1; next } on && NF { print $1 }' <<<"$output")
+    commands=$(awk '/^Subcommands:/ { on = 1; next } on && NF { sub(/,$/, "", $1); print $1 }' <<<"$output")
     [[ -n $commands ]] || fail "no commands listed in [$output]"
     local cmd via_help n=0
     for cmd in $commands; do
