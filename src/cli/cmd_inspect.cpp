@@ -255,7 +255,12 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                                                         {"Size", str::human_size(o.log.max_size.value_or(0), 4)}})},
                            {"RestartPolicy", Value::record({{"Name", engine::restart_policy_name(o.restart.kind)},
                                                             {"MaximumRetryCount", o.restart.max_retries}})},
-                           {"NetworkMode", engine::network_mode_name(o.network)},
+                           {"NetworkMode", o.network == engine::NetworkMode::kContainer ? "container:" + o.network_container
+                                                                                       : std::string(engine::network_mode_name(o.network))},
+                           // podman 4.3 shows every IpcMode but a joined one as shareable.
+                           {"IpcMode", o.ipc.kind == engine::NamespaceMode::Kind::kContainer ? engine::namespace_mode_text(o.ipc) : "shareable"},
+                           {"PidMode", engine::namespace_mode_text(o.pid)},
+                           {"UTSMode", engine::namespace_mode_text(o.uts)},
                            {"PortBindings", port_bindings(o.ports)},
                            {"Privileged", o.privileged},
                            {"Devices", devices_value(o.devices)},

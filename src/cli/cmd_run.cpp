@@ -80,6 +80,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--group-add", o->group_add, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
+    sub->add_option("--ipc", o->ipc, "IPC namespace to use (host, none, private, shareable, container:NAME|ID)");
     r.kernel_memory_option = sub->add_option("--kernel-memory", *r.kernel_memory, "DEPRECATED: accepted for compatibility with Docker; has no effect");
     sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container (type=bind,source=PATH,target=PATH[,readonly] or type=tmpfs,target=PATH[,tmpfs-size=N,tmpfs-mode=M])")->allow_extra_args(false);
     sub->add_option("-l,--label", *r.labels, "Set metadata on container")->allow_extra_args(false);
@@ -90,12 +91,13 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--name", o->name, "Assign a name to the container");
     r.oom_option = sub->add_option("--oom-score-adj", *r.oom_score_adj, "Tune the host's OOM preferences (-1000 to 1000)");
     sub->add_option("--os", pull->os, "use OS instead of the running OS for choosing images");
+    sub->add_option("--pid", o->pid, "PID namespace to use (host, private, container:NAME|ID)");
     sub->add_option("--pidfile", o->pidfile, "Write the container process ID to the file");
     r.pids_option = sub->add_option("--pids-limit", *r.pids_limit, "Tune container pids limit (set -1 for unlimited)");
     sub->add_option("--platform", pull->platform, "Specify the platform for selecting the image");
     sub->add_option("--pull", pull->policy, "Pull image policy (missing, always, never, newer)");
     sub->add_flag("-q,--quiet", pull->quiet, "Suppress output information when pulling images");
-    sub->add_option("--network,--net", o->network, "Connect a container to a network (private, none, host)");
+    sub->add_option("--network,--net", o->network, "Connect a container to a network (private, none, host, container:NAME|ID)");
     sub->add_option("-p,--publish", o->publish, "Publish a container's port, or a range of ports, to the host")->allow_extra_args(false);
     sub->add_flag("-P,--publish-all", o->publish_all, "Publish all exposed ports to random ports on the host interfaces");
     sub->add_flag("--privileged", o->privileged, "Give extended privileges to container");
@@ -112,6 +114,8 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--tmpfs", o->tmpfs, "Mount a temporary filesystem (tmpfs) into a container (PATH[:OPTIONS])")->allow_extra_args(false);
     sub->add_option("--ulimit", o->ulimits, "Ulimit options (TYPE=SOFT[:HARD], or host)")->allow_extra_args(false);
     sub->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])");
+    sub->add_option("--userns", o->userns, "User namespace to use (host; keep-id and nomap are for rootless use only)");
+    sub->add_option("--uts", o->uts, "UTS namespace to use (host, private, container:NAME|ID)");
     sub->add_option("-v,--volume", o->volumes, "Bind mount a host directory or file (HOST-PATH:CONTAINER-PATH[:ro|rw,z|Z,PROPAGATION,[r]bind,[no]suid,[no]dev,[no]exec])")->allow_extra_args(false);
     sub->add_option("--variant", pull->variant, "Use VARIANT instead of the running architecture variant for choosing images");
     sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");

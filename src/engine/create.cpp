@@ -94,6 +94,8 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
     p.inputs.cache_dir = fs::join(store.runroot, "cache");
     p.inputs.volumes_dir = storage::volumes_dir(store);
     p.inputs.devices = TRY(find_devices(p.config.devices));
+    p.inputs.donors = TRY(running_donors(store, p.config));
+    p.inputs.host_name = host_name();
     p.spec = TRY(make_spec(p.image.config, p.config, p.inputs));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;
@@ -105,6 +107,7 @@ Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions
                     sys::exists(kJournalSocket)};
     // Every option is checked before anything is created.
     ContainerConfig config = TRY(configure(opts, in));
+    TRY(resolve_namespace_donors(store, config));
     config.ports = TRY(published_ports(image.config, opts, config));
     return prepare(store, std::move(image), std::move(config), id);
 }

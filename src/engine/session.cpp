@@ -23,7 +23,7 @@ Result<void> write_etc_files(const storage::StoreConfig& store, const std::strin
     constexpr unsigned kReadable = 0644;
     TRY(storage::write_run_file(store, id, "hostname", spec.hostname, kReadable));
     std::string hosts;
-    if (spec.host_network) {
+    if (spec.namespaces.net.kind == runtime::Namespace::Kind::kHost) {
         auto host = fs::read_file("/etc/hosts");
         if (host.ok()) hosts = *host;
         if (!hosts.empty() && hosts.back() != '\n') hosts += '\n';
@@ -63,6 +63,7 @@ Result<ContainerSession> ContainerSession::load(const storage::StoreConfig& stor
 
 Result<void> ContainerSession::finish() {
     runtime::Spec& spec = p_.spec;
+    TRY(check_donors_running(p_.config, p_.inputs.donors));
     TRY(write_etc_files(store_, c_.id, spec, c_.name));
     auto root = TRY(storage::prepare_rootfs(store_, p_.image, storage::container_dir(store_, c_.id), c_.auto_remove));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};

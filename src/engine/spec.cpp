@@ -22,6 +22,41 @@ runtime::Mount bind_mount(const std::string& src, const std::string& dst, bool r
     return m;
 }
 
+runtime::Namespace namespace_of(const NamespaceMode& mode, const std::string& type, const SpecInputs& in) {
+    using Kind = runtime::Namespace::Kind;
+    if (mode.kind == NamespaceMode::Kind::kHost) return {Kind::kHost, {}};
+    if (mode.kind != NamespaceMode::Kind::kContainer) return {};
+    runtime::Namespace n{Kind::kJoin, {}};
+    if (auto d = in.donors.find(mode.container); d != in.donors.end())
+        n.path = "/proc/" + std::to_string(d->second.pid) + "/ns/" + type;
+    return n;
+}
+
+// /dev/shm as --ipc has it, as podman: none has none; host has the host's, bind-mounted. (A new
+// mqueue mount shows the queues of the ipc namespace it is made in: host or joined, it is theirs.)
+// A joined container's own /dev/shm is not shared: it lives in the donor's mount namespace.
+void ipc_mounts(const ContainerConfig& config, runtime::Spec& spec) {
+    if (config.ipc.kind != NamespaceMode::Kind::kNone && config.ipc.kind != NamespaceMode::Kind::kHost) return;
+    std::erase_if(spec.mounts, [&](const runtime::Mount& x) { return x.destination == "/dev/shm"; });
+    if (config.ipc.kind == NamespaceMode::Kind::kHost)
+        spec.mounts.push_back(runtime::Mount{"/dev/shm", "bind", "/dev/shm", {"rbind", "nosuid", "noexec", "nodev"}});
+}
+
+// The container's namespaces (--network, --ipc, --pid, --uts), and the hostname it sees in them.
+void namespaces_of(const ContainerConfig& config, const SpecInputs& in, runtime::Spec& spec) {
+    NamespaceMode net;
+    if (config.network == NetworkMode::kHost) net.kind = NamespaceMode::Kind::kHost;
+    if (config.network == NetworkMode::kContainer) net = {NamespaceMode::Kind::kContainer, config.network_container};
+    spec.namespaces.net = namespace_of(net, "net", in);
+    spec.namespaces.ipc = namespace_of(config.ipc, "ipc", in);
+    spec.namespaces.pid = namespace_of(config.pid, "pid", in);
+    spec.namespaces.uts = namespace_of(config.uts, "uts", in);
+    ipc_mounts(config, spec);
+    if (config.uts.kind == NamespaceMode::Kind::kHost) spec.hostname = in.host_name;
+    if (config.uts.kind == NamespaceMode::Kind::kContainer)
+        if (auto d = in.donors.find(config.uts.container); d != in.donors.end()) spec.hostname = d->second.hostname;
+}
+
 }  // namespace
 
 std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& over) {
@@ -84,6 +119,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
 
     spec.args = TRY(make_args(ic, config));
     spec.hostname = config.hostname.empty() ? in.container_id.substr(0, 12) : config.hostname;
+    namespaces_of(config, in, spec);
 
     std::vector<std::string> env = {std::string("PATH=") + runtime::kDefaultPath, "container=skiff"};
     if (config.tty) env.push_back("TERM=xterm");
@@ -101,7 +137,6 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.readonly_rootfs = config.read_only;
     spec.rlimits = config.ulimits;
     spec.oom_score_adj = config.oom_score_adj;
-    spec.host_network = config.network == NetworkMode::kHost;
 
     spec.no_new_privileges = config.security.no_new_privileges;
     spec.seccomp = config.security.seccomp;

@@ -32,7 +32,9 @@ struct RunOptions {
     std::string name;
     // private: a network namespace of its own with only loopback, published ports forwarded into
     // it; none: the same without published ports; host: the host's.
-    std::string network = "private";
+    std::string network = "private";   // or container:NAME|ID
+    std::string ipc = "shareable", pid = "private", uts = "private";  // host, private, container:NAME|ID, …
+    std::string userns;                 // --userns: host, or what only rootless podman has (refused)
     std::vector<std::string> publish;   // -p, as given; resolved into the configuration's ports when created
     bool publish_all = false;           // -P
     std::vector<std::string> expose;    // --expose
@@ -70,6 +72,13 @@ struct RunOptions {
     std::string cidfile;                // --cidfile: the container's id is written there (must not exist)
     std::string pidfile;                // --pidfile: its process's pid, at each start
     bool replace = false;               // --replace: a container of the same --name is removed first
+
+    int preserve_fds = 0;               // --preserve-fds N: skiff's fds 3 … 3+N-1 passed on
+    std::string tz;                     // --tz local|ZONE|+-offset
+    unsigned timeout = 0;               // --timeout seconds: the container is killed after them
+    std::vector<std::string> attach;    // -a stdin|stdout|stderr: the streams a foreground run relays
+    bool rmi = false;                   // --rmi: its image removed after it, if nothing else uses it
+    std::string conmon_pidfile;         // --conmon-pidfile: the monitor's pid
 
     // Where podman's warnings about the options go (a line each, before the container starts);
     // the engine prints nothing itself. Unset: dropped.
