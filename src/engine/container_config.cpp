@@ -343,6 +343,9 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
         return make_error("invalid --oom-score-adj " + std::to_string(*opts.oom_score_adj) + ": must be -1000 to 1000");
     c.oom_score_adj = opts.oom_score_adj;
     c.pidfile = opts.pidfile;
+    c.timezone = opts.tz;
+    c.timeout = opts.timeout;
+    c.conmon_pidfile = opts.conmon_pidfile;
     return c;
 }
 

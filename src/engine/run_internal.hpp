@@ -65,5 +65,8 @@ Result<std::map<std::string, NamespaceDonor>> running_donors(const storage::Stor
 Result<void> check_donors_running(const ContainerConfig& config, const std::map<std::string, NamespaceDonor>& donors);
 Result<std::vector<std::string>> dependents_of(const storage::StoreConfig& store, const std::string& id);
 std::string host_name();  // gethostname(2)
+// --tz: the host's zone file for the container's /etc/localtime (links resolved; "local": the
+// host's /etc/localtime); empty without --tz. A zone that is not there is podman's error.
+Result<std::string> find_zone_file(const std::string& tz);
 
 }  // namespace skiff::engine

@@ -167,6 +167,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.mounts.push_back(bind_mount(in.run_dir + "/hostname", "/etc/hostname", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/hosts", "/etc/hosts", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/resolv.conf", "/etc/resolv.conf", false));
+    if (!in.localtime.empty()) spec.mounts.push_back(bind_mount(in.localtime, "/etc/localtime", true));  // --tz
     // The user's mounts replace the defaults at the same place. Parents are mounted before what lies
     // beneath them (as podman orders them): a volume at /etc keeps skiff's /etc/hosts on top.
     auto mine = runtime_mounts(config.mounts, in.volumes_dir);

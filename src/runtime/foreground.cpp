@@ -106,7 +106,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
 
     std::optional<PipeRelay> pipes;
     ContainerEnds theirs;
-    if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs, hooks.copied)));
+    if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs, hooks.copied, {hooks.relay_stdout, hooks.relay_stderr})));
 
     unique_fd stub = TRY(sealed_exec_stub());
     std::optional<CgroupSelfJoin> join;

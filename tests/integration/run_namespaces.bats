@@ -9,10 +9,6 @@ setup_file() {
     import_busybox
 }
 
-teardown() {
-    skiff rm -a -f >/dev/null 2>&1 || true
-}
-
 @test "--ipc=host shares the host's ipc namespace and /dev/shm" {
     run skiff run --rm --ipc=host busybox sh -c 'readlink /proc/self/ns/ipc; stat -c %i /dev/shm'
     assert_status 0

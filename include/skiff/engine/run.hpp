@@ -83,6 +83,8 @@ struct RunOptions {
     // Where podman's warnings about the options go (a line each, before the container starts);
     // the engine prints nothing itself. Unset: dropped.
     std::function<void(const std::string&)> warn;
+    // A foreground run's container is running (its id): run -a without stdout or stderr prints it.
+    std::function<void(const std::string& id)> started;
 };
 
 // "512m", "1g", "100k", "4096" → bytes (1024-based, as podman); "-1" → -1 where allowed.

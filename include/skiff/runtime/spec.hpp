@@ -127,6 +127,9 @@ struct Hooks {
     // Without `stdio`: each piece of the container's output as it is copied to skiff's stdout or
     // stderr (a terminal's is stdout), for a foreground run's log.
     std::function<void(bool is_stderr, std::string_view data)> copied;
+    // Without `stdio`: whether the container's stdout and stderr reach skiff's (run -a); one that
+    // does not is still read, and `copied`.
+    bool relay_stdout = true, relay_stderr = true;
     // Descriptors whose set changes while the container runs (a monitor's attach socket and its
     // clients): `poll_set` is asked for them at each turn of the loop, `polled` told their events.
     std::function<void(std::vector<struct pollfd>& add)> poll_set;
