@@ -18,6 +18,7 @@
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/volumes.hpp"
+#include "targets.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -28,7 +29,19 @@ struct InspectOptions {
     std::string format;
     std::string type = "all";
     std::vector<std::string> names;
+    bool latest = false;
 };
+
+// -l: the container created last, as the one name (podman refuses it with names).
+Result<void> add_latest(Context& ctx, InspectOptions& o) {
+    if (!o.latest) return {};
+    if (!o.names.empty()) return make_error("--latest and arguments cannot be used together");
+    TargetFlags t;
+    t.latest = true;
+    auto found = TRY(resolve_targets(ctx, t, nullptr));
+    for (const Target& target : found) o.names.push_back(target.id);
+    return {};
+}
 
 Value string_list_or_null(const std::optional<std::vector<std::string>>& v) {
     return v ? Value(*v) : Value();
@@ -345,8 +358,12 @@ void add_inspect(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<InspectOptions>();
     sub->add_option("-f,--format", o->format, "Format the output using the given Go template, or json");
     sub->add_option("-t,--type", o->type, "Only inspect objects of this type (container, image, all)");
+    sub->add_flag("-l,--latest", o->latest, "Act on the latest container skiff is aware of");
     sub->add_option("names", o->names, "Containers or images to inspect");
-    sub->callback([o, &ctx] { finish(ctx, run_inspect(ctx, *o)); });
+    sub->callback([o, &ctx] {
+        if (auto latest = add_latest(ctx, *o); !latest.ok()) return finish(ctx, latest);
+        finish(ctx, run_inspect(ctx, *o));
+    });
 }
 
 }  // namespace skiff::cli
