@@ -273,6 +273,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                            // podman 4.3 shows every IpcMode but a joined one as shareable.
                            {"IpcMode", o.ipc.kind == engine::NamespaceMode::Kind::kContainer ? engine::namespace_mode_text(o.ipc) : "shareable"},
                            {"PidMode", engine::namespace_mode_text(o.pid)},
+                           {"ShmSize", static_cast<long long>(o.shm_size.value_or(engine::kDefaultShmSize))},
                            {"UTSMode", engine::namespace_mode_text(o.uts)},
                            {"PortBindings", port_bindings(o.ports)},
                            {"Privileged", o.privileged},

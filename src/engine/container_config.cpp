@@ -90,6 +90,18 @@ std::string network_container_of(const std::string& s) {
     return str::starts_with(s, "container:") ? s.substr(10) : std::string();
 }
 
+// --shm-size, as podman checks it: a size of bytes (k, m, g binary), refused where the container
+// has no /dev/shm of its own to size.
+Result<std::optional<int64_t>> shm_size_of(const std::string& text, const NamespaceMode& ipc) {
+    if (text.empty()) return std::optional<int64_t>();
+    auto bytes = parse_size(text, false);
+    if (!bytes.ok() || text.front() == '-') return make_error("unable to translate --shm-size: invalid size: '" + text + "'");
+    if (ipc.kind == NamespaceMode::Kind::kHost || ipc.kind == NamespaceMode::Kind::kNone)
+        return make_error("invalid config provided: cannot set shmsize when running in the {" + namespace_mode_text(ipc) +
+                          " } IPC Namespace");
+    return std::optional<int64_t>(*bytes);
+}
+
 // --userns as root: the host's user namespace is the only one; podman's own refusals for the modes
 // only rootless podman has, and skiff's for the mappings it cannot make.
 Result<void> check_userns(const std::string& mode) {
@@ -346,6 +358,7 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.timezone = opts.tz;
     c.timeout = opts.timeout;
     c.conmon_pidfile = opts.conmon_pidfile;
+    c.shm_size = TRY(shm_size_of(opts.shm_size, c.ipc));
     return c;
 }
 
@@ -636,6 +649,7 @@ std::string serialize_config(const ContainerConfig& c) {
     json::put_nonempty(w, "timezone", c.timezone);
     if (c.timeout) put_int(w, "timeout", c.timeout);
     json::put_nonempty(w, "conmon_pidfile", c.conmon_pidfile);
+    if (c.shm_size) put_int(w, "shm_size", *c.shm_size);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -741,6 +755,7 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     c.timezone = json::get_string(d, "timezone");
     c.timeout = static_cast<unsigned>(json::get_uint(d, "timeout"));
     c.conmon_pidfile = json::get_string(d, "conmon_pidfile");
+    c.shm_size = get_optional_int(d, "shm_size");
     return c;
 }
 

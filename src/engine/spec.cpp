@@ -36,6 +36,12 @@ runtime::Namespace namespace_of(const NamespaceMode& mode, const std::string& ty
 // mqueue mount shows the queues of the ipc namespace it is made in: host or joined, it is theirs.)
 // A joined container's own /dev/shm is not shared: it lives in the donor's mount namespace.
 void ipc_mounts(const ContainerConfig& config, runtime::Spec& spec) {
+    if (config.shm_size)  // --shm-size: podman's default size replaced (0: tmpfs's own, no size given)
+        for (runtime::Mount& m : spec.mounts)
+            if (m.destination == "/dev/shm") {
+                std::erase_if(m.options, [](const std::string& o) { return o.rfind("size=", 0) == 0; });
+                if (*config.shm_size > 0) m.options.push_back("size=" + std::to_string(*config.shm_size));
+            }
     if (config.ipc.kind != NamespaceMode::Kind::kNone && config.ipc.kind != NamespaceMode::Kind::kHost) return;
     std::erase_if(spec.mounts, [&](const runtime::Mount& x) { return x.destination == "/dev/shm"; });
     if (config.ipc.kind == NamespaceMode::Kind::kHost)

@@ -104,3 +104,22 @@ setup_file() {
     assert_output "bad-kept
 ok"
 }
+
+@test "--shm-size sizes /dev/shm; inspect shows it or podman's default; refused where podman refuses it" {
+    run skiff run --rm --shm-size=1m busybox sh -c "df -k /dev/shm | tail -1"
+    assert_status 0
+    [[ $(awk '{print $2}' <<<"$output") == 1024 ]] || fail "df: [$output]"
+    run skiff run --rm busybox sh -c "df -k /dev/shm | tail -1"
+    [[ $(awk '{print $2}' <<<"$output") == 65536 ]] || fail "default df: [$output]"
+    skiff create --name sized --shm-size=1m busybox true
+    skiff create --name unsized busybox true
+    run skiff inspect --format '{{.HostConfig.ShmSize}}' sized unsized
+    assert_output "1048576
+65536000"
+    run --separate-stderr skiff create --shm-size=2m --ipc=host busybox true
+    assert_status 125
+    assert_one_error_line "Error: invalid config provided: cannot set shmsize when running in the {host } IPC Namespace"
+    run --separate-stderr skiff create --shm-size=-1 busybox true
+    assert_status 125
+    assert_one_error_line "Error: unable to translate --shm-size: invalid size: '-1'"
+}
