@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <memory>
@@ -31,6 +32,13 @@ struct InspectOptions {
     std::vector<std::string> names;
     bool latest = false;
 };
+
+// --umask as podman shows it: four octal digits.
+std::string umask_text(unsigned umask) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", umask & 07777);
+    return buf;
+}
 
 // -l: the container created last, as the one name (podman refuses it with names).
 Result<void> add_latest(Context& ctx, InspectOptions& o) {
@@ -258,6 +266,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                        {"Labels", labels.empty() ? Value() : Value::map(std::move(labels))},
                        {"StopSignal", engine::signal_name(o.stop_signal)},
                        {"StopTimeout", o.stop_timeout},
+                       {"Umask", umask_text(o.umask)},
                    })},
         {"HostConfig", Value::record({
                            {"AutoRemove", c.auto_remove},

@@ -146,6 +146,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--ulimit", o->ulimits, "Ulimit options (TYPE=SOFT[:HARD], or host)")->allow_extra_args(false);
     sub->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])");
     sub->add_option("--tz", o->tz, "Set timezone in container (local: the host's; else a name beneath /usr/share/zoneinfo)");
+    sub->add_option("--umask", o->umask, "Set umask in container (octal, default 0022)");
     sub->add_option("--userns", o->userns, "User namespace to use (host; keep-id and nomap are for rootless use only)");
     sub->add_option("--uts", o->uts, "UTS namespace to use (host, private, container:NAME|ID)");
     sub->add_option("-v,--volume", o->volumes, "Bind mount a host directory or file (HOST-PATH:CONTAINER-PATH[:ro|rw,z|Z,PROPAGATION,[r]bind,[no]suid,[no]dev,[no]exec])")->allow_extra_args(false);

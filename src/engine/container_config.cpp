@@ -102,6 +102,14 @@ Result<std::optional<int64_t>> shm_size_of(const std::string& text, const Namesp
     return std::optional<int64_t>(*bytes);
 }
 
+// --umask as podman takes it: one to four octal digits.
+Result<unsigned> parse_umask(const std::string& text) {
+    bool octal = !text.empty() && text.size() <= 4 &&
+                 std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '7'; });
+    if (!octal) return make_error("running container create option: invalid umask string " + text + ": invalid argument");
+    return static_cast<unsigned>(std::stoul(text, nullptr, 8));
+}
+
 // --userns as root: the host's user namespace is the only one; podman's own refusals for the modes
 // only rootless podman has, and skiff's for the mappings it cannot make.
 Result<void> check_userns(const std::string& mode) {
@@ -359,6 +367,7 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.timeout = opts.timeout;
     c.conmon_pidfile = opts.conmon_pidfile;
     c.shm_size = TRY(shm_size_of(opts.shm_size, c.ipc));
+    if (!opts.umask.empty()) c.umask = TRY(parse_umask(opts.umask));
     return c;
 }
 
@@ -650,6 +659,7 @@ std::string serialize_config(const ContainerConfig& c) {
     if (c.timeout) put_int(w, "timeout", c.timeout);
     json::put_nonempty(w, "conmon_pidfile", c.conmon_pidfile);
     if (c.shm_size) put_int(w, "shm_size", *c.shm_size);
+    put_int(w, "umask", c.umask);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -756,6 +766,7 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     c.timeout = static_cast<unsigned>(json::get_uint(d, "timeout"));
     c.conmon_pidfile = json::get_string(d, "conmon_pidfile");
     c.shm_size = get_optional_int(d, "shm_size");
+    if (auto v = get_optional_int(d, "umask")) c.umask = static_cast<unsigned>(*v);
     return c;
 }
 

@@ -143,6 +143,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.readonly_rootfs = config.read_only;
     spec.rlimits = config.ulimits;
     spec.oom_score_adj = config.oom_score_adj;
+    spec.umask = config.umask;
 
     spec.no_new_privileges = config.security.no_new_privileges;
     spec.seccomp = config.security.seccomp;

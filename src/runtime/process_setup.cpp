@@ -142,6 +142,7 @@ Result<void> finish_and_exec(const Spec& spec, const ResolvedUser& user, const s
     std::vector<std::string> env = process_env(spec.env, user.home);
     std::string exe = TRY(find_executable(spec.args.front(), env_value(env, "PATH", kDefaultPath), spec.cwd));
     if (spec.no_new_privileges) TRY(seccomp::load(filter));
+    ::umask(static_cast<mode_t>(spec.umask & 0777));
     TRY(close_fds_on_exec(spec.preserve_fds));
     return exec_command(stub_fd, sync_fd, exe, spec.args, env);
 }

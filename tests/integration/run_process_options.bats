@@ -123,3 +123,20 @@ ok"
     assert_status 125
     assert_one_error_line "Error: unable to translate --shm-size: invalid size: '-1'"
 }
+
+@test "--umask sets the process's file mode creation mask; inspect shows it; bad ones are podman's error" {
+    run skiff run --rm busybox sh -c 'umask'
+    assert_output "0022"
+    run skiff run --rm --umask=077 busybox sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f'
+    assert_status 0
+    assert_output "0077
+600"
+    skiff create --name masked --umask=077 busybox true
+    skiff create --name plain busybox true
+    run skiff inspect --format '{{.Config.Umask}}' masked plain
+    assert_output "0077
+0022"
+    run --separate-stderr skiff create --umask=8 busybox true
+    assert_status 125
+    assert_one_error_line "Error: running container create option: invalid umask string 8: invalid argument"
+}

@@ -136,6 +136,7 @@ struct ContainerConfig {
     std::string timezone;        // --tz: "local", an IANA zone, or empty (the image's)
     unsigned timeout = 0;        // --timeout seconds; 0: none
     std::string conmon_pidfile;  // --conmon-pidfile: the monitor's pid, at each start
+    unsigned umask = 022;  // --umask
     std::optional<int64_t> shm_size;  // --shm-size in bytes (0: no limit); unset: podman's 65536k
 };
 // /dev/shm's size as inspect shows it without --shm-size (podman's default, "65536k" in decimal).

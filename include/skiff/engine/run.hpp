@@ -79,6 +79,7 @@ struct RunOptions {
     std::vector<std::string> attach;    // -a stdin|stdout|stderr: the streams a foreground run relays
     bool rmi = false;                   // --rmi: its image removed after it, if nothing else uses it
     std::string conmon_pidfile;         // --conmon-pidfile: the monitor's pid
+    std::string umask;                  // --umask: octal, 1 to 4 digits; empty: 0022
     std::string shm_size;               // --shm-size: /dev/shm's size ("64m"; "0": no limit)
 
     // Where podman's warnings about the options go (a line each, before the container starts);

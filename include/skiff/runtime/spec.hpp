@@ -78,6 +78,7 @@ struct Spec {
     std::string hostname;  // set in a new uts namespace only
     Namespaces namespaces;  // a new network namespace has its lo brought up
     int preserve_fds = 0;   // skiff's descriptors 3 … 3+N-1 passed on to the container's process
+    unsigned umask = 022;   // the process's file mode creation mask
 
     std::vector<Mount> mounts;  // applied in order after the root (proc, sys, dev, /etc files, …)
     std::vector<std::string> masked_paths;
