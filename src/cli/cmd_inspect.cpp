@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "skiff/engine/containers.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/volumes.hpp"
+#include "targets.hpp"
 #include "template.hpp"
 
 namespace skiff::cli {
@@ -28,7 +30,26 @@ struct InspectOptions {
     std::string format;
     std::string type = "all";
     std::vector<std::string> names;
+    bool latest = false;
 };
+
+// --umask as podman shows it: four octal digits.
+std::string umask_text(unsigned umask) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", umask & 07777);
+    return buf;
+}
+
+// -l: the container created last, as the one name (podman refuses it with names).
+Result<void> add_latest(Context& ctx, InspectOptions& o) {
+    if (!o.latest) return {};
+    if (!o.names.empty()) return make_error("--latest and arguments cannot be used together");
+    TargetFlags t;
+    t.latest = true;
+    auto found = TRY(resolve_targets(ctx, t, nullptr));
+    for (const Target& target : found) o.names.push_back(target.id);
+    return {};
+}
 
 Value string_list_or_null(const std::optional<std::vector<std::string>>& v) {
     return v ? Value(*v) : Value();
@@ -257,6 +278,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                        {"Labels", labels.empty() ? Value() : Value::map(std::move(labels))},
                        {"StopSignal", engine::signal_name(o.stop_signal)},
                        {"StopTimeout", o.stop_timeout},
+                       {"Umask", umask_text(o.umask)},
                    })},
         {"HostConfig", Value::record({
                            {"AutoRemove", c.auto_remove},
@@ -267,7 +289,13 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                                                         {"Size", str::human_size(o.log.max_size.value_or(0), 4)}})},
                            {"RestartPolicy", Value::record({{"Name", engine::restart_policy_name(o.restart.kind)},
                                                             {"MaximumRetryCount", o.restart.max_retries}})},
-                           {"NetworkMode", engine::network_mode_name(o.network)},
+                           {"NetworkMode", o.network == engine::NetworkMode::kContainer ? "container:" + o.network_container
+                                                                                       : std::string(engine::network_mode_name(o.network))},
+                           // podman 4.3 shows every IpcMode but a joined one as shareable.
+                           {"IpcMode", o.ipc.kind == engine::NamespaceMode::Kind::kContainer ? engine::namespace_mode_text(o.ipc) : "shareable"},
+                           {"PidMode", engine::namespace_mode_text(o.pid)},
+                           {"ShmSize", static_cast<long long>(o.shm_size.value_or(engine::kDefaultShmSize))},
+                           {"UTSMode", engine::namespace_mode_text(o.uts)},
                            {"PortBindings", port_bindings(o.ports)},
                            {"Privileged", o.privileged},
                            {"Devices", devices_value(o.devices)},
@@ -352,8 +380,12 @@ void add_inspect(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<InspectOptions>();
     sub->add_option("-f,--format", o->format, "Format the output using the given Go template, or json");
     sub->add_option("-t,--type", o->type, "Only inspect objects of this type (container, image, all)");
+    sub->add_flag("-l,--latest", o->latest, "Act on the latest container skiff is aware of");
     sub->add_option("names", o->names, "Containers or images to inspect");
-    sub->callback([o, &ctx] { finish(ctx, run_inspect(ctx, *o)); });
+    sub->callback([o, &ctx] {
+        if (auto latest = add_latest(ctx, *o); !latest.ok()) return finish(ctx, latest);
+        finish(ctx, run_inspect(ctx, *o));
+    });
 }
 
 }  // namespace skiff::cli

@@ -14,7 +14,7 @@ namespace skiff::cli {
 namespace {
 struct RmOptions {
     TargetFlags targets;
-    bool force = false, volumes = false;
+    bool force = false, volumes = false, depend = false;
     int time = 0;
 };
 }  // namespace
@@ -25,6 +25,7 @@ void add_rm(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<RmOptions>();
     auto* t = &o->targets;
     add_target_flags(sub, *t, {.all_help = "Remove all containers", .ignore = true, .filter_short = false});
+    sub->add_flag("--depend", o->depend, "Remove container and all containers that depend on it");
     sub->add_flag("-f,--force", o->force, "Force removal of a running container (a missing one is no error)");
     sub->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
     auto* time = sub->add_option("-t,--time", o->time,
@@ -60,9 +61,11 @@ void add_rm(CLI::App& parent, Context& ctx) {
                                                  // As podman: with --force, a missing container is no error.
                                                  .ignore_missing = t->ignore || o->force,
                                                  .volumes = o->volumes,
+                                                 .depend = o->depend,
                                                  .stop_timeout = given(time, o->time)})) {
             if (r.error.message.empty()) {
-                std::cout << (all ? r.id : shown[r.input]) << "\n";
+                // A dependent removed first (--depend) was not named: its id.
+                std::cout << (all || !shown.count(r.input) ? r.id : shown[r.input]) << "\n";
                 continue;
             }
             fail(r.error);

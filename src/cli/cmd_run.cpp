@@ -1,4 +1,7 @@
 // skiff run [options] IMAGE [COMMAND [ARG...]]
+#include <fcntl.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -9,6 +12,8 @@
 #include "progress.hpp"
 #include "registry_flags.hpp"
 #include "skiff/base/log.hpp"
+#include "skiff/engine/containers.hpp"
+#include "skiff/engine/images.hpp"
 #include "skiff/engine/pull.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/lifecycle.hpp"
@@ -39,6 +44,23 @@ Result<std::string> find_or_pull(Context& ctx, const std::string& image, const R
     return record.id;
 }
 
+// --preserve-fds N, as podman checks it: each of 3 … 3+N-1 must be open, passed to skiff.
+Result<void> check_preserved_fds(int n) {
+    if (n < 0) return make_error("--preserve-fds must not be negative");
+    for (int fd = 3; fd < 3 + n; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0)
+            return make_error("file descriptor " + std::to_string(fd) +
+                              " is not available - the preserve-fds option requires that file descriptors must be passed");
+    return {};
+}
+
+// --rmi: after the run, the image as it was named goes unless another container uses it; as podman,
+// nothing is printed but the errors.
+void remove_run_image(Context& ctx, const std::string& image) {
+    for (auto& r : engine::remove_images(ctx.store, {image}, false, false))
+        if (!r.error.message.empty()) log::write(log::Level::kError, r.error.message);
+}
+
 // The flags run and create share, and what their callback needs.
 struct RunCli {
     std::shared_ptr<engine::RunOptions> opts = std::make_shared<engine::RunOptions>();
@@ -60,12 +82,16 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     auto& pull = r.pull;
     sub->set_help_flag("--help", "Print usage");
     sub->prefix_command();  // marks it: cli::run() hands IMAGE and what follows over in ctx.trailing
+    if (is_run)
+        sub->add_option("-a,--attach", o->attach, "Attach to STDIN, STDOUT or STDERR (the others are not relayed; without stdout and stderr the container ID is printed)")
+            ->allow_extra_args(false);
     sub->add_option("--arch", pull->arch, "use ARCH instead of the architecture of the machine for choosing images");
     add_registry_flags(sub, pull->registry);
     sub->add_option("--cap-add", o->cap_add, "Add capabilities to the container")->allow_extra_args(false);
     sub->add_option("--cap-drop", o->cap_drop, "Drop capabilities from the container")->allow_extra_args(false);
     sub->add_option("--cgroup-parent", o->cgroup_parent, "Optional parent cgroup for the container");
     sub->add_option("--cidfile", o->cidfile, "Write the container ID to the file");
+    sub->add_option("--conmon-pidfile", o->conmon_pidfile, "Path to the file that will receive the PID of the container's monitor (skiff's conmon)");
     sub->add_option("--cgroups", o->cgroups, "control container cgroup configuration (\"enabled\"|\"disabled\")");
     sub->add_option("-c,--cpu-shares", o->cpu_shares, "CPU shares (relative weight)");
     sub->add_option("--cpus", o->cpus, "Number of CPUs. The default is 0.000 which means no limit");
@@ -82,6 +108,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--group-add", o->group_add, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
+    sub->add_option("--ipc", o->ipc, "IPC namespace to use (host, none, private, shareable, container:NAME|ID)");
     r.kernel_memory_option = sub->add_option("--kernel-memory", *r.kernel_memory, "DEPRECATED: accepted for compatibility with Docker; has no effect");
     sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container (type=bind,source=PATH,target=PATH[,readonly] or type=tmpfs,target=PATH[,tmpfs-size=N,tmpfs-mode=M])")->allow_extra_args(false);
     sub->add_option("-l,--label", *r.labels, "Set metadata on container")->allow_extra_args(false);
@@ -92,12 +119,15 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--name", o->name, "Assign a name to the container");
     r.oom_option = sub->add_option("--oom-score-adj", *r.oom_score_adj, "Tune the host's OOM preferences (-1000 to 1000)");
     sub->add_option("--os", pull->os, "use OS instead of the running OS for choosing images");
+    if (is_run)
+        sub->add_option("--preserve-fds", o->preserve_fds, "Pass a number of additional file descriptors into the container");
+    sub->add_option("--pid", o->pid, "PID namespace to use (host, private, container:NAME|ID)");
     sub->add_option("--pidfile", o->pidfile, "Write the container process ID to the file");
     r.pids_option = sub->add_option("--pids-limit", *r.pids_limit, "Tune container pids limit (set -1 for unlimited)");
     sub->add_option("--platform", pull->platform, "Specify the platform for selecting the image");
     sub->add_option("--pull", pull->policy, "Pull image policy (missing, always, never, newer)");
     sub->add_flag("-q,--quiet", pull->quiet, "Suppress output information when pulling images");
-    sub->add_option("--network,--net", o->network, "Connect a container to a network (private, none, host)");
+    sub->add_option("--network,--net", o->network, "Connect a container to a network (private, none, host, container:NAME|ID)");
     sub->add_option("-p,--publish", o->publish, "Publish a container's port, or a range of ports, to the host")->allow_extra_args(false);
     sub->add_flag("-P,--publish-all", o->publish_all, "Publish all exposed ports to random ports on the host interfaces");
     sub->add_flag("--privileged", o->privileged, "Give extended privileges to container");
@@ -105,18 +135,25 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_flag("--replace", o->replace, "If a container with the same name exists, replace it");
     sub->add_option("--restart", o->restart, "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)");
     sub->add_flag("--rm", o->remove, "Remove container (and pod if created) after exit");
+    if (is_run) sub->add_flag("--rmi", o->rmi, "Remove container image unless used by other containers");
     sub->add_option("--security-opt", o->security_opt,
                     "Security options (seccomp=unconfined|PROFILE.json, no-new-privileges, mask=PATHS, unmask=PATHS|ALL)")
         ->allow_extra_args(false);
+    sub->add_option("--shm-size", o->shm_size, "Size of /dev/shm (format: <number>[<unit>], where unit = b, k, m or g; 0: no limit)");
     sub->add_option("--stop-signal", o->stop_signal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");
     sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY for container");
     sub->add_option("--systemd", o->systemd, "Run container in systemd mode (\"true\"|\"false\"|\"always\")");
+    sub->add_option("--timeout", o->timeout, "Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.");
     sub->add_option("--tmpfs", o->tmpfs, "Mount a temporary filesystem (tmpfs) into a container (PATH[:OPTIONS])")->allow_extra_args(false);
     sub->add_option("--ulimit", o->ulimits, "Ulimit options (TYPE=SOFT[:HARD], or host)")->allow_extra_args(false);
     sub->add_option("--unsetenv", o->unsetenv, "Unset environment default variables in container")->allow_extra_args(false);
     sub->add_flag("--unsetenv-all", o->unsetenv_all, "Unset all default environment variables in container");
     sub->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])");
+    sub->add_option("--tz", o->tz, "Set timezone in container (local: the host's; else a name beneath /usr/share/zoneinfo)");
+    sub->add_option("--umask", o->umask, "Set umask in container (octal, default 0022)");
+    sub->add_option("--userns", o->userns, "User namespace to use (host; keep-id and nomap are for rootless use only)");
+    sub->add_option("--uts", o->uts, "UTS namespace to use (host, private, container:NAME|ID)");
     sub->add_option("-v,--volume", o->volumes, "Bind mount a host directory or file (HOST-PATH:CONTAINER-PATH[:ro|rw,z|Z,PROPAGATION,[r]bind,[no]suid,[no]dev,[no]exec])")->allow_extra_args(false);
     sub->add_option("--variant", pull->variant, "Use VARIANT instead of the running architecture variant for choosing images");
     sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
@@ -167,6 +204,9 @@ void add_run(CLI::App& parent, Context& ctx) {
     set_usage(sub, "skiff run [options] IMAGE [COMMAND [ARG...]]");
     RunCli r = add_run_flags(sub, true);
     sub->callback([r, &ctx] {
+        if (auto fds = check_preserved_fds(r.opts->preserve_fds); !fds.ok()) return (void)(ctx.exit_code = fail(fds.error()));
+        if (r.opts->preserve_fds > 0 && r.opts->detach)
+            return (void)(ctx.exit_code = fail(make_error("--preserve-fds passes descriptors to a container in the foreground only")));
         if (!complete(ctx, r, "run")) return;
         if (r.opts->detach) {
             auto c = engine::create(ctx.store, *r.opts);
@@ -176,14 +216,21 @@ void add_run(CLI::App& parent, Context& ctx) {
             }
             auto started = engine::start(ctx.store, c->id);
             if (!started) {
+                // As podman: a --rm container that could not start leaves nothing behind.
+                if (r.opts->remove) (void)engine::remove_containers(ctx.store, {c->id}, engine::forced_removal());
                 ctx.exit_code = fail(started.error());
                 return;
             }
             std::cout << c->id << std::endl;
             return;
         }
+        auto attach = r.opts->attach;
+        if (!attach.empty() && std::find(attach.begin(), attach.end(), "stdout") == attach.end() &&
+            std::find(attach.begin(), attach.end(), "stderr") == attach.end())
+            r.opts->started = [](const std::string& id) { std::cout << id << std::endl; };  // as podman
         auto status = engine::run(ctx.store, *r.opts);
         ctx.exit_code = status.ok() ? *status : fail(status.error());
+        if (r.opts->rmi) remove_run_image(ctx, r.opts->image_name);
     });
 }
 

@@ -81,7 +81,45 @@ Result<NetworkMode> parse_network(const std::string& s) {
     if (s == "host") return NetworkMode::kHost;
     if (s == "none") return NetworkMode::kNone;
     if (s == "private" || s.empty()) return NetworkMode::kPrivate;
-    return make_error("unsupported network \"" + s + "\": want private, none or host");
+    if (str::starts_with(s, "container:") && s.size() > 10) return NetworkMode::kContainer;
+    return make_error("unsupported network \"" + s + "\": want private, none, host or container:NAME|ID");
+}
+
+// --network container:NAME|ID: whose namespace (as given; create resolves it to an id).
+std::string network_container_of(const std::string& s) {
+    return str::starts_with(s, "container:") ? s.substr(10) : std::string();
+}
+
+// --shm-size, as podman checks it: a size of bytes (k, m, g binary), refused where the container
+// has no /dev/shm of its own to size.
+Result<std::optional<int64_t>> shm_size_of(const std::string& text, const NamespaceMode& ipc) {
+    if (text.empty()) return std::optional<int64_t>();
+    auto bytes = parse_size(text, false);
+    if (!bytes.ok() || text.front() == '-') return make_error("unable to translate --shm-size: invalid size: '" + text + "'");
+    if (ipc.kind == NamespaceMode::Kind::kHost || ipc.kind == NamespaceMode::Kind::kNone)
+        return make_error("invalid config provided: cannot set shmsize when running in the {" + namespace_mode_text(ipc) +
+                          " } IPC Namespace");
+    return std::optional<int64_t>(*bytes);
+}
+
+// --umask as podman takes it: one to four octal digits.
+Result<unsigned> parse_umask(const std::string& text) {
+    bool octal = !text.empty() && text.size() <= 4 &&
+                 std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '7'; });
+    if (!octal) return make_error("running container create option: invalid umask string " + text + ": invalid argument");
+    return static_cast<unsigned>(std::stoul(text, nullptr, 8));
+}
+
+// --userns as root: the host's user namespace is the only one; podman's own refusals for the modes
+// only rootless podman has, and skiff's for the mappings it cannot make.
+Result<void> check_userns(const std::string& mode) {
+    if (mode.empty() || mode == "host") return {};
+    if (mode == "keep-id" || str::starts_with(mode, "keep-id:")) return make_error("keep-id is only supported in rootless mode");
+    if (mode == "nomap") return make_error("nomap is only supported in rootless mode");
+    if (mode == "auto" || str::starts_with(mode, "auto:") || mode == "private" || str::starts_with(mode, "ns:") ||
+        str::starts_with(mode, "container:"))
+        return make_error("--userns=" + mode + ": skiff runs containers in the host's user namespace only");
+    return make_error("unrecognized namespace mode " + mode + " passed");
 }
 
 Result<runtime::Resources> resources_of(const RunOptions& opts) {
@@ -168,9 +206,45 @@ const char* network_mode_name(NetworkMode mode) {
     switch (mode) {
         case NetworkMode::kHost: return "host";
         case NetworkMode::kNone: return "none";
+        case NetworkMode::kContainer: return "container";
         case NetworkMode::kPrivate: break;
     }
     return "private";
+}
+
+Result<NamespaceMode> parse_namespace_mode(std::string_view text, std::string_view flag) {
+    using Kind = NamespaceMode::Kind;
+    std::string s(text);
+    bool ipc = flag == "ipc";
+    if (s == "host") return NamespaceMode{Kind::kHost, {}};
+    if (s == "private" || s.empty()) return NamespaceMode{Kind::kPrivate, {}};
+    if (ipc && s == "shareable") return NamespaceMode{Kind::kShareable, {}};
+    if (ipc && s == "none") return NamespaceMode{Kind::kNone, {}};
+    if (str::starts_with(s, "container:") && s.size() > 10) return NamespaceMode{Kind::kContainer, s.substr(10)};
+    if (str::starts_with(s, "container:")) return make_error("must provide a container ID or name to share the " + std::string(flag) + " namespace with");
+    return make_error("unrecognized namespace mode " + s + " passed");
+}
+
+std::string namespace_mode_text(const NamespaceMode& mode) {
+    switch (mode.kind) {
+        case NamespaceMode::Kind::kShareable: return "shareable";
+        case NamespaceMode::Kind::kNone: return "none";
+        case NamespaceMode::Kind::kHost: return "host";
+        case NamespaceMode::Kind::kContainer: return "container:" + mode.container;
+        case NamespaceMode::Kind::kPrivate: break;
+    }
+    return "private";
+}
+
+std::vector<std::string> namespace_donors(const ContainerConfig& config) {
+    std::vector<std::string> out;
+    auto add = [&](const std::string& id) {
+        if (!id.empty() && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    };
+    for (const NamespaceMode* m : {&config.ipc, &config.pid, &config.uts})
+        if (m->kind == NamespaceMode::Kind::kContainer) add(m->container);
+    if (config.network == NetworkMode::kContainer) add(config.network_container);
+    return out;
 }
 
 Result<int64_t> parse_log_size(std::string_view text) {
@@ -264,6 +338,11 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.detach = opts.detach;
 
     c.network = TRY(parse_network(opts.network));
+    c.network_container = network_container_of(opts.network);
+    c.ipc = TRY(parse_namespace_mode(opts.ipc, "ipc"));
+    c.pid = TRY(parse_namespace_mode(opts.pid, "pid"));
+    c.uts = TRY(parse_namespace_mode(opts.uts, "uts"));
+    TRY(check_userns(opts.userns));
     for (auto& e : opts.expose) {
         auto ports = TRY_CTX(net::parse_expose(e), "--expose");
         c.expose.insert(c.expose.end(), ports.begin(), ports.end());
@@ -306,6 +385,11 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
         return make_error("invalid --oom-score-adj " + std::to_string(*opts.oom_score_adj) + ": must be -1000 to 1000");
     c.oom_score_adj = opts.oom_score_adj;
     c.pidfile = opts.pidfile;
+    c.timezone = opts.tz;
+    c.timeout = opts.timeout;
+    c.conmon_pidfile = opts.conmon_pidfile;
+    c.shm_size = TRY(shm_size_of(opts.shm_size, c.ipc));
+    if (!opts.umask.empty()) c.umask = TRY(parse_umask(opts.umask));
     return c;
 }
 
@@ -496,7 +580,11 @@ std::string serialize_config(const ContainerConfig& c) {
     if (!c.unsetenv.empty()) json::put_strings(w, "unsetenv", c.unsetenv);
     put_bool(w, "unsetenv_all", c.unsetenv_all);
     put_bool(w, "systemd", c.systemd);
-    json::put(w, "network", network_mode_name(c.network));
+    json::put(w, "network", c.network == NetworkMode::kContainer ? "container:" + c.network_container
+                                                                  : std::string(network_mode_name(c.network)));
+    json::put(w, "ipc", namespace_mode_text(c.ipc));
+    json::put(w, "pid", namespace_mode_text(c.pid));
+    json::put(w, "uts", namespace_mode_text(c.uts));
     if (!c.ports.empty()) put_ports(w, c.ports);
     if (!c.expose.empty()) {
         w.Key("expose");
@@ -593,6 +681,11 @@ std::string serialize_config(const ContainerConfig& c) {
     }
     if (c.oom_score_adj) put_int(w, "oom_score_adj", *c.oom_score_adj);
     json::put_nonempty(w, "pidfile", c.pidfile);
+    json::put_nonempty(w, "timezone", c.timezone);
+    if (c.timeout) put_int(w, "timeout", c.timeout);
+    json::put_nonempty(w, "conmon_pidfile", c.conmon_pidfile);
+    if (c.shm_size) put_int(w, "shm_size", *c.shm_size);
+    put_int(w, "umask", c.umask);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -623,7 +716,13 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     c.unsetenv = json::get_strings(d, "unsetenv");
     c.unsetenv_all = get_bool(d, "unsetenv_all");
     c.systemd = get_bool(d, "systemd");
-    c.network = TRY(parse_network(json::get_string(d, "network")));
+    std::string network = json::get_string(d, "network");
+    c.network = TRY(parse_network(network));
+    c.network_container = network_container_of(network);
+    // Before these were recorded, every container's were private (ipc: shareable, as podman's).
+    if (d.HasMember("ipc")) c.ipc = TRY(parse_namespace_mode(json::get_string(d, "ipc"), "ipc"));
+    c.pid = TRY(parse_namespace_mode(json::get_string(d, "pid"), "pid"));
+    c.uts = TRY(parse_namespace_mode(json::get_string(d, "uts"), "uts"));
     c.ports = get_ports(d);
     for_each_object(d, "expose", [&](const rapidjson::Value& e) {
         c.expose.push_back({static_cast<uint16_t>(json::get_uint(e, "port")), json::get_string(e, "protocol")});
@@ -693,6 +792,11 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     });
     if (auto v = get_optional_int(d, "oom_score_adj")) c.oom_score_adj = static_cast<int>(*v);
     c.pidfile = json::get_string(d, "pidfile");
+    c.timezone = json::get_string(d, "timezone");
+    c.timeout = static_cast<unsigned>(json::get_uint(d, "timeout"));
+    c.conmon_pidfile = json::get_string(d, "conmon_pidfile");
+    c.shm_size = get_optional_int(d, "shm_size");
+    if (auto v = get_optional_int(d, "umask")) c.umask = static_cast<unsigned>(*v);
     return c;
 }
 

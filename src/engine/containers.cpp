@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/volumes.hpp"
@@ -94,6 +96,59 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
     return r;
 }
 
+namespace {
+
+void remove_target(const storage::StoreConfig& store, const std::string& t, const RemoveOptions& options,
+                   std::vector<RemoveResult>& out, std::set<std::string>& removed);
+
+// The containers that join `t`'s namespaces go first with --depend (and --all, which removes them
+// anyway); otherwise `t` is refused, as podman refuses it. False: refused (the result is in `out`).
+bool remove_dependents(const storage::StoreConfig& store, const std::string& t, const RemoveOptions& options,
+                       std::vector<RemoveResult>& out, std::set<std::string>& removed) {
+    auto found = storage::find_container(store, t);
+    if (!found.ok()) return true;
+    auto deps = dependents_of(store, found->id);
+    if (!deps.ok() || deps->empty()) return true;
+    if (!options.depend && !options.all) {
+        out.push_back({t, found->id,
+                       make_error("container " + found->id + " has dependent containers which must be removed before it: " +
+                                  str::join(*deps, ", ") + ": container already exists"),
+                       false, false});
+        return false;
+    }
+    for (const std::string& d : *deps)
+        if (!removed.count(d)) remove_target(store, d, options, out, removed);
+    return true;
+}
+
+void remove_target(const storage::StoreConfig& store, const std::string& t, const RemoveOptions& options,
+                   std::vector<RemoveResult>& out, std::set<std::string>& removed) {
+    if (!remove_dependents(store, t, options, out, removed)) return;
+    std::string config_json;
+    std::string stopped;  // the id of a container stopped first
+    if (options.force && options.stop_timeout) {
+        auto found = storage::find_container(store, t);
+        // A failed stop (a paused container) leaves it to the kill in remove_one.
+        if (found.ok()) (void)stop(store, stopped = found->id, options.stop_timeout);
+    }
+    auto r = remove_one(store, stopped.empty() ? t : stopped, options.force, &config_json);
+    if (!stopped.empty()) {
+        r.input = t;
+        // A --rm container's monitor removes it once it has stopped: removed all the same.
+        if (r.not_found) r = RemoveResult{t, stopped, {}, false, false};
+    }
+    if (r.not_found && options.ignore_missing) return;
+    if (r.error.message.empty()) removed.insert(r.id);
+    // After the container's lock is let go of: removing a volume looks at every container.
+    if (options.volumes && r.error.message.empty()) {
+        auto config = parse_config(config_json.empty() ? "{}" : config_json);
+        if (config.ok()) remove_anonymous_volumes(store, *config);
+    }
+    out.push_back(std::move(r));
+}
+
+}  // namespace
+
 std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, const std::vector<std::string>& names,
                                             const RemoveOptions& options) {
     std::vector<RemoveResult> out;
@@ -109,28 +164,9 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
         }
         for (auto& c : *list) targets.push_back(c.id);
     }
-    for (auto& t : targets) {
-        std::string config_json;
-        std::string stopped;  // the id of a container stopped first
-        if (options.force && options.stop_timeout) {
-            auto found = storage::find_container(store, t);
-            // A failed stop (a paused container) leaves it to the kill in remove_one.
-            if (found.ok()) (void)stop(store, stopped = found->id, options.stop_timeout);
-        }
-        auto r = remove_one(store, stopped.empty() ? t : stopped, options.force, &config_json);
-        if (!stopped.empty()) {
-            r.input = t;
-            // A --rm container's monitor removes it once it has stopped: removed all the same.
-            if (r.not_found) r = RemoveResult{t, stopped, {}, false, false};
-        }
-        if (r.not_found && options.ignore_missing) continue;
-        // After the container's lock is let go of: removing a volume looks at every container.
-        if (options.volumes && r.error.message.empty()) {
-            auto config = parse_config(config_json.empty() ? "{}" : config_json);
-            if (config.ok()) remove_anonymous_volumes(store, *config);
-        }
-        out.push_back(std::move(r));
-    }
+    std::set<std::string> removed;  // ids, dependents removed before the container they named among them
+    for (auto& t : targets)
+        if (!removed.count(t)) remove_target(store, t, options, out, removed);
     return out;
 }
 

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 
 #include "skiff/base/fs.hpp"
 #include "skiff/engine/logs.hpp"
@@ -103,6 +105,9 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
     p.inputs.cache_dir = fs::join(store.runroot, "cache");
     p.inputs.volumes_dir = storage::volumes_dir(store);
     p.inputs.devices = TRY(find_devices(p.config.devices));
+    p.inputs.donors = TRY(running_donors(store, p.config));
+    p.inputs.host_name = host_name();
+    p.inputs.localtime = TRY(find_zone_file(p.config.timezone));
     p.spec = TRY(make_spec(p.image.config, p.config, p.inputs));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;
@@ -114,6 +119,7 @@ Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions
                     sys::exists(kJournalSocket)};
     // Every option is checked before anything is created.
     ContainerConfig config = TRY(configure(opts, in));
+    TRY(resolve_namespace_donors(store, config));
     config.ports = TRY(published_ports(image.config, opts, config));
     TRY(set_systemd_mode(opts, image.config.config, config));
     return prepare(store, std::move(image), std::move(config), id);
@@ -211,8 +217,28 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
     return c;
 }
 
+namespace {
+
+// -a: which of stdout and stderr a foreground run relays (neither given: both).
+Result<std::array<bool, 2>> attached_outputs(const std::vector<std::string>& attach) {
+    if (attach.empty()) return std::array<bool, 2>{true, true};
+    std::array<bool, 2> out{false, false};
+    for (const std::string& s : attach) {
+        std::string lower = s;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower == "stdout") out[0] = true;
+        else if (lower == "stderr") out[1] = true;
+        else if (lower != "stdin")
+            return make_error("invalid stream \"" + s + "\" for --attach - must be one of stdin, stdout, or stderr: invalid argument");
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
     RunOptions opts = given;
+    auto relay = TRY(attached_outputs(opts.attach));
     name_anonymous_volumes(opts, [] { return str::random_hex(32); });
     auto p = TRY(prepare_new(store, opts, str::random_hex(32)));
     TRY(check_bind_sources(p.config));
@@ -223,11 +249,16 @@ Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
     ContainerSession session(store, std::move(c), std::move(p));
     auto status = [&]() -> Result<int> {
         TRY(session.finish());
+        session.spec().preserve_fds = opts.preserve_fds;
         TRY(session.listen_ports());
         std::optional<LogWriter> log;
         std::string path = log_path(store, session.container(), session.config());
         if (!path.empty()) log = TRY_CTX(LogWriter::open(path, session.config().log.max_size.value_or(-1)), "open the container's log");
-        runtime::Hooks hooks = session.hooks({});
+        SessionIo io;
+        if (opts.started) io.started = [&](pid_t) { opts.started(session.container().id); };
+        runtime::Hooks hooks = session.hooks(std::move(io));
+        hooks.relay_stdout = relay[0];
+        hooks.relay_stderr = relay[1];
         if (log) hooks.copied = [&log](bool is_stderr, std::string_view data) { log->write(is_stderr, data); };
         return session.run(hooks);
     }();

@@ -55,5 +55,18 @@ Result<storage::Container> make_container(const storage::StoreConfig& store, con
 Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const ContainerConfig& config,
                             bool wait_attach = false, int start_lock = -1);
 
+// --ipc/--pid/--uts/--network container:NAME (namespace_donors.cpp): at create, each name resolved
+// to the container's id (a private ipc namespace is refused, as podman); at start, those of them
+// running (pid, hostname), and an error naming one that is not; at rm, the containers that join
+// one's namespaces.
+Result<void> resolve_namespace_donors(const storage::StoreConfig& store, ContainerConfig& config);
+Result<std::map<std::string, NamespaceDonor>> running_donors(const storage::StoreConfig& store,
+                                                             const ContainerConfig& config);
+Result<void> check_donors_running(const ContainerConfig& config, const std::map<std::string, NamespaceDonor>& donors);
+Result<std::vector<std::string>> dependents_of(const storage::StoreConfig& store, const std::string& id);
+std::string host_name();  // gethostname(2)
+// --tz: the host's zone file for the container's /etc/localtime (links resolved; "local": the
+// host's /etc/localtime); empty without --tz. A zone that is not there is podman's error.
+Result<std::string> find_zone_file(const std::string& tz);
 
 }  // namespace skiff::engine

@@ -1,6 +1,8 @@
 // A container's run from its record, shared by the foreground run and the monitor (session.hpp).
 #include "skiff/engine/session.hpp"
 
+#include <signal.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,7 +31,7 @@ Result<void> write_etc_files(const storage::StoreConfig& store, const std::strin
     constexpr unsigned kReadable = 0644;
     TRY(storage::write_run_file(store, id, "hostname", spec.hostname, kReadable));
     std::string hosts;
-    if (spec.host_network) {
+    if (spec.namespaces.net.kind == runtime::Namespace::Kind::kHost) {
         auto host = fs::read_file("/etc/hosts");
         if (host.ok()) hosts = *host;
         if (!hosts.empty() && hosts.back() != '\n') hosts += '\n';
@@ -96,6 +98,7 @@ Result<ContainerSession> ContainerSession::load(const storage::StoreConfig& stor
 
 Result<void> ContainerSession::finish() {
     runtime::Spec& spec = p_.spec;
+    TRY(check_donors_running(p_.config, p_.inputs.donors));
     TRY(write_etc_files(store_, c_.id, spec, c_.name));
     TRY(write_containerenv(store_, c_, spec));
     auto root = TRY(storage::prepare_rootfs(store_, p_.image, storage::container_dir(store_, c_.id), c_.auto_remove));
@@ -110,7 +113,10 @@ Result<void> ContainerSession::finish() {
 }
 
 Result<void> ContainerSession::listen_ports() {
-    forwarder_ = std::make_unique<net::Forwarder>(TRY(net::Forwarder::listen(p_.config.ports)));
+    auto forwarder = net::Forwarder::listen(p_.config.ports);
+    // As podman: a port that cannot be bound fails the start as the runtime's failures do (126).
+    if (!forwarder.ok()) return forwarder.take_error().with_exit(kExitCannotInvoke);
+    forwarder_ = std::make_unique<net::Forwarder>(forwarder.take());
     return {};
 }
 
@@ -127,14 +133,21 @@ runtime::Hooks ContainerSession::hooks(SessionIo io) {
         if (!p_.config.pidfile.empty())
             (void)fs::write_file_atomic(p_.config.pidfile, std::to_string(pid), fs::Durability::kNoSync);
         if (forwarder_) (void)forwarder_->set_container(pid);
+        // --conmon-pidfile: the process that plays conmon's part, this one (the monitor, or a
+        // foreground run).
+        if (!p_.config.conmon_pidfile.empty())
+            (void)fs::write_file_atomic(p_.config.conmon_pidfile, std::to_string(::getpid()), fs::Durability::kNoSync);
+        arm_timeout(pid);
         if (started) started(pid);
     };
-    if ((forwarder_ && !p_.config.ports.empty()) || io.poll_set) {
+    if ((forwarder_ && !p_.config.ports.empty()) || io.poll_set || p_.config.timeout) {
         h.poll_set = [this, poll_set = std::move(io.poll_set)](std::vector<struct pollfd>& add) {
             if (forwarder_) forwarder_->poll_set(add);
+            if (timeout_) add.push_back({timeout_.get(), POLLIN, 0});
             if (poll_set) poll_set(add);
         };
         h.polled = [this, polled = std::move(io.polled)](const struct pollfd& p) {
+            if (timeout_ && p.fd == timeout_.get()) return timeout_fired();
             if (forwarder_) forwarder_->polled(p);
             if (polled) polled(p);
         };
@@ -147,9 +160,29 @@ runtime::Hooks ContainerSession::hooks(SessionIo io) {
     return h;
 }
 
+void ContainerSession::arm_timeout(pid_t pid) {
+    pid_ = pid;
+    timed_out_ = false;
+    if (!p_.config.timeout) return;
+    timeout_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    struct itimerspec at {};
+    at.it_value.tv_sec = static_cast<time_t>(p_.config.timeout);
+    if (timeout_ && ::timerfd_settime(timeout_.get(), 0, &at, nullptr) < 0) timeout_.reset();
+}
+
+void ContainerSession::timeout_fired() {
+    timeout_.reset();
+    timed_out_ = true;
+    // Still this process's unreaped child: the pid cannot name another process.
+    ::kill(pid_, SIGKILL);
+}
+
 Result<int> ContainerSession::run(const runtime::Hooks& hooks) {
     auto status = runtime::run_foreground(p_.spec, hooks);
+    timeout_.reset();
     if (forwarder_) forwarder_->clear_container();
+    // As podman: a container killed for its --timeout ends the run with 255.
+    if (timed_out_ && status.ok()) return 255;
     return status;
 }
 
@@ -174,7 +207,7 @@ bool ContainerSession::save() {
 
 bool ContainerSession::record_exit(const Result<int>& status) {
     c_.state = storage::ContainerState::kExited;
-    c_.exit_code = status.ok() ? *status : status.error().exit_code;
+    c_.exit_code = timed_out_ ? -1 : status.ok() ? *status : status.error().exit_code;
     c_.finished_ns = now_ns();
     return save();
 }

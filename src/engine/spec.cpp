@@ -44,6 +44,47 @@ void add_containerenv(const std::string& run_dir, const std::vector<runtime::Mou
     mounts.push_back(bind_mount(run_dir + "/.containerenv", "/run/.containerenv", false));
 }
 
+runtime::Namespace namespace_of(const NamespaceMode& mode, const std::string& type, const SpecInputs& in) {
+    using Kind = runtime::Namespace::Kind;
+    if (mode.kind == NamespaceMode::Kind::kHost) return {Kind::kHost, {}};
+    if (mode.kind != NamespaceMode::Kind::kContainer) return {};
+    runtime::Namespace n{Kind::kJoin, {}};
+    if (auto d = in.donors.find(mode.container); d != in.donors.end())
+        n.path = "/proc/" + std::to_string(d->second.pid) + "/ns/" + type;
+    return n;
+}
+
+// /dev/shm as --ipc has it, as podman: none has none; host has the host's, bind-mounted. (A new
+// mqueue mount shows the queues of the ipc namespace it is made in: host or joined, it is theirs.)
+// A joined container's own /dev/shm is not shared: it lives in the donor's mount namespace.
+void ipc_mounts(const ContainerConfig& config, runtime::Spec& spec) {
+    if (config.shm_size)  // --shm-size: podman's default size replaced (0: tmpfs's own, no size given)
+        for (runtime::Mount& m : spec.mounts)
+            if (m.destination == "/dev/shm") {
+                std::erase_if(m.options, [](const std::string& o) { return o.rfind("size=", 0) == 0; });
+                if (*config.shm_size > 0) m.options.push_back("size=" + std::to_string(*config.shm_size));
+            }
+    if (config.ipc.kind != NamespaceMode::Kind::kNone && config.ipc.kind != NamespaceMode::Kind::kHost) return;
+    std::erase_if(spec.mounts, [&](const runtime::Mount& x) { return x.destination == "/dev/shm"; });
+    if (config.ipc.kind == NamespaceMode::Kind::kHost)
+        spec.mounts.push_back(runtime::Mount{"/dev/shm", "bind", "/dev/shm", {"rbind", "nosuid", "noexec", "nodev"}});
+}
+
+// The container's namespaces (--network, --ipc, --pid, --uts), and the hostname it sees in them.
+void namespaces_of(const ContainerConfig& config, const SpecInputs& in, runtime::Spec& spec) {
+    NamespaceMode net;
+    if (config.network == NetworkMode::kHost) net.kind = NamespaceMode::Kind::kHost;
+    if (config.network == NetworkMode::kContainer) net = {NamespaceMode::Kind::kContainer, config.network_container};
+    spec.namespaces.net = namespace_of(net, "net", in);
+    spec.namespaces.ipc = namespace_of(config.ipc, "ipc", in);
+    spec.namespaces.pid = namespace_of(config.pid, "pid", in);
+    spec.namespaces.uts = namespace_of(config.uts, "uts", in);
+    ipc_mounts(config, spec);
+    if (config.uts.kind == NamespaceMode::Kind::kHost) spec.hostname = in.host_name;
+    if (config.uts.kind == NamespaceMode::Kind::kContainer)
+        if (auto d = in.donors.find(config.uts.container); d != in.donors.end()) spec.hostname = d->second.hostname;
+}
+
 }  // namespace
 
 std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& over) {
@@ -106,6 +147,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
 
     spec.args = TRY(make_args(ic, config));
     spec.hostname = config.hostname.empty() ? in.container_id.substr(0, 12) : config.hostname;
+    namespaces_of(config, in, spec);
 
     spec.env = merge_env(process_env(ic, config), {"HOSTNAME=" + spec.hostname});
 
@@ -121,7 +163,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.readonly_rootfs = config.read_only;
     spec.rlimits = config.ulimits;
     spec.oom_score_adj = config.oom_score_adj;
-    spec.host_network = config.network == NetworkMode::kHost;
+    spec.umask = config.umask;
 
     spec.no_new_privileges = config.security.no_new_privileges;
     spec.seccomp = config.security.seccomp;
@@ -152,6 +194,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.mounts.push_back(bind_mount(in.run_dir + "/hostname", "/etc/hostname", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/hosts", "/etc/hosts", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/resolv.conf", "/etc/resolv.conf", false));
+    if (!in.localtime.empty()) spec.mounts.push_back(bind_mount(in.localtime, "/etc/localtime", true));  // --tz
     // The user's mounts replace the defaults at the same place. Parents are mounted before what lies
     // beneath them (as podman orders them): a volume at /etc keeps skiff's /etc/hosts on top.
     auto mine = runtime_mounts(config.mounts, in.volumes_dir);

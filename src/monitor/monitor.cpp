@@ -183,7 +183,7 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
     }
     // Published ports are bound now, once for every restart: one in use fails the start.
     if (auto bound = session.listen_ports(); !bound.ok()) {
-        report.failed(bound.error().message);
+        report.failed(bound.error());
         return 1;
     }
     if (args.wait_attach) {

@@ -68,6 +68,7 @@ Result<void> init_container(const ChildContext& c) {
     // itself, which spares skiff the kernel's wait for a grace period (CgroupSelfJoin).
     if (c.cgroups) TRY_CTX(c.cgroups->join(), "cgroup");
     TRY(sync::wait_for_release(c.sync_fd));
+    TRY(join_in_child(c.joined));
     // In its cgroups (the cgroup2 one since the clone), so they are the namespace's root.
     if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error("unshare the cgroup namespace");
     reset_signals();
@@ -76,8 +77,8 @@ Result<void> init_container(const ChildContext& c) {
     Console console;
     TRY(apply_ops(root.get(), c.plan.ops, console));
     ResolvedUser user = TRY(lookup_user(root.get(), spec.user, spec.group_add));
-    TRY(set_hostname(spec.hostname));
-    if (!spec.host_network) TRY(bring_up_loopback());
+    if (spec.namespaces.uts.kind == Namespace::Kind::kNew) TRY(set_hostname(spec.hostname));
+    if (spec.namespaces.net.kind == Namespace::Kind::kNew) TRY(bring_up_loopback());
     TRY(pivot_into(root.get()));
     root.reset();
     TRY(setup_stdio(c, console, user));

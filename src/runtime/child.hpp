@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "namespaces.hpp"
 #include "skiff/runtime/cgroups.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/seccomp.hpp"
@@ -26,6 +27,7 @@ struct ChildContext {
     const seccomp::Program& seccomp;       // prepared by skiff before clone
     uint64_t capabilities;                 // caps::to_mask(spec.capabilities), computed before clone
     const CgroupSelfJoin* cgroups;         // its v1 cgroups, joined first; null without a cgroup
+    const JoinedNamespaces& joined;        // the other containers' namespaces it joins
 };
 
 // Never returns: execs the container's command, or reports the error and exits.

@@ -1,5 +1,6 @@
 // Device cgroup rules: podman's syntax parsed, the default list, the v1 rule text.
 #include <charconv>
+#include <vector>
 
 #include "skiff/runtime/devices.hpp"
 
@@ -7,18 +8,22 @@ namespace skiff::runtime {
 
 namespace {
 
-// A major or minor: decimal digits, or "*" (unset). Numbers beyond what dev_t holds are refused.
-bool parse_number(std::string_view s, std::optional<uint32_t>& out) {
+// A major or minor: decimal digits, or "*" (unset); errors as Go's strconv.ParseUint words them,
+// which podman prints. Numbers beyond what dev_t holds are refused.
+Result<void> parse_number(std::string_view s, std::optional<uint32_t>& out) {
     if (s == "*") {
         out.reset();
-        return true;
+        return {};
     }
-    if (s.empty() || s.size() > 7) return false;
-    uint32_t v = 0;
+    std::string quoted = "strconv.ParseUint: parsing \"" + std::string(s) + "\": ";
+    uint64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size()) return false;
-    out = v;
-    return true;
+    if (s.empty() || end != s.data() + s.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))
+        return make_error(quoted + "invalid syntax");
+    if (ec == std::errc::result_out_of_range) return make_error(quoted + "value out of range");
+    if (v > 0xFFFFFFFFu) return make_error("device number " + std::string(s) + " is larger than a device number can be");
+    out = static_cast<uint32_t>(v);
+    return {};
 }
 
 std::string number(const std::optional<uint32_t>& n) { return n ? std::to_string(*n) : "*"; }
@@ -40,26 +45,32 @@ bool valid_device_access(std::string_view access) {
     return true;
 }
 
+// As podman parses --device-cgroup-rule, with its messages: three words split at single spaces;
+// MAJOR[:MINOR], each a number or *, a missing MINOR meaning any; ACCESS letters of r, w, m.
 Result<DeviceRule> parse_device_rule(std::string_view text) {
-    auto bad = [&] {
-        return make_error("invalid device cgroup rule \"" + std::string(text) +
-                          "\": want TYPE MAJOR:MINOR ACCESS, such as \"c 7:* rwm\" (TYPE a, b or c; MAJOR and "
-                          "MINOR a number or *; ACCESS of r, w, m)");
-    };
-    size_t sp1 = text.find(' ');
-    size_t sp2 = sp1 == std::string_view::npos ? sp1 : text.find(' ', sp1 + 1);
-    if (sp2 == std::string_view::npos || text.find(' ', sp2 + 1) != std::string_view::npos) return bad();
-    std::string_view type = text.substr(0, sp1), numbers = text.substr(sp1 + 1, sp2 - sp1 - 1),
-                     access = text.substr(sp2 + 1);
-    if (type.size() != 1 || std::string_view("abc").find(type[0]) == std::string_view::npos) return bad();
-    size_t colon = numbers.find(':');
-    if (colon == std::string_view::npos) return bad();
+    std::vector<std::string_view> words;
+    for (size_t at = 0;;) {
+        size_t sp = text.find(' ', at);
+        words.push_back(text.substr(at, sp == std::string_view::npos ? sp : sp - at));
+        if (sp == std::string_view::npos) break;
+        at = sp + 1;
+    }
+    if (words.size() != 3)
+        return make_error("invalid device cgroup rule requires type, major:Minor, and access rules: \"" + std::string(text) + "\"");
+    std::string_view type = words[0], numbers = words[1], access = words[2];
+    if (type.size() != 1 || std::string_view("abc").find(type[0]) == std::string_view::npos)
+        return make_error("invalid device type in device-access-add: " + std::string(type));
     DeviceRule r;
     r.type = type[0];
-    if (!parse_number(numbers.substr(0, colon), r.major) || !parse_number(numbers.substr(colon + 1), r.minor))
-        return bad();
-    if (!valid_device_access(access)) return bad();
-    // Kept in the kernel's order, so a rule prints the same however it was written.
+    size_t colon = numbers.find(':');
+    std::string_view major = numbers.substr(0, colon);
+    TRY(parse_number(major, r.major));
+    if (colon != std::string_view::npos) TRY(parse_number(numbers.substr(colon + 1), r.minor));
+    for (char c : access)
+        if (std::string_view("rwm").find(c) == std::string_view::npos)
+            return make_error("invalid device access in device-access-add: " + std::string(1, c));
+    if (access.empty()) return make_error("invalid device access in device-access-add: (none)");
+    // Kept in the kernel's order, each once, so a rule prints the same however it was written.
     r.access.clear();
     for (char c : std::string_view("rwm"))
         if (access.find(c) != std::string_view::npos) r.access += c;

@@ -15,6 +15,7 @@
 
 #include "child.hpp"
 #include "command.hpp"
+#include "namespaces.hpp"
 #include "pipes.hpp"
 #include "process.hpp"
 #include "skiff/runtime/caps.hpp"
@@ -30,12 +31,13 @@ namespace skiff::runtime {
 
 namespace {
 
-// One clone into new mount, pid, uts, ipc (and network) namespaces, straight into the cgroup2
-// cgroup. The child joins its v1 cgroups, then makes its cgroup namespace. Like fork, the child runs
-// on a copy of this stack, and never returns from child_main.
+// One clone into a new mount namespace and the others the spec makes new (a pid namespace it joins,
+// it is cloned into), straight into the cgroup2 cgroup. The child joins its v1 cgroups, then makes
+// its cgroup namespace. Like fork, the child runs on a copy of this stack, and never returns from
+// child_main.
 Result<ChildProcess> spawn(const ChildContext& ctx, int cgroup_fd) {
-    uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-    if (!ctx.spec.host_network) flags |= CLONE_NEWNET;
+    uint64_t flags = clone_flags(ctx.spec.namespaces);
+    auto in_pid_namespace = TRY(PidNamespaceForChildren::enter(ctx.joined));
     int pidfd = -1;
     long pid = clone_process(flags, cgroup_fd, &pidfd);
     if (pid < 0) {
@@ -104,13 +106,14 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
 
     std::optional<PipeRelay> pipes;
     ContainerEnds theirs;
-    if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs, hooks.copied)));
+    if (!spec.terminal && !hooks.stdio) pipes.emplace(TRY(PipeRelay::make(spec.interactive, theirs, hooks.copied, {hooks.relay_stdout, hooks.relay_stderr})));
 
     unique_fd stub = TRY(sealed_exec_stub());
     std::optional<CgroupSelfJoin> join;
     if (managed.get()) join = TRY_CTX(managed.get()->self_join(), "cgroup");
+    JoinedNamespaces joined = TRY(open_joined(spec.namespaces));
     ChildContext ctx{spec, plan, child_sync_fd.get(), stub.get(), hooks.stdio.value_or(theirs.fds()),
-                     std::nullopt, filter, capabilities, join ? &*join : nullptr};
+                     std::nullopt, filter, capabilities, join ? &*join : nullptr, joined};
     if (spec.terminal) ctx.window = hooks.window ? hooks.window() : window_size();
     ChildProcess child = TRY(spawn(ctx, managed.get() ? managed.get()->unified_fd() : cgroup.fd()));
     child_sync_fd.reset();

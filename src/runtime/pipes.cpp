@@ -17,7 +17,7 @@ Result<std::pair<unique_fd, unique_fd>> make_pipe(const char* what) {
 
 }  // namespace
 
-Result<PipeRelay> PipeRelay::make(bool interactive, ContainerEnds& theirs, OutputCopied copied) {
+Result<PipeRelay> PipeRelay::make(bool interactive, ContainerEnds& theirs, OutputCopied copied, std::array<bool, 2> relay) {
     unique_fd in;
     if (interactive) {
         auto [r, w] = TRY(make_pipe("stdin"));
@@ -30,15 +30,17 @@ Result<PipeRelay> PipeRelay::make(bool interactive, ContainerEnds& theirs, Outpu
     auto [err_r, err_w] = TRY(make_pipe("stderr"));
     theirs.out = std::move(out_w);
     theirs.err = std::move(err_w);
-    return PipeRelay(std::move(in), std::move(out_r), std::move(err_r), interactive, std::move(copied));
+    return PipeRelay(std::move(in), std::move(out_r), std::move(err_r), interactive, std::move(copied), relay);
 }
 
-PipeRelay::PipeRelay(unique_fd in, unique_fd out, unique_fd err, bool interactive, OutputCopied copied)
+PipeRelay::PipeRelay(unique_fd in, unique_fd out, unique_fd err, bool interactive, OutputCopied copied,
+                     std::array<bool, 2> relay)
     : in_(std::move(in)),
       out_(std::move(out)),
       err_(std::move(err)),
       input_(in_.get(), interactive, ""),
-      copied_(std::move(copied)) {}
+      copied_(std::move(copied)),
+      relay_(relay) {}
 
 std::vector<int> PipeRelay::outputs() const { return {out_.get(), err_.get()}; }
 
@@ -51,6 +53,7 @@ size_t PipeRelay::read_once(int fd) {
     bool is_stderr = &from == &err_;
     std::string_view data(buf, static_cast<size_t>(n));
     if (copied_) copied_(is_stderr, data);
+    if (!relay_[is_stderr ? 1 : 0]) return static_cast<size_t>(n);
     if (write_fully(is_stderr ? STDERR_FILENO : STDOUT_FILENO, data)) return static_cast<size_t>(n);
     from.reset();
     return 0;

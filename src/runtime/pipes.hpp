@@ -27,7 +27,9 @@ class PipeRelay {
 public:
     // Makes the pipes; the container's ends go to `theirs`. `copied` (if set) is told each piece of
     // output copied to skiff's stdout or stderr.
-    static Result<PipeRelay> make(bool interactive, ContainerEnds& theirs, OutputCopied copied = {});
+    // `relay` says whether stdout and stderr are written to skiff's (else only read and `copied`).
+    static Result<PipeRelay> make(bool interactive, ContainerEnds& theirs, OutputCopied copied = {},
+                                  std::array<bool, 2> relay = {true, true});
 
     // The container's stdout and stderr, each read by read_once() when it has data.
     std::vector<int> outputs() const;
@@ -41,11 +43,12 @@ public:
     void polled(const struct pollfd& p);
 
 private:
-    PipeRelay(unique_fd in, unique_fd out, unique_fd err, bool interactive, OutputCopied copied);
+    PipeRelay(unique_fd in, unique_fd out, unique_fd err, bool interactive, OutputCopied copied, std::array<bool, 2> relay);
 
     unique_fd in_, out_, err_;
     InputCopy input_;
     OutputCopied copied_;
+    std::array<bool, 2> relay_;
 };
 
 }  // namespace skiff::runtime

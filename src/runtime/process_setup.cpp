@@ -79,12 +79,15 @@ Result<void> set_no_new_privileges() {
     return {};
 }
 
-Result<void> close_fds_on_exec() {
-    if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return {};
+// Every descriptor from 3 closes on exec but the `preserved` after stdio (--preserve-fds), which
+// stay as skiff was given them.
+Result<void> close_fds_on_exec(int preserved) {
+    unsigned first = 3u + static_cast<unsigned>(preserved);
+    if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return {};
     auto fds = TRY(fs::list_dir("/proc/self/fd"));
     for (const std::string& name : fds) {
         int fd = std::atoi(name.c_str());
-        if (fd > 2) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        if (fd >= static_cast<int>(first)) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
     return {};
 }
@@ -153,7 +156,8 @@ Result<void> finish_and_exec(const Spec& spec, const ResolvedUser& user, const s
     std::vector<std::string> env = process_env(spec.env, user.home);
     std::string exe = TRY(find_executable(spec.args.front(), env_value(env, "PATH", kDefaultPath), spec.cwd));
     if (spec.no_new_privileges) TRY(seccomp::load(filter));
-    TRY(close_fds_on_exec());
+    ::umask(static_cast<mode_t>(spec.umask & 0777));
+    TRY(close_fds_on_exec(spec.preserve_fds));
     return exec_command(stub_fd, sync_fd, exe, spec.args, env);
 }
 

@@ -146,3 +146,15 @@ setup() { remove_all_containers; }
     run skiff container exists gone
     assert_status 1
 }
+
+@test "inspect -l inspects the container created last; with a name it is podman's error" {
+    skiff create --name older busybox true >/dev/null
+    local newest
+    newest=$(skiff create --name newest busybox true)
+    run skiff inspect -l --format '{{.Id}} {{.Name}}'
+    assert_status 0
+    assert_output "$newest newest"
+    run --separate-stderr skiff inspect -l older
+    assert_status 125
+    assert_one_error_line "Error: --latest and arguments cannot be used together"
+}

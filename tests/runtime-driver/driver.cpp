@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
         spec.root = {"/", "overlay", "overlay", {"lowerdir=" + overlay}};
         if (!upper.empty()) spec.root.options.insert(spec.root.options.end(), {"upperdir=" + upper, "workdir=" + work});
     }
-    spec.host_network = network == "host";
+    if (network == "host") spec.namespaces.net.kind = runtime::Namespace::Kind::kHost;
     if (seccomp == "unconfined") {
         spec.seccomp = runtime::SeccompMode::kUnconfined;
     } else if (seccomp != "default") {

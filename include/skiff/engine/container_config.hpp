@@ -65,9 +65,25 @@ struct SecurityConfig {
 };
 
 // private: a network namespace of its own with only loopback, published ports forwarded into it;
-// none: the same without published ports; host: the host's.
-enum class NetworkMode { kPrivate, kNone, kHost };
-const char* network_mode_name(NetworkMode mode);  // as given: "private", "none", "host"
+// none: the same without published ports; host: the host's; container: another container's
+// (network_container).
+enum class NetworkMode { kPrivate, kNone, kHost, kContainer };
+const char* network_mode_name(NetworkMode mode);  // as given: "private", "none", "host", "container"
+
+// --ipc, --pid, --uts: a namespace of its own (private; for ipc, shareable lets others join it and
+// none gives it no /dev/shm), the host's, or another container's, joined while that one runs.
+struct NamespaceMode {
+    enum class Kind { kPrivate, kShareable, kNone, kHost, kContainer };
+    Kind kind = Kind::kPrivate;
+    std::string container;  // kContainer: the other container's id (a name is resolved at create)
+
+    bool operator==(const NamespaceMode&) const = default;
+};
+// "host", "private", "container:ID" (and for --ipc "shareable", "none"), as podman spells them;
+// `flag` names the option in errors.
+Result<NamespaceMode> parse_namespace_mode(std::string_view text, std::string_view flag);
+// As the record stores it: "private", "shareable", "none", "host", "container:ID".
+std::string namespace_mode_text(const NamespaceMode& mode);
 
 // --device HOST[:CONTAINER][:PERMS], as podman parses it: PERMS of r, w, m (default rwm);
 // CONTAINER absolute (default HOST).
@@ -96,6 +112,8 @@ struct ContainerConfig {
     bool remove = false, interactive = false, tty = false, detach = false;
 
     NetworkMode network = NetworkMode::kPrivate;
+    std::string network_container;  // kContainer: whose network namespace it joins (an id)
+    NamespaceMode ipc{NamespaceMode::Kind::kShareable, {}}, pid, uts;
     std::vector<net::PortMapping> ports;  // published, host ports chosen
     std::vector<net::ExposedPort> expose;  // --expose
 
@@ -119,7 +137,19 @@ struct ContainerConfig {
     std::vector<runtime::Rlimit> ulimits;  // "host" (the inherited limits) leaves none
     std::optional<int> oom_score_adj;
     std::string pidfile;
+
+    // Process options.
+    std::string timezone;        // --tz: "local", an IANA zone, or empty (the image's)
+    unsigned timeout = 0;        // --timeout seconds; 0: none
+    std::string conmon_pidfile;  // --conmon-pidfile: the monitor's pid, at each start
+    unsigned umask = 022;  // --umask
+    std::optional<int64_t> shm_size;  // --shm-size in bytes (0: no limit); unset: podman's 65536k
 };
+// /dev/shm's size as inspect shows it without --shm-size (podman's default, "65536k" in decimal).
+inline constexpr int64_t kDefaultShmSize = 65536000;
+
+// The containers whose namespaces this one joins (ids, each once, in the order ipc, pid, uts, net).
+std::vector<std::string> namespace_donors(const ContainerConfig& config);
 
 // Where systemd's journal listens; its absence is part of journald's error, as podman's.
 inline constexpr const char* kJournalSocket = "/run/systemd/journal/socket";

@@ -29,6 +29,7 @@ struct RemoveOptions {
     bool all = false;             // every container (names then ignored)
     bool ignore_missing = false;  // a name that is not there is no error
     bool volumes = false;         // the anonymous volumes of each removed container too
+    bool depend = false;          // the containers that join its namespaces removed first (else refused)
     // With force: stop as `stop -t N` does (the stop signal, SIGKILL after N seconds, never if
     // negative); unset: SIGKILL at once, as docker's rm -f.
     std::optional<int> stop_timeout;

@@ -37,7 +37,9 @@ struct RunOptions {
     std::string name;
     // private: a network namespace of its own with only loopback, published ports forwarded into
     // it; none: the same without published ports; host: the host's.
-    std::string network = "private";
+    std::string network = "private";   // or container:NAME|ID
+    std::string ipc = "shareable", pid = "private", uts = "private";  // host, private, container:NAME|ID, …
+    std::string userns;                 // --userns: host, or what only rootless podman has (refused)
     std::vector<std::string> publish;   // -p, as given; resolved into the configuration's ports when created
     bool publish_all = false;           // -P
     std::vector<std::string> expose;    // --expose
@@ -76,9 +78,20 @@ struct RunOptions {
     std::string pidfile;                // --pidfile: its process's pid, at each start
     bool replace = false;               // --replace: a container of the same --name is removed first
 
+    int preserve_fds = 0;               // --preserve-fds N: skiff's fds 3 … 3+N-1 passed on
+    std::string tz;                     // --tz local|ZONE|+-offset
+    unsigned timeout = 0;               // --timeout seconds: the container is killed after them
+    std::vector<std::string> attach;    // -a stdin|stdout|stderr: the streams a foreground run relays
+    bool rmi = false;                   // --rmi: its image removed after it, if nothing else uses it
+    std::string conmon_pidfile;         // --conmon-pidfile: the monitor's pid
+    std::string umask;                  // --umask: octal, 1 to 4 digits; empty: 0022
+    std::string shm_size;               // --shm-size: /dev/shm's size ("64m"; "0": no limit)
+
     // Where podman's warnings about the options go (a line each, before the container starts);
     // the engine prints nothing itself. Unset: dropped.
     std::function<void(const std::string&)> warn;
+    // A foreground run's container is running (its id): run -a without stdout or stderr prints it.
+    std::function<void(const std::string& id)> started;
 };
 
 // "512m", "1g", "100k", "4096" → bytes (1024-based, as podman); "-1" → -1 where allowed.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "skiff/base/fd.hpp"
 #include "skiff/engine/container_config.hpp"
 #include "skiff/engine/spec.hpp"
 #include "skiff/runtime/spec.hpp"
@@ -79,11 +80,19 @@ public:
     runtime::Spec& spec() { return p_.spec; }
 
 private:
+    void arm_timeout(pid_t pid);
+    void timeout_fired();
+
     const storage::StoreConfig& store_;
     storage::Container c_;
     Prepared p_;
     std::unique_ptr<net::Forwarder> forwarder_;
     bool mounts_taken_ = false;  // finish() mounted images or volumes' devices for it
+    // --timeout: armed when the container starts; when it fires the container is killed, and its
+    // run ends as podman's does (status 255, exit code -1 recorded).
+    unique_fd timeout_;
+    pid_t pid_ = 0;
+    bool timed_out_ = false;
 };
 
 // The file a container's log is written to (k8s-file; empty without one), and the marker `stop`

@@ -26,6 +26,12 @@ Result<std::vector<HostDevice>> find_devices(const std::vector<DeviceOption>& op
 // defaults (--privileged: every device allowed). Pure.
 Result<void> device_rules_of(const ContainerConfig& config, const std::vector<HostDevice>& devices, runtime::Spec& spec);
 
+// A running container another one joins: its process, and its hostname (--uts container:ID).
+struct NamespaceDonor {
+    int pid = 0;
+    std::string hostname;
+};
+
 // What the spec needs beyond the image and the configuration: all inputs of the pure function.
 struct SpecInputs {
     std::string container_id;
@@ -33,6 +39,11 @@ struct SpecInputs {
     std::string cache_dir;  // for the compiled seccomp filter
     std::string volumes_dir;                      // where named volumes live (--root/volumes)
     std::vector<HostDevice> devices;       // the host's nodes for --device (find_devices)
+    // The running containers whose namespaces it joins, by id (one not running is missing: the
+    // spec then names no path to join, and the runtime refuses it). And the host's name (--uts host).
+    std::map<std::string, NamespaceDonor> donors;
+    std::string host_name;
+    std::string localtime;  // --tz: the host's zone file for /etc/localtime (find_zone_file)
 };
 
 // A pure function: image config + the container's configuration → runtime spec (root left for the

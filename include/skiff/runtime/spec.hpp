@@ -44,6 +44,19 @@ struct Rlimit {
     bool operator==(const Rlimit&) const = default;
 };
 
+// Where one of the container's namespaces comes from: a new one, skiff's own (the host's), or the
+// one at `path` (another container's, /proc/PID/ns/ipc), joined.
+struct Namespace {
+    enum class Kind { kNew, kHost, kJoin };
+    Kind kind = Kind::kNew;
+    std::string path;  // kJoin
+
+    bool operator==(const Namespace&) const = default;
+};
+struct Namespaces {
+    Namespace net, ipc, uts, pid;  // the mount and cgroup namespaces are always new
+};
+
 struct Spec {
     // Root file system: `root` is mounted on `rootfs` (a host directory) inside the container's
     // own mount namespace, so the host's mount table never sees it.
@@ -66,8 +79,10 @@ struct Spec {
     std::vector<Rlimit> rlimits;        // set on the container's init before it is released
     std::optional<int> oom_score_adj;   // likewise, -1000 to 1000
 
-    std::string hostname;
-    bool host_network = false;  // otherwise a new network namespace with lo up
+    std::string hostname;  // set in a new uts namespace only
+    Namespaces namespaces;  // a new network namespace has its lo brought up
+    int preserve_fds = 0;   // skiff's descriptors 3 … 3+N-1 passed on to the container's process
+    unsigned umask = 022;   // the process's file mode creation mask
 
     std::vector<Mount> mounts;  // applied in order after the root (proc, sys, dev, /etc files, …)
     // Symlinks (path, target) made in the root file system before the mounts where nothing is at
@@ -121,6 +136,9 @@ struct Hooks {
     // Without `stdio`: each piece of the container's output as it is copied to skiff's stdout or
     // stderr (a terminal's is stdout), for a foreground run's log.
     std::function<void(bool is_stderr, std::string_view data)> copied;
+    // Without `stdio`: whether the container's stdout and stderr reach skiff's (run -a); one that
+    // does not is still read, and `copied`.
+    bool relay_stdout = true, relay_stderr = true;
     // Descriptors whose set changes while the container runs (a monitor's attach socket and its
     // clients): `poll_set` is asked for them at each turn of the loop, `polled` told their events.
     std::function<void(std::vector<struct pollfd>& add)> poll_set;

@@ -94,7 +94,7 @@ TEST_CASE("process settings come from the image unless the options override them
     CHECK(spec->cwd == "/srv");
     CHECK(spec->user == "daemon");
     CHECK(spec->hostname == "0123456789ab");
-    CHECK_FALSE(spec->host_network);
+    CHECK(spec->namespaces.net.kind == runtime::Namespace::Kind::kNew);
     o.workdir = "/tmp";
     o.user = "1000:1000";
     o.hostname = "box";
@@ -105,7 +105,7 @@ TEST_CASE("process settings come from the image unless the options override them
     CHECK(spec->cwd == "/tmp");
     CHECK(spec->user == "1000:1000");
     CHECK(spec->hostname == "box");
-    CHECK(spec->host_network);
+    CHECK(spec->namespaces.net.kind == runtime::Namespace::Kind::kHost);
     CHECK(spec->terminal);
     CHECK(has(spec->env, "TERM=xterm"));
 }

@@ -1,0 +1,83 @@
+// The containers whose namespaces another joins (--ipc/--pid/--uts/--network container:ID): named
+// at create, found running at each start, and kept from being removed before their dependents.
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "run_internal.hpp"
+#include "skiff/engine/container_config.hpp"
+#include "skiff/engine/spec.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+// As podman names the namespace in its errors.
+const char* kind_word(const NamespaceMode* m, const ContainerConfig& c) {
+    return m == &c.ipc ? "ipc" : m == &c.pid ? "pid" : "uts";
+}
+
+Result<std::string> donor_id(const storage::StoreConfig& store, const std::string& name, const std::string& what) {
+    auto found = storage::find_container(store, name);
+    if (!found.ok())
+        return Error(found.error()).context("looking up container to share " + what + " namespace with");
+    return found->id;
+}
+
+}  // namespace
+
+Result<void> resolve_namespace_donors(const storage::StoreConfig& store, ContainerConfig& config) {
+    for (NamespaceMode* m : {&config.ipc, &config.pid, &config.uts}) {
+        if (m->kind != NamespaceMode::Kind::kContainer) continue;
+        const char* what = kind_word(m, config);
+        m->container = TRY(donor_id(store, m->container, what));
+        if (m != &config.ipc) continue;
+        // As podman: only a shareable ipc namespace (the default) may be joined.
+        auto donor = TRY(storage::find_container(store, m->container));
+        auto donor_config = TRY(config_of(donor));
+        if (donor_config.ipc.kind != NamespaceMode::Kind::kShareable)
+            return make_error("joining IPC of container " + donor.id +
+                              " is not allowed: non-shareable IPC (hint: use IpcMode:shareable for the donor container)");
+    }
+    if (config.network == NetworkMode::kContainer)
+        config.network_container = TRY(donor_id(store, config.network_container, "net"));
+    return {};
+}
+
+Result<std::map<std::string, NamespaceDonor>> running_donors(const storage::StoreConfig& store,
+                                                             const ContainerConfig& config) {
+    std::map<std::string, NamespaceDonor> out;
+    for (const std::string& id : namespace_donors(config)) {
+        auto c = storage::find_container(store, id);
+        if (!c.ok()) return Error(c.error()).context("the container whose namespaces it joins");
+        if (c->state != storage::ContainerState::kRunning || !alive(*c)) continue;
+        out[id] = NamespaceDonor{c->pid, c->hostname};
+    }
+    return out;
+}
+
+Result<void> check_donors_running(const ContainerConfig& config, const std::map<std::string, NamespaceDonor>& donors) {
+    for (const std::string& id : namespace_donors(config))
+        if (!donors.count(id))
+            return make_error("container " + id + ", whose namespaces this one joins, is not running: start it first");
+    return {};
+}
+
+Result<std::vector<std::string>> dependents_of(const storage::StoreConfig& store, const std::string& id) {
+    std::vector<std::string> out;
+    for (const storage::Container& c : TRY(storage::list_containers(store))) {
+        auto config = config_of(c);
+        if (!config.ok()) continue;
+        auto donors = namespace_donors(*config);
+        if (std::find(donors.begin(), donors.end(), id) != donors.end()) out.push_back(c.id);
+    }
+    return out;
+}
+
+std::string host_name() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) < 0) return {};
+    return buf;
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,27 @@
+// What run's process options need from the host: the zone file of --tz.
+#include <sys/stat.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "run_internal.hpp"
+
+namespace skiff::engine {
+
+Result<std::string> find_zone_file(const std::string& tz) {
+    if (tz.empty()) return std::string();
+    // As podman: "local" is the host's /etc/localtime (not $TZ); any other name a file beneath
+    // /usr/share/zoneinfo, its links followed.
+    std::string path = tz == "local" ? "/etc/localtime" : "/usr/share/zoneinfo/" + tz;
+    struct stat st;
+    if (::stat(path.c_str(), &st) < 0) {
+        if (tz == "local") return sys_error("finding local timezone: stat " + path);
+        return make_error("running container create option: stat " + path + ": no such file or directory");
+    }
+    if (S_ISDIR(st.st_mode)) return make_error("running container create option: invalid timezone: is a directory");
+    char resolved[PATH_MAX];
+    if (!::realpath(path.c_str(), resolved)) return sys_error("setting timezone: resolve " + path);
+    return std::string(resolved);
+}
+
+}  // namespace skiff::engine
