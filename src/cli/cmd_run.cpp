@@ -1,5 +1,6 @@
 // skiff run [options] IMAGE [COMMAND [ARG...]]
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -207,6 +208,9 @@ void add_run(CLI::App& parent, Context& ctx) {
         if (auto fds = check_preserved_fds(r.opts->preserve_fds); !fds.ok()) return (void)(ctx.exit_code = fail(fds.error()));
         if (r.opts->preserve_fds > 0 && r.opts->detach)
             return (void)(ctx.exit_code = fail(make_error("--preserve-fds passes descriptors to a container in the foreground only")));
+        // podman's warning (a run, not a create): -t with -i reads from a stdin that is no terminal.
+        if (r.opts->tty && r.opts->interactive && !::isatty(STDIN_FILENO))
+            log::warn("The input device is not a TTY. The --tty and --interactive flags might not work properly");
         if (!complete(ctx, r, "run")) return;
         if (r.opts->detach) {
             auto c = engine::create(ctx.store, *r.opts);

@@ -60,6 +60,24 @@ setup_file() {
     refute_output_contains out-tty
 }
 
+@test "run -t -i with a stdin that is no terminal warns in podman's words; -t or -i alone does not" {
+    local warning="The input device is not a TTY. The --tty and --interactive flags might not work properly"
+    run --separate-stderr skiff run -t -i --rm busybox echo hello </dev/null
+    assert_status 0
+    [[ $stderr == *"$warning"* ]] || fail "stderr: $stderr"
+    [[ $output == hello* ]] || fail "output: $output"
+    run --separate-stderr skiff run --tty=false -i --rm busybox echo hello </dev/null
+    assert_status 0
+    [[ $stderr != *"not a TTY"* ]] || fail "-i alone warned: $stderr"
+    run --separate-stderr skiff run -t -i=false --rm busybox echo hello </dev/null
+    assert_status 0
+    [[ $stderr != *"not a TTY"* ]] || fail "-t alone warned: $stderr"
+    # create only records the options: podman warns when it runs.
+    run --separate-stderr skiff create -t -i busybox true </dev/null
+    assert_status 0
+    [[ $stderr != *"not a TTY"* ]] || fail "create warned: $stderr"
+}
+
 # --- pty -------------------------------------------------------------------------------------------
 
 # Run SCRIPT (a file) under `script`, which gives it a pty of its own as its controlling terminal.
