@@ -2,16 +2,7 @@
 # attach and start -a: a detached container's output (both streams, kept apart) and exit code
 # through its monitor's attach socket; stdin with -i; detach keys; signals passed on; a pty's size.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 # Until the container's logs (both streams) hold TEXT (10 s at most).
 wait_logs() {

@@ -2,16 +2,7 @@
 # Detached containers: run -d, create + start, stop, kill, wait, logs, restart policies, --rm under
 # the monitor, a killed monitor, and many commands at once.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 state_field() {
     jq -r ".$2" "$SKIFF_TEST_RUNROOT/containers/$1/state.json"

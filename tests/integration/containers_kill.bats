@@ -2,16 +2,7 @@
 # skiff kill -s: a signal as podman reads it (a number, a name with or without SIG, either with one
 # leading dash), and podman's words for a signal that is none.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 # Wait until the container's log has `n` lines.
 wait_log_lines() {

@@ -4,16 +4,7 @@
 # it drops the pages of the code that started it. Measured against skiff itself, not in kB, so that
 # another host or build does not change the verdict.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 monitor_of() {
     jq -r .monitor_pid "$SKIFF_TEST_RUNROOT/containers/$1/state.json"

@@ -4,16 +4,7 @@
 # it, other signals wait for unpause; stop (as podman), exec into it, pausing what does not run and
 # unpausing what is not paused are refused.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 kCounter='i=0; while :; do i=$((i + 1)); echo $i > /tmp/count; sleep 0.05; done'
 

@@ -2,16 +2,7 @@
 # Many skiff processes at once, and skiff processes and monitors killed with SIGKILL at random points:
 # the store stays one that every later command understands.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 # One step of a loop: the skiff command, its output kept in the loop's log; a failure says which.
 step() {

@@ -6,16 +6,7 @@
 # state while it waits, without the container's lock, the warning when SIGKILL is needed, and a
 # --rm container stopped.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 @test "start --all starts the containers not running, and prints only those" {
     local done running

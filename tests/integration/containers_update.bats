@@ -2,16 +2,7 @@
 # update: new limits reach a running container's cgroup files at once and are stored for its next
 # start; a stopped container gets only the stored change; bad values change nothing.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 state_json() { cat "$SKIFF_TEST_RUNROOT/containers/$1/state.json"; }
 

@@ -5,16 +5,7 @@
 # (not a device, not a FIFO that would hang the reader), of at most 16 MiB. What cannot be read
 # that way counts as missing: top shows numeric ids, as podman does.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 # A running container NAME whose /etc/passwd the shell command MAKE has replaced.
 start_with_passwd() {

@@ -2,16 +2,7 @@
 # Logs as podman keeps them: a foreground run's output in its log too, several containers followed
 # at once, and the log driver and options as inspect shows them.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 @test "a container run in the foreground keeps its log, both streams" {
     run skiff run --name fg busybox sh -c 'echo out; echo err >&2'

@@ -4,16 +4,7 @@
 # does anything else, then makes its cgroup namespace; an exec'd child joins them before it joins
 # the namespaces. These fail if a child skipped that, or did it late.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 # Every line of /proc/self/cgroup as printed in a container ($output): at the root of its cgroup
 # namespace, "/", in every hierarchy.

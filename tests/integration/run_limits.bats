@@ -3,16 +3,7 @@
 # each controller (cgroup v2, or the v1 controllers of a hybrid host like this one), an OOM kill
 # reported, a fork loop stopped, and nothing left behind.
 
-load helpers
-
-setup_file() {
-    skiff_setup_file
-    import_busybox
-}
-
-teardown_file() { skiff_teardown_file; }
-
-setup() { remove_all_containers; }
+load busybox_containers
 
 # Inside the container: the first of the files that exists (v1 name, then cgroup2 name), printed.
 read_cgroup_file() {
