@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "skiff/base/fs.hpp"
@@ -98,18 +99,30 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
 
 namespace {
 
-void remove_target(const storage::StoreConfig& store, const std::string& t, const RemoveOptions& options,
-                   std::vector<RemoveResult>& out, std::set<std::string>& removed);
+// What one rm works through: the containers that join others' namespaces (read once), and the
+// ids removed so far.
+struct Removal {
+    const RemoveOptions& options;
+    std::optional<Dependents> dependents;
+    std::set<std::string> removed;
+};
+
+void remove_target(const storage::StoreConfig& store, const std::string& t, Removal& rm, std::vector<RemoveResult>& out);
 
 // The containers that join `t`'s namespaces go first with --depend (and --all, which removes them
 // anyway); otherwise `t` is refused, as podman refuses it. False: refused (the result is in `out`).
-bool remove_dependents(const storage::StoreConfig& store, const std::string& t, const RemoveOptions& options,
-                       std::vector<RemoveResult>& out, std::set<std::string>& removed) {
+bool remove_dependents(const storage::StoreConfig& store, const std::string& t, Removal& rm,
+                       std::vector<RemoveResult>& out) {
     auto found = storage::find_container(store, t);
     if (!found.ok()) return true;
-    auto deps = dependents_of(store, found->id);
-    if (!deps.ok() || deps->empty()) return true;
-    if (!options.depend && !options.all) {
+    if (!rm.dependents) {
+        auto all = namespace_dependents(store);
+        rm.dependents = all.ok() ? all.take() : Dependents{};
+    }
+    auto it = rm.dependents->find(found->id);
+    if (it == rm.dependents->end()) return true;
+    const std::vector<std::string>* deps = &it->second;
+    if (!rm.options.depend && !rm.options.all) {
         out.push_back({t, found->id,
                        make_error("container " + found->id + " has dependent containers which must be removed before it: " +
                                   str::join(*deps, ", ") + ": container already exists"),
@@ -117,13 +130,13 @@ bool remove_dependents(const storage::StoreConfig& store, const std::string& t, 
         return false;
     }
     for (const std::string& d : *deps)
-        if (!removed.count(d)) remove_target(store, d, options, out, removed);
+        if (!rm.removed.count(d)) remove_target(store, d, rm, out);
     return true;
 }
 
-void remove_target(const storage::StoreConfig& store, const std::string& t, const RemoveOptions& options,
-                   std::vector<RemoveResult>& out, std::set<std::string>& removed) {
-    if (!remove_dependents(store, t, options, out, removed)) return;
+void remove_target(const storage::StoreConfig& store, const std::string& t, Removal& rm, std::vector<RemoveResult>& out) {
+    const RemoveOptions& options = rm.options;
+    if (!remove_dependents(store, t, rm, out)) return;
     std::string config_json;
     std::string stopped;  // the id of a container stopped first
     if (options.force && options.stop_timeout) {
@@ -138,7 +151,7 @@ void remove_target(const storage::StoreConfig& store, const std::string& t, cons
         if (r.not_found) r = RemoveResult{t, stopped, {}, false, false};
     }
     if (r.not_found && options.ignore_missing) return;
-    if (r.error.message.empty()) removed.insert(r.id);
+    if (r.error.message.empty()) rm.removed.insert(r.id);
     // After the container's lock is let go of: removing a volume looks at every container.
     if (options.volumes && r.error.message.empty()) {
         auto config = parse_config(config_json.empty() ? "{}" : config_json);
@@ -164,9 +177,9 @@ std::vector<RemoveResult> remove_containers(const storage::StoreConfig& store, c
         }
         for (auto& c : *list) targets.push_back(c.id);
     }
-    std::set<std::string> removed;  // ids, dependents removed before the container they named among them
+    Removal rm{options, std::nullopt, {}};  // dependents are removed before the container they name
     for (auto& t : targets)
-        if (!removed.count(t)) remove_target(store, t, options, out, removed);
+        if (!rm.removed.count(t)) remove_target(store, t, rm, out);
     return out;
 }
 

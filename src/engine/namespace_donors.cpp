@@ -63,13 +63,14 @@ Result<void> check_donors_running(const ContainerConfig& config, const std::map<
     return {};
 }
 
-Result<std::vector<std::string>> dependents_of(const storage::StoreConfig& store, const std::string& id) {
-    std::vector<std::string> out;
+Result<Dependents> namespace_dependents(const storage::StoreConfig& store) {
+    Dependents out;
     for (const storage::Container& c : TRY(storage::list_containers(store))) {
+        // Only a record naming another container is configured: rm reads every record once.
+        if (c.config.find("container:") == std::string::npos) continue;
         auto config = config_of(c);
         if (!config.ok()) continue;
-        auto donors = namespace_donors(*config);
-        if (std::find(donors.begin(), donors.end(), id) != donors.end()) out.push_back(c.id);
+        for (const std::string& donor : namespace_donors(*config)) out[donor].push_back(c.id);
     }
     return out;
 }

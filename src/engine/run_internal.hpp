@@ -63,7 +63,9 @@ Result<void> resolve_namespace_donors(const storage::StoreConfig& store, Contain
 Result<std::map<std::string, NamespaceDonor>> running_donors(const storage::StoreConfig& store,
                                                              const ContainerConfig& config);
 Result<void> check_donors_running(const ContainerConfig& config, const std::map<std::string, NamespaceDonor>& donors);
-Result<std::vector<std::string>> dependents_of(const storage::StoreConfig& store, const std::string& id);
+// Every container's dependents: donor id → the ids of the containers that join its namespaces.
+using Dependents = std::map<std::string, std::vector<std::string>>;
+Result<Dependents> namespace_dependents(const storage::StoreConfig& store);
 std::string host_name();  // gethostname(2)
 // --tz: the host's zone file for the container's /etc/localtime (links resolved; "local": the
 // host's /etc/localtime); empty without --tz. A zone that is not there is podman's error.
