@@ -71,14 +71,10 @@ std::string layer_line(const engine::LayerNode& n) {
 // child continues its parent's list; several children each start a branch.
 void add_children(const engine::LayerGraph& g, size_t node, Tree& parent) {
     const engine::LayerNode& n = g.nodes[node];
-    Tree* into = &parent;
-    if (!n.parent || g.nodes[*n.parent].children.size() <= 1) {
-        parent.items.push_back(Tree{layer_line(n), {}});
-    } else {
-        parent.items.push_back(Tree{layer_line(n), {}});
-        into = &parent.items.back();
-    }
-    for (size_t child : n.children) add_children(g, child, *into);
+    parent.items.push_back(Tree{layer_line(n), {}});
+    bool branch = n.parent && g.nodes[*n.parent].children.size() > 1;
+    Tree& into = branch ? parent.items.back() : parent;
+    for (size_t child : n.children) add_children(g, child, into);
 }
 
 Result<void> image_tree(Context& ctx, const std::string& image, bool what_requires) {

@@ -4,31 +4,16 @@
 #include <algorithm>
 #include <map>
 
+#include "skiff/engine/images.hpp"
 #include "skiff/oci/digest.hpp"
 #include "skiff/storage/layers.hpp"
 
 namespace skiff::engine {
 
-namespace {
-
-std::vector<std::string> tagged_names(const storage::ImageRecord& img) {
-    std::vector<std::string> out;
-    for (const std::string& n : img.names)
-        if (n.find('@') == std::string::npos) out.push_back(n);
-    return out;
-}
-
-std::string hex_of(const std::string& digest) {
-    size_t colon = digest.find(':');
-    return colon == std::string::npos ? digest : digest.substr(colon + 1);
-}
-
-}  // namespace
-
 Result<LayerGraph> layer_graph(const storage::StoreConfig& store, const std::string& image) {
     LayerGraph g;
     g.image = TRY(storage::find_image(store, image));
-    g.tags = tagged_names(g.image);
+    g.tags = repo_tags(g.image);
     auto images = TRY(storage::list_images(store));
     // Oldest first, as containers/storage lists its layers and images.
     std::reverse(images.begin(), images.end());
@@ -37,7 +22,7 @@ Result<LayerGraph> layer_graph(const storage::StoreConfig& store, const std::str
     for (const storage::ImageRecord& img : images) {
         std::optional<size_t> parent;
         for (const std::string& diff_id : img.config.diff_ids) {
-            std::string hex = hex_of(diff_id);
+            std::string hex = TRY(oci::parse_digest(diff_id)).hex;
             std::string id = parent ? oci::sha256_of(g.nodes[*parent].id + "+" + hex).hex : hex;
             auto [it, added] = index.emplace(id, g.nodes.size());
             if (added) {
@@ -53,7 +38,7 @@ Result<LayerGraph> layer_graph(const storage::StoreConfig& store, const std::str
         }
         if (!parent) continue;
         auto& top_of = g.nodes[*parent].top_of;
-        for (std::string& n : tagged_names(img))
+        for (std::string& n : repo_tags(img))
             if (std::find(top_of.begin(), top_of.end(), n) == top_of.end()) top_of.push_back(std::move(n));
         if (img.id == g.image.id) g.top = parent;
     }

@@ -43,6 +43,9 @@ namespace {
 // v1 search says of it.
 using Hits = std::vector<oci::SearchHit>;
 
+// A registry whose catalog links pages in a loop is asked no further than this.
+constexpr int kMaxCatalogPages = 1000;
+
 Result<std::unique_ptr<oci::Registry>> open(oci::http::Client& client, const oci::RegistriesConf& conf,
                                             const std::string& registry, const std::string& repository,
                                             const oci::RegistryAccess& access) {
@@ -68,7 +71,7 @@ Result<Hits> find(oci::Registry& reg, const std::string& registry, const std::st
             if (h.name == term) hits.insert(hits.begin(), std::move(h));
             else hits.push_back(std::move(h));
         }
-        if (got->next.empty() || page == 1000) break;
+        if (got->next.empty() || page == kMaxCatalogPages) break;
         next = std::move(got->next);
     }
     return hits;
