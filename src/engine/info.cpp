@@ -55,9 +55,11 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
     h.log_driver = LogConfig{}.driver;
     auto self_cgroup = fs::read_file("/proc/self/cgroup");
     runtime::CgroupHost cgroups = runtime::probe_cgroups_from(self_cgroup.ok() ? *self_cgroup : "");
-    h.cgroup_version = runtime::cgroup_mode_name(cgroups.mode);
+    // podman's two values: v2 only when the unified hierarchy is the whole of it; a hybrid host,
+    // whose limits live in its v1 controllers, is v1 (cgroupV2Mount says where its cgroup2 is).
+    h.cgroup_version = cgroups.mode == runtime::CgroupMode::kHybrid ? "v1" : runtime::cgroup_mode_name(cgroups.mode);
     h.cgroup_v2_mount = cgroups.cgroup2_mount;
-    log::trace("/proc/self/cgroup: cgroup mode {}", h.cgroup_version);
+    log::trace("/proc/self/cgroup: cgroup mode {}", runtime::cgroup_mode_name(cgroups.mode));
     h.rootless = ::geteuid() != 0;
     h.cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     struct sysinfo si;

@@ -26,7 +26,7 @@ struct HostInfo {
     std::string log_driver;                   // what a container logs with unless --log-driver says
     std::string event_logger = "none";        // skiff records no events
     std::string network_backend = "skiff";    // none and host, and ports forwarded by skiff itself
-    std::string cgroup_version = "none";  // "v2", "hybrid", "v1" or "none" (runtime::CgroupMode)
+    std::string cgroup_version = "none";  // "v2", "v1" (also a hybrid host) or "none"
     std::string cgroup_v2_mount;          // where the cgroup2 hierarchy is mounted, if any
     bool rootless = false;
     long cpus = 0;
