@@ -13,7 +13,7 @@ namespace skiff::cli {
 namespace {
 
 struct RmiOptions {
-    bool all = false, force = false, ignore = false;
+    bool all = false, force = false, ignore = false, no_prune = false;
     std::vector<std::string> images;
 };
 
@@ -26,6 +26,7 @@ void add_rmi(CLI::App& parent, Context& ctx) {
     sub->add_flag("-a,--all", o->all, "Remove all images");
     sub->add_flag("-f,--force", o->force, "Force removal of the image and any containers using the image");
     sub->add_flag("-i,--ignore", o->ignore, "Ignore errors if a specified image does not exist");
+    sub->add_flag("--no-prune", o->no_prune, "Do not remove dangling images");
     sub->add_option("images", o->images, "Images to remove");
     sub->callback([o, &ctx] {
         if (o->all && !o->images.empty()) {
@@ -38,7 +39,7 @@ void add_rmi(CLI::App& parent, Context& ctx) {
         }
         // podman's exit status: 1 an image did not exist, 2 one was in use, 125 anything else.
         int code = 0;
-        for (auto& r : engine::remove_images(ctx.store, o->images, o->force, o->all)) {
+        for (auto& r : engine::remove_images(ctx.store, o->images, o->force, o->all, !o->no_prune)) {
             for (auto& name : r.untagged) std::cout << "Untagged: " << name << "\n";
             if (!r.deleted.empty()) std::cout << "Deleted: " << r.deleted << "\n";
             if (r.error.message.empty()) continue;

@@ -111,6 +111,7 @@ void PullDisplay::storing_signatures() {
     if (mode_ == ProgressMode::kQuiet) return;
     std::lock_guard lk(mu_);
     line("Storing signatures");
+    started_blobs_ = false;  // the next image copied (a load of several) starts over, as podman's
 }
 
 std::string PullDisplay::render(const Bar& b) const {

@@ -56,13 +56,6 @@ bool parse_bool(const std::string& v, bool* out) {
     return false;
 }
 
-// Is `child`'s layer chain `parent`'s with more layers on top (an image built FROM it)?
-bool extends(const storage::ImageRecord& child, const storage::ImageRecord& parent) {
-    const auto& c = child.config.diff_ids;
-    const auto& p = parent.config.diff_ids;
-    return !p.empty() && c.size() > p.size() && std::equal(p.begin(), p.end(), c.begin());
-}
-
 }  // namespace
 
 Result<ImageFilter> ImageFilter::parse(const storage::StoreConfig& store, const std::vector<std::string>& specs) {
@@ -110,7 +103,7 @@ Result<ImageFilter> ImageFilter::parse(const storage::StoreConfig& store, const 
                 auto all = TRY(storage::list_images(store));
                 for (auto& a : all)
                     for (auto& b : all)
-                        if (extends(b, a)) f.parents_[a.id] = b.id;
+                        if (builds_on(b, a)) f.parents_[a.id] = b.id;
             }
         }
         f.groups_[one.key].push_back(std::move(one));

@@ -126,7 +126,47 @@ Result<void> remove_one(const storage::StoreConfig& store, const storage::ImageR
     return {};
 }
 
+// libimage's parent: of the images `child` builds on, the one with most layers.
+const storage::ImageRecord* closest_parent(const std::vector<storage::ImageRecord>& images,
+                                           const storage::ImageRecord& child) {
+    const storage::ImageRecord* parent = nullptr;
+    for (auto& img : images)
+        if (builds_on(child, img) && (!parent || img.config.diff_ids.size() > parent->config.diff_ids.size()))
+            parent = &img;
+    return parent;
+}
+
+// After `removed` went: its parent too while that parent is left dangling, as podman's rmi.
+void prune_parents(const storage::StoreConfig& store, storage::ImageRecord removed,
+                   std::vector<RemoveImageResult>& out) {
+    for (;;) {
+        auto images = storage::list_images(store);
+        if (!images.ok()) return;
+        const storage::ImageRecord* parent = closest_parent(*images, removed);
+        if (!parent || !parent->names.empty() || containers_using(store, parent->id) > 0) return;
+        bool other_child = std::any_of(images->begin(), images->end(),
+                                       [&](const storage::ImageRecord& img) { return builds_on(img, *parent); });
+        if (other_child) return;
+        RemoveImageResult res;
+        res.input = parent->id;
+        if (auto r = storage::delete_image(store, parent->id); !r.ok()) {
+            res.error = r.take_error();
+            out.push_back(std::move(res));
+            return;
+        }
+        res.deleted = parent->id;
+        out.push_back(std::move(res));
+        removed = *parent;
+    }
+}
+
 }  // namespace
+
+bool builds_on(const storage::ImageRecord& child, const storage::ImageRecord& parent) {
+    const auto& c = child.config.diff_ids;
+    const auto& p = parent.config.diff_ids;
+    return !p.empty() && c.size() > p.size() && std::equal(p.begin(), p.end(), c.begin());
+}
 
 Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, const ImportOptions& opts) {
     oci::ImageConfig cfg;
@@ -164,12 +204,14 @@ Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, con
     return record;
 }
 
-Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig& store, const std::string& input) {
+Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig& store, const std::string& input,
+                                                      PullProgress* progress) {
     auto in = TRY(open_input(input));
     if (!in.owned && ::isatty(in.fd))
         return make_error("cannot read from terminal, use command-line redirection or the --input flag");
     storage::FdSource src(in.fd);
-    return storage::load_image_archive(store, src, in.label);
+    if (!progress) return storage::load_image_archive(store, src, in.label);
+    return storage::load_image_archive(store, src, in.label, archive_progress(*progress));
 }
 
 Result<std::vector<storage::ImageRecord>> list_images(const storage::StoreConfig& store, const std::string& reference) {
@@ -192,7 +234,7 @@ Result<std::vector<storage::ImageRecord>> list_images(const storage::StoreConfig
 }
 
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                             bool force, bool all) {
+                                             bool force, bool all, bool prune) {
     storage::sweep_dead_writers(store);
     std::vector<RemoveImageResult> out;
     std::vector<std::string> inputs = names;
@@ -206,6 +248,9 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
         for (auto& img : *list) inputs.push_back(img.id);
     }
     for (auto& input : inputs) {
+        // -a: a parent pruned with an earlier image is gone already.
+        if (all && std::any_of(out.begin(), out.end(), [&](const RemoveImageResult& r) { return r.deleted == input; }))
+            continue;
         RemoveImageResult res;
         res.input = input;
         auto img = storage::find_image(store, input);
@@ -237,7 +282,9 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
         }
         auto r = remove_one(store, *img, by_id, name, force || all, force, res);
         if (!r.ok()) res.error = r.take_error();
+        bool deleted = !res.deleted.empty();
         out.push_back(std::move(res));
+        if (deleted && prune) prune_parents(store, *img, out);
     }
     return out;
 }

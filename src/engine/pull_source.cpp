@@ -36,18 +36,9 @@ Result<PulledImage> pull_archive(const storage::StoreConfig& store, std::string_
     if (path.empty()) return make_error("invalid reference " + std::string(transport) + ": no archive file");
     unique_fd fd = TRY(sys::open(path, O_RDONLY));
     storage::FdSource src(fd.get());
-    storage::ArchiveProgress told;
-    told.blob = [&](const std::string& digest, bool stored) {
-        oci::Descriptor d;
-        d.digest = digest;
-        progress.blob_start(d, stored);
-        progress.blob_done(digest);
-    };
-    told.config = [&](const std::string& digest) { progress.config(digest); };
-    told.manifest = [&] { progress.writing_manifest(); };
-    auto loaded = TRY_CTX(storage::load_image_archive(store, src, path, told), std::string(transport) + path);
+    auto loaded = TRY_CTX(storage::load_image_archive(store, src, path, archive_progress(progress)),
+                          std::string(transport) + path);
     if (loaded.empty()) return make_error(std::string(transport) + path + ": no image in the archive");
-    progress.storing_signatures();
     PulledImage p;
     p.id = loaded.front().id;
     return p;
@@ -99,6 +90,22 @@ Result<PulledImage> pull_reference(const storage::StoreConfig& store, const oci:
 bool is_not_known(const Error& e) { return e.missing; }
 
 }  // namespace
+
+storage::ArchiveProgress archive_progress(PullProgress& progress) {
+    storage::ArchiveProgress told;
+    told.blob = [&progress](const std::string& digest, bool stored) {
+        oci::Descriptor d;
+        d.digest = digest;
+        progress.blob_start(d, stored);
+        progress.blob_done(digest);
+    };
+    told.config = [&progress](const std::string& digest) { progress.config(digest); };
+    told.manifest = [&progress] {
+        progress.writing_manifest();
+        progress.storing_signatures();
+    };
+    return told;
+}
 
 Result<PulledImage> pull(const storage::StoreConfig& store, const std::string& image, PullOptions opts,
                          const oci::RegistryAccess& access, PullProgress& progress) {

@@ -51,6 +51,22 @@ Loaded image: localhost/saved/two:2"
     assert_output "two"
 }
 
+@test "load writes podman's progress lines to stderr, image by image; -q writes none" {
+    podman_ rmi -a >/dev/null
+    podman_ load -i "$SKIFF_TEST_DIR/multi.docker.tar" 2>"$SKIFF_TEST_DIR/podman.err" >/dev/null
+    run --separate-stderr skiff load -i "$SKIFF_TEST_DIR/multi.docker.tar"
+    assert_status 0
+    [[ $stderr == "$(cat "$SKIFF_TEST_DIR/podman.err")" ]] ||
+        fail "skiff's stderr:" "$stderr" "podman's:" "$(cat "$SKIFF_TEST_DIR/podman.err")"
+    [[ $(grep -c "^Getting image source signatures$" <<<"$stderr") -eq 2 ]] || fail "[$stderr]"
+    skiff rmi -a >/dev/null
+    run --separate-stderr skiff load -q -i "$SKIFF_TEST_DIR/multi.docker.tar"
+    assert_status 0
+    assert_output "Loaded image: localhost/saved/one:latest
+Loaded image: localhost/saved/two:2"
+    [[ -z $stderr ]] || fail "-q wrote [$stderr]"
+}
+
 @test "load an oci-archive written by skopeo, also gzip-compressed on stdin" {
     run --separate-stderr skiff load -i "$SKIFF_TEST_DIR/two.oci.tar"
     assert_status 0

@@ -103,3 +103,59 @@ Deleted: $id"
     assert_output ""
     [[ $(layer_count) -eq 0 ]] || fail "layers left"
 }
+
+# A commit's base left nameless (untagged) is its dangling parent: rmi of the commit takes it too,
+# --no-prune keeps it, and a parent with a name, another child or a container stays.
+make_child_of_untagged_base() {
+    tar=$(busybox_tarball)
+    base=$(skiff import "$tar" base | cut -d: -f2)
+    skiff run --name c1 base touch /x
+    child=$(skiff commit -q c1 child | sed 's/^sha256://')
+    skiff rm c1 >/dev/null
+    skiff untag base
+}
+
+@test "rmi takes a dangling parent with it, as podman's; --no-prune keeps it" {
+    make_child_of_untagged_base
+    run --separate-stderr skiff rmi child
+    assert_status 0
+    assert_output "Untagged: localhost/child:latest
+Deleted: $child
+Deleted: $base"
+    run skiff images -a -q
+    assert_output ""
+
+    make_child_of_untagged_base
+    run --separate-stderr skiff rmi --no-prune child
+    assert_status 0
+    assert_output "Untagged: localhost/child:latest
+Deleted: $child"
+    run skiff images -a -q --no-trunc
+    assert_output "sha256:$base"
+}
+
+@test "a parent that keeps a name, another child or a container is not pruned" {
+    make_child_of_untagged_base
+    skiff run --name c2 "$base" touch /y
+    child2=$(skiff commit -q c2 child2 | sed 's/^sha256://')
+    skiff rm c2 >/dev/null
+    run --separate-stderr skiff rmi child
+    assert_output "Untagged: localhost/child:latest
+Deleted: $child"
+    skiff create --name user "$base" true >/dev/null
+    run --separate-stderr skiff rmi child2
+    assert_output "Untagged: localhost/child2:latest
+Deleted: $child2"
+    skiff rm user >/dev/null
+    skiff tag "$base" again
+    [[ $(skiff images -q --no-trunc) == "sha256:$base" ]] || fail "the base went: $(skiff images -a)"
+}
+
+@test "rmi -a with a parent pruned on the way reports each image once" {
+    make_child_of_untagged_base
+    run --separate-stderr skiff rmi -a
+    assert_status 0
+    [[ $(grep -c "^Deleted: $base" <<<"$output") -eq 1 && $(grep -c "^Deleted: $child" <<<"$output") -eq 1 ]] ||
+        fail "[$output] [$stderr]"
+    [[ -z $stderr ]] || fail "stderr: [$stderr]"
+}

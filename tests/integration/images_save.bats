@@ -41,7 +41,7 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
     # skopeo copy reads every layer and checks it against the config's diff ids.
     skopeo_verify "docker-archive:$OUT/demo.tar"
 
-    run other_store load -i "$OUT/demo.tar"
+    run --separate-stderr other_store load -i "$OUT/demo.tar"
     assert_status 0
     assert_output "Loaded image: localhost/demo:latest"
     run other_store run --rm demo echo loaded back
@@ -80,7 +80,7 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
     assert_status 0
     [[ $(jq -r '.layers[0].mediaType' <<<"$output") == application/vnd.oci.image.layer.v1.tar ]] ||
         fail "skopeo: $output"
-    run other_store load -i "$OUT/demo-oci.tar"
+    run --separate-stderr other_store load -i "$OUT/demo-oci.tar"
     assert_status 0
     assert_output "Loaded image: localhost/demo:latest"
 
@@ -97,7 +97,7 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
     assert_status 0
     skopeo_verify "docker-archive:$OUT/multi.tar:localhost/demo:latest"
     skopeo_verify "docker-archive:$OUT/multi.tar:localhost/other:1"
-    run other_store load -i "$OUT/multi.tar"
+    run --separate-stderr other_store load -i "$OUT/multi.tar"
     assert_status 0
     assert_output_contains "Loaded image: localhost/demo:latest"
     assert_output_contains "Loaded image: localhost/other:1"
@@ -147,7 +147,7 @@ assert len(m) == 1 and m[0]["RepoTags"] == ["localhost/demo:latest"] and len(m[0
     run skiff push -q demo "docker-archive:$OUT/d.tar:renamed:1"
     assert_status 0
     skopeo_verify "docker-archive:$OUT/d.tar"
-    run other_store load -i "$OUT/d.tar"
+    run --separate-stderr other_store load -i "$OUT/d.tar"
     assert_status 0
     assert_output "Loaded image: localhost/renamed:1"
     run skiff push -q demo "oci-archive:$OUT/o.tar"

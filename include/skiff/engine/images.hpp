@@ -27,8 +27,9 @@ struct ImportOptions {
 Result<storage::ImageRecord> import_image(const storage::StoreConfig& store, const ImportOptions& opts);
 
 // An oci-archive or docker-archive from a file, or stdin when `input` is empty or "-". One entry per
-// image, in the archive's order.
-Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig& store, const std::string& input);
+// image, in the archive's order. `progress`, when given, is told of it as of a pull.
+Result<std::vector<storage::LoadedImage>> load_images(const storage::StoreConfig& store, const std::string& input,
+                                                      PullProgress* progress = nullptr);
 
 // Images newest first; with a `reference`, only those with a name it matches ("demo" matches
 // "localhost/demo:latest" and every other tag of localhost/demo when no tag is given).
@@ -44,9 +45,14 @@ struct RemoveImageResult {
 // `rmi`, podman's rules: a name untags (the image goes with its last name); an id deletes, refused for
 // an image with several names unless `force`; an image used by a container is refused (exit 2)
 // unless `force`, which removes those containers first. `all`: every image (names then ignored).
+// A deleted image's parent goes too when that leaves it dangling (nameless, no other image built on
+// it, no container), and so on down, each its own result; `prune` false (--no-prune) keeps them.
 // Exit codes in the errors: 1 not found, 2 in use, 125 otherwise.
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                             bool force, bool all);
+                                             bool force, bool all, bool prune = true);
+
+// Is `child` built on `parent`: its layers are all of parent's, in order, with more on top?
+bool builds_on(const storage::ImageRecord& child, const storage::ImageRecord& parent);
 
 // `history`: the image's config history, newest first; each step that made a layer has that layer's
 // size (the layers, bottom first, belong to the non-empty steps in order). A config without history

@@ -16,6 +16,7 @@
 #include "skiff/oci/manifest.hpp"
 #include "skiff/oci/platform.hpp"
 #include "skiff/oci/registry.hpp"
+#include "skiff/storage/image_archive.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/layers.hpp"
 #include "skiff/storage/store.hpp"
@@ -54,6 +55,10 @@ public:
     virtual void writing_manifest() {}
     virtual void storing_signatures() {}
 };
+
+// A load from an archive told as a pull's progress, image by image: each layer started and done at
+// once, the config, the manifest written and the signatures stored.
+storage::ArchiveProgress archive_progress(PullProgress& progress);
 
 // The platform to pull and its --platform syntax are oci's; the CLI names them through the engine.
 using PlatformChoice = oci::PlatformChoice;
