@@ -140,6 +140,8 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--security-opt", o->security_opt,
                     "Security options (seccomp=unconfined|PROFILE.json, no-new-privileges, mask=PATHS, unmask=PATHS|ALL)")
         ->allow_extra_args(false);
+    sub->add_option("--secret", o->secrets, "Add secret to container (NAME[,type=mount|env][,target=PATH|VAR][,uid=,gid=,mode=])")
+        ->allow_extra_args(false);
     sub->add_option("--shm-size", o->shm_size, "Size of /dev/shm (format: <number>[<unit>], where unit = b, k, m or g; 0: no limit)");
     sub->add_option("--stop-signal", o->stop_signal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");

@@ -36,6 +36,7 @@ static const CommandEntry kCommands[] = {
     {"run", add_run},
     {"save", add_save},
     {"search", add_search},
+    {"secret", add_secret},
     {"start", add_start},
     {"stats", add_stats},
     {"stop", add_stop},

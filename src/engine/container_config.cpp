@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <set>
 
@@ -315,6 +316,60 @@ std::vector<std::string> passed_host_env(const RunOptions& opts, const std::map<
 
 }  // namespace
 
+namespace {
+
+Error secret_error(const std::string& what) { return make_error(what + ": parsing secret"); }
+
+// podman's --secret: NAME alone, or NAME or source=NAME with type=, target=, uid=, gid=, mode=.
+Result<SecretUse> parse_secret(const std::string& spec) {
+    SecretUse s;
+    auto parts = str::split(spec, ',');
+    if (parts.size() == 1) {
+        s.name = spec;
+        return s;
+    }
+    size_t first = 0;
+    if (parts[0].find('=') == std::string::npos) s.name = parts[first++];
+    std::string type;
+    bool mount_only = false;
+    for (size_t i = first; i < parts.size(); ++i) {
+        const std::string& part = parts[i];
+        auto eq = part.find('=');
+        if (eq == std::string::npos) return secret_error("option " + part + " must be in form option=value");
+        std::string key = part.substr(0, eq), value = part.substr(eq + 1);
+        auto number = [&](int base, const char* what) -> Result<uint32_t> {
+            char* end = nullptr;
+            errno = 0;
+            unsigned long long v = value.empty() || value[0] == '-' || value[0] == '+' ? 0 : std::strtoull(value.c_str(), &end, base);
+            if (value.empty() || !end || *end || errno || v > 0xffffffffULL) return secret_error(std::string(what) + " " + value + " invalid");
+            return static_cast<uint32_t>(v);
+        };
+        if (key == "source") s.name = value;
+        else if (key == "type") {
+            if (!type.empty()) return secret_error("cannot set more than one secret type");
+            if (value != "mount" && value != "env") return secret_error("type " + value + " is invalid");
+            type = value;
+        } else if (key == "target") s.target = value;
+        else if (key == "mode") s.mode = TRY(number(8, "mode")), mount_only = true;
+        else if (key == "uid" || key == "UID") s.uid = TRY(number(10, "UID")), mount_only = true;
+        else if (key == "gid" || key == "GID") s.gid = TRY(number(10, "GID")), mount_only = true;
+        else return secret_error("option " + part + " invalid");
+    }
+    if (s.name.empty()) return secret_error("no source found " + spec);
+    s.env = type == "env";
+    if (s.env && mount_only) return secret_error("UID, GID, Mode options cannot be set with secret type env");
+    if (s.env && s.target.empty()) s.target = s.name;
+    return s;
+}
+
+}  // namespace
+
+std::string secret_destination(const SecretUse& s) {
+    if (s.target.empty()) return "/run/secrets/" + s.name;
+    if (s.target.front() == '/') return s.target;
+    return "/run/secrets/" + s.target;
+}
+
 Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in) {
     ContainerConfig c;
     c.image = opts.image_name.empty() ? opts.image : opts.image_name;
@@ -389,6 +444,7 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.timeout = opts.timeout;
     c.conmon_pidfile = opts.conmon_pidfile;
     c.shm_size = TRY(shm_size_of(opts.shm_size, c.ipc));
+    for (const std::string& spec : opts.secrets) c.secrets.push_back(TRY(parse_secret(spec)));
     if (!opts.umask.empty()) c.umask = TRY(parse_umask(opts.umask));
     return c;
 }
@@ -686,6 +742,22 @@ std::string serialize_config(const ContainerConfig& c) {
     json::put_nonempty(w, "conmon_pidfile", c.conmon_pidfile);
     if (c.shm_size) put_int(w, "shm_size", *c.shm_size);
     put_int(w, "umask", c.umask);
+    if (!c.secrets.empty()) {
+        w.Key("secrets");
+        w.StartArray();
+        for (const SecretUse& sec : c.secrets) {
+            w.StartObject();
+            json::put(w, "name", sec.name);
+            json::put(w, "id", sec.id);
+            put_bool(w, "env", sec.env);
+            json::put_nonempty(w, "target", sec.target);
+            put_int(w, "uid", sec.uid);
+            put_int(w, "gid", sec.gid);
+            put_int(w, "mode", sec.mode);
+            w.EndObject();
+        }
+        w.EndArray();
+    }
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -797,6 +869,17 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     c.conmon_pidfile = json::get_string(d, "conmon_pidfile");
     c.shm_size = get_optional_int(d, "shm_size");
     if (auto v = get_optional_int(d, "umask")) c.umask = static_cast<unsigned>(*v);
+    for_each_object(d, "secrets", [&](const rapidjson::Value& v) {
+        SecretUse sec;
+        sec.name = json::get_string(v, "name");
+        sec.id = json::get_string(v, "id");
+        sec.env = get_bool(v, "env");
+        sec.target = json::get_string(v, "target");
+        sec.uid = static_cast<uint32_t>(json::get_uint(v, "uid"));
+        sec.gid = static_cast<uint32_t>(json::get_uint(v, "gid"));
+        sec.mode = static_cast<uint32_t>(json::get_uint(v, "mode"));
+        c.secrets.push_back(std::move(sec));
+    });
     return c;
 }
 

@@ -18,6 +18,7 @@
 #include "run_internal.hpp"
 #include "systemd.hpp"
 #include "skiff/engine/run.hpp"
+#include "skiff/engine/secrets.hpp"
 #include "skiff/engine/sealed_binary.hpp"
 #include "skiff/net/forwarder.hpp"
 #include "skiff/oci/reference.hpp"
@@ -108,6 +109,7 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
     p.inputs.donors = TRY(running_donors(store, p.config));
     p.inputs.host_name = host_name();
     p.inputs.localtime = TRY(find_zone_file(p.config.timezone));
+    p.inputs.secrets_dir = secret_files_dir(store, id);
     p.spec = TRY(make_spec(p.image.config, p.config, p.inputs));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;
@@ -120,6 +122,7 @@ Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions
     // Every option is checked before anything is created.
     ContainerConfig config = TRY(configure(opts, in));
     TRY(resolve_namespace_donors(store, config));
+    TRY(resolve_secrets(store, config));
     config.ports = TRY(published_ports(image.config, opts, config));
     TRY(set_systemd_mode(opts, image.config.config, config));
     return prepare(store, std::move(image), std::move(config), id);
@@ -179,6 +182,11 @@ Result<storage::Container> make_container(const storage::StoreConfig& store, con
                 if (!r.error.message.empty()) return std::move(r.error).context("--replace");
     }
     auto c = TRY(storage::create_container(store, definition_of(p)));
+    if (auto copied = write_secret_files(store, c.id, p.config); !copied.ok()) {
+        auto lock = storage::lock_container(store, c.id);
+        (void)storage::remove_container(store, c);
+        return copied.take_error();
+    }
     if (!opts.cidfile.empty()) {
         auto written = fs::write_file_atomic(opts.cidfile, c.id);
         if (!written.ok()) {

@@ -1,5 +1,6 @@
 // A container's run from its record, shared by the foreground run and the monitor (session.hpp).
 #include "skiff/engine/session.hpp"
+#include "skiff/engine/secrets.hpp"
 
 #include <signal.h>
 #include <sys/timerfd.h>
@@ -73,6 +74,16 @@ Result<void> write_containerenv(const storage::StoreConfig& store, const storage
     return storage::write_run_file(store, c.id, ".containerenv", text, 0644);
 }
 
+// --secret at each start: the empty /run/secrets the files are mounted in, and the variables,
+// read now (so they are in no record).
+Result<void> give_secrets(const storage::StoreConfig& store, const std::string& id, const ContainerConfig& config,
+                          runtime::Spec& spec) {
+    if (std::any_of(config.secrets.begin(), config.secrets.end(), [](const SecretUse& s) { return !s.env; }))
+        TRY(fs::mkdir_p(fs::join(storage::container_run_dir(store, id), "secrets"), 0755));
+    spec.env = merge_env(spec.env, TRY(secret_env(store, config)));
+    return {};
+}
+
 }  // namespace
 
 ContainerSession::ContainerSession(const storage::StoreConfig& store, storage::Container c, Prepared p)
@@ -101,6 +112,7 @@ Result<void> ContainerSession::finish() {
     TRY(check_donors_running(p_.config, p_.inputs.donors));
     TRY(write_etc_files(store_, c_.id, spec, c_.name));
     TRY(write_containerenv(store_, c_, spec));
+    TRY(give_secrets(store_, c_.id, p_.config, spec));
     auto root = TRY(storage::prepare_rootfs(store_, p_.image, storage::container_dir(store_, c_.id), c_.auto_remove));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
     // Mounted on the host (`skiff mount`): the container sees that mount, not a second overlay of

@@ -9,6 +9,8 @@
 #include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/spec.hpp"
 #include "skiff/engine/spec.hpp"
+
+#include "skiff/engine/secrets.hpp"
 #include "systemd.hpp"
 
 namespace skiff::engine {
@@ -83,6 +85,20 @@ void namespaces_of(const ContainerConfig& config, const SpecInputs& in, runtime:
     if (config.uts.kind == NamespaceMode::Kind::kHost) spec.hostname = in.host_name;
     if (config.uts.kind == NamespaceMode::Kind::kContainer)
         if (auto d = in.donors.find(config.uts.container); d != in.donors.end()) spec.hostname = d->second.hostname;
+}
+
+// --secret files, as podman mounts them: an empty /run/secrets of the container's own, then each
+// secret's copy (made at create, engine/secrets.hpp) at its destination.
+void add_secret_mounts(const ContainerConfig& config, const SpecInputs& in, std::vector<runtime::Mount>& mounts) {
+    bool any = false;
+    for (size_t i = 0; i < config.secrets.size(); ++i) {
+        const SecretUse& s = config.secrets[i];
+        if (s.env) continue;
+        if (!any) mounts.push_back(bind_mount(in.run_dir + "/secrets", "/run/secrets", false));
+        any = true;
+        mounts.push_back(bind_mount(in.secrets_dir + "/" + secret_file_name(config, i),
+                                    runtime::clean_path(secret_destination(s)), false));
+    }
 }
 
 }  // namespace
@@ -204,6 +220,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     });
     spec.mounts.insert(spec.mounts.end(), mine.begin(), mine.end());
     if (config.systemd) add_systemd(in.container_id, mine, spec);
+    add_secret_mounts(config, in, spec.mounts);
     auto depth = [](const runtime::Mount& m) { return std::count(m.destination.begin(), m.destination.end(), '/'); };
     std::stable_sort(spec.mounts.begin(), spec.mounts.end(),
                      [&](const runtime::Mount& a, const runtime::Mount& b) { return depth(a) < depth(b); });

@@ -96,6 +96,19 @@ struct DeviceOption {
 };
 Result<DeviceOption> parse_device_option(std::string_view text);
 
+// --secret: a secret the container is given, as a file (podman's "mount" type) or a variable.
+struct SecretUse {
+    std::string name;  // the secret's, as given at create
+    std::string id;    // resolved at create (resolve_secrets, engine/secrets.hpp)
+    bool env = false;
+    // env: the variable's name (default: the secret's name). mount: where the file is: empty
+    // /run/secrets/NAME, relative beneath /run/secrets, absolute as it is.
+    std::string target;
+    uint32_t uid = 0, gid = 0, mode = 0444;
+};
+// The file a mount secret is in the container.
+std::string secret_destination(const SecretUse& s);
+
 struct ContainerConfig {
     static constexpr int kSchema = 2;  // 1: the command line's options as JSON (read and migrated)
 
@@ -144,6 +157,7 @@ struct ContainerConfig {
     std::string conmon_pidfile;  // --conmon-pidfile: the monitor's pid, at each start
     unsigned umask = 022;  // --umask
     std::optional<int64_t> shm_size;  // --shm-size in bytes (0: no limit); unset: podman's 65536k
+    std::vector<SecretUse> secrets;  // --secret
 };
 // /dev/shm's size as inspect shows it without --shm-size (podman's default, "65536k" in decimal).
 inline constexpr int64_t kDefaultShmSize = 65536000;

@@ -86,6 +86,7 @@ struct RunOptions {
     std::string conmon_pidfile;         // --conmon-pidfile: the monitor's pid
     std::string umask;                  // --umask: octal, 1 to 4 digits; empty: 0022
     std::string shm_size;               // --shm-size: /dev/shm's size ("64m"; "0": no limit)
+    std::vector<std::string> secrets;   // --secret NAME[,type=mount|env][,target=…][,uid=,gid=,mode=]
 
     // Where podman's warnings about the options go (a line each, before the container starts);
     // the engine prints nothing itself. Unset: dropped.
