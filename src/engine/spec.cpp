@@ -164,6 +164,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.rlimits = config.ulimits;
     spec.oom_score_adj = config.oom_score_adj;
     spec.umask = config.umask;
+    spec.sysctls.assign(config.sysctls.begin(), config.sysctls.end());
 
     spec.no_new_privileges = config.security.no_new_privileges;
     spec.seccomp = config.security.seccomp;
