@@ -179,7 +179,7 @@ Value annotations_value(const engine::ContainerConfig& o) {
     auto flag = [](bool v) { return std::string(v ? "TRUE" : "FALSE"); };
     Value::Map out{{"io.kubernetes.cri-o.TTY", o.tty ? "true" : "false"},
                    {"io.podman.annotations.autoremove", flag(o.remove)},
-                   {"io.podman.annotations.init", flag(false)},
+                   {"io.podman.annotations.init", flag(o.init)},
                    {"io.podman.annotations.privileged", flag(o.privileged)},
                    {"io.podman.annotations.publish-all", flag(o.publish_all)}};
     for (auto& [k, v] : o.annotations) out[k] = v;
@@ -318,6 +318,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                            {"UTSMode", engine::namespace_mode_text(o.uts)},
                            {"PortBindings", port_bindings(o.ports)},
                            {"Privileged", o.privileged},
+                           {"Init", o.init},
                            {"Devices", devices_value(o.devices)},
                            {"DeviceCgroupRules", o.device_cgroup_rules},
                            {"ReadonlyRootfs", o.read_only},

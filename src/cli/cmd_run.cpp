@@ -114,6 +114,8 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--group-add", o->group_add, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
+    sub->add_flag("--init", o->init, "Run an init binary inside the container that forwards signals and reaps processes");
+    sub->add_option("--init-path", o->init_path, "Path to the container-init binary (default: skiff's own)");
     sub->add_option("--ipc", o->ipc, "IPC namespace to use (host, none, private, shareable, container:NAME|ID)");
     r.kernel_memory_option = sub->add_option("--kernel-memory", *r.kernel_memory, "DEPRECATED: accepted for compatibility with Docker; has no effect");
     sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container (type=bind,source=PATH,target=PATH[,readonly] or type=tmpfs,target=PATH[,tmpfs-size=N,tmpfs-mode=M])")->allow_extra_args(false);

@@ -399,6 +399,12 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.conmon_pidfile = opts.conmon_pidfile;
     c.shm_size = TRY(shm_size_of(opts.shm_size, c.ipc));
     if (!opts.umask.empty()) c.umask = TRY(parse_umask(opts.umask));
+    // podman's checks of --init: the init must be the namespace's PID 1, and systemd wants to be.
+    c.init = opts.init;
+    c.init_path = opts.init_path;
+    if (c.init && c.pid.kind != NamespaceMode::Kind::kPrivate)
+        return make_error("cannot add init binary as PID 1 (PID namespace isn't private)");
+    if (c.init && opts.systemd == "always") return make_error("cannot use container-init binary with systemd=always");
     return c;
 }
 
@@ -730,6 +736,8 @@ std::string serialize_config(const ContainerConfig& c) {
     json::put_nonempty(w, "conmon_pidfile", c.conmon_pidfile);
     if (c.shm_size) put_int(w, "shm_size", *c.shm_size);
     put_int(w, "umask", c.umask);
+    if (c.init) put_bool(w, "init", true);
+    json::put_nonempty(w, "init_path", c.init_path);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -848,6 +856,8 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     c.conmon_pidfile = json::get_string(d, "conmon_pidfile");
     c.shm_size = get_optional_int(d, "shm_size");
     if (auto v = get_optional_int(d, "umask")) c.umask = static_cast<unsigned>(*v);
+    c.init = get_bool(d, "init");
+    c.init_path = json::get_string(d, "init_path");
     return c;
 }
 

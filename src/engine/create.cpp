@@ -124,6 +124,7 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
     p.inputs.donors = TRY(running_donors(store, p.config));
     p.inputs.host_name = host_name();
     p.inputs.localtime = TRY(find_zone_file(p.config.timezone));
+    p.inputs.init_binary = TRY(init_binary(p.config, store));
     p.spec = TRY(make_spec(p.image.config, p.config, p.inputs));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;

@@ -147,6 +147,8 @@ struct ContainerConfig {
     std::string conmon_pidfile;  // --conmon-pidfile: the monitor's pid, at each start
     unsigned umask = 022;  // --umask
     std::optional<int64_t> shm_size;  // --shm-size in bytes (0: no limit); unset: podman's 65536k
+    bool init = false;       // --init: an init runs the command as its child (/run/podman-init)
+    std::string init_path;   // --init-path: that init, a host file; empty: skiff's own
 };
 // /dev/shm's size as inspect shows it without --shm-size (podman's default, "65536k" in decimal).
 inline constexpr int64_t kDefaultShmSize = 65536000;

@@ -92,6 +92,8 @@ struct RunOptions {
     std::string conmon_pidfile;         // --conmon-pidfile: the monitor's pid
     std::string umask;                  // --umask: octal, 1 to 4 digits; empty: 0022
     std::string shm_size;               // --shm-size: /dev/shm's size ("64m"; "0": no limit)
+    bool init = false;                  // --init: an init as PID 1 forwards signals and reaps
+    std::string init_path;              // --init-path: the init binary (default: skiff's own)
 
     // Where podman's warnings about the options go (a line each, before the container starts);
     // the engine prints nothing itself. Unset: dropped.
