@@ -167,6 +167,25 @@ Value devices_value(const std::vector<engine::DeviceOption>& devices) {
     return Value::list(std::move(out));
 }
 
+// HostConfig.BlkioDevice*: each throttled device as given, with its rate.
+Value throttle_value(const std::vector<runtime::ThrottleDevice>& devices) {
+    Value::List out;
+    for (auto& d : devices) out.push_back(Value::record({{"Path", d.path}, {"Rate", static_cast<unsigned long long>(d.rate)}}));
+    return Value::list(std::move(out));
+}
+
+// Config.Annotations: podman's own, from the container's settings, beneath the user's.
+Value annotations_value(const engine::ContainerConfig& o) {
+    auto flag = [](bool v) { return std::string(v ? "TRUE" : "FALSE"); };
+    Value::Map out{{"io.kubernetes.cri-o.TTY", o.tty ? "true" : "false"},
+                   {"io.podman.annotations.autoremove", flag(o.remove)},
+                   {"io.podman.annotations.init", flag(o.init)},
+                   {"io.podman.annotations.privileged", flag(o.privileged)},
+                   {"io.podman.annotations.publish-all", flag(o.publish_all)}};
+    for (auto& [k, v] : o.annotations) out[k] = v;
+    return Value::map(std::move(out));
+}
+
 std::string time_or_zero(int64_t ns) { return ns > 0 ? format_rfc3339(ns) : "0001-01-01T00:00:00Z"; }
 
 // {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}: podman's PortBindings and NetworkSettings.Ports.
@@ -276,6 +295,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                        {"Image", c.image_name},
                        {"WorkingDir", c.working_dir},
                        {"Labels", labels.empty() ? Value() : Value::map(std::move(labels))},
+                       {"Annotations", annotations_value(o)},
                        {"StopSignal", engine::signal_name(o.stop_signal)},
                        {"StopTimeout", o.stop_timeout},
                        {"Umask", umask_text(o.umask)},
@@ -298,6 +318,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                            {"UTSMode", engine::namespace_mode_text(o.uts)},
                            {"PortBindings", port_bindings(o.ports)},
                            {"Privileged", o.privileged},
+                           {"Init", o.init},
                            {"Devices", devices_value(o.devices)},
                            {"DeviceCgroupRules", o.device_cgroup_rules},
                            {"ReadonlyRootfs", o.read_only},
@@ -311,6 +332,10 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                            {"CpuShares", static_cast<unsigned long long>(r.cpu_shares.value_or(0))},
                            {"CpusetCpus", r.cpuset_cpus.value_or("")},
                            {"PidsLimit", static_cast<long long>(r.pids_limit.value_or(0))},
+                           {"BlkioDeviceReadBps", throttle_value(r.read_bps)},
+                           {"BlkioDeviceWriteBps", throttle_value(r.write_bps)},
+                           {"BlkioDeviceReadIOps", throttle_value(r.read_iops)},
+                           {"BlkioDeviceWriteIOps", throttle_value(r.write_iops)},
                            {"OomScoreAdj", o.oom_score_adj.value_or(0)},
                            {"Ulimits", ulimits_value(o.ulimits)},
                        })},

@@ -86,6 +86,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     if (is_run)
         sub->add_option("-a,--attach", o->attach, "Attach to STDIN, STDOUT or STDERR (the others are not relayed; without stdout and stderr the container ID is printed)")
             ->allow_extra_args(false);
+    sub->add_option("--annotation", o->annotations, "Add annotations to container (key=value)")->allow_extra_args(false)->delimiter(',');
     sub->add_option("--arch", pull->arch, "use ARCH instead of the architecture of the machine for choosing images");
     add_registry_flags(sub, pull->registry);
     sub->add_option("--cap-add", o->cap_add, "Add capabilities to the container")->allow_extra_args(false);
@@ -99,6 +100,10 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--cpuset-cpus", o->cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
     if (is_run) sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
     sub->add_option("--device", o->devices, "Add a host device to the container (HOST[:CONTAINER][:PERMISSIONS], permissions of r, w, m)")->allow_extra_args(false);
+    sub->add_option("--device-read-bps", o->device_read_bps, "Limit read rate (bytes per second) from a device (e.g. --device-read-bps=/dev/sda:1mb)")->allow_extra_args(false)->delimiter(',');
+    sub->add_option("--device-read-iops", o->device_read_iops, "Limit read rate (IO per second) from a device (e.g. --device-read-iops=/dev/sda:1000)")->allow_extra_args(false)->delimiter(',');
+    sub->add_option("--device-write-bps", o->device_write_bps, "Limit write rate (bytes per second) to a device (e.g. --device-write-bps=/dev/sda:1mb)")->allow_extra_args(false)->delimiter(',');
+    sub->add_option("--device-write-iops", o->device_write_iops, "Limit write rate (IO per second) to a device (e.g. --device-write-iops=/dev/sda:1000)")->allow_extra_args(false)->delimiter(',');
     sub->add_option("--device-cgroup-rule", o->device_cgroup_rules, "Add a rule to the cgroup allowed devices list (\"TYPE MAJOR:MINOR ACCESS\", such as \"c 7:* rwm\")")->allow_extra_args(false);
     r.entrypoint_option = sub->add_option("--entrypoint", *r.entrypoint, "Overwrite the default ENTRYPOINT of the image");
     sub->add_option("--expose", o->expose, "Expose a port or a range of ports")->allow_extra_args(false);
@@ -109,10 +114,13 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--group-add", o->group_add, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")->allow_extra_args(false);
     sub->add_option("-h,--hostname", o->hostname, "Set container hostname");
     sub->add_flag("-i,--interactive", o->interactive, "Make STDIN available to the contained process");
+    sub->add_flag("--init", o->init, "Run an init binary inside the container that forwards signals and reaps processes");
+    sub->add_option("--init-path", o->init_path, "Path to the container-init binary (default: skiff's own)");
     sub->add_option("--ipc", o->ipc, "IPC namespace to use (host, none, private, shareable, container:NAME|ID)");
     r.kernel_memory_option = sub->add_option("--kernel-memory", *r.kernel_memory, "DEPRECATED: accepted for compatibility with Docker; has no effect");
     sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container (type=bind,source=PATH,target=PATH[,readonly] or type=tmpfs,target=PATH[,tmpfs-size=N,tmpfs-mode=M])")->allow_extra_args(false);
     sub->add_option("-l,--label", *r.labels, "Set metadata on container")->allow_extra_args(false);
+    sub->add_option("--label-file", o->label_files, "Read in a line delimited file of labels")->allow_extra_args(false)->delimiter(',');
     sub->add_option("--log-driver", o->log_driver, "Logging driver for the container (k8s-file, json-file, none, passthrough; journald is refused)");
     sub->add_option("--log-opt", o->log_opts, "Logging driver options (max-size=SIZE, path=FILE)")->allow_extra_args(false);
     sub->add_option("-m,--memory", o->memory, "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))");
@@ -146,6 +154,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--stop-signal", o->stop_signal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->stop_timeout, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL");
     sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY for container");
+    sub->add_option("--sysctl", o->sysctls, "Sysctl options (NAME=VALUE: the IPC namespace's kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, and net.*)")->allow_extra_args(false)->delimiter(',');
     sub->add_option("--systemd", o->systemd, "Run container in systemd mode (\"true\"|\"false\"|\"always\")");
     sub->add_option("--timeout", o->timeout, "Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.");
     sub->add_option("--tmpfs", o->tmpfs, "Mount a temporary filesystem (tmpfs) into a container (PATH[:OPTIONS])")->allow_extra_args(false);

@@ -144,6 +144,10 @@ Result<runtime::Resources> resources_of(const RunOptions& opts) {
     if (opts.cpu_shares) r.cpu_shares = opts.cpu_shares;
     if (!opts.cpuset_cpus.empty()) r.cpuset_cpus = opts.cpuset_cpus;
     if (opts.pids_limit) r.pids_limit = *opts.pids_limit;
+    r.read_bps = TRY(parse_throttle_devices(opts.device_read_bps, true));
+    r.write_bps = TRY(parse_throttle_devices(opts.device_write_bps, true));
+    r.read_iops = TRY(parse_throttle_devices(opts.device_read_iops, false));
+    r.write_iops = TRY(parse_throttle_devices(opts.device_write_iops, false));
     return r;
 }
 
@@ -394,6 +398,7 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
 
     c.network = TRY(parse_network(opts.network));
     c.network_container = network_container_of(opts.network);
+    c.publish_all = opts.publish_all;
     c.ipc = TRY(parse_namespace_mode(opts.ipc, "ipc"));
     c.pid = TRY(parse_namespace_mode(opts.pid, "pid"));
     c.uts = TRY(parse_namespace_mode(opts.uts, "uts"));
@@ -415,7 +420,10 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.cap_add = opts.cap_add;
     c.cap_drop = opts.cap_drop;
     c.security = TRY(parse_security_opts(opts.security_opt));
-    c.labels = opts.labels;
+    c.labels = TRY_CTX(parse_label_lines(in.label_file_lines, in.host_env), "unable to process labels");
+    for (auto& [k, v] : opts.labels) c.labels[k] = v;
+    c.annotations = TRY(parse_annotations(opts.annotations));
+    c.sysctls = TRY(parse_sysctls(opts.sysctls, c.network, c.ipc));
 
     c.restart = TRY(parse_restart_policy(opts.restart));
     if (c.restart.kind != RestartPolicy::Kind::kNo && opts.remove)
@@ -431,7 +439,8 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.cgroup_parent = opts.cgroup_parent;
     c.resources = TRY(resources_of(opts));
     auto& r = c.resources;
-    bool limited = r.memory || r.memory_swap || r.cpus || r.cpu_shares || r.cpuset_cpus || r.pids_limit;
+    bool limited = r.memory || r.memory_swap || r.cpus || r.cpu_shares || r.cpuset_cpus || r.pids_limit ||
+                   !r.read_bps.empty() || !r.write_bps.empty() || !r.read_iops.empty() || !r.write_iops.empty();
     if (!c.cgroups && (limited || !opts.cgroup_parent.empty()))
         return make_error("resource limits and --cgroup-parent need --cgroups enabled");
     for (auto& u : opts.ulimits)
@@ -446,6 +455,12 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.shm_size = TRY(shm_size_of(opts.shm_size, c.ipc));
     for (const std::string& spec : opts.secrets) c.secrets.push_back(TRY(parse_secret(spec)));
     if (!opts.umask.empty()) c.umask = TRY(parse_umask(opts.umask));
+    // podman's checks of --init: the init must be the namespace's PID 1, and systemd wants to be.
+    c.init = opts.init;
+    c.init_path = opts.init_path;
+    if (c.init && c.pid.kind != NamespaceMode::Kind::kPrivate)
+        return make_error("cannot add init binary as PID 1 (PID namespace isn't private)");
+    if (c.init && opts.systemd == "always") return make_error("cannot use container-init binary with systemd=always");
     return c;
 }
 
@@ -532,18 +547,26 @@ void for_each_object(const rapidjson::Value& o, const char* key, F&& f) {
         if (v.IsObject()) f(v);
 }
 
-void put_ports(json::Writer& w, const std::vector<net::PortMapping>& ports) {
-    w.Key("ports");
+// KEY: [ {…}, … ], each object's members written by `put_members`.
+template <typename T, typename F>
+void put_object_array(json::Writer& w, const char* key, const std::vector<T>& items, F&& put_members) {
+    w.Key(key);
     w.StartArray();
-    for (auto& p : ports) {
+    for (auto& item : items) {
         w.StartObject();
+        put_members(item);
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
+void put_ports(json::Writer& w, const std::vector<net::PortMapping>& ports) {
+    put_object_array(w, "ports", ports, [&](const net::PortMapping& p) {
         json::put_nonempty(w, "host_ip", p.host_ip);
         put_int(w, "host_port", p.host_port);
         put_int(w, "container_port", p.container_port);
         json::put(w, "protocol", p.protocol);
-        w.EndObject();
-    }
-    w.EndArray();
+    });
 }
 
 std::vector<net::PortMapping> get_ports(const rapidjson::Value& d) {
@@ -555,6 +578,26 @@ std::vector<net::PortMapping> get_ports(const rapidjson::Value& d) {
         m.container_port = static_cast<uint16_t>(json::get_uint(p, "container_port"));
         m.protocol = json::get_string(p, "protocol");
         out.push_back(std::move(m));
+    });
+    return out;
+}
+
+void put_throttle(json::Writer& w, const char* key, const std::vector<runtime::ThrottleDevice>& devices) {
+    if (devices.empty()) return;
+    put_object_array(w, key, devices, [&](const runtime::ThrottleDevice& d) {
+        json::put(w, "path", d.path);
+        put_int(w, "major", d.major);
+        put_int(w, "minor", d.minor);
+        w.Key("rate");
+        w.Uint64(d.rate);
+    });
+}
+
+std::vector<runtime::ThrottleDevice> get_throttle(const rapidjson::Value& o, const char* key) {
+    std::vector<runtime::ThrottleDevice> out;
+    for_each_object(o, key, [&](const rapidjson::Value& d) {
+        out.push_back({json::get_string(d, "path"), static_cast<uint32_t>(json::get_uint(d, "major")),
+                       static_cast<uint32_t>(json::get_uint(d, "minor")), json::get_uint(d, "rate")});
     });
     return out;
 }
@@ -642,6 +685,7 @@ std::string serialize_config(const ContainerConfig& c) {
     json::put(w, "pid", namespace_mode_text(c.pid));
     json::put(w, "uts", namespace_mode_text(c.uts));
     if (!c.ports.empty()) put_ports(w, c.ports);
+    if (c.publish_all) put_bool(w, "publish_all", true);
     if (!c.expose.empty()) {
         w.Key("expose");
         w.StartArray();
@@ -692,6 +736,8 @@ std::string serialize_config(const ContainerConfig& c) {
     json::put_strings(w, "options", c.security.options);
     w.EndObject();
     json::put_string_map(w, "labels", c.labels);
+    if (!c.annotations.empty()) json::put_string_map(w, "annotations", c.annotations);
+    if (!c.sysctls.empty()) json::put_string_map(w, "sysctls", c.sysctls);
     w.Key("restart");
     w.StartObject();
     json::put(w, "policy", restart_policy_name(c.restart.kind));
@@ -720,6 +766,10 @@ std::string serialize_config(const ContainerConfig& c) {
     if (r.cpuset_cpus) json::put(w, "cpuset_cpus", *r.cpuset_cpus);
     if (r.pids_limit) put_int(w, "pids_limit", *r.pids_limit);
     if (r.io_weight) put_int(w, "io_weight", *r.io_weight);
+    put_throttle(w, "read_bps", r.read_bps);
+    put_throttle(w, "write_bps", r.write_bps);
+    put_throttle(w, "read_iops", r.read_iops);
+    put_throttle(w, "write_iops", r.write_iops);
     w.EndObject();
     if (!c.ulimits.empty()) {
         w.Key("ulimits");
@@ -758,6 +808,8 @@ std::string serialize_config(const ContainerConfig& c) {
         }
         w.EndArray();
     }
+    if (c.init) put_bool(w, "init", true);
+    json::put_nonempty(w, "init_path", c.init_path);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -796,6 +848,7 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     c.pid = TRY(parse_namespace_mode(json::get_string(d, "pid"), "pid"));
     c.uts = TRY(parse_namespace_mode(json::get_string(d, "uts"), "uts"));
     c.ports = get_ports(d);
+    c.publish_all = get_bool(d, "publish_all");
     for_each_object(d, "expose", [&](const rapidjson::Value& e) {
         c.expose.push_back({static_cast<uint16_t>(json::get_uint(e, "port")), json::get_string(e, "protocol")});
     });
@@ -835,6 +888,8 @@ Result<ContainerConfig> parse_config(std::string_view text) {
         c.security.options = json::get_strings(*s, "options");
     }
     c.labels = json::get_string_map(d, "labels");
+    c.annotations = json::get_string_map(d, "annotations");
+    c.sysctls = json::get_string_map(d, "sysctls");
     if (const rapidjson::Value* r = get_object(d, "restart")) {
         c.restart = TRY(parse_restart_policy(json::get_string(*r, "policy")));
         c.restart.max_retries = static_cast<int>(json::get_int(*r, "max_retries"));
@@ -858,6 +913,10 @@ Result<ContainerConfig> parse_config(std::string_view text) {
         if (r->HasMember("cpuset_cpus")) res.cpuset_cpus = json::get_string(*r, "cpuset_cpus");
         res.pids_limit = get_optional_int(*r, "pids_limit");
         if (auto v = get_optional_int(*r, "io_weight")) res.io_weight = static_cast<uint16_t>(*v);
+        res.read_bps = get_throttle(*r, "read_bps");
+        res.write_bps = get_throttle(*r, "write_bps");
+        res.read_iops = get_throttle(*r, "read_iops");
+        res.write_iops = get_throttle(*r, "write_iops");
     }
     for_each_object(d, "ulimits", [&](const rapidjson::Value& u) {
         c.ulimits.push_back({json::get_string(u, "name"), json::get_uint(u, "soft"), json::get_uint(u, "hard")});
@@ -880,6 +939,8 @@ Result<ContainerConfig> parse_config(std::string_view text) {
         sec.mode = static_cast<uint32_t>(json::get_uint(v, "mode"));
         c.secrets.push_back(std::move(sec));
     });
+    c.init = get_bool(d, "init");
+    c.init_path = json::get_string(d, "init_path");
     return c;
 }
 

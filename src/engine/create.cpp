@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 
 #include "skiff/base/fs.hpp"
 #include "skiff/engine/logs.hpp"
@@ -90,6 +91,21 @@ Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& 
     return lines;
 }
 
+// --label-file's lines, in order; a file that cannot be read is podman's error.
+Result<std::vector<std::string>> read_label_files(const std::vector<std::string>& files) {
+    std::vector<std::string> lines;
+    for (auto& f : files) {
+        auto text = fs::read_file(f);
+        if (!text.ok()) {
+            std::string why = std::strerror(text.error().code);
+            if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+            return make_error("unable to process labels: open " + f + ": " + why);
+        }
+        for (auto& l : str::split(*text, '\n')) lines.push_back(l);
+    }
+    return lines;
+}
+
 Result<void> check_bind_sources(const ContainerConfig& config) {
     for (const MountConfig& m : config.mounts) {
         struct stat st;
@@ -110,6 +126,7 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
     p.inputs.host_name = host_name();
     p.inputs.localtime = TRY(find_zone_file(p.config.timezone));
     p.inputs.secrets_dir = secret_files_dir(store, id);
+    p.inputs.init_binary = TRY(init_binary(p.config, store));
     p.spec = TRY(make_spec(p.image.config, p.config, p.inputs));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;
@@ -118,9 +135,10 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
 Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id) {
     auto image = TRY(storage::find_image(store, opts.image));
     ConfigInputs in{TRY(read_env_files(opts.env_files)), host_environment(), image.config.config.stop_signal,
-                    sys::exists(kJournalSocket)};
+                    sys::exists(kJournalSocket), TRY(read_label_files(opts.label_files))};
     // Every option is checked before anything is created.
     ContainerConfig config = TRY(configure(opts, in));
+    TRY(resolve_throttle_devices(config.resources));
     TRY(resolve_namespace_donors(store, config));
     TRY(resolve_secrets(store, config));
     config.ports = TRY(published_ports(image.config, opts, config));

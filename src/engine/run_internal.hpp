@@ -70,5 +70,8 @@ std::string host_name();  // gethostname(2)
 // --tz: the host's zone file for the container's /etc/localtime (links resolved; "local": the
 // host's /etc/localtime); empty without --tz. A zone that is not there is podman's error.
 Result<std::string> find_zone_file(const std::string& tz);
+// --init: the host file mounted at /run/podman-init: --init-path's (which must exist, as podman
+// checks), else skiff's own init written beneath the run root. Empty without --init.
+Result<std::string> init_binary(const ContainerConfig& config, const storage::StoreConfig& store);
 
 }  // namespace skiff::engine

@@ -1,10 +1,13 @@
 // What run's process options need from the host: the zone file of --tz.
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 
 #include "run_internal.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/runtime/container_init.hpp"
 
 namespace skiff::engine {
 
@@ -22,6 +25,20 @@ Result<std::string> find_zone_file(const std::string& tz) {
     char resolved[PATH_MAX];
     if (!::realpath(path.c_str(), resolved)) return sys_error("setting timezone: resolve " + path);
     return std::string(resolved);
+}
+
+Result<std::string> init_binary(const ContainerConfig& config, const storage::StoreConfig& store) {
+    if (!config.init) return std::string();
+    if (!config.init_path.empty()) {
+        struct stat st;
+        if (::stat(config.init_path.c_str(), &st) < 0 && errno == ENOENT)
+            return make_error("container-init binary not found on the host: stat " + config.init_path +
+                              ": no such file or directory");
+        return config.init_path;
+    }
+    std::string path = fs::join(store.runroot, "skiff-init");
+    TRY(runtime::install_container_init(path));
+    return path;
 }
 
 }  // namespace skiff::engine

@@ -5,6 +5,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/runtime/caps.hpp"
+#include "skiff/runtime/container_init.hpp"
 #include "skiff/runtime/plan.hpp"
 #include "skiff/runtime/rlimits.hpp"
 #include "skiff/runtime/spec.hpp"
@@ -162,6 +163,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     const oci::ContainerConfig& ic = image.config;
 
     spec.args = TRY(make_args(ic, config));
+    if (config.init) spec.args.insert(spec.args.begin(), {runtime::kContainerInitPath, "--"});
     spec.hostname = config.hostname.empty() ? in.container_id.substr(0, 12) : config.hostname;
     namespaces_of(config, in, spec);
 
@@ -180,6 +182,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.rlimits = config.ulimits;
     spec.oom_score_adj = config.oom_score_adj;
     spec.umask = config.umask;
+    spec.sysctls.assign(config.sysctls.begin(), config.sysctls.end());
 
     spec.no_new_privileges = config.security.no_new_privileges;
     spec.seccomp = config.security.seccomp;
@@ -211,6 +214,8 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     spec.mounts.push_back(bind_mount(in.run_dir + "/hosts", "/etc/hosts", false));
     spec.mounts.push_back(bind_mount(in.run_dir + "/resolv.conf", "/etc/resolv.conf", false));
     if (!in.localtime.empty()) spec.mounts.push_back(bind_mount(in.localtime, "/etc/localtime", true));  // --tz
+    // As podman mounts its init: read-only, and executable (bind_mount's are noexec).
+    if (config.init) spec.mounts.push_back({runtime::kContainerInitPath, "bind", in.init_binary, {"bind", "ro"}});
     // The user's mounts replace the defaults at the same place. Parents are mounted before what lies
     // beneath them (as podman orders them): a volume at /etc keeps skiff's /etc/hosts on top.
     auto mine = runtime_mounts(config.mounts, in.volumes_dir);

@@ -46,6 +46,29 @@ Result<void> bring_up_loopback() {
     return {};
 }
 
+// /proc/sys/NAME for a sysctl's dotted name: dots are separators, and a slash in it (an interface
+// "eth0.1" is named eth0/1 there) is a dot in the file's name.
+Result<std::string> sysctl_path(const std::string& name) {
+    std::string rel = name;
+    for (char& ch : rel) ch = ch == '.' ? '/' : ch == '/' ? '.' : ch;
+    std::string framed = "/" + rel + "/";
+    if (framed.find("/../") != std::string::npos || framed.find("/./") != std::string::npos)
+        return make_error("sysctl " + name + ": not a parameter's name");
+    return "/proc/sys/" + rel;
+}
+
+// Through the host's /proc, before pivoting: a namespaced parameter's file is the one of the
+// writer's own namespace, which is the container's now.
+Result<void> write_sysctls(const std::vector<std::pair<std::string, std::string>>& sysctls) {
+    for (auto& [name, value] : sysctls) {
+        std::string path = TRY(sysctl_path(name));
+        unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!fd) return sys_error("open " + path);
+        if (::write(fd.get(), value.data(), value.size()) < 0) return sys_error("write " + path);
+    }
+    return {};
+}
+
 // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new.
 Result<void> pivot_into(int rootfd) {
     if (::fchdir(rootfd) < 0) return sys_error("chdir into the root");
@@ -69,6 +92,7 @@ Result<void> init_container(const ChildContext& c) {
     if (c.cgroups) TRY_CTX(c.cgroups->join(), "cgroup");
     TRY(sync::wait_for_release(c.sync_fd));
     TRY(join_in_child(c.joined));
+    TRY(write_sysctls(spec.sysctls));
     // In its cgroups (the cgroup2 one since the clone), so they are the namespace's root.
     if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error("unshare the cgroup namespace");
     reset_signals();

@@ -129,6 +129,7 @@ struct ContainerConfig {
     NamespaceMode ipc{NamespaceMode::Kind::kShareable, {}}, pid, uts;
     std::vector<net::PortMapping> ports;  // published, host ports chosen
     std::vector<net::ExposedPort> expose;  // --expose
+    bool publish_all = false;              // -P (its ports are among `ports`)
 
     std::vector<MountConfig> mounts;
     bool read_only = false;
@@ -137,7 +138,9 @@ struct ContainerConfig {
     std::vector<std::string> device_cgroup_rules;  // checked
     std::vector<std::string> cap_add, cap_drop;
     SecurityConfig security;
-    std::map<std::string, std::string> labels;
+    std::map<std::string, std::string> labels;      // --label-file's, then --label's
+    std::map<std::string, std::string> annotations;  // --annotation
+    std::map<std::string, std::string> sysctls;      // --sysctl, checked against the namespaces
 
     RestartPolicy restart;
     LogConfig log;
@@ -158,6 +161,8 @@ struct ContainerConfig {
     unsigned umask = 022;  // --umask
     std::optional<int64_t> shm_size;  // --shm-size in bytes (0: no limit); unset: podman's 65536k
     std::vector<SecretUse> secrets;  // --secret
+    bool init = false;       // --init: an init runs the command as its child (/run/podman-init)
+    std::string init_path;   // --init-path: that init, a host file; empty: skiff's own
 };
 // /dev/shm's size as inspect shows it without --shm-size (podman's default, "65536k" in decimal).
 inline constexpr int64_t kDefaultShmSize = 65536000;
@@ -174,6 +179,7 @@ struct ConfigInputs {
     std::map<std::string, std::string> host_env;  // for "-e NAME" without a value
     std::string image_stop_signal;                // the image's StopSignal, if any
     bool journal_running = false;                 // the host's journal socket exists (for journald's error)
+    std::vector<std::string> label_file_lines;    // the --label-file contents, in order, split in lines
 };
 
 // The options checked and turned into a configuration (pure). Published ports are left for the
@@ -196,6 +202,22 @@ MountView mount_view(const MountConfig& m);
 // The named volumes the configuration mounts, in order; and those of them made for it alone.
 std::vector<std::string> volume_names(const ContainerConfig& config);
 std::vector<std::string> anonymous_volume_names(const ContainerConfig& config);
+
+// --annotation KEY=VALUE, as podman parses them (the last of a key wins).
+Result<std::map<std::string, std::string>> parse_annotations(const std::vector<std::string>& words);
+// --label-file lines as podman reads them: blank lines and '#' comments skipped, KEY=VALUE taken,
+// a KEY* line takes every host variable with that prefix, a bare KEY nothing.
+Result<std::map<std::string, std::string>> parse_label_lines(const std::vector<std::string>& lines,
+                                                             const std::map<std::string, std::string>& host_env);
+// --sysctl NAME=VALUE: only the namespaced ones podman allows, and only where the container has
+// the namespace of its own (net.* not with --network host, IPC ones not with --ipc host).
+Result<std::map<std::string, std::string>> parse_sysctls(const std::vector<std::string>& words, NetworkMode network,
+                                                         const NamespaceMode& ipc);
+// --device-read-bps and --device-write-bps (`bytes`: a rate with b, k, m, g units), or the -iops
+// ones (a plain count): DEVICE:RATE, the device's numbers left for resolve_throttle_devices.
+Result<std::vector<runtime::ThrottleDevice>> parse_throttle_devices(const std::vector<std::string>& words, bool bytes);
+// The throttled devices' major and minor numbers, from the devices themselves.
+Result<void> resolve_throttle_devices(runtime::Resources& resources);
 
 // --log-opt max-size=SIZE (decimal units, as podman's) → bytes.
 Result<int64_t> parse_log_size(std::string_view text);

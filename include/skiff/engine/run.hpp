@@ -54,6 +54,9 @@ struct RunOptions {
     std::vector<std::string> cap_add, cap_drop;
     std::vector<std::string> security_opt;
     std::map<std::string, std::string> labels;
+    std::vector<std::string> label_files;  // --label-file: KEY=VALUE lines, beneath --label
+    std::vector<std::string> annotations;  // --annotation KEY=VALUE
+    std::vector<std::string> sysctls;      // --sysctl NAME=VALUE
 
     // Detached containers (run -d, create + start), carried out by the monitor.
     bool detach = false;                // -d
@@ -73,6 +76,9 @@ struct RunOptions {
     std::optional<int64_t> pids_limit;  // --pids-limit
     std::vector<std::string> ulimits;   // --ulimit nofile=1024:2048 ("host": the inherited limits)
     std::optional<int> oom_score_adj;   // --oom-score-adj
+    // --device-read-bps, --device-write-bps (DEVICE:RATE[b|k|m|g]), --device-read-iops,
+    // --device-write-iops (DEVICE:COUNT)
+    std::vector<std::string> device_read_bps, device_write_bps, device_read_iops, device_write_iops;
 
     std::string cidfile;                // --cidfile: the container's id is written there (must not exist)
     std::string pidfile;                // --pidfile: its process's pid, at each start
@@ -87,6 +93,8 @@ struct RunOptions {
     std::string umask;                  // --umask: octal, 1 to 4 digits; empty: 0022
     std::string shm_size;               // --shm-size: /dev/shm's size ("64m"; "0": no limit)
     std::vector<std::string> secrets;   // --secret NAME[,type=mount|env][,target=…][,uid=,gid=,mode=]
+    bool init = false;                  // --init: an init as PID 1 forwards signals and reaps
+    std::string init_path;              // --init-path: the init binary (default: skiff's own)
 
     // Where podman's warnings about the options go (a line each, before the container starts);
     // the engine prints nothing itself. Unset: dropped.

@@ -45,6 +45,7 @@ struct SpecInputs {
     std::string host_name;
     std::string localtime;  // --tz: the host's zone file for /etc/localtime (find_zone_file)
     std::string secrets_dir;  // where the container's copies of its --secret files are (secret_files_dir)
+    std::string init_binary;  // --init: the host file mounted at /run/podman-init (skiff's own, or --init-path)
 };
 
 // A pure function: image config + the container's configuration → runtime spec (root left for the

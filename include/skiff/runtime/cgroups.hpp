@@ -21,6 +21,16 @@
 
 namespace skiff::runtime {
 
+// One device's I/O limit (--device-read-bps /dev/sda:1m): the device as given, its numbers (found
+// when the container is created, as podman), and the rate in bytes or operations per second.
+struct ThrottleDevice {
+    std::string path;
+    uint32_t major = 0, minor = 0;
+    uint64_t rate = 0;
+
+    bool operator==(const ThrottleDevice&) const = default;
+};
+
 // Limits in podman's units. Every field is optional: unset leaves the cgroup's value alone.
 struct Resources {
     std::optional<int64_t> memory;        // bytes (--memory); -1: unlimited
@@ -30,6 +40,9 @@ struct Resources {
     std::optional<std::string> cpuset_cpus;  // --cpuset-cpus "0-2,4"
     std::optional<int64_t> pids_limit;    // --pids-limit; -1 or 0: unlimited
     std::optional<uint16_t> io_weight;    // --blkio-weight, 10 to 1000 (cgroup2 io.weight converted)
+    // --device-read-bps, --device-write-bps, --device-read-iops, --device-write-iops: v1 blkio's
+    // throttle files, or cgroup2's io.max.
+    std::vector<ThrottleDevice> read_bps, write_bps, read_iops, write_iops;
 };
 
 // What a container's cgroup is made of: recorded in the container's state to open it again.

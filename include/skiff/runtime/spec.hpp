@@ -80,6 +80,9 @@ struct Spec {
     std::optional<int> oom_score_adj;   // likewise, -1000 to 1000
 
     std::string hostname;  // set in a new uts namespace only
+    // --sysctl: written under /proc/sys by the container's init in its own namespaces, before its
+    // command runs (only namespaced ones, checked by the engine).
+    std::vector<std::pair<std::string, std::string>> sysctls;
     Namespaces namespaces;  // a new network namespace has its lo brought up
     int preserve_fds = 0;   // skiff's descriptors 3 … 3+N-1 passed on to the container's process
     unsigned umask = 022;   // the process's file mode creation mask
