@@ -192,7 +192,7 @@ Result<std::vector<storage::ImageRecord>> list_images(const storage::StoreConfig
 }
 
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                             bool force, bool all) {
+                                             bool force, bool all, bool lists_only) {
     storage::sweep_dead_writers(store);
     std::vector<RemoveImageResult> out;
     std::vector<std::string> inputs = names;
@@ -208,7 +208,15 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
     for (auto& input : inputs) {
         RemoveImageResult res;
         res.input = input;
-        auto img = storage::find_image(store, input);
+        // A manifest list goes itself unless it has a local instance for this host (podman's rule).
+        auto img = storage::find_image_or_list(store, input);
+        if (img.ok() && lists_only && !img->manifest_list) {
+            res.error = make_error(input + ": image is not a manifest list");
+            out.push_back(std::move(res));
+            continue;
+        }
+        if (img.ok() && img->manifest_list && !lists_only)
+            if (auto instance = storage::find_image(store, input); instance.ok()) img = instance.take();
         if (!img.ok()) {
             res.error = with_exit(img.take_error(), kExitNoSuchImage);
             out.push_back(std::move(res));
@@ -306,7 +314,7 @@ Result<std::string> tag_name(const std::string& input) {
 Result<void> tag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names) {
     std::vector<std::string> normalized;
     for (auto& n : names) normalized.push_back(TRY(tag_name(n)));
-    auto img = TRY(storage::find_image(store, image));
+    auto img = TRY(storage::find_image_or_list(store, image));  // a list is tagged itself, as podman's
     for (auto& n : normalized) TRY(storage::tag_image(store, img.id, n));
     return {};
 }

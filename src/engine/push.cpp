@@ -111,7 +111,9 @@ Result<std::unique_ptr<BlobUpload>> RegistryDestination::upload(BlobKind) {
     return std::unique_ptr<BlobUpload>(std::make_unique<RegistryUpload>(*this, std::move(conn)));
 }
 
-Result<std::optional<ManifestFormat>> parse_format(const std::string& s) {
+}  // namespace
+
+Result<std::optional<ManifestFormat>> parse_manifest_format(const std::string& s) {
     if (s.empty()) return std::optional<ManifestFormat>();
     if (s == "oci") return std::optional<ManifestFormat>(ManifestFormat::kOci);
     if (s == "v2s2" || s == "docker") return std::optional<ManifestFormat>(ManifestFormat::kDocker);
@@ -119,18 +121,26 @@ Result<std::optional<ManifestFormat>> parse_format(const std::string& s) {
     return make_error("unknown manifest format \"" + s + "\": want oci or v2s2");
 }
 
-Result<PushedImage> push_to_registry(const storage::StoreConfig& store, const storage::ImageRecord& image,
-                                     const std::string& destination, const PushOptions& opts,
-                                     const oci::RegistryAccess& access, PushProgress& progress) {
+namespace {
+
+// A push destination's reference: a tag (latest when none), never a digest.
+Result<oci::Reference> push_reference(const std::string& destination) {
     auto ref = TRY(oci::normalize_reference(destination));
     if (!ref.digest.empty()) return make_error("push destination " + destination + ": a digest cannot be pushed to; name a tag");
     if (ref.tag.empty()) ref.tag = "latest";
+    return ref;
+}
+
+Result<PushedImage> push_to_registry(const storage::StoreConfig& store, const storage::ImageRecord& image,
+                                     const std::string& destination, const PushOptions& opts,
+                                     const oci::RegistryAccess& access, PushProgress& progress) {
+    auto ref = TRY(push_reference(destination));
     oci::RegistriesConf conf = TRY(oci::load_registries_conf());
     auto target = TRY(oci::push_target(conf, ref, access));
     RegistryDestination dest(target);
 
     CopyOptions copy;
-    copy.format = TRY(parse_format(opts.format));
+    copy.format = TRY(parse_manifest_format(opts.format));
     copy.compression = opts.compression.value_or(storage::Compression::kGzip);
     copy.compression_level = opts.compression_level;
     copy.force_compression = opts.force_compression;
@@ -143,6 +153,27 @@ Result<PushedImage> push_to_registry(const storage::StoreConfig& store, const st
 }
 
 }  // namespace
+
+Result<std::string> push_list_to_registry(const storage::StoreConfig& store, const std::vector<storage::ImageRecord>& images,
+                                          const std::string& destination, const CopyOptions& copy,
+                                          const oci::RegistryAccess& access, PushProgress& progress,
+                                          const ListBuilder& make_list) {
+    auto ref = TRY(push_reference(destination));
+    oci::RegistriesConf conf = TRY(oci::load_registries_conf());
+    auto target = TRY(oci::push_target(conf, ref, access));
+    RegistryDestination dest(target);
+    std::string where = "pushing to docker://" + ref.str();
+    std::vector<CopiedImage> pushed;
+    for (auto& image : images) {
+        auto copied = TRY_CTX(copy_image(store, image, dest, copy, progress), where);
+        progress.writing_manifest();
+        TRY_CTX(dest.put_manifest(copied.manifest_digest, copied.manifest, copied.manifest_media_type), where);
+        pushed.push_back(std::move(copied));
+    }
+    auto [bytes, media_type] = TRY(make_list(pushed));
+    progress.writing_manifest();
+    return TRY_CTX(dest.put_manifest(ref.tag, bytes, media_type), where);
+}
 
 Result<PushedImage> push(const storage::StoreConfig& store, const std::string& image, const std::string& destination,
                          const PushOptions& opts, const oci::RegistryAccess& access, PushProgress& progress) {

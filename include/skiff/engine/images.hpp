@@ -44,9 +44,11 @@ struct RemoveImageResult {
 // `rmi`, podman's rules: a name untags (the image goes with its last name); an id deletes, refused for
 // an image with several names unless `force`; an image used by a container is refused (exit 2)
 // unless `force`, which removes those containers first. `all`: every image (names then ignored).
-// Exit codes in the errors: 1 not found, 2 in use, 125 otherwise.
+// Exit codes in the errors: 1 not found, 2 in use, 125 otherwise. A name that is a manifest list
+// removes the list unless it has a local image for this host (that goes instead, as podman's);
+// `lists_only` (`manifest rm`): the list always, and an image that is no list is an error.
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                             bool force, bool all);
+                                             bool force, bool all, bool lists_only = false);
 
 // `history`: the image's config history, newest first; each step that made a layer has that layer's
 // size (the layers, bottom first, belong to the non-empty steps in order). A config without history

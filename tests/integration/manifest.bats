@@ -1,0 +1,224 @@
+#!/usr/bin/env bats
+# skiff manifest: lists kept in the image store (create, add, annotate, remove, inspect, exists, rm),
+# how images, tag and rmi treat them, and a list pushed to a real TLS registry, read back by skopeo
+# and podman and pulled by skiff.
+
+load helpers
+load registry_helpers
+
+setup_file() {
+    skiff_setup_file
+    start_registry
+    use_test_registries_conf
+    # A lone image in the registry, for the lists to take entries from.
+    registry_push_oci "$(busybox_oci_layout):latest" test/busybox:1
+}
+
+teardown_file() {
+    stop_registry
+    skiff_teardown_file
+}
+
+setup() {
+    use_fresh_store
+}
+
+# The JSON on stdin, through a python expression over `j` that must hold.
+json_check() {
+    python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert eval(sys.argv[1]), j
+' "$1"
+}
+
+@test "manifest create: a bare list is an image to images, tag and rmi, and inspects as podman's" {
+    import_busybox demo
+    local iid
+    iid=$(skiff inspect --format '{{.ID}}' demo)
+
+    run --separate-stderr skiff manifest create test:1.0
+    assert_status 0
+    [[ $output =~ ^[0-9a-f]{64}$ ]] || fail "create printed [$output]"
+    local lid=$output
+
+    run skiff images --format '{{.ID}}' --no-trunc
+    assert_status 0
+    assert_output_contains "sha256:$iid"
+    assert_output_contains "sha256:$lid"
+    run skiff images --format '{{.Repository}}:{{.Tag}}' --filter manifest=true
+    assert_output "localhost/test:1.0"
+    run skiff images --format '{{.Repository}}' --filter manifest=false
+    assert_output "localhost/demo"
+
+    # podman's output for an empty list, byte for byte.
+    run skiff manifest inspect test:1.0
+    assert_status 0
+    assert_output '{
+    "schemaVersion": 2,
+    "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+    "manifests": null
+}'
+
+    run skiff manifest exists test:1.0
+    assert_status 0
+    run skiff manifest exists nosuch
+    assert_status 1
+    run --separate-stderr skiff manifest exists demo
+    assert_status 125
+    assert_one_error_line "demo: image is not a manifest list"
+    # Without a local image for this host, the list is no image to run or inspect.
+    run skiff image exists test:1.0
+    assert_status 1
+
+    run --separate-stderr skiff manifest create test:1.0
+    assert_status 125
+    assert_one_error_line 'image name "localhost/test:1.0" is already associated with image' "already in use"
+    run skiff manifest create --amend test:1.0
+    assert_status 0
+    assert_output "$lid"
+
+    run skiff tag test:1.0 test:2.0
+    assert_status 0
+    run skiff manifest rm test:2.0
+    assert_status 0
+    assert_output "Untagged: localhost/test:2.0"
+    run skiff rmi test:1.0
+    assert_status 0
+    assert_output "Untagged: localhost/test:1.0
+Deleted: $lid"
+    run skiff images -q --no-trunc
+    assert_output "sha256:$iid"
+}
+
+@test "manifest rm: lists only; two identical lists keep their shared blob" {
+    import_busybox demo
+    skiff manifest create one >/dev/null
+    skiff manifest create two >/dev/null
+    run --separate-stderr skiff manifest rm demo
+    assert_status 125
+    assert_one_error_line "demo: image is not a manifest list"
+    run --separate-stderr skiff manifest rm nosuch
+    assert_status 1
+    run skiff manifest rm one
+    assert_status 0
+    # The other list still reads its (identical) bytes.
+    run skiff manifest inspect two
+    assert_status 0
+    assert_output_contains '"manifests": null'
+}
+
+@test "manifest add containers-storage: records the image's digest, size, type and platform" {
+    import_busybox demo
+    local digest arch
+    digest=$(skiff inspect --format '{{.Digest}}' demo)
+    arch=$(skiff inspect --format '{{.Architecture}}' demo)
+    skiff manifest create list >/dev/null
+
+    run skiff manifest add list containers-storage:demo
+    assert_status 0
+    skiff manifest inspect list | json_check "len(j['manifests']) == 1 and j['manifests'][0]['digest'] == '$digest' and j['manifests'][0]['platform'] == {'architecture': '$arch', 'os': 'linux'}"
+    # The size is that of the manifest the digest names.
+    local size
+    size=$(skiff manifest inspect list | python3 -c 'import json,sys; print(json.load(sys.stdin)["manifests"][0]["size"])')
+    [[ $size -eq $(stat -c %s "$SKIFF_TEST_ROOT/blobs/sha256/${digest#sha256:}") ]] || fail "size $size"
+
+    # Now the list stands for that image on this host.
+    run skiff image exists list
+    assert_status 0
+    run skiff inspect --format '{{.Digest}}' list
+    assert_output "$digest"
+
+    run skiff manifest annotate --arch arm64 --variant v8 --os-version 1.2 --os-features f1 --annotation a=b list "$digest"
+    assert_status 0
+    skiff manifest inspect list | json_check "j['manifests'][0]['platform'] == {'architecture': 'arm64', 'os': 'linux', 'os.version': '1.2', 'os.features': ['f1'], 'variant': 'v8'} and j['manifests'][0]['annotations'] == {'a': 'b'}"
+
+    run --separate-stderr skiff manifest annotate --annotation nokey list "$digest"
+    assert_status 125
+    assert_one_error_line 'no value given for annotation "nokey"'
+    run --separate-stderr skiff manifest remove list sha256:nothex
+    assert_status 125
+    assert_one_error_line 'invalid image digest "sha256:nothex"'
+
+    run skiff manifest remove list "$digest"
+    assert_status 0
+    run skiff manifest inspect list
+    assert_output_contains '"manifests": null'
+    # rmi of the list leaves the image it listed.
+    skiff manifest add list containers-storage:demo >/dev/null
+    run skiff manifest rm list
+    assert_status 0
+    run skiff image exists demo
+    assert_status 0
+}
+
+@test "manifest add and inspect of a registry reference" {
+    local digest
+    digest=$(skopeo inspect --raw --cert-dir "$CERT_DIR" "docker://$REGISTRY/test/busybox:1" | sha256sum | cut -d' ' -f1)
+    skiff manifest create list >/dev/null
+    run skiff manifest add --cert-dir "$CERT_DIR" --arch arm64 list "docker://$REGISTRY/test/busybox:1"
+    assert_status 0
+    skiff manifest inspect list | json_check "j['manifests'][0]['digest'] == 'sha256:$digest' and j['manifests'][0]['platform']['architecture'] == 'arm64' and j['manifests'][0]['mediaType'] == 'application/vnd.oci.image.manifest.v1+json'"
+
+    # A lone manifest in the registry is printed with a warning.
+    run --separate-stderr skiff manifest inspect --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox:1"
+    assert_status 0
+    [[ $stderr == *"is not a manifest list but a single image"* ]] || fail "stderr: $stderr"
+    json_check "j['schemaVersion'] == 2 and len(j['layers']) == 1" <<<"$output"
+}
+
+@test "manifest push --all: skopeo and podman read the list, skiff pulls this host's image from it" {
+    import_busybox demo
+    skiff manifest create list containers-storage:demo >/dev/null
+    skiff manifest add --arch arm64 --variant v8 list "docker://$REGISTRY/test/busybox:1" --cert-dir "$CERT_DIR" >/dev/null
+    # Entries from a registry must already be in the destination's repository.
+    skopeo copy -q --src-cert-dir "$CERT_DIR" --dest-cert-dir "$CERT_DIR" \
+        "docker://$REGISTRY/test/busybox:1" "docker://$REGISTRY/test/multi:arm"
+
+    run --separate-stderr skiff manifest push --cert-dir "$CERT_DIR" --digestfile "$SKIFF_TEST_DIR/list.digest" list "docker://$REGISTRY/test/multi:1"
+    assert_status 0
+    [[ -z $output ]] || fail "push printed on stdout: $output"
+    [[ $stderr == *"Writing manifest"* ]] || fail "stderr: $stderr"
+
+    local raw
+    raw=$(skopeo inspect --raw --cert-dir "$CERT_DIR" "docker://$REGISTRY/test/multi:1")
+    [[ $(cat "$SKIFF_TEST_DIR/list.digest") == "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" ]] ||
+        fail "digest file $(cat "$SKIFF_TEST_DIR/list.digest") is not that of [$raw]"
+    json_check "j['mediaType'] == 'application/vnd.docker.distribution.manifest.list.v2+json' and len(j['manifests']) == 2" <<<"$raw"
+
+    # skopeo copies the host's image through the list, checking every digest.
+    run skopeo copy -q --src-cert-dir "$CERT_DIR" "docker://$REGISTRY/test/multi:1" "oci:$SKIFF_TEST_DIR/copied:x"
+    assert_status 0
+
+    if command -v podman >/dev/null; then
+        # podman's manifest inspect takes no certificate flags: a registries.conf of its own lets it in.
+        printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY" >"$SKIFF_TEST_DIR/podman-registries.conf"
+        CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/podman-registries.conf run podman --root "$SKIFF_TEST_DIR/podman-root" \
+            --runroot "$SKIFF_TEST_DIR/podman-run" --storage-driver vfs manifest inspect "$REGISTRY/test/multi:1"
+        assert_status 0
+        json_check "sorted(m['platform']['architecture'] for m in j['manifests']) == sorted(['$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')', 'arm64'])" <<<"$output"
+    fi
+
+    # A fresh store pulls this host's entry: the image pushed from demo.
+    use_fresh_store
+    export SKIFF_TEST_ROOT=$SKIFF_TEST_ROOT-pull SKIFF_TEST_RUNROOT=$SKIFF_TEST_RUNROOT-pull
+    run skiff pull -q --cert-dir "$CERT_DIR" "$REGISTRY/test/multi:1"
+    assert_status 0
+    run skiff run --rm "$REGISTRY/test/multi:1" echo from-the-list
+    assert_status 0
+    assert_output "from-the-list"
+}
+
+@test "manifest push --rm removes the list; --format oci pushes an OCI index" {
+    import_busybox demo
+    skiff manifest create list containers-storage:demo >/dev/null
+    run --separate-stderr skiff manifest push -q --rm --format oci --cert-dir "$CERT_DIR" list "$REGISTRY/test/multi:oci"
+    assert_status 0
+    [[ -z $stderr ]] || fail "-q printed: $stderr"
+    skopeo inspect --raw --cert-dir "$CERT_DIR" "docker://$REGISTRY/test/multi:oci" |
+        json_check "j['mediaType'] == 'application/vnd.oci.image.index.v1+json' and j['manifests'][0]['mediaType'] == 'application/vnd.oci.image.manifest.v1+json'"
+    run skiff manifest exists list
+    assert_status 1
+    run skiff image exists demo
+    assert_status 0
+}
