@@ -97,11 +97,13 @@ Result<PushedImage> push_to_transport(const storage::StoreConfig& store, const s
                                       const std::string& destination, const PushOptions& opts, PushProgress& progress);
 
 // A manifest list pushed to a registry: each of `images` is pushed to `destination`'s repository
-// under its manifest's digest, then the list `make_list` returns (bytes and media type, built from
-// what each push wrote, in the order of `images`) under the destination's tag. Returns the list's
-// digest.
+// under its manifest's digest, each of `remote` (registry references by digest) copied there from
+// its registry as it is unless the repository has it, then the list `make_list` returns (bytes and
+// media type, built from what each push of `images` wrote, in their order) under the
+// destination's tag. Returns the list's digest.
 using ListBuilder = std::function<Result<std::pair<std::string, std::string>>(const std::vector<CopiedImage>&)>;
 Result<std::string> push_list_to_registry(const storage::StoreConfig& store, const std::vector<storage::ImageRecord>& images,
+                                          const std::vector<oci::Reference>& remote,
                                           const std::string& destination, const CopyOptions& copy,
                                           const oci::RegistryAccess& access, PushProgress& progress,
                                           const ListBuilder& make_list);

@@ -281,10 +281,20 @@ Result<std::string> push_manifest_list(const storage::StoreConfig& store, const 
     // the destination's repository already.
     std::vector<storage::ImageRecord> images;
     std::vector<size_t> entries;
+    std::vector<oci::Reference> remote;  // by digest
     if (opts.all)
         for (size_t i = 0; i < l.index.manifests.size(); ++i) {
-            auto source = l.record.instances.find(l.index.manifests[i].digest);
-            if (source == l.record.instances.end() || !source->second.starts_with(kLocalTransport)) continue;
+            const std::string& digest = l.index.manifests[i].digest;
+            auto source = l.record.instances.find(digest);
+            if (source == l.record.instances.end()) continue;
+            if (source->second.starts_with(kDockerTransport)) {
+                auto ref = TRY(oci::normalize_reference(source->second.substr(kDockerTransport.size())));
+                ref.tag.clear();
+                ref.digest = digest;
+                remote.push_back(std::move(ref));
+                continue;
+            }
+            if (!source->second.starts_with(kLocalTransport)) continue;
             images.push_back(TRY(storage::find_image(store, source->second.substr(kLocalTransport.size()))));
             entries.push_back(i);
         }
@@ -307,7 +317,7 @@ Result<std::string> push_manifest_list(const storage::StoreConfig& store, const 
     };
     std::string dest = destination;
     if (dest.starts_with(kDockerTransport)) dest.erase(0, kDockerTransport.size());
-    auto digest = TRY(push_list_to_registry(store, images, dest, copy, access, progress, make_list));
+    auto digest = TRY(push_list_to_registry(store, images, remote, dest, copy, access, progress, make_list));
     if (!opts.digestfile.empty()) TRY(fs::write_file_atomic(opts.digestfile, digest));
     return digest;
 }

@@ -154,7 +154,58 @@ Result<PushedImage> push_to_registry(const storage::StoreConfig& store, const st
 
 }  // namespace
 
+namespace {
+
+// Copy the manifest `from` names (by digest) and its blobs from its registry to `dest`, blob by blob:
+// nothing the destination has, a cross-repository mount within one registry, else streamed.
+Result<void> copy_remote_manifest(const oci::RegistriesConf& conf, const oci::Reference& from,
+                                  const oci::RegistryAccess& access, RegistryDestination& dest, PushProgress& progress) {
+    {
+        auto conn = TRY(dest.borrow());
+        auto there = conn->registry->get_manifest(from.digest);
+        dest.give_back(std::move(conn));
+        if (there.ok()) return {};
+    }
+    auto targets = TRY(oci::registry_targets(conf, from, access));
+    if (targets.empty()) return make_error("copying " + from.str() + ": no registry to read it from");
+    oci::RegistryPool source(targets.front());
+    auto src = TRY(source.borrow());
+    auto manifest_bytes = TRY(src->registry->get_manifest(from.digest));
+    auto kind = TRY(oci::manifest_kind(manifest_bytes));
+    if (!oci::is_manifest_media_type(kind)) return make_error("copying " + from.str() + ": not an image manifest");
+    auto manifest = TRY(oci::parse_manifest(manifest_bytes.bytes));
+    std::vector<oci::Descriptor> blobs = manifest.layers;
+    blobs.push_back(manifest.config);
+    bool same_registry = targets.front().options.registry == from.registry && dest.repository().starts_with(from.registry + "/");
+    for (auto& b : blobs) {
+        if (TRY(dest.has(b.digest, BlobKind::kLayer))) {
+            progress.blob_skipped(b.digest);
+            continue;
+        }
+        if (same_registry) {
+            auto conn = TRY(dest.borrow());
+            auto mounted = conn->registry->mount_blob(b.digest, targets.front().repository);
+            dest.give_back(std::move(conn));
+            if (mounted.ok() && *mounted) {
+                progress.blob_skipped(b.digest);
+                continue;
+            }
+        }
+        auto upload = TRY(dest.upload(BlobKind::kLayer));
+        TRY(src->registry->get_blob(b.digest, 0, [&](std::string_view chunk) { return upload->write(chunk); }));
+        TRY(upload->commit(b.digest, static_cast<uint64_t>(b.size)));
+        progress.blob_written(b.digest);
+    }
+    auto conn = TRY(dest.borrow());
+    TRY(conn->registry->put_manifest(from.digest, manifest_bytes.bytes, kind));
+    dest.give_back(std::move(conn));
+    return {};
+}
+
+}  // namespace
+
 Result<std::string> push_list_to_registry(const storage::StoreConfig& store, const std::vector<storage::ImageRecord>& images,
+                                          const std::vector<oci::Reference>& remote,
                                           const std::string& destination, const CopyOptions& copy,
                                           const oci::RegistryAccess& access, PushProgress& progress,
                                           const ListBuilder& make_list) {
@@ -170,6 +221,7 @@ Result<std::string> push_list_to_registry(const storage::StoreConfig& store, con
         TRY_CTX(dest.put_manifest(copied.manifest_digest, copied.manifest, copied.manifest_media_type), where);
         pushed.push_back(std::move(copied));
     }
+    for (auto& from : remote) TRY_CTX(copy_remote_manifest(conf, from, access, dest, progress), where);
     auto [bytes, media_type] = TRY(make_list(pushed));
     progress.writing_manifest();
     return TRY_CTX(dest.put_manifest(ref.tag, bytes, media_type), where);

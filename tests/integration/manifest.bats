@@ -171,9 +171,6 @@ Deleted: $lid"
     import_busybox demo
     skiff manifest create list containers-storage:demo >/dev/null
     skiff manifest add --arch arm64 --variant v8 list "docker://$REGISTRY/test/busybox:1" --cert-dir "$CERT_DIR" >/dev/null
-    # Entries from a registry must already be in the destination's repository.
-    skopeo copy -q --src-cert-dir "$CERT_DIR" --dest-cert-dir "$CERT_DIR" \
-        "docker://$REGISTRY/test/busybox:1" "docker://$REGISTRY/test/multi:arm"
 
     run --separate-stderr skiff manifest push --cert-dir "$CERT_DIR" --digestfile "$SKIFF_TEST_DIR/list.digest" list "docker://$REGISTRY/test/multi:1"
     assert_status 0
@@ -186,6 +183,11 @@ Deleted: $lid"
         fail "digest file $(cat "$SKIFF_TEST_DIR/list.digest") is not that of [$raw]"
     json_check "j['mediaType'] == 'application/vnd.docker.distribution.manifest.list.v2+json' and len(j['manifests']) == 2" <<<"$raw"
 
+    # The entry from another repository was copied into this one, blobs and all.
+    local remote
+    remote=$(skopeo inspect --raw --cert-dir "$CERT_DIR" "docker://$REGISTRY/test/busybox:1" | sha256sum | cut -d' ' -f1)
+    run skopeo copy -q --src-cert-dir "$CERT_DIR" "docker://$REGISTRY/test/multi@sha256:$remote" "oci:$SKIFF_TEST_DIR/remote:x"
+    assert_status 0
     # skopeo copies the host's image through the list, checking every digest.
     run skopeo copy -q --src-cert-dir "$CERT_DIR" "docker://$REGISTRY/test/multi:1" "oci:$SKIFF_TEST_DIR/copied:x"
     assert_status 0
