@@ -31,15 +31,28 @@ Value platform_value(const oci::Platform& p) {
     return Value::record(std::move(f));
 }
 
+// A descriptor as docker's schema 2 types print it: mediaType, size, digest.
+Value::Fields descriptor_fields(const oci::Descriptor& d) {
+    return {{"mediaType", d.media_type}, {"size", static_cast<long long>(d.size)}, {"digest", d.digest}};
+}
+
+// A lone docker manifest as podman re-serializes it.
+Value manifest_value(const oci::Manifest& m) {
+    Value::List layers;
+    for (auto& l : m.layers) layers.push_back(Value::record(descriptor_fields(l)));
+    return Value::record({{"schemaVersion", m.schema_version},
+                          {"mediaType", m.media_type},
+                          {"config", Value::record(descriptor_fields(m.config))},
+                          {"layers", Value::list(std::move(layers))}});
+}
+
 Value index_value(const oci::Index& idx) {
     Value manifests;  // null when empty, as podman prints it
     if (!idx.manifests.empty()) {
         Value::List items;
         for (auto& d : idx.manifests) {
-            Value::Fields f = {{"mediaType", d.media_type},
-                               {"size", static_cast<long long>(d.size)},
-                               {"digest", d.digest},
-                               {"platform", platform_value(d.platform)}};
+            Value::Fields f = descriptor_fields(d);
+            f.emplace_back("platform", platform_value(d.platform));
             if (!d.annotations.empty()) f.emplace_back("annotations", Value::map({d.annotations.begin(), d.annotations.end()}));
             items.push_back(Value::record(std::move(f)));
         }
@@ -56,8 +69,8 @@ Result<void> inspect(Context& ctx, const std::string& name, const RegistryFlags&
     auto access = TRY(registry_access(flags));
     auto got = TRY(engine::inspect_manifest(ctx.store, name, access));
     if (got.single_image) {
-        log::warn("The manifest type {} is not a manifest list but a single image.", got.media_type);
-        std::cout << got.manifest << "\n";
+        log::warn("The manifest type {} is not a manifest list but a single image.", got.manifest.media_type);
+        std::cout << manifest_value(got.manifest).json(4) << "\n";
         return {};
     }
     std::cout << index_value(got.index).json(4) << "\n";

@@ -80,6 +80,20 @@ void annotate(oci::Descriptor& d, const InstanceAnnotations& set) {
     for (auto& [k, v] : set.annotations) d.annotations[k] = v;
 }
 
+// Go's %q of text (podman quotes a manifest so in its messages).
+std::string go_quote(std::string_view s) {
+    static const char kHex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') out += {'\\', static_cast<char>(c)};
+        else if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7f) out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+        else out += static_cast<char>(c);
+    }
+    return out + "\"";
+}
+
 Result<std::string> checked_digest(const std::string& input) {
     auto d = oci::parse_digest(input);
     if (!d.ok()) return make_error("invalid image digest \"" + input + "\": " + d.error().message);
@@ -265,9 +279,11 @@ Result<InspectedManifest> inspect_manifest(const storage::StoreConfig& store, co
         out.index.annotations.clear();
         return out;
     }
+    if (f.kind != oci::kMediaTypeDockerManifest)
+        return make_error("parsing manifest blob " + go_quote(f.bytes.bytes) + " as a \"" + f.kind +
+                          "\": Treating single images as manifest lists is not implemented");
     out.single_image = true;
-    out.manifest = f.bytes.bytes;
-    out.media_type = f.kind;
+    out.manifest = TRY(oci::parse_manifest(f.bytes.bytes));
     return out;
 }
 

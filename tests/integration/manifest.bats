@@ -32,6 +32,14 @@ assert eval(sys.argv[1]), j
 ' "$1"
 }
 
+# podman with a store of its own; its manifest inspect takes no certificate flags, so a
+# registries.conf of its own lets it reach the test registry.
+podman_reading_registry() {
+    printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY" >"$SKIFF_TEST_DIR/podman-registries.conf"
+    CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/podman-registries.conf podman --root "$SKIFF_TEST_DIR/podman-root" \
+        --runroot "$SKIFF_TEST_DIR/podman-run" --storage-driver vfs "$@"
+}
+
 @test "manifest create: a bare list is an image to images, tag and rmi, and inspects as podman's" {
     import_busybox demo
     local iid
@@ -160,11 +168,27 @@ Deleted: $lid"
     assert_status 0
     skiff manifest inspect list | json_check "j['manifests'][0]['digest'] == 'sha256:$digest' and j['manifests'][0]['platform']['architecture'] == 'arm64' and j['manifests'][0]['mediaType'] == 'application/vnd.oci.image.manifest.v1+json'"
 
-    # A lone manifest in the registry is printed with a warning.
+    # A lone OCI manifest in the registry is podman's error; a lone docker one is printed, with a
+    # warning, as podman prints it.
     run --separate-stderr skiff manifest inspect --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox:1"
+    assert_status 125
+    assert_one_error_line "Treating single images as manifest lists is not implemented"
+    registry_push_oci "$(busybox_oci_layout):latest" test/busybox:v2s2 --format v2s2
+    run --separate-stderr skiff manifest inspect --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox:v2s2"
     assert_status 0
-    [[ $stderr == *"is not a manifest list but a single image"* ]] || fail "stderr: $stderr"
-    json_check "j['schemaVersion'] == 2 and len(j['layers']) == 1" <<<"$output"
+    [[ $stderr == *"The manifest type application/vnd.docker.distribution.manifest.v2+json is not a manifest list but a single image"* ]] ||
+        fail "stderr: $stderr"
+    command -v podman >/dev/null || return 0
+    local ours=$output
+    run --separate-stderr podman_reading_registry manifest inspect "$REGISTRY/test/busybox:v2s2"
+    assert_status 0
+    [[ $ours == "$output" ]] || fail "skiff printed [$ours]" "podman printed [$output]"
+    # The same error line as podman's.
+    run --separate-stderr podman_reading_registry manifest inspect "$REGISTRY/test/busybox:1"
+    assert_status 125
+    local podman_error=$stderr
+    run --separate-stderr skiff manifest inspect --cert-dir "$CERT_DIR" "$REGISTRY/test/busybox:1"
+    [[ $stderr == "$podman_error" ]] || fail "skiff: [$stderr]" "podman: [$podman_error]"
 }
 
 @test "manifest push --all: skopeo and podman read the list, skiff pulls this host's image from it" {
@@ -193,10 +217,7 @@ Deleted: $lid"
     assert_status 0
 
     if command -v podman >/dev/null; then
-        # podman's manifest inspect takes no certificate flags: a registries.conf of its own lets it in.
-        printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY" >"$SKIFF_TEST_DIR/podman-registries.conf"
-        CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/podman-registries.conf run podman --root "$SKIFF_TEST_DIR/podman-root" \
-            --runroot "$SKIFF_TEST_DIR/podman-run" --storage-driver vfs manifest inspect "$REGISTRY/test/multi:1"
+        run podman_reading_registry manifest inspect "$REGISTRY/test/multi:1"
         assert_status 0
         json_check "sorted(m['platform']['architecture'] for m in j['manifests']) == sorted(['$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')', 'arm64'])" <<<"$output"
     fi

@@ -51,11 +51,11 @@ Result<std::string> remove_from_manifest_list(const storage::StoreConfig& store,
 Result<bool> manifest_list_exists(const storage::StoreConfig& store, const std::string& list);
 
 // `manifest inspect`: the local list, or else (not a local list) the list or manifest a registry
-// has under that reference. `single_image` is set when the registry's answer is a lone manifest.
+// has under that reference. `single_image` is set when the registry's answer is a lone docker
+// manifest, which podman shows; a lone OCI manifest is podman's error.
 struct InspectedManifest {
     oci::Index index;         // a list
-    std::string manifest;     // a lone image manifest's bytes
-    std::string media_type;   // and its type
+    oci::Manifest manifest;   // a lone docker image manifest
     bool single_image = false;
 };
 Result<InspectedManifest> inspect_manifest(const storage::StoreConfig& store, const std::string& name,
