@@ -208,14 +208,15 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
     for (auto& input : inputs) {
         RemoveImageResult res;
         res.input = input;
-        // A manifest list goes itself unless it has a local instance for this host (podman's rule).
+        // A manifest list named goes itself unless it has a local instance for this host (podman's
+        // rule); with `all` every image, lists too, is named by its own id and goes itself.
         auto img = storage::find_image_or_list(store, input);
         if (img.ok() && lists_only && !img->manifest_list) {
             res.error = make_error(input + ": image is not a manifest list");
             out.push_back(std::move(res));
             continue;
         }
-        if (img.ok() && img->manifest_list && !lists_only)
+        if (img.ok() && img->manifest_list && !lists_only && !all)
             if (auto instance = storage::find_image(store, input); instance.ok()) img = instance.take();
         if (!img.ok()) {
             res.error = with_exit(img.take_error(), kExitNoSuchImage);

@@ -158,6 +158,13 @@ Deleted: $lid"
     assert_status 0
     run skiff image exists demo
     assert_status 0
+    # rmi -a takes every image by its own id: lists with their images, in any order.
+    skiff manifest create list containers-storage:demo >/dev/null
+    skiff manifest create empty >/dev/null
+    run skiff rmi -a
+    assert_status 0
+    run skiff images -q
+    assert_output ""
 }
 
 @test "manifest add and inspect of a registry reference" {
