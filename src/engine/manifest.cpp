@@ -100,9 +100,11 @@ Result<std::string> checked_digest(const std::string& input) {
     return d->str();
 }
 
-// The descriptor of a stored image's manifest, its platform from its config.
-Result<oci::Descriptor> local_descriptor(const storage::StoreConfig& store, const std::string& name) {
+// The descriptor of a stored image's manifest, its platform from its config; `source` names the
+// image by id.
+Result<oci::Descriptor> local_descriptor(const storage::StoreConfig& store, const std::string& name, std::string* source) {
     auto img = TRY(storage::find_image(store, name));
+    *source = std::string(kLocalTransport) + img.id;
     if (img.digest.empty()) return make_error(name + ": image has no manifest to list");
     auto manifest = TRY(storage::read_blob(store, TRY(oci::parse_digest(img.digest))));
     oci::Descriptor d;
@@ -116,7 +118,7 @@ Result<oci::Descriptor> local_descriptor(const storage::StoreConfig& store, cons
 }
 
 // A registry reference's manifest or list, from the first of its candidates (short names resolved
-// as pull resolves them) that answers. `ref_out` is the reference that answered.
+// as pull resolves them) that answers, with the reference that answered and the source it came from.
 struct Fetched {
     oci::ManifestBytes bytes;
     std::string kind;
@@ -176,10 +178,7 @@ Result<std::vector<std::string>> add_image(const storage::StoreConfig& store, Lo
     std::vector<oci::Descriptor> found;
     std::string source;
     if (image.starts_with(kLocalTransport)) {
-        std::string name = image.substr(kLocalTransport.size());
-        auto d = TRY(local_descriptor(store, name));
-        source = std::string(kLocalTransport) + TRY(storage::find_image(store, name)).id;
-        found.push_back(std::move(d));
+        found.push_back(TRY(local_descriptor(store, image.substr(kLocalTransport.size()), &source)));
     } else {
         found = TRY(remote_descriptors(image, all, access, &source));
     }
