@@ -252,3 +252,28 @@ Deleted: $lid"
     run skiff image exists demo
     assert_status 0
 }
+
+@test "manifest inspect of a list prints what podman prints for the same list" {
+    command -v podman >/dev/null || skip "podman is needed"
+    local ref=docker://$REGISTRY/test/busybox:1 cmd
+    for cmd in skiff podman_reading_registry; do
+        $cmd manifest create list >/dev/null
+        $cmd manifest add --cert-dir "$CERT_DIR" --arch arm64 --variant v8 --os-version 10.1 list "$ref" >/dev/null
+    done
+    run skiff manifest inspect list
+    assert_status 0
+    local ours=$output
+    run podman_reading_registry manifest inspect list
+    assert_status 0
+    [[ $ours == "$output" ]] || fail "skiff printed [$ours]" "podman printed [$output]"
+
+    local digest
+    digest=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["manifests"][0]["digest"])' <<<"$ours")
+    for cmd in skiff podman_reading_registry; do
+        $cmd manifest annotate --annotation org.example=1 --os linux list "$digest" >/dev/null
+    done
+    run skiff manifest inspect list
+    ours=$output
+    run podman_reading_registry manifest inspect list
+    [[ $ours == "$output" ]] || fail "annotated: skiff printed [$ours]" "podman printed [$output]"
+}
