@@ -2,11 +2,11 @@
 // exists, rm and push of manifest lists and image indexes kept in the image store.
 #include <iostream>
 #include <memory>
+#include <mutex>
 
 #include <CLI/App.hpp>
 
 #include "commands.hpp"
-#include "progress.hpp"
 #include "registry_flags.hpp"
 #include "template.hpp"
 #include "skiff/base/log.hpp"
@@ -107,6 +107,44 @@ Result<void> check_args(const std::vector<std::string>& args, size_t n, bool at_
         return make_error("accepts " + std::to_string(n) + " arg(s), received " + std::to_string(args.size()));
     return {};
 }
+
+// A list's push as podman reports it, to stderr: the list, then each image's copy as a push's.
+class ListPushDisplay : public engine::PushProgress {
+public:
+    explicit ListPushDisplay(bool quiet) : quiet_(quiet) {}
+    void blob_skipped(const std::string& d) override { image_line("Copying blob " + d + " skipped: already exists"); }
+    void blob_written(const std::string& d) override { image_line("Copying blob " + d + " done"); }
+    void config(const std::string& d) override { image_line("Copying config " + d + " done"); }
+    void writing_manifest() override { image_line("Writing manifest to image destination"); }
+    void list_start(size_t count, size_t entries) override {
+        line("Getting image list signatures");
+        line("Copying " + std::to_string(count) + " of " + std::to_string(entries) + " images in list");
+    }
+    void image_start(const std::string& digest, size_t n, size_t count) override {
+        line("Copying image " + digest + " (" + std::to_string(n) + "/" + std::to_string(count) + ")");
+        image_started_ = false;
+    }
+    void image_done() override { image_line("Storing signatures"); }
+    void writing_list() override {
+        line("Writing manifest list to image destination");
+        line("Storing list signatures");
+    }
+
+private:
+    void line(const std::string& s) {
+        if (!quiet_) std::cerr << s << "\n" << std::flush;
+    }
+    // Lines of one image's copy, after podman's heading for it.
+    void image_line(const std::string& s) {
+        std::lock_guard lk(mu_);
+        if (!image_started_) line("Getting image source signatures");
+        image_started_ = true;
+        line(s);
+    }
+    bool quiet_;
+    bool image_started_ = false;
+    std::mutex mu_;
+};
 
 void print_id(Context& ctx, const Result<std::string>& id) {
     if (!id.ok()) {
@@ -249,7 +287,7 @@ void add_manifest(CLI::App& parent, Context& ctx) {
                                   "\": invalid syntax");
             po->push.all = po->all == "true";
             auto access = TRY(registry_access(po->registry));
-            PushDisplay progress(stderr, po->quiet);
+            ListPushDisplay progress(po->quiet);
             TRY(engine::push_manifest_list(ctx.store, po->args[0], po->args[1], po->push, access, progress));
             if (!po->rm) return {};
             for (auto& r : engine::remove_images(ctx.store, {po->args[0]}, false, false, true))

@@ -332,6 +332,7 @@ Result<std::string> push_manifest_list(const storage::StoreConfig& store, const 
     };
     std::string dest = destination;
     if (dest.starts_with(kDockerTransport)) dest.erase(0, kDockerTransport.size());
+    progress.list_start(images.size() + remote.size(), l.index.manifests.size());
     auto digest = TRY(push_list_to_registry(store, images, remote, dest, copy, access, progress, make_list));
     if (!opts.digestfile.empty()) TRY(fs::write_file_atomic(opts.digestfile, digest));
     return digest;

@@ -215,15 +215,22 @@ Result<std::string> push_list_to_registry(const storage::StoreConfig& store, con
     RegistryDestination dest(target);
     std::string where = "pushing to docker://" + ref.str();
     std::vector<CopiedImage> pushed;
+    size_t count = images.size() + remote.size(), n = 0;
     for (auto& image : images) {
+        progress.image_start(image.digest, ++n, count);
         auto copied = TRY_CTX(copy_image(store, image, dest, copy, progress), where);
         progress.writing_manifest();
         TRY_CTX(dest.put_manifest(copied.manifest_digest, copied.manifest, copied.manifest_media_type), where);
+        progress.image_done();
         pushed.push_back(std::move(copied));
     }
-    for (auto& from : remote) TRY_CTX(copy_remote_manifest(conf, from, access, dest, progress), where);
+    for (auto& from : remote) {
+        progress.image_start(from.digest, ++n, count);
+        TRY_CTX(copy_remote_manifest(conf, from, access, dest, progress), where);
+        progress.image_done();
+    }
     auto [bytes, media_type] = TRY(make_list(pushed));
-    progress.writing_manifest();
+    progress.writing_list();
     return TRY_CTX(dest.put_manifest(ref.tag, bytes, media_type), where);
 }
 

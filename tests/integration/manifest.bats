@@ -206,7 +206,10 @@ Deleted: $lid"
     run --separate-stderr skiff manifest push --cert-dir "$CERT_DIR" --digestfile "$SKIFF_TEST_DIR/list.digest" list "docker://$REGISTRY/test/multi:1"
     assert_status 0
     [[ -z $output ]] || fail "push printed on stdout: $output"
-    [[ $stderr == *"Writing manifest"* ]] || fail "stderr: $stderr"
+    # podman's report of a list's push, around each image's.
+    [[ $stderr == "Getting image list signatures"$'\n'"Copying 2 of 2 images in list"$'\n'"Copying image sha256:"*" (1/2)"$'\n'"Getting image source signatures"$'\n'* &&
+        $stderr == *"Copying image sha256:"*" (2/2)"* &&
+        $stderr == *$'\n'"Writing manifest list to image destination"$'\n'"Storing list signatures" ]] || fail "stderr: $stderr"
 
     local raw
     raw=$(skopeo inspect --raw --cert-dir "$CERT_DIR" "docker://$REGISTRY/test/multi:1")
