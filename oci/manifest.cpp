@@ -30,6 +30,9 @@ Result<Descriptor> parse_descriptor(const rapidjson::Value& v, const char* what)
         d.platform.os = json::get_string(p->value, "os");
         d.platform.architecture = json::get_string(p->value, "architecture");
         d.platform.variant = json::get_string(p->value, "variant");
+        d.platform.os_version = json::get_string(p->value, "os.version");
+        d.platform.os_features = json::get_strings(p->value, "os.features");
+        d.platform.features = json::get_strings(p->value, "features");
     }
     return d;
 }
@@ -46,7 +49,10 @@ void write_descriptor(json::Writer& w, const Descriptor& d) {
         w.StartObject();
         json::put(w, "architecture", d.platform.architecture);
         json::put(w, "os", d.platform.os);
+        json::put_nonempty(w, "os.version", d.platform.os_version);
+        if (!d.platform.os_features.empty()) json::put_strings(w, "os.features", d.platform.os_features);
         json::put_nonempty(w, "variant", d.platform.variant);
+        if (!d.platform.features.empty()) json::put_strings(w, "features", d.platform.features);
         w.EndObject();
     }
     w.EndObject();
@@ -162,6 +168,7 @@ std::string serialize_index(const Index& idx) {
     w.StartArray();
     for (auto& d : idx.manifests) write_descriptor(w, d);
     w.EndArray();
+    if (!idx.annotations.empty()) json::put_string_map(w, "annotations", idx.annotations);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -174,8 +181,11 @@ Result<Index> parse_index(std::string_view text) {
         return make_error("image index: unsupported schema version " + std::to_string(idx.schema_version));
     idx.media_type = json::get_string(doc, "mediaType");
     auto list = doc.FindMember("manifests");
-    if (list == doc.MemberEnd() || !list->value.IsArray()) return make_error("image index: no \"manifests\" array");
-    for (auto& d : list->value.GetArray()) idx.manifests.push_back(TRY(parse_descriptor(d, "image index")));
+    if (list == doc.MemberEnd() || !(list->value.IsArray() || list->value.IsNull()))
+        return make_error("image index: no \"manifests\" array");
+    if (list->value.IsArray())  // null: an empty list as podman writes one
+        for (auto& d : list->value.GetArray()) idx.manifests.push_back(TRY(parse_descriptor(d, "image index")));
+    idx.annotations = json::get_string_map(doc, "annotations");
     return idx;
 }
 

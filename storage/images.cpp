@@ -14,6 +14,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/oci/digest.hpp"
+#include "skiff/oci/platform.hpp"
 #include "skiff/oci/reference.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/storage/blobs.hpp"
@@ -50,6 +51,11 @@ std::string serialize_record(const ImageRecord& r, const rapidjson::Value& confi
     json::put(w, "created", r.created);
     w.Key("size");
     w.Uint64(r.size);
+    if (r.manifest_list) {
+        w.Key("manifest_list");
+        w.Bool(true);
+        json::put_string_map(w, "instances", r.instances);
+    }
     w.Key("config");
     config.Accept(w);
     w.EndObject();
@@ -80,6 +86,9 @@ Result<LoadedRecord> load_record(const StoreConfig& s, const std::string& id) {
     r.manifest_media_type = json::get_string(out.doc, "manifest_media_type");
     r.created = json::get_string(out.doc, "created");
     r.size = json::get_uint(out.doc, "size");
+    if (auto l = out.doc.FindMember("manifest_list"); l != out.doc.MemberEnd() && l->value.IsBool())
+        r.manifest_list = l->value.GetBool();
+    r.instances = json::get_string_map(out.doc, "instances");
     auto cfg = out.doc.FindMember("config");
     if (cfg == out.doc.MemberEnd() || !cfg->value.IsObject()) return make_error("image " + id + ": record has no config");
     r.config = TRY_CTX(oci::parse_image_config(json::to_string(cfg->value)), "image " + id);
@@ -139,6 +148,12 @@ Result<void> remove_name_link(const StoreConfig& s, const std::string& name, con
 void add_unique_front(std::vector<std::string>& v, const std::string& s) {
     std::erase(v, s);
     v.insert(v.begin(), s);
+}
+
+// containers/storage's rule for the name history: whenever an image's names are set (a pull, a
+// tag, an untag), each name it is left with moves to the front of the history, in order.
+void note_names(ImageRecord& r) {
+    for (auto& name : r.names) add_unique_front(r.names_history, name);
 }
 
 // Take `name` away from whichever other image has it. The caller holds the store lock.
@@ -244,7 +259,7 @@ std::string encode_name(std::string_view name) {
     return out;
 }
 
-Result<ImageRecord> find_image(const StoreConfig& store, std::string_view input) {
+Result<ImageRecord> find_image_or_list(const StoreConfig& store, std::string_view input) {
     std::string_view s = input;
     if (str::starts_with(s, "sha256:") && str::is_lower_hex(s.substr(7))) s.remove_prefix(7);
     if (s.size() == 64 && str::is_lower_hex(s) && sys::exists(record_path(store, std::string(s)))) {
@@ -266,6 +281,106 @@ Result<ImageRecord> find_image(const StoreConfig& store, std::string_view input)
         }
     }
     return not_known(input);
+}
+
+namespace {
+
+// podman's lookup of a list: the local image of the list's instance for this host's platform.
+Result<ImageRecord> host_instance(const StoreConfig& store, const ImageRecord& list) {
+    auto bytes = TRY(read_list(store, list));
+    auto index = TRY_CTX(oci::parse_index(bytes), "manifest list " + list.id.substr(0, 12));
+    auto chosen = oci::choose_platform(index, {});
+    if (chosen.ok())
+        for (auto& img : TRY(list_images(store)))
+            if (!img.manifest_list && std::find(img.digests.begin(), img.digests.end(), chosen->digest) != img.digests.end())
+                return img;
+    std::string variant = oci::host_variant();
+    return missing_error("no image found in manifest list for architecture " + oci::host_architecture() +
+                         ", variant \"" + variant + "\", OS linux: image not known");
+}
+
+}  // namespace
+
+Result<ImageRecord> find_image(const StoreConfig& store, std::string_view input) {
+    auto found = TRY(find_image_or_list(store, input));
+    if (!found.manifest_list) return found;
+    return host_instance(store, found);
+}
+
+Result<std::string> read_list(const StoreConfig& store, const ImageRecord& list) {
+    auto digest = TRY(oci::parse_digest(list.digest));
+    return TRY_CTX(read_blob(store, digest), "manifest list " + list.id.substr(0, 12));
+}
+
+namespace {
+
+// A list's record: its blob listed as its digest (the only one), its size podman's (the list and
+// its instances' sources).
+Result<void> set_list_contents(const StoreConfig& store, ImageRecord& r, const NewList& list) {
+    auto d = TRY(put_blob(store, list.bytes));
+    r.digest = d.str();
+    r.digests = {r.digest};
+    r.manifest_media_type = list.media_type;
+    r.instances = list.instances;
+    rapidjson::StringBuffer buf;
+    json::Writer w(buf);
+    w.StartObject();
+    for (auto& [k, v] : list.instances) json::put(w, k.c_str(), v);
+    w.EndObject();
+    r.size = list.bytes.size() + buf.GetSize();
+    return {};
+}
+
+// The digests other records than `id` list (a list's blob may be another's too: two empty lists).
+Result<std::set<std::string>> digests_of_others(const StoreConfig& store, const std::string& id) {
+    std::set<std::string> out;
+    for (auto& other : TRY(record_ids(store))) {
+        if (other == id) continue;
+        auto lr = load_record(store, other);
+        if (!lr.ok()) continue;
+        out.insert(lr->record.digests.begin(), lr->record.digests.end());
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<ImageRecord> create_list(const StoreConfig& store, const std::string& name, const NewList& list) {
+    TRY(fs::mkdir_p(images_dir(store), 0700));
+    auto lock = TRY(store_lock(store));
+    if (auto owner = read_name(store, name)) {
+        auto other = load_record(store, *owner);
+        if (other.ok() && std::find(other->record.names.begin(), other->record.names.end(), name) != other->record.names.end())
+            return make_error("creating image to hold manifest list: image name \"" + name +
+                              "\" is already associated with image \"" + *owner + "\": that name is already in use");
+    }
+    LoadedRecord lr;
+    lr.doc.SetObject();
+    lr.doc.AddMember("config", rapidjson::Value(rapidjson::kObjectType), lr.doc.GetAllocator());
+    ImageRecord& r = lr.record;
+    do r.id = str::random_hex(32);
+    while (sys::exists(record_path(store, r.id)));
+    r.manifest_list = true;
+    r.names = {name};
+    note_names(r);
+    r.created_ns = now_ns();
+    r.created = format_rfc3339(r.created_ns);
+    TRY(set_list_contents(store, r, list));
+    TRY(write_record(store, lr));
+    TRY(write_name(store, name, r.id));
+    return r;
+}
+
+Result<ImageRecord> update_list(const StoreConfig& store, const std::string& id, const NewList& list) {
+    auto lock = TRY(store_lock(store));
+    auto lr = TRY(load_record(store, id));
+    if (!lr.record.manifest_list) return make_error(id + ": image is not a manifest list");
+    std::string old = lr.record.digest;
+    TRY(set_list_contents(store, lr.record, list));
+    TRY(write_record(store, lr));
+    if (old != lr.record.digest && !TRY(digests_of_others(store, id)).count(old))
+        if (auto d = oci::parse_digest(old); d.ok()) (void)remove_blob(store, *d);
+    return std::move(lr.record);
 }
 
 Result<std::vector<ImageRecord>> list_images(const StoreConfig& store) {
@@ -296,12 +411,6 @@ Result<std::vector<std::string>> layer_dirs(const StoreConfig& store, const Imag
 }
 
 namespace {
-
-// containers/storage's rule for the name history: whenever an image's names are set (a pull, a
-// tag, an untag), each name it is left with moves to the front of the history, in order.
-void note_names(ImageRecord& r) {
-    for (auto& name : r.names) add_unique_front(r.names_history, name);
-}
 
 // The image's blobs (through `put`) and its record, new or updated; its names are not touched.
 Result<LoadedRecord> write_blobs_and_record(const StoreConfig& store, const NewImage& image, const oci::ImageConfig& cfg,
@@ -428,6 +537,11 @@ Result<void> delete_image(const StoreConfig& store, const std::string& id) {
         auto lock = TRY(store_lock(store));
         auto lr = TRY(load_record(store, id));
         removed = std::move(lr.record);
+        // A list's blob may be another list's as well: that one keeps it.
+        if (removed.manifest_list) {
+            auto others = TRY(digests_of_others(store, id));
+            std::erase_if(removed.digests, [&](const std::string& d) { return others.count(d) > 0; });
+        }
         for (auto& name : removed.names) TRY(remove_name_link(store, name, id));
         std::string path = record_path(store, id);
         if (::unlink(path.c_str()) < 0) return sys_error("remove image record " + path);

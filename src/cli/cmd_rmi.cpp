@@ -39,7 +39,7 @@ void add_rmi(CLI::App& parent, Context& ctx) {
         }
         // podman's exit status: 1 an image did not exist, 2 one was in use, 125 anything else.
         int code = 0;
-        for (auto& r : engine::remove_images(ctx.store, o->images, o->force, o->all, !o->no_prune)) {
+        for (auto& r : engine::remove_images(ctx.store, o->images, {.force = o->force, .all = o->all, .prune = !o->no_prune})) {
             for (auto& name : r.untagged) std::cout << "Untagged: " << name << "\n";
             if (!r.deleted.empty()) std::cout << "Deleted: " << r.deleted << "\n";
             if (r.error.message.empty()) continue;

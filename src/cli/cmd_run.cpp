@@ -58,7 +58,7 @@ Result<void> check_preserved_fds(int n) {
 // --rmi: after the run, the image as it was named goes unless another container uses it; as podman,
 // nothing is printed but the errors.
 void remove_run_image(Context& ctx, const std::string& image) {
-    for (auto& r : engine::remove_images(ctx.store, {image}, false, false))
+    for (auto& r : engine::remove_images(ctx.store, {image}, {}))
         if (!r.error.message.empty()) log::write(log::Level::kError, r.error.message);
 }
 

@@ -23,6 +23,7 @@ static const CommandEntry kCommands[] = {
     {"login", add_login},
     {"logout", add_logout},
     {"logs", add_logs},
+    {"manifest", add_manifest},
     {"mount", add_mount},
     {"pause", add_pause},
     {"port", add_port},

@@ -87,6 +87,7 @@ void add_commit(CLI::App& parent, Context& ctx);
 void add_diff(CLI::App& parent, Context& ctx);
 void add_volume(CLI::App& parent, Context& ctx);
 void add_secret(CLI::App& parent, Context& ctx);
+void add_manifest(CLI::App& parent, Context& ctx);
 void add_system(CLI::App& parent, Context& ctx);
 void add_container_diff(CLI::App& parent, Context& ctx);
 void add_image_diff(CLI::App& parent, Context& ctx);

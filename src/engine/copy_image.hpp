@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "skiff/base/result.hpp"
 #include "skiff/engine/push.hpp"
 #include "skiff/oci/manifest.hpp"
+#include "skiff/oci/registry.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/layer_export.hpp"
 #include "skiff/storage/layers.hpp"
@@ -93,6 +95,21 @@ private:
 // push to "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]", "docker-archive:FILE[:REF]" or "dir:DIR" (save.cpp).
 Result<PushedImage> push_to_transport(const storage::StoreConfig& store, const storage::ImageRecord& image,
                                       const std::string& destination, const PushOptions& opts, PushProgress& progress);
+
+// A manifest list pushed to a registry: each of `images` is pushed to `destination`'s repository
+// under its manifest's digest, each of `remote` (registry references by digest) copied there from
+// its registry as it is unless the repository has it, then the list `make_list` returns (bytes and
+// media type, built from what each push of `images` wrote, in their order) under the
+// destination's tag. Returns the list's digest.
+using ListBuilder = std::function<Result<std::pair<std::string, std::string>>(const std::vector<CopiedImage>&)>;
+Result<std::string> push_list_to_registry(const storage::StoreConfig& store, const std::vector<storage::ImageRecord>& images,
+                                          const std::vector<oci::Reference>& remote,
+                                          const std::string& destination, const CopyOptions& copy,
+                                          const oci::RegistryAccess& access, PushProgress& progress,
+                                          const ListBuilder& make_list);
+
+// "oci", "v2s2" (or "docker"), or empty for none; v2s1 is refused.
+Result<std::optional<ManifestFormat>> parse_manifest_format(const std::string& s);
 
 // The compression a layer media type names (gzip, zstd, or none for a plain tar).
 storage::Compression media_type_compression(std::string_view media_type);

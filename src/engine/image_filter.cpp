@@ -120,9 +120,8 @@ bool ImageFilter::matches_one(const One& f, const storage::ImageRecord& img) con
     // libimage: dangling is nameless with no child image; intermediate is nameless with one.
     else if (f.key == "dangling") m = (img.names.empty() && !has_child) == f.flag;
     else if (f.key == "intermediate") m = (img.names.empty() && has_child) == f.flag;
-    // skiff stores no manifest lists and has no read-only image stores.
-    else if (f.key == "manifest") m = !f.flag;
-    else if (f.key == "readonly") m = !f.flag;
+    else if (f.key == "manifest") m = img.manifest_list == f.flag;
+    else if (f.key == "readonly") m = !f.flag;  // skiff has no read-only image stores
     else if (f.key == "reference") m = reference_matches(f.value, img);
     else if (f.key == "id") m = img.id.starts_with(f.value.starts_with("sha256:") ? f.value.substr(7) : f.value);
     else if (f.key == "label") m = label_matches(img.config.config.labels, f.value);

@@ -234,11 +234,11 @@ Result<std::vector<storage::ImageRecord>> list_images(const storage::StoreConfig
 }
 
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                             bool force, bool all, bool prune) {
+                                             const RemoveImagesOptions& opts) {
     storage::sweep_dead_writers(store);
     std::vector<RemoveImageResult> out;
     std::vector<std::string> inputs = names;
-    if (all) {
+    if (opts.all) {
         inputs.clear();
         auto list = storage::list_images(store);
         if (!list.ok()) {
@@ -249,11 +249,20 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
     }
     for (auto& input : inputs) {
         // -a: a parent pruned with an earlier image is gone already.
-        if (all && std::any_of(out.begin(), out.end(), [&](const RemoveImageResult& r) { return r.deleted == input; }))
+        if (opts.all && std::any_of(out.begin(), out.end(), [&](const RemoveImageResult& r) { return r.deleted == input; }))
             continue;
         RemoveImageResult res;
         res.input = input;
-        auto img = storage::find_image(store, input);
+        // A manifest list named goes itself unless it has a local instance for this host (podman's
+        // rule); with --all every image, lists too, is named by its own id and goes itself.
+        auto img = storage::find_image_or_list(store, input);
+        if (img.ok() && opts.lists_only && !img->manifest_list) {
+            res.error = make_error(input + ": image is not a manifest list");
+            out.push_back(std::move(res));
+            continue;
+        }
+        if (img.ok() && img->manifest_list && !opts.lists_only && !opts.all)
+            if (auto instance = storage::find_image(store, input); instance.ok()) img = instance.take();
         if (!img.ok()) {
             res.error = with_exit(img.take_error(), kExitNoSuchImage);
             out.push_back(std::move(res));
@@ -263,7 +272,7 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
         bool by_id = !(normalized.ok() && has_name(*img, *normalized));
         std::string name = by_id ? std::string() : *normalized;
         // A short name may have matched another registry's image ("alpine" → docker.io/library/alpine).
-        if (by_id && !all) {
+        if (by_id && !opts.all) {
             auto ref = oci::parse_reference(input);
             std::string hex = str::starts_with(input, "sha256:") ? input.substr(7) : input;
             bool is_id_prefix = !hex.empty() && str::starts_with(img->id, hex);
@@ -280,11 +289,11 @@ std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, 
                 }
             }
         }
-        auto r = remove_one(store, *img, by_id, name, force || all, force, res);
+        auto r = remove_one(store, *img, by_id, name, opts.force || opts.all, opts.force, res);
         if (!r.ok()) res.error = r.take_error();
         bool deleted = !res.deleted.empty();
         out.push_back(std::move(res));
-        if (deleted && prune) prune_parents(store, *img, out);
+        if (deleted && opts.prune) prune_parents(store, *img, out);
     }
     return out;
 }
@@ -353,7 +362,7 @@ Result<std::string> tag_name(const std::string& input) {
 Result<void> tag_image(const storage::StoreConfig& store, const std::string& image, const std::vector<std::string>& names) {
     std::vector<std::string> normalized;
     for (auto& n : names) normalized.push_back(TRY(tag_name(n)));
-    auto img = TRY(storage::find_image(store, image));
+    auto img = TRY(storage::find_image_or_list(store, image));  // a list is tagged itself, as podman's
     for (auto& n : normalized) TRY(storage::tag_image(store, img.id, n));
     return {};
 }

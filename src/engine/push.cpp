@@ -111,7 +111,9 @@ Result<std::unique_ptr<BlobUpload>> RegistryDestination::upload(BlobKind) {
     return std::unique_ptr<BlobUpload>(std::make_unique<RegistryUpload>(*this, std::move(conn)));
 }
 
-Result<std::optional<ManifestFormat>> parse_format(const std::string& s) {
+}  // namespace
+
+Result<std::optional<ManifestFormat>> parse_manifest_format(const std::string& s) {
     if (s.empty()) return std::optional<ManifestFormat>();
     if (s == "oci") return std::optional<ManifestFormat>(ManifestFormat::kOci);
     if (s == "v2s2" || s == "docker") return std::optional<ManifestFormat>(ManifestFormat::kDocker);
@@ -119,18 +121,26 @@ Result<std::optional<ManifestFormat>> parse_format(const std::string& s) {
     return make_error("unknown manifest format \"" + s + "\": want oci or v2s2");
 }
 
-Result<PushedImage> push_to_registry(const storage::StoreConfig& store, const storage::ImageRecord& image,
-                                     const std::string& destination, const PushOptions& opts,
-                                     const oci::RegistryAccess& access, PushProgress& progress) {
+namespace {
+
+// A push destination's reference: a tag (latest when none), never a digest.
+Result<oci::Reference> push_reference(const std::string& destination) {
     auto ref = TRY(oci::normalize_reference(destination));
     if (!ref.digest.empty()) return make_error("push destination " + destination + ": a digest cannot be pushed to; name a tag");
     if (ref.tag.empty()) ref.tag = "latest";
+    return ref;
+}
+
+Result<PushedImage> push_to_registry(const storage::StoreConfig& store, const storage::ImageRecord& image,
+                                     const std::string& destination, const PushOptions& opts,
+                                     const oci::RegistryAccess& access, PushProgress& progress) {
+    auto ref = TRY(push_reference(destination));
     oci::RegistriesConf conf = TRY(oci::load_registries_conf());
     auto target = TRY(oci::push_target(conf, ref, access));
     RegistryDestination dest(target);
 
     CopyOptions copy;
-    copy.format = TRY(parse_format(opts.format));
+    copy.format = TRY(parse_manifest_format(opts.format));
     copy.compression = opts.compression.value_or(storage::Compression::kGzip);
     copy.compression_level = opts.compression_level;
     copy.force_compression = opts.force_compression;
@@ -143,6 +153,86 @@ Result<PushedImage> push_to_registry(const storage::StoreConfig& store, const st
 }
 
 }  // namespace
+
+namespace {
+
+// Copy the manifest `from` names (by digest) and its blobs from its registry to `dest`, blob by blob:
+// nothing the destination has, a cross-repository mount within one registry, else streamed.
+Result<void> copy_remote_manifest(const oci::RegistriesConf& conf, const oci::Reference& from,
+                                  const oci::RegistryAccess& access, RegistryDestination& dest, PushProgress& progress) {
+    {
+        auto conn = TRY(dest.borrow());
+        auto there = conn->registry->get_manifest(from.digest);
+        dest.give_back(std::move(conn));
+        if (there.ok()) return {};
+    }
+    auto targets = TRY(oci::registry_targets(conf, from, access));
+    if (targets.empty()) return make_error("copying " + from.str() + ": no registry to read it from");
+    oci::RegistryPool source(targets.front());
+    auto src = TRY(source.borrow());
+    auto manifest_bytes = TRY(src->registry->get_manifest(from.digest));
+    auto kind = TRY(oci::manifest_kind(manifest_bytes));
+    if (!oci::is_manifest_media_type(kind)) return make_error("copying " + from.str() + ": not an image manifest");
+    auto manifest = TRY(oci::parse_manifest(manifest_bytes.bytes));
+    std::vector<oci::Descriptor> blobs = manifest.layers;
+    blobs.push_back(manifest.config);
+    bool same_registry = targets.front().options.registry == from.registry && dest.repository().starts_with(from.registry + "/");
+    for (auto& b : blobs) {
+        if (TRY(dest.has(b.digest, BlobKind::kLayer))) {
+            progress.blob_skipped(b.digest);
+            continue;
+        }
+        if (same_registry) {
+            auto conn = TRY(dest.borrow());
+            auto mounted = conn->registry->mount_blob(b.digest, targets.front().repository);
+            dest.give_back(std::move(conn));
+            if (mounted.ok() && *mounted) {
+                progress.blob_skipped(b.digest);
+                continue;
+            }
+        }
+        auto upload = TRY(dest.upload(BlobKind::kLayer));
+        TRY(src->registry->get_blob(b.digest, 0, [&](std::string_view chunk) { return upload->write(chunk); }));
+        TRY(upload->commit(b.digest, static_cast<uint64_t>(b.size)));
+        progress.blob_written(b.digest);
+    }
+    auto conn = TRY(dest.borrow());
+    TRY(conn->registry->put_manifest(from.digest, manifest_bytes.bytes, kind));
+    dest.give_back(std::move(conn));
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> push_list_to_registry(const storage::StoreConfig& store, const std::vector<storage::ImageRecord>& images,
+                                          const std::vector<oci::Reference>& remote,
+                                          const std::string& destination, const CopyOptions& copy,
+                                          const oci::RegistryAccess& access, PushProgress& progress,
+                                          const ListBuilder& make_list) {
+    auto ref = TRY(push_reference(destination));
+    oci::RegistriesConf conf = TRY(oci::load_registries_conf());
+    auto target = TRY(oci::push_target(conf, ref, access));
+    RegistryDestination dest(target);
+    std::string where = "pushing to docker://" + ref.str();
+    std::vector<CopiedImage> pushed;
+    size_t count = images.size() + remote.size(), n = 0;
+    for (auto& image : images) {
+        progress.image_start(image.digest, ++n, count);
+        auto copied = TRY_CTX(copy_image(store, image, dest, copy, progress), where);
+        progress.writing_manifest();
+        TRY_CTX(dest.put_manifest(copied.manifest_digest, copied.manifest, copied.manifest_media_type), where);
+        progress.image_done();
+        pushed.push_back(std::move(copied));
+    }
+    for (auto& from : remote) {
+        progress.image_start(from.digest, ++n, count);
+        TRY_CTX(copy_remote_manifest(conf, from, access, dest, progress), where);
+        progress.image_done();
+    }
+    auto [bytes, media_type] = TRY(make_list(pushed));
+    progress.writing_list();
+    return TRY_CTX(dest.put_manifest(ref.tag, bytes, media_type), where);
+}
 
 Result<PushedImage> push(const storage::StoreConfig& store, const std::string& image, const std::string& destination,
                          const PushOptions& opts, const oci::RegistryAccess& access, PushProgress& progress) {

@@ -47,9 +47,18 @@ struct RemoveImageResult {
 // unless `force`, which removes those containers first. `all`: every image (names then ignored).
 // A deleted image's parent goes too when that leaves it dangling (nameless, no other image built on
 // it, no container), and so on down, each its own result; `prune` false (--no-prune) keeps them.
+// A name that is a manifest list removes the list unless it has a local image for this host (that
+// goes instead, as podman's); `lists_only` (`manifest rm`): the list always, and an image that is no
+// list is an error.
 // Exit codes in the errors: 1 not found, 2 in use, 125 otherwise.
+struct RemoveImagesOptions {
+    bool force = false;
+    bool all = false;
+    bool prune = true;
+    bool lists_only = false;
+};
 std::vector<RemoveImageResult> remove_images(const storage::StoreConfig& store, const std::vector<std::string>& names,
-                                             bool force, bool all, bool prune = true);
+                                             const RemoveImagesOptions& opts);
 
 // Is `child` built on `parent`: its layers are all of parent's, in order, with more on top?
 bool builds_on(const storage::ImageRecord& child, const storage::ImageRecord& parent);

@@ -25,6 +25,11 @@ public:
     virtual void blob_written(const std::string& /*digest*/) {}
     virtual void config(const std::string& /*digest*/) {}
     virtual void writing_manifest() {}
+    // A manifest list's push: `count` of its `entries` images are copied, each announced, then the list.
+    virtual void list_start(size_t /*count*/, size_t /*entries*/) {}
+    virtual void image_start(const std::string& /*digest*/, size_t /*n*/, size_t /*count*/) {}
+    virtual void image_done() {}
+    virtual void writing_list() {}
 };
 
 struct PushOptions {

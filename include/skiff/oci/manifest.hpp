@@ -45,6 +45,9 @@ struct Platform {
     std::string os;
     std::string architecture;
     std::string variant;
+    std::string os_version;                 // "os.version"
+    std::vector<std::string> os_features;   // "os.features"
+    std::vector<std::string> features;      // docker's manifest lists only
 };
 
 struct Descriptor {
@@ -67,6 +70,7 @@ struct Index {
     int schema_version = 2;
     std::string media_type;
     std::vector<Descriptor> manifests;
+    std::map<std::string, std::string> annotations;  // OCI indexes only
 };
 
 bool is_index_media_type(std::string_view media_type);     // OCI index, docker manifest list

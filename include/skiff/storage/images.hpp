@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +29,35 @@ struct ImageRecord {
     std::vector<std::string> names_history;  // names it has had, newest first
     std::string manifest_media_type;         // of `digest`'s manifest
     int64_t created_ns = 0;                  // `created` parsed; 0 when absent or unparsable
+
+    // A manifest list (docker) or image index (OCI) that `manifest create` made: no config and no
+    // layers; `digest` names the list's bytes (a blob), `manifest_media_type` is the list's type.
+    bool manifest_list = false;
+    std::map<std::string, std::string> instances;  // a list's: instance digest → the image it came from
 };
 
 // Look an image up by name ("demo", "demo:tag", "localhost/demo:tag"), full id or unique id prefix.
-// Not found: an error "IMAGE: image not known" with exit code 125.
+// Not found: an error "IMAGE: image not known" with exit code 125. A manifest list found so stands
+// for its instance for this host's platform, which must be a local image (podman's lookup).
 Result<ImageRecord> find_image(const StoreConfig& store, std::string_view name_or_id);
+
+// The same lookup, but a manifest list is returned as itself (rmi, tag and `manifest` use it).
+Result<ImageRecord> find_image_or_list(const StoreConfig& store, std::string_view name_or_id);
+
+// A manifest list's contents: the list's bytes (its digest is the record's `digest`), its media
+// type, and where each instance came from (an image id, or a registry reference).
+struct NewList {
+    std::string bytes;
+    std::string media_type;
+    std::map<std::string, std::string> instances;
+};
+
+// A new list named `name` (normalised), with a new random id; the name must be free, as podman's.
+Result<ImageRecord> create_list(const StoreConfig& store, const std::string& name, const NewList& list);
+// Replace the contents of the list `id`; its names stay.
+Result<ImageRecord> update_list(const StoreConfig& store, const std::string& id, const NewList& list);
+// The bytes of a list record's `digest`.
+Result<std::string> read_list(const StoreConfig& store, const ImageRecord& list);
 
 // All images, newest first.
 Result<std::vector<ImageRecord>> list_images(const StoreConfig& store);

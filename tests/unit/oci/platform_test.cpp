@@ -11,7 +11,7 @@ TEST_CASE("choose_platform picks the host's entry, or the one asked for") {
         oci::Descriptor d;
         d.media_type = std::string(oci::kMediaTypeImageManifest);
         d.digest = "sha256:" + std::string(64, c);
-        d.platform = {os, arch, variant};
+        d.platform = {os, arch, variant, {}, {}, {}};
         return d;
     };
     idx.manifests = {entry("linux", "arm", "v7", 'a'), entry("linux", "arm64", "v8", 'b'),
@@ -42,7 +42,7 @@ TEST_CASE("choose_platform takes an image manifest only, not a nested index or a
         oci::Descriptor d;
         d.media_type = std::move(media_type);
         d.digest = "sha256:" + std::string(64, c);
-        d.platform = {"linux", "amd64", ""};
+        d.platform = {"linux", "amd64", "", {}, {}, {}};
         return d;
     };
     idx.manifests = {entry(std::string(oci::kMediaTypeImageIndex), 'a'),
@@ -65,8 +65,8 @@ TEST_CASE("choose_platform takes an image manifest only, not a nested index or a
 TEST_CASE("platform matching") {
     std::string arch = oci::host_architecture();
     CHECK_FALSE(arch.empty());
-    CHECK(oci::platform_matches_host({"linux", arch, ""}));
-    CHECK(oci::platform_matches_host({"", "", ""}));
-    CHECK_FALSE(oci::platform_matches_host({"windows", arch, ""}));
-    CHECK_FALSE(oci::platform_matches_host({"linux", arch == "s390x" ? "amd64" : "s390x", ""}));
+    CHECK(oci::platform_matches_host({"linux", arch, "", {}, {}, {}}));
+    CHECK(oci::platform_matches_host({"", "", "", {}, {}, {}}));
+    CHECK_FALSE(oci::platform_matches_host({"windows", arch, "", {}, {}, {}}));
+    CHECK_FALSE(oci::platform_matches_host({"linux", arch == "s390x" ? "amd64" : "s390x", "", {}, {}, {}}));
 }
