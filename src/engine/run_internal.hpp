@@ -52,8 +52,9 @@ Result<storage::Container> make_container(const storage::StoreConfig& store, con
 // the first client is there. `start_lock` (a descriptor of start's lock, or -1) is held by the
 // monitor too until the container is recorded running: a concurrent start waits for that even when
 // this one returns earlier.
+// `init_only`: returns once the container's process waits to execute (see monitor.hpp).
 Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const ContainerConfig& config,
-                            bool wait_attach = false, int start_lock = -1);
+                            bool wait_attach = false, int start_lock = -1, bool init_only = false);
 
 // --ipc/--pid/--uts/--network container:NAME (namespace_donors.cpp): at create, each name resolved
 // to the container's id (a private ipc namespace is refused, as podman); at start, those of them
