@@ -128,6 +128,7 @@ void add_container(CLI::App& parent, Context& ctx) {
     prune_cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
     prune_cmd->callback([force, &ctx] { finish(ctx, prune(ctx, *force)); });
     add_cleanup(c, ctx);
+    add_container_clone(c, ctx);
 }
 
 }  // namespace skiff::cli

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "skiff/base/fd.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/lifecycle.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/session.hpp"
@@ -40,6 +41,9 @@ std::vector<std::string> env_file_entries(const std::vector<std::string>& lines)
 std::vector<std::string> expand_env(const std::vector<std::string>& entries, const std::map<std::string, std::string>& host);
 // skiff's own environment, by name.
 std::map<std::string, std::string> host_environment();
+
+// The configuration with `update`'s (or clone's) limits laid over it, checked as create checks it.
+Result<ContainerConfig> with_updates(ContainerConfig c, const UpdateOptions& u);
 
 // The container's record, made: with --replace a container of the same name is removed first (its
 // process killed); --cidfile then gets the new id.
