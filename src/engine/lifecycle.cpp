@@ -229,8 +229,28 @@ Result<void> signal_until_gone(const storage::Container& c, int sig, int seconds
 
 }  // namespace
 
+namespace {
+
+// An initialized container's process has not executed its command: as podman's, stopping it ends
+// it at once (its monitor records the exit).
+Result<void> stop_initialized(const storage::StoreConfig& store, const storage::Container& c) {
+    (void)storage::write_run_file(store, c.id, "stopped", "");
+    auto killed = send(c, SIGKILL);
+    if (!killed.ok() && alive(c)) return killed;
+    for (int waited = 0; waited < 10000; waited += 10) {
+        auto now = storage::find_container(store, c.id);
+        if (!now.ok()) return now.error().missing ? Result<void>() : Result<void>(now.take_error());
+        if (now->state != storage::ContainerState::kInitialized) return {};
+        sleep_ms(10);
+    }
+    return make_error("container " + c.id.substr(0, 12) + " did not exit after SIGKILL");
+}
+
+}  // namespace
+
 Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout) {
     auto found = TRY(storage::find_container(store, name_or_id));
+    if (found.state == storage::ContainerState::kInitialized) return stop_initialized(store, found);
     if (found.state != storage::ContainerState::kRunning) return {};
     auto begun = TRY(begin_stop(store, found.id));
     if (!begun) return {};

@@ -52,6 +52,16 @@ setup_file() {
     assert_status 0
     sleep 0.2
     [[ ! -e $marker/file ]] || fail "the command ran"
+    # stop ends an initialized container, its command never run.
+    skiff create --name stopped-early -v "$marker:/out" busybox sh -c 'echo ran >/out/file' >/dev/null
+    skiff init stopped-early >/dev/null
+    run skiff stop stopped-early
+    assert_status 0
+    assert_output stopped-early
+    run skiff inspect stopped-early --format '{{.State.Status}}'
+    assert_output exited
+    [[ ! -e $marker/file ]] || fail "the command ran"
+    skiff rm stopped-early >/dev/null
     skiff create --name missing busybox /no/such/command >/dev/null
     run skiff init missing
     assert_status 0
