@@ -148,7 +148,8 @@ Result<Loaded> load(const StoreConfig& s, const std::string& id) {
     c.damage = str::join(damage, "; ");
     // A container whose process is gone (its skiff or its monitor was killed) has exited. While its
     // monitor lives, the monitor records the exit: until then it is still running.
-    if (c.state == ContainerState::kRunning && !same_process(c.pid, c.pid_start) && !same_process(c.monitor_pid, c.monitor_start)) {
+    bool has_process = c.state == ContainerState::kRunning || c.state == ContainerState::kInitialized;
+    if (has_process && !same_process(c.pid, c.pid_start) && !same_process(c.monitor_pid, c.monitor_start)) {
         c.state = ContainerState::kExited;
         c.exit_code = -1;
     }
@@ -164,6 +165,7 @@ const char* state_name(ContainerState s) {
         case ContainerState::kRunning: return "running";
         case ContainerState::kExited: return "exited";
         case ContainerState::kUnknown: return "unknown";
+        case ContainerState::kInitialized: return "initialized";
     }
     return "unknown";
 }
@@ -326,6 +328,8 @@ Result<ContainerStatus> parse_status(std::string_view json) {
         s.state = ContainerState::kExited;
     else if (state == "created")
         s.state = ContainerState::kCreated;
+    else if (state == "initialized")
+        s.state = ContainerState::kInitialized;
     else
         return make_error("corrupt container state: unknown state \"" + state + "\"");
     s.pid = static_cast<pid_t>(get_int(doc, "pid"));

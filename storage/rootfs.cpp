@@ -135,6 +135,25 @@ Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord&
     return m;
 }
 
+Result<RootfsMount> directory_rootfs(const std::string& path, bool overlay, const std::string& container_dir, bool fresh) {
+    TRY(check_dirs({path}));
+    auto st = TRY(sys::stat(path));
+    std::string merged = fs::join(container_dir, "merged");
+    TRY(fs::mkdir_p(merged, 0755));
+    if (!overlay) return RootfsMount{"bind", path, {"rbind"}, merged};
+    std::string layer = fs::join(container_dir, "rootfs-overlay");
+    std::string upper = fs::join(layer, "upper"), work = fs::join(layer, "work");
+    if (fresh) TRY(fs::remove_all(layer));
+    if (!sys::exists(layer)) {
+        TRY(fs::mkdir_p(layer, 0700));
+        TRY(sys::mkdir(upper, 0755));
+        TRY(sys::mkdir(work, 0700));
+        // Overlay gives the merged root the upper directory's mode: PATH's own.
+        if (::chmod(upper.c_str(), st.st_mode & 07777) < 0) return sys_error("chmod " + upper);
+    }
+    return RootfsMount{"overlay", "overlay", {"lowerdir=" + escape_lower(path), "upperdir=" + upper, "workdir=" + work}, merged};
+}
+
 Result<RootfsMount> image_rootfs(const StoreConfig& store, const ImageRecord& image, const std::string& empty_dir) {
     auto lowers = TRY(layer_dirs(store, image));
     if (lowers.empty()) {

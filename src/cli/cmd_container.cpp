@@ -6,7 +6,10 @@
 #include <CLI/App.hpp>
 
 #include "commands.hpp"
+#include "targets.hpp"
 #include "skiff/engine/containers.hpp"
+#include "skiff/engine/images.hpp"
+#include "skiff/engine/lifecycle.hpp"
 
 namespace skiff::cli {
 
@@ -20,6 +23,7 @@ const SubcommandEntry kContainerSubcommands[] = {
     {add_export, "export", "export", nullptr},
     {add_commit, "commit", "commit", nullptr},
     {add_container_diff, "diff", "diff", nullptr},
+    {add_init, "init", "init", nullptr},
     {add_inspect, "inspect", "inspect", nullptr},
     {add_kill, "kill", "kill", nullptr},
     {add_port, "port", "port", nullptr},
@@ -54,6 +58,45 @@ Result<void> prune(Context& ctx, bool force) {
     return {};
 }
 
+struct CleanupOptions {
+    TargetFlags targets;
+    bool remove = false, rmi = false;
+};
+
+// One container: cleaned up (or removed), then with --rmi its image removed; podman's error lines.
+Result<void> cleanup_one(Context& ctx, const CleanupOptions& o, const std::string& name) {
+    auto c = TRY(engine::find_container(ctx.store, name));
+    auto cleaned = engine::cleanup(ctx.store, c.id, o.remove);
+    if (!cleaned.ok()) return cleaned.take_error();
+    if (o.rmi && !c.image_id.empty())
+        for (auto& r : engine::remove_images(ctx.store, {c.image_id}, {}))
+            if (!r.error.message.empty()) return std::move(r.error);
+    return {};
+}
+
+// `container cleanup`: podman's exit-command; the containers as given are printed once done.
+void add_cleanup(CLI::App* parent, Context& ctx) {
+    auto* sub = parent->add_subcommand("cleanup", "Clean up network and mountpoints of one or more containers");
+    set_usage(sub, "skiff container cleanup [options] CONTAINER [CONTAINER...]");
+    auto o = std::make_shared<CleanupOptions>();
+    add_target_flags(sub, o->targets, {.all_help = "Cleans up all containers", .cidfile = false, .filter = false});
+    sub->add_flag("--rm", o->remove, "After cleanup, remove the container entirely");
+    sub->add_flag("--rmi", o->rmi, "After cleanup, remove the image entirely");
+    sub->callback([o, &ctx] {
+        auto ok = check_targets(o->targets);
+        if (!ok) return (void)(ctx.exit_code = fail(ok.error()));
+        auto list = resolve_targets(ctx, o->targets, [](const storage::Container& c) {
+            return c.state != storage::ContainerState::kRunning && c.state != storage::ContainerState::kInitialized;
+        });
+        if (!list) return (void)(ctx.exit_code = fail(list.error()));
+        for (auto& t : *list) {
+            auto r = cleanup_one(ctx, *o, t.id);
+            if (r.ok()) std::cout << t.shown << std::endl;
+            else ctx.exit_code = fail(r.error());
+        }
+    });
+}
+
 }  // namespace
 
 void add_rename(CLI::App& parent, Context& ctx) {
@@ -84,6 +127,8 @@ void add_container(CLI::App& parent, Context& ctx) {
     auto force = std::make_shared<bool>(false);
     prune_cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
     prune_cmd->callback([force, &ctx] { finish(ctx, prune(ctx, *force)); });
+    add_cleanup(c, ctx);
+    add_container_clone(c, ctx);
 }
 
 }  // namespace skiff::cli

@@ -236,6 +236,7 @@ MountValues mount_values(const storage::StoreConfig& store, const engine::Contai
 
 // The manifest digest of the container's image, as podman shows it; empty when it has none.
 std::string image_digest(const storage::StoreConfig& store, const std::string& image_id) {
+    if (image_id.empty()) return {};  // a --rootfs container has no image
     auto img = engine::find_image(store, image_id);
     return img.ok() ? img->digest : std::string();
 }
@@ -246,6 +247,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
     engine::ContainerConfig o = config.ok() ? config.take() : engine::ContainerConfig{};
     const runtime::Resources& r = o.resources;
     bool running = c.state == storage::ContainerState::kRunning && !c.paused;
+    bool initialized = c.state == storage::ContainerState::kInitialized;  // its process waits to execute
     std::string status = storage::status_name(c);
     Value::Map labels(c.labels.begin(), c.labels.end());
     std::vector<std::string> args(c.command.size() > 1 ? c.command.begin() + 1 : c.command.end(), c.command.end());
@@ -264,8 +266,8 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                       {"Restarting", false},
                       {"OOMKilled", c.oom_killed},
                       {"Dead", false},
-                      {"Pid", running || c.paused ? c.pid : 0},
-                      {"ConmonPid", running || c.paused ? c.monitor_pid : 0},
+                      {"Pid", running || c.paused || initialized ? c.pid : 0},
+                      {"ConmonPid", running || c.paused || initialized ? c.monitor_pid : 0},
                       {"ExitCode", c.exit_code},
                       {"Error", ""},
                       {"StartedAt", time_or_zero(c.started_ns)},
@@ -274,7 +276,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
         {"Image", c.image_id},
         {"ImageDigest", image_digest(store, c.image_id)},
         {"ImageName", c.image_name},
-        {"Rootfs", ""},
+        {"Rootfs", o.rootfs},
         {"Pod", ""},
         {"ResolvConfPath", engine::container_file(store, c.id, "resolv.conf")},
         {"HostnamePath", engine::container_file(store, c.id, "hostname")},
@@ -303,6 +305,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
         {"HostConfig", Value::record({
                            {"AutoRemove", c.auto_remove},
                            {"Binds", mounts.binds},
+                           {"VolumesFrom", o.volumes_from.empty() ? Value() : Value(o.volumes_from)},
                            {"Tmpfs", mounts.tmpfs},
                            {"LogConfig", Value::record({{"Type", o.log.driver},
                                                         {"Path", log.ok() ? *log : ""},

@@ -124,6 +124,24 @@ void add_start(CLI::App& parent, Context& ctx) {
     });
 }
 
+void add_init(CLI::App& parent, Context& ctx) {
+    auto* sub = parent.add_subcommand("init", "Initialize one or more containers");
+    set_usage(sub, "skiff init [options] CONTAINER [CONTAINER...]");
+    auto t = std::make_shared<TargetFlags>();
+    add_target_flags(sub, *t, {.all_help = "Initialize all containers", .cidfile = false, .filter = false});
+    sub->callback([t, &ctx] {
+        auto list = targets_or_fail(ctx, *t, [](const storage::Container&) { return true; });
+        if (!list) return;
+        // As podman: with --all, a container that is past it (initialized, running) is no error.
+        if (t->all)
+            std::erase_if(*list, [&](const Target& target) {
+                auto c = engine::find_container(ctx.store, target.id);
+                return c.ok() && (running(*c) || c->state == storage::ContainerState::kInitialized);
+            });
+        each(ctx, *list, [&](const std::string& n) { return engine::init(ctx.store, n); });
+    });
+}
+
 namespace {
 
 // -t/--time, and podman's --timeout alias of it.

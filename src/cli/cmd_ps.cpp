@@ -38,6 +38,7 @@ std::string status_text(const storage::Container& c, int64_t now) {
         case ContainerState::kExited:
             return fmt::format("Exited ({}) {} ago", c.exit_code, ago(c.finished_ns ? c.finished_ns : c.created_ns));
         case ContainerState::kUnknown: return "Unknown";
+        case ContainerState::kInitialized: return "Initialized";
     }
     return "Unknown";
 }

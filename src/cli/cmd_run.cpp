@@ -143,6 +143,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_flag("--read-only", o->read_only, "Make containers root filesystem read-only");
     sub->add_flag("--replace", o->replace, "If a container with the same name exists, replace it");
     sub->add_option("--restart", o->restart, "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)");
+    sub->add_flag("--rootfs", o->rootfs, "The first argument is not an image but the rootfs to the exploded container (PATH, or PATH:O for an overlay on it)");
     sub->add_flag("--rm", o->remove, "Remove container (and pod if created) after exit");
     if (is_run) sub->add_flag("--rmi", o->rmi, "Remove container image unless used by other containers");
     sub->add_option("--security-opt", o->security_opt,
@@ -167,6 +168,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--userns", o->userns, "User namespace to use (host; keep-id and nomap are for rootless use only)");
     sub->add_option("--uts", o->uts, "UTS namespace to use (host, private, container:NAME|ID)");
     sub->add_option("-v,--volume", o->volumes, "Bind mount a host directory or file (HOST-PATH:CONTAINER-PATH[:ro|rw,z|Z,PROPAGATION,[r]bind,[no]suid,[no]dev,[no]exec])")->allow_extra_args(false);
+    sub->add_option("--volumes-from", o->volumes_from, "Mount volumes from the specified container(s) (CONTAINER[:ro|rw])")->allow_extra_args(false);
     sub->add_option("--variant", pull->variant, "Use VARIANT instead of the running architecture variant for choosing images");
     sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
     return r;
@@ -189,7 +191,7 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
     // As podman: the kernel no longer has a separate kernel memory limit to set.
     if (r.kernel_memory_option->count() > 0) log::warn("The --kernel-memory flag is no longer supported. This flag is a noop.");
     o->warn = [](const std::string& line) { std::cerr << line << std::endl; };
-    if (!o->volumes.empty() || !o->mounts.empty()) {
+    if (!o->volumes.empty() || !o->mounts.empty() || o->rootfs) {
         std::error_code ec;
         auto cwd = std::filesystem::current_path(ec);
         if (ec) {
@@ -197,8 +199,10 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
             return false;
         }
         engine::absolute_mount_sources(*o, cwd.string());
+        if (o->rootfs && !o->image.starts_with('/')) o->image = (cwd / o->image).lexically_normal().string();
     }
     for (auto& [k, v] : parse_labels(*r.labels)) o->labels[k] = v;
+    if (o->rootfs) return true;  // no image to find
     auto id = find_or_pull(ctx, o->image, *r.pull);
     if (!id) {
         ctx.exit_code = fail(id.error());

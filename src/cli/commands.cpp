@@ -17,6 +17,7 @@ static const CommandEntry kCommands[] = {
     {"images", add_images},
     {"import", add_import},
     {"info", add_info},
+    {"init", add_init},
     {"inspect", add_inspect},
     {"kill", add_kill},
     {"load", add_load},

@@ -69,6 +69,8 @@ void add_container(CLI::App& parent, Context& ctx);
 void add_create(CLI::App& parent, Context& ctx);
 void add_exec(CLI::App& parent, Context& ctx);
 void add_start(CLI::App& parent, Context& ctx);
+void add_init(CLI::App& parent, Context& ctx);
+void add_container_clone(CLI::App* container, Context& ctx);  // `container clone` (no top-level form)
 void add_stop(CLI::App& parent, Context& ctx);
 void add_kill(CLI::App& parent, Context& ctx);
 void add_wait(CLI::App& parent, Context& ctx);

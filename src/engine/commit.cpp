@@ -143,6 +143,8 @@ Result<std::vector<storage::Change>> diff(const storage::StoreConfig& store, con
     if (target != DiffTarget::kImage) {
         auto c = storage::find_container(store, name_or_id);
         if (c.ok()) {
+            // As podman: a --rootfs container's root has no image to compare with, so no changes.
+            if (c->image_id.empty()) return std::vector<storage::Change>{};
             auto changes = TRY(storage::container_changes(store, c->id, TRY(storage::find_image(store, c->image_id))));
             std::erase_if(changes, [](const storage::Change& ch) { return is_runtime_mount_point(ch.path); });
             return changes;
@@ -163,6 +165,7 @@ Result<storage::ImageRecord> commit_as_is(const storage::StoreConfig& store, con
     std::vector<std::string> names;
     if (!opts.reference.empty()) names.push_back(TRY(oci::normalize_local_name(opts.reference)));
     auto c = TRY(storage::find_container(store, opts.container));
+    if (c.image_id.empty()) return make_error("cannot commit a container that uses an exploded rootfs");
     auto image = TRY(storage::find_image(store, c.image_id));
     // Everything the user wrote is checked before any work is done.
     auto cfg = TRY(commit_config(c, image, opts));

@@ -377,6 +377,12 @@ std::string secret_destination(const SecretUse& s) {
 Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in) {
     ContainerConfig c;
     c.image = opts.image_name.empty() ? opts.image : opts.image_name;
+    if (opts.rootfs) {
+        // As podman: PATH:O asks for the overlay; the rest is the directory.
+        c.rootfs_overlay = c.image.ends_with(":O");
+        c.rootfs = c.rootfs_overlay ? c.image.substr(0, c.image.size() - 2) : c.image;
+        c.image.clear();
+    }
     if (opts.entrypoint) c.entrypoint = TRY(parse_entrypoint(*opts.entrypoint));
     c.command = opts.command;
     c.env = merge_env(passed_host_env(opts, in.host_env),
@@ -664,6 +670,9 @@ std::string serialize_config(const ContainerConfig& c) {
     w.StartObject();
     put_int(w, "schema", ContainerConfig::kSchema);
     json::put(w, "image", c.image);
+    json::put_nonempty(w, "rootfs", c.rootfs);
+    if (!c.volumes_from.empty()) json::put_strings(w, "volumes_from", c.volumes_from);
+    if (c.rootfs_overlay) put_bool(w, "rootfs_overlay", true);
     if (c.entrypoint) json::put_strings(w, "entrypoint", *c.entrypoint);
     json::put_strings(w, "command", c.command);
     json::put_strings(w, "env", c.env);
@@ -825,6 +834,9 @@ Result<ContainerConfig> parse_config(std::string_view text) {
                           " (this skiff reads schema " + std::to_string(ContainerConfig::kSchema) + " and earlier)");
     ContainerConfig c;
     c.image = json::get_string(d, "image");
+    c.rootfs = json::get_string(d, "rootfs");
+    c.volumes_from = json::get_strings(d, "volumes_from");
+    c.rootfs_overlay = get_bool(d, "rootfs_overlay");
     if (d.HasMember("entrypoint")) c.entrypoint = json::get_strings(d, "entrypoint");
     c.command = json::get_strings(d, "command");
     c.env = json::get_strings(d, "env");

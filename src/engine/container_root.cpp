@@ -22,16 +22,27 @@ Result<unique_fd> process_root(const storage::Container& c) {
 }
 
 Result<unique_fd> mounted_root(const storage::StoreConfig& store, const storage::Container& c) {
-    auto image = TRY(storage::find_image(store, c.image_id));
-    std::string dir = storage::container_dir(store, c.id);
-    auto desc = storage::existing_rootfs(store, image, dir, c.auto_remove);
-    if (!desc.ok() && desc.error().code == ENOENT) desc = storage::prepare_rootfs(store, image, dir, c.auto_remove);
-    if (!desc.ok()) return desc.take_error();
-    runtime::Mount m{"/", desc->type, desc->source, desc->options};
+    auto desc = TRY(container_rootfs(store, c, TRY(config_of(c))));
+    runtime::Mount m{"/", desc.type, desc.source, desc.options};
     return TRY_CTX(runtime::mount_detached_root(m), "mount the root of container " + c.id.substr(0, 12));
 }
 
 }  // namespace
+
+Result<storage::ImageRecord> image_of(const storage::StoreConfig& store, const storage::Container& c) {
+    if (c.image_id.empty()) return storage::ImageRecord{};
+    return storage::find_image(store, c.image_id);
+}
+
+Result<storage::RootfsMount> container_rootfs(const storage::StoreConfig& store, const storage::Container& c,
+                                              const ContainerConfig& config) {
+    std::string dir = storage::container_dir(store, c.id);
+    if (!config.rootfs.empty()) return storage::directory_rootfs(config.rootfs, config.rootfs_overlay, dir, false);
+    auto image = TRY(storage::find_image(store, c.image_id));
+    auto desc = storage::existing_rootfs(store, image, dir, c.auto_remove);
+    if (!desc.ok() && desc.error().code == ENOENT) desc = storage::prepare_rootfs(store, image, dir, c.auto_remove);
+    return desc;
+}
 
 Result<ContainerRoot> open_container_root(const storage::StoreConfig& store, const std::string& name_or_id,
                                           storage::Container* found) {

@@ -211,7 +211,7 @@ Result<ContainerSize> container_size(const storage::StoreConfig& store, const st
     std::string dir = storage::container_dir(store, c.id);
     ContainerSize s;
     s.rw = TRY(tree_size(fs::join(dir, store.driver == storage::Driver::kVfs ? "rootfs" : "upper")));
-    auto image = storage::find_image(store, c.image_id);
+    auto image = c.image_id.empty() ? Result<storage::ImageRecord>(make_error("no image")) : storage::find_image(store, c.image_id);
     s.root_fs = s.rw + (image.ok() ? image->size : 0);
     return s;
 }

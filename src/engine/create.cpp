@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
 #include "skiff/engine/logs.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
@@ -79,6 +80,44 @@ Result<void> set_systemd_mode(const RunOptions& opts, const oci::ContainerConfig
     return {};
 }
 
+// --volumes-from CONTAINER[:OPTIONS]: the other container's bind mounts and volumes, ro or rw as
+// OPTIONS say (else as they are there), beneath the container's own mounts: a destination it
+// mounts itself is not taken. As podman's, a tmpfs cannot be shared, with a warning.
+Result<void> add_volumes_from(const storage::StoreConfig& store, const RunOptions& opts, ContainerConfig& config) {
+    for (const std::string& given : opts.volumes_from) {
+        auto colon = given.find(':');
+        std::string name = given.substr(0, colon);
+        std::string mode;
+        if (colon != std::string::npos) {
+            for (const std::string& o : str::split(given.substr(colon + 1), ',')) {
+                if (o == "ro" || o == "rw") mode = o;
+                else if (o != "z")
+                    return make_error("invalid option \"" + o + "\" specified - volumes from another container can only use z,ro,rw options");
+            }
+        }
+        auto found = storage::find_container(store, name);
+        if (!found.ok()) return found.take_error().context("looking up container \"" + name + "\" for volumes-from");
+        auto theirs = TRY(config_of(*found));
+        for (MountConfig m : theirs.mounts) {
+            if (m.kind == MountConfig::Kind::kTmpfs || m.kind == MountConfig::Kind::kImage) {
+                log::warn("Unable to match volume {} from container {} for volumes-from", m.destination, found->id);
+                continue;
+            }
+            bool taken = std::any_of(config.mounts.begin(), config.mounts.end(),
+                                     [&](const MountConfig& mine) { return mine.destination == m.destination; });
+            if (taken) continue;
+            m.anonymous = false;  // it belongs to the other container
+            if (!mode.empty()) {
+                std::erase_if(m.options, [](const std::string& o) { return o == "ro" || o == "rw"; });
+                m.options.push_back(mode);
+            }
+            config.mounts.push_back(std::move(m));
+        }
+        config.volumes_from.push_back(given);
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> read_env_files(const std::vector<std::string>& files) {
@@ -133,13 +172,17 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
 }
 
 Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id) {
-    auto image = TRY(storage::find_image(store, opts.image));
+    // A --rootfs container has no image: the defaults stand for its configuration.
+    auto image = opts.rootfs ? storage::ImageRecord{} : TRY(storage::find_image(store, opts.image));
     ConfigInputs in{TRY(read_env_files(opts.env_files)), host_environment(), image.config.config.stop_signal,
                     sys::exists(kJournalSocket), TRY(read_label_files(opts.label_files))};
     // Every option is checked before anything is created.
     ContainerConfig config = TRY(configure(opts, in));
+    if (!config.rootfs.empty() && !sys::exists(config.rootfs))
+        return make_error("running container create option: stat " + config.rootfs + ": no such file or directory");
     TRY(resolve_throttle_devices(config.resources));
     TRY(resolve_namespace_donors(store, config));
+    TRY(add_volumes_from(store, opts, config));
     TRY(resolve_secrets(store, config));
     config.ports = TRY(published_ports(image.config, opts, config));
     TRY(set_systemd_mode(opts, image.config.config, config));

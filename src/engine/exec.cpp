@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <unistd.h>
 
+#include "container_root.hpp"
 #include "run_internal.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/strings.hpp"
@@ -68,7 +69,7 @@ Result<int> exec(const storage::StoreConfig& store, const ExecOptions& opts, std
     if (c.state != storage::ContainerState::kRunning || !alive(c)) return make_error(kNotRunning);
     if (c.paused) return make_error("container " + c.name + " is paused: unpause it before exec: container state improper");
     auto config = TRY(exec_config(c, opts));
-    auto p = TRY(prepare(store, TRY(storage::find_image(store, c.image_id)), std::move(config), c.id));
+    auto p = TRY(prepare(store, TRY(image_of(store, c)), std::move(config), c.id));
     auto pidfd = open_process(c);
     if (!pidfd.ok()) return make_error(kNotRunning);
     std::string id = str::random_hex(32);

@@ -20,7 +20,13 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/oci/image_change.hpp"
+#include "skiff/base/packet.hpp"
+#include "skiff/engine/attach_wire.hpp"
+#include "skiff/engine/containers.hpp"
 #include "skiff/engine/lifecycle.hpp"
+#include "skiff/engine/mount.hpp"
+#include "skiff/base/sys.hpp"
+#include "skiff/engine/monitor.hpp"
 
 namespace skiff::engine {
 
@@ -94,7 +100,19 @@ Result<unique_fd> open_process(const storage::Container& c) {
     return pidfd;
 }
 
-Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach) {
+namespace {
+
+// An initialized container's monitor holds its process before the exec: asked over the init
+// socket, it lets it run and reports the exec's outcome there.
+Result<void> run_initialized(const storage::StoreConfig& store, const storage::Container& c) {
+    auto sock = TRY_CTX(wire::connect_to(init_socket(store, c.id)), "start initialized container " + c.id.substr(0, 12));
+    TRY(packet::send(sock.get(), static_cast<uint8_t>(MonitorMessage::kStart)));
+    return read_monitor_report(sock.get(), false);
+}
+
+// Under start's lock: a container already running is left so; an initialized one runs; any other
+// gets a monitor (`init_only`: one that holds its process before the exec).
+Result<void> launch(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach, bool init_only) {
     auto found = TRY(storage::find_container(store, name_or_id));
     // Two starts at once: the second waits here until the first's monitor has started the container,
     // then finds it running. The container's own lock cannot serve: the monitor takes it to record
@@ -104,12 +122,54 @@ Result<void> start(const storage::StoreConfig& store, const std::string& name_or
     auto starting = TRY(FileLock::acquire(fs::join(run_dir, "start.lock")));
     std::optional<FileLock> lock = TRY(storage::lock_container(store, found.id));
     auto c = TRY(storage::find_container(store, found.id));
+    bool has_process = c.state == storage::ContainerState::kRunning || c.state == storage::ContainerState::kInitialized;
+    if (init_only && has_process)
+        return make_error("container " + c.id + " has already been created in runtime: container state improper");
     if (c.state == storage::ContainerState::kRunning) return {};  // as podman: already running is fine
+    if (c.state == storage::ContainerState::kInitialized) {
+        lock.reset();  // the monitor records the start
+        return run_initialized(store, c);
+    }
     auto config = TRY(config_of(c));
     // The monitor takes the lock to record the start: let go of it first. It prepares the
     // container's root and spec itself, from the stored record.
     lock.reset();
-    return launch_monitor(store, c, config, wait_attach, starting.fd());
+    return launch_monitor(store, c, config, wait_attach, starting.fd(), init_only);
+}
+
+}  // namespace
+
+Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach) {
+    return launch(store, name_or_id, wait_attach, false);
+}
+
+Result<void> init(const storage::StoreConfig& store, const std::string& name_or_id) {
+    return launch(store, name_or_id, false, true);
+}
+
+Result<void> cleanup(const storage::StoreConfig& store, const std::string& name_or_id, bool remove) {
+    auto found = TRY(storage::find_container(store, name_or_id));
+    if (remove) {
+        for (auto& r : remove_containers(store, {found.id}, RemoveOptions{}))
+            if (!r.error.message.empty())
+                return std::move(r.error).context("failed to clean up and remove container " + found.id);
+        return {};
+    }
+    auto lock = TRY(storage::lock_container(store, found.id));
+    auto c = TRY(storage::find_container(store, found.id));
+    bool has_process = c.state == storage::ContainerState::kRunning || c.state == storage::ContainerState::kInitialized;
+    if (has_process && (alive(c) || storage::same_process(c.monitor_pid, c.monitor_start)))
+        return make_error("failed to clean up container " + c.id + ": container " + c.id +
+                          " is running or paused, refusing to clean up: container state improper");
+    auto config = TRY(config_of(c));
+    release_volumes(store, config);
+    // What a monitor killed before its container's end left counted (images' mounts).
+    std::string held = fs::join(storage::container_run_dir(store, c.id), kMountsHeld);
+    if (sys::exists(held)) {
+        release_container_images(store, config);
+        (void)::unlink(held.c_str());
+    }
+    return {};
 }
 
 namespace {
@@ -169,8 +229,28 @@ Result<void> signal_until_gone(const storage::Container& c, int sig, int seconds
 
 }  // namespace
 
+namespace {
+
+// An initialized container's process has not executed its command: as podman's, stopping it ends
+// it at once (its monitor records the exit).
+Result<void> stop_initialized(const storage::StoreConfig& store, const storage::Container& c) {
+    (void)storage::write_run_file(store, c.id, "stopped", "");
+    auto killed = send(c, SIGKILL);
+    if (!killed.ok() && alive(c)) return killed;
+    for (int waited = 0; waited < 10000; waited += 10) {
+        auto now = storage::find_container(store, c.id);
+        if (!now.ok()) return now.error().missing ? Result<void>() : Result<void>(now.take_error());
+        if (now->state != storage::ContainerState::kInitialized) return {};
+        sleep_ms(10);
+    }
+    return make_error("container " + c.id.substr(0, 12) + " did not exit after SIGKILL");
+}
+
+}  // namespace
+
 Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_id, std::optional<int> timeout) {
     auto found = TRY(storage::find_container(store, name_or_id));
+    if (found.state == storage::ContainerState::kInitialized) return stop_initialized(store, found);
     if (found.state != storage::ContainerState::kRunning) return {};
     auto begun = TRY(begin_stop(store, found.id));
     if (!begun) return {};

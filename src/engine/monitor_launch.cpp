@@ -55,6 +55,7 @@ std::string encode_monitor_start(const MonitorStart& m) {
         .str(m.id)
         .u32(m.wait_attach ? 1 : 0)
         .i32(static_cast<int32_t>(m.log_level))
+        .u32(m.init_only ? 1 : 0)
         .take();
 }
 
@@ -70,6 +71,7 @@ Result<MonitorStart> decode_monitor_start(std::string_view body) {
     if (level < static_cast<int>(log::Level::kTrace) || level > static_cast<int>(log::Level::kPanic))
         return make_error("monitor: log level " + std::to_string(level) + " out of range");
     m.log_level = static_cast<log::Level>(level);
+    m.init_only = TRY(in.u32()) != 0;
     if (!in.rest().empty()) return make_error("monitor: start message longer than its fields");
     if (m.id.empty() || m.store.root.empty() || m.store.runroot.empty()) return make_error("monitor: start message without a container or store");
     return m;
@@ -102,8 +104,12 @@ Result<void> read_monitor_report(int sock, bool wait_attach) {
     return make_error("the container's monitor sent message " + std::to_string(p->kind) + " out of turn");
 }
 
+std::string init_socket(const storage::StoreConfig& store, const std::string& id) {
+    return fs::join(storage::container_run_dir(store, id), "init");
+}
+
 Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const ContainerConfig& config,
-                            bool wait_attach, int start_lock) {
+                            bool wait_attach, int start_lock, bool init_only) {
     std::string log = log_path(store, c, config);
     if (!log.empty()) TRY(fs::mkdir_p(fs::dirname(log), 0700));
     (void)::unlink(stop_marker(store, c.id).c_str());
@@ -111,7 +117,7 @@ Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Co
     // The start message waits in the socket for the monitor, with a descriptor of start's lock: it
     // shares the lock's open file, so the lock stays held until the monitor lets go of it.
     TRY(packet::send(mine.get(), kind(MonitorMessage::kStart),
-                     encode_monitor_start({store, c.id, wait_attach, log::level()}), start_lock));
+                     encode_monitor_start({store, c.id, wait_attach, init_only, log::level()}), start_lock));
     unique_fd null = TRY(sys::open("/dev/null", O_RDWR));
     // CVE-2019-5736: the monitor, and the container's process it clones until that executes its
     // command, run from a view of skiff's binary that nobody can write.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "container_root.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/detached_root.hpp"
@@ -46,13 +47,9 @@ Result<std::string> mount_container(const storage::StoreConfig& store, const std
     auto c = TRY(storage::find_container(store, name_or_id));
     auto lock = TRY(storage::lock_container(store, c.id));
     c = TRY(storage::find_container(store, c.id));
-    auto image = TRY(storage::find_image(store, c.image_id));
-    std::string dir = storage::container_dir(store, c.id);
-    auto desc = storage::existing_rootfs(store, image, dir, c.auto_remove);
-    if (!desc.ok() && desc.error().code == ENOENT) desc = storage::prepare_rootfs(store, image, dir, c.auto_remove);
-    if (!desc.ok()) return desc.take_error();
-    std::erase(desc->options, "volatile");
-    return count_mount(storage::container_host_mount(store, c.id), *desc, "the root of container " + c.id.substr(0, 12));
+    auto desc = TRY(container_rootfs(store, c, TRY(config_of(c))));
+    std::erase(desc.options, "volatile");
+    return count_mount(storage::container_host_mount(store, c.id), desc, "the root of container " + c.id.substr(0, 12));
 }
 
 Result<std::string> unmount_container(const storage::StoreConfig& store, const std::string& name_or_id, bool force) {

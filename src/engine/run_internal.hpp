@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "skiff/base/fd.hpp"
+#include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/lifecycle.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/session.hpp"
@@ -41,6 +42,9 @@ std::vector<std::string> expand_env(const std::vector<std::string>& entries, con
 // skiff's own environment, by name.
 std::map<std::string, std::string> host_environment();
 
+// The configuration with `update`'s (or clone's) limits laid over it, checked as create checks it.
+Result<ContainerConfig> with_updates(ContainerConfig c, const UpdateOptions& u);
+
 // The container's record, made: with --replace a container of the same name is removed first (its
 // process killed); --cidfile then gets the new id.
 Result<storage::Container> make_container(const storage::StoreConfig& store, const Prepared& p, const RunOptions& opts);
@@ -52,8 +56,9 @@ Result<storage::Container> make_container(const storage::StoreConfig& store, con
 // the first client is there. `start_lock` (a descriptor of start's lock, or -1) is held by the
 // monitor too until the container is recorded running: a concurrent start waits for that even when
 // this one returns earlier.
+// `init_only`: returns once the container's process waits to execute (see monitor.hpp).
 Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const ContainerConfig& config,
-                            bool wait_attach = false, int start_lock = -1);
+                            bool wait_attach = false, int start_lock = -1, bool init_only = false);
 
 // --ipc/--pid/--uts/--network container:NAME (namespace_donors.cpp): at create, each name resolved
 // to the container's id (a private ipc namespace is refused, as podman); at start, those of them

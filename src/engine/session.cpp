@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "engine_version.hpp"
+#include "container_root.hpp"
 #include "run_internal.hpp"
 #include "skiff/base/fs.hpp"
 #include "skiff/base/sys.hpp"
@@ -99,7 +100,7 @@ Result<ContainerSession> ContainerSession::load(const storage::StoreConfig& stor
     auto config = TRY(config_of(c));
     // A create killed between writing the record and making its volumes left them missing.
     TRY(make_volumes(store, config));
-    auto p = TRY(prepare(store, TRY(storage::find_image(store, c.image_id)), std::move(config), c.id));
+    auto p = TRY(prepare(store, TRY(image_of(store, c)), std::move(config), c.id));
     TRY(check_bind_sources(p.config));
     c.restarts = 0;
     ContainerSession s(store, std::move(c), std::move(p));
@@ -113,13 +114,19 @@ Result<void> ContainerSession::finish() {
     TRY(write_etc_files(store_, c_.id, spec, c_.name));
     TRY(write_containerenv(store_, c_, spec));
     TRY(give_secrets(store_, c_.id, p_.config, spec));
-    auto root = TRY(storage::prepare_rootfs(store_, p_.image, storage::container_dir(store_, c_.id), c_.auto_remove));
+    std::string dir = storage::container_dir(store_, c_.id);
+    const ContainerConfig& config = p_.config;
+    auto root = config.rootfs.empty() ? TRY(storage::prepare_rootfs(store_, p_.image, dir, c_.auto_remove))
+                                      : TRY(storage::directory_rootfs(config.rootfs, config.rootfs_overlay, dir, true));
     spec.root = runtime::Mount{"/", root.type, root.source, root.options};
     // Mounted on the host (`skiff mount`): the container sees that mount, not a second overlay of
     // the same directories.
     if (std::string host = container_host_root(store_, c_.id); !host.empty()) spec.root = {"/", "bind", host, {"rbind"}};
     spec.rootfs = root.target;
     mounts_taken_ = true;  // from here on, whatever of them was taken is given back by release_mounts
+    // Counted mounts (images') are given back once: a monitor killed before it did leaves the
+    // marker to `container cleanup`.
+    if (holds_counted_mounts(p_.config)) TRY(storage::write_run_file(store_, c_.id, kMountsHeld, ""));
     TRY(mount_container_images(store_, c_.id, spec));
     return populate_volumes(store_, spec);
 }
@@ -229,6 +236,11 @@ void ContainerSession::release_mounts() {
     mounts_taken_ = false;
     release_volumes(store_, p_.config);
     release_container_images(store_, p_.config);
+    (void)::unlink(fs::join(storage::container_run_dir(store_, c_.id), kMountsHeld).c_str());
+}
+
+bool holds_counted_mounts(const ContainerConfig& config) {
+    return std::any_of(config.mounts.begin(), config.mounts.end(), [](const MountConfig& m) { return m.kind == MountConfig::Kind::kImage; });
 }
 
 void ContainerSession::remove() {

@@ -7,10 +7,7 @@
 
 namespace skiff::engine {
 
-namespace {
-
-// The configuration with the update laid over it, checked as create checks it.
-Result<ContainerConfig> updated(ContainerConfig c, const UpdateOptions& u) {
+Result<ContainerConfig> with_updates(ContainerConfig c, const UpdateOptions& u) {
     runtime::Resources& r = c.resources;
     if (u.memory) r.memory = TRY_CTX(parse_size(*u.memory, true), "--memory");
     if (u.memory_swap) r.memory_swap = TRY_CTX(parse_size(*u.memory_swap, true), "--memory-swap");
@@ -36,6 +33,8 @@ Result<ContainerConfig> updated(ContainerConfig c, const UpdateOptions& u) {
     }
     return c;
 }
+
+namespace {
 
 // Only what the update changes, to write to a running cgroup. Memory and memory+swap go together
 // when both are set: the kernel keeps one at most the other.
@@ -63,7 +62,7 @@ Result<void> update(const storage::StoreConfig& store, const std::string& name_o
     auto found = TRY(storage::find_container(store, name_or_id));
     auto lock = TRY(storage::lock_container(store, found.id));
     auto c = TRY(storage::find_container(store, found.id));
-    ContainerConfig next = TRY(updated(TRY(config_of(c)), u));
+    ContainerConfig next = TRY(with_updates(TRY(config_of(c)), u));
     const runtime::Resources& resources = next.resources;
     if (limits(u) && !next.cgroups)
         return make_error("container " + c.name + " has no cgroup of its own (--cgroups disabled): it cannot be limited");

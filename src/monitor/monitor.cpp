@@ -20,7 +20,10 @@
 #include <malloc.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +41,8 @@
 #include "skiff/base/packet.hpp"
 #include "skiff/base/resident.hpp"
 #include "skiff/base/sys.hpp"
+#include "skiff/base/time.hpp"
+#include "skiff/engine/attach_wire.hpp"
 #include "skiff/engine/logs.hpp"
 #include "skiff/engine/monitor.hpp"
 #include "skiff/engine/session.hpp"
@@ -128,6 +133,44 @@ private:
     int fd_;
 };
 
+// `init`: the container's process waits to execute. The record says initialized and `init` hears
+// so; then this waits until `start` connects to the init socket and asks for the run (its connection
+// gets the report from then on), or the process is gone (killed: it never executes). False then.
+bool hold_initialized(const storage::StoreConfig& store, ContainerSession& session, pid_t pid, Report& report) {
+    storage::Container& c = session.container();
+    auto listening = engine::wire::listen_at(engine::init_socket(store, c.id));
+    if (!listening.ok()) {
+        report.failed("monitor: " + listening.error().message);
+        return false;
+    }
+    c.state = storage::ContainerState::kInitialized;
+    (void)session.save();
+    report.started();
+    unique_fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    bool go = false;
+    while (!go && pidfd) {
+        struct pollfd p[2] = {{listening->get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+        if (::poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (p[1].revents) break;  // its process was killed
+        if (!p[0].revents) continue;
+        unique_fd conn(::accept4(listening->get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!conn) continue;
+        auto asked = packet::receive(conn.get(), "the init socket");
+        if (!asked.ok() || !*asked || (*asked)->kind != static_cast<uint8_t>(engine::MonitorMessage::kStart)) continue;
+        report = Report(conn.release());
+        go = true;
+    }
+    (void)::unlink(engine::init_socket(store, c.id).c_str());
+    if (!go) return false;
+    c.state = storage::ContainerState::kRunning;
+    c.started_ns = now_ns();
+    (void)session.save();
+    return true;
+}
+
 int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const char* name) {
     const storage::StoreConfig& store = args.store;
     Report report(engine::kMonitorChannelFd);
@@ -197,7 +240,13 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
     bool shed_pending = false;
     engine::SessionIo io;
     io.started = [&](pid_t) {
-        // Recorded running: a start waiting for this one finds it so.
+        // Recorded running: a start waiting for this one finds it so. The container's process,
+        // cloned already, holds a copy of the descriptor until it executes (after `start`, for an
+        // initialized one): unlocking the open file releases the lock for every copy.
+        struct flock unlock {};
+        unlock.l_type = F_UNLCK;
+        unlock.l_whence = SEEK_SET;
+        if (start_lock) (void)::fcntl(start_lock.get(), F_OFD_SETLK, &unlock);
         start_lock.reset();
     };
     io.poll_set = [&](std::vector<struct pollfd>& add) {
@@ -217,9 +266,14 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
         shed_pending = true;
         report.started();
     };
+    if (args.init_only)
+        hooks.initialized = [&](pid_t pid) {
+            if (!hold_initialized(store, session, pid, report)) ::kill(pid, SIGKILL);
+        };
     unsigned backoff_ms = 100;
     for (;;) {
         auto status = session.run(hooks);
+        hooks.initialized = nullptr;  // a restart runs at once
         int code = status.ok() ? *status : status.error().exit_code;
         if (!status.ok()) report.failed(status.error());
         bool kept = session.record_exit(status);

@@ -106,6 +106,10 @@ Result<void> init_container(const ChildContext& c) {
     TRY(pivot_into(root.get()));
     root.reset();
     TRY(setup_stdio(c, console, user));
+    if (c.hold) {
+        TRY(sync::send_ready(c.sync_fd));
+        TRY(sync::wait_for_release(c.sync_fd));
+    }
     return finish_and_exec(spec, user, c.seccomp, c.capabilities, c.stub_fd, c.sync_fd);
 }
 

@@ -28,6 +28,7 @@ struct ChildContext {
     uint64_t capabilities;                 // caps::to_mask(spec.capabilities), computed before clone
     const CgroupSelfJoin* cgroups;         // its v1 cgroups, joined first; null without a cgroup
     const JoinedNamespaces& joined;        // the other containers' namespaces it joins
+    bool hold = false;  // set up, it says so and waits for a second release before it executes
 };
 
 // Never returns: execs the container's command, or reports the error and exits.

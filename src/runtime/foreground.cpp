@@ -113,7 +113,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     if (managed.get()) join = TRY_CTX(managed.get()->self_join(), "cgroup");
     JoinedNamespaces joined = TRY(open_joined(spec.namespaces));
     ChildContext ctx{spec, plan, child_sync_fd.get(), stub.get(), hooks.stdio.value_or(theirs.fds()),
-                     std::nullopt, filter, capabilities, join ? &*join : nullptr, joined};
+                     std::nullopt, filter, capabilities, join ? &*join : nullptr, joined, bool(hooks.initialized)};
     if (spec.terminal) ctx.window = hooks.window ? hooks.window() : window_size();
     ChildProcess child = TRY(spawn(ctx, managed.get() ? managed.get()->unified_fd() : cgroup.fd()));
     child_sync_fd.reset();
@@ -125,7 +125,7 @@ Result<int> run_foreground(const Spec& spec, const Hooks& hooks) {
     if (spec.oom_score_adj) TRY(set_oom_score_adj(child.pid(), *spec.oom_score_adj));
     if (hooks.started) hooks.started(child.pid());
     TRY(sync::send_release(sync_fd.get()));
-    unique_fd master = TRY(await_exec(sync_fd.get(), child));
+    unique_fd master = TRY(await_exec(sync_fd.get(), child, hooks.initialized));
     if (hooks.executed) hooks.executed();
     if (master && hooks.terminal) hooks.terminal(master.get());
 

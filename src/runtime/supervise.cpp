@@ -112,13 +112,16 @@ Result<void> ensure_stdio_open() {
 }
 
 
-Result<unique_fd> await_exec(int sync_fd, ChildProcess& child) {
+Result<unique_fd> await_exec(int sync_fd, ChildProcess& child, const std::function<void(pid_t)>& initialized) {
     unique_fd master;
     for (;;) {
         auto m = TRY(sync::receive(sync_fd));
         if (!m) return master;
         if (m->kind == sync::Kind::kTerminal) {
             master = std::move(m->fd);
+        } else if (m->kind == sync::Kind::kReady && initialized) {
+            initialized(child.pid());
+            TRY(sync::send_release(sync_fd));
         } else if (m->kind == sync::Kind::kError) {
             (void)child.wait();
             return std::move(m->error);

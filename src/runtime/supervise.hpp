@@ -17,7 +17,7 @@ Result<void> ensure_stdio_open();
 
 // Reads the child's messages until its exec closes the socket: the terminal's master, if any,
 // or the error that stopped it (then it is reaped and the error returned).
-Result<unique_fd> await_exec(int sync_fd, ChildProcess& child);
+Result<unique_fd> await_exec(int sync_fd, ChildProcess& child, const std::function<void(pid_t)>& initialized = {});
 
 // Until the child exits: forward signals and copy bytes both ways (stdin only when `interactive`),
 // between skiff's stdio and either the terminal `master` (held raw) or the container's `pipes`;

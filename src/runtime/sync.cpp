@@ -23,6 +23,8 @@ Result<void> send_terminal(int sock, int master_fd) {
     return packet::send(sock, static_cast<uint8_t>(Kind::kTerminal), {}, master_fd);
 }
 
+Result<void> send_ready(int sock) { return packet::send(sock, static_cast<uint8_t>(Kind::kReady)); }
+
 void send_error(int sock, const Error& e) {
     std::string body = packet::Writer().i32(e.code).i32(e.exit_code).take();
     body += e.message.substr(0, packet::kMaxPacket - 1 - body.size());
@@ -38,6 +40,7 @@ Result<std::optional<Message>> receive(int sock) {
     packet::Reader body(p->body);
     switch (m.kind) {
         case Kind::kRelease:
+        case Kind::kReady:
             break;
         case Kind::kTerminal:
             if (!m.fd) return make_error("sync socket: terminal message without a file descriptor");

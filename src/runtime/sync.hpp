@@ -15,7 +15,8 @@ namespace skiff::runtime::sync {
 
 // kExecError is the exec stub's (exec_stub.c): {errno, path} when it could not execute the
 // command; receive() gives it as a kError with podman's message for that failure.
-enum class Kind : uint8_t { kRelease = 1, kTerminal = 2, kError = 3, kExecError = 4 };
+// kReady: the child is set up and waits for a second release before it executes (Hooks::initialized).
+enum class Kind : uint8_t { kRelease = 1, kTerminal = 2, kError = 3, kExecError = 4, kReady = 5 };
 
 struct Message {
     Kind kind = Kind::kRelease;
@@ -28,6 +29,7 @@ Result<void> send_release(int sock);
 // Blocks until skiff releases the child; the end of the stream means skiff is gone.
 Result<void> wait_for_release(int sock);
 Result<void> send_terminal(int sock, int master_fd);
+Result<void> send_ready(int sock);
 // Best effort: the child exits right after, whatever happens.
 void send_error(int sock, const Error& e);
 // The next message, or nothing at the end of the stream.

@@ -112,7 +112,12 @@ std::string secret_destination(const SecretUse& s);
 struct ContainerConfig {
     static constexpr int kSchema = 2;  // 1: the command line's options as JSON (read and migrated)
 
-    std::string image;  // as the user named it
+    std::string image;  // as the user named it; empty with rootfs
+    // --rootfs: the container's root is this directory instead of an image's layers; with
+    // rootfs_overlay (PATH:O) the directory is the lower layer of an overlay whose upper layer is
+    // the container's own and begins empty at each start.
+    std::string rootfs;
+    bool rootfs_overlay = false;
     std::optional<std::vector<std::string>> entrypoint;  // given: replaces the image's (and drops its Cmd)
     std::vector<std::string> command;                    // given: replaces the image's Cmd
     std::vector<std::string> env;  // -e and --env-file, resolved against skiff's environment at create
@@ -132,6 +137,8 @@ struct ContainerConfig {
     bool publish_all = false;              // -P (its ports are among `ports`)
 
     std::vector<MountConfig> mounts;
+    std::vector<std::string> volumes_from;  // --volumes-from as given (inspect shows it); the mounts it
+                                            // brought are in `mounts`
     bool read_only = false;
     bool privileged = false;
     std::vector<DeviceOption> devices;

@@ -25,6 +25,17 @@ Result<storage::Container> create(const storage::StoreConfig& store, RunOptions 
 // `attach` client (AttachOptions::starting) has connected, and reports its start's error there.
 Result<void> start(const storage::StoreConfig& store, const std::string& name_or_id, bool wait_attach = false);
 
+// `init`: a created or exited container set up as start would (its monitor, root file system, mounts,
+// namespaces, cgroup), its process waiting to execute the command; the record says "initialized".
+// An initialized or running container is podman's error ("has already been created in runtime").
+// `start` then lets the command run.
+Result<void> init(const storage::StoreConfig& store, const std::string& name_or_id);
+
+// `container cleanup`: what a container that is not running holds on the host given back (a `mount`
+// of its root, the volumes' and images' mounts); with `remove` the container is removed after. A
+// running (or initialized) container is podman's error.
+Result<void> cleanup(const storage::StoreConfig& store, const std::string& name_or_id, bool remove);
+
 // `stop`: the stop signal, then SIGKILL after `timeout` seconds (never if negative; unset: the
 // container's own --stop-timeout; a warning when it takes the SIGKILL); returns once the exit is
 // recorded. The container shows "stopping" meanwhile, and its lock is not held while waiting. A

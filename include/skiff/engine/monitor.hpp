@@ -4,8 +4,10 @@
 // kMonitorChannelFd there. main() hands that command line to the monitor module before it builds
 // anything else, so the monitor starts as a small process.
 //
-// launcher → monitor: one kStart packet {store, container id, start -a or not, log level}, with a
-//   descriptor of start's lock alongside (held until the container is recorded running).
+// launcher → monitor: one kStart packet {store, container id, start -a or not, log level, init or
+//   not}, with a descriptor of start's lock alongside (held until the container is recorded running).
+// For `init` the monitor reports kStarted once the container's process waits to execute, and
+//   listens on init_socket(): `start` connects and sends kStart, and hears kStarted or kFailed there.
 // monitor → launcher: one of kStarted (the container's command was executed), kListening (start -a:
 //   its attach socket listens; it runs the container once the first client is there) or kFailed
 //   {exit code, message}. The end of the stream before any of them: the monitor died.
@@ -32,8 +34,12 @@ struct MonitorStart {
     storage::StoreConfig store;
     std::string id;
     bool wait_attach = false;
+    bool init_only = false;  // `init`: report once the process waits to execute, run it on `start`
     log::Level log_level = log::Level::kWarn;
 };
+
+// Where an initialized container's monitor waits for `start` (in the container's run directory).
+std::string init_socket(const storage::StoreConfig& store, const std::string& id);
 
 std::string encode_monitor_start(const MonitorStart& m);
 Result<MonitorStart> decode_monitor_start(std::string_view body);

@@ -18,6 +18,7 @@ namespace skiff::engine {
 struct RunOptions {
     std::string image;       // the image, by name or id (the CLI passes the id it found or pulled)
     std::string image_name;  // IMAGE as the user wrote it, when `image` is its id; empty: `image`
+    bool rootfs = false;     // --rootfs: `image` is the root directory, PATH[:O], not an image
     std::vector<std::string> command;  // overrides the image's Cmd
     std::optional<std::string> entrypoint;  // a word, or a JSON array; "" clears the image's
     bool remove = false;                // --rm
@@ -47,6 +48,7 @@ struct RunOptions {
     std::vector<std::string> anonymous_volumes;  // the names name_anonymous_volumes gave
     std::vector<std::string> tmpfs;    // --tmpfs CONTAINER-PATH[:OPTIONS]
     std::vector<std::string> mounts;   // --mount type=bind|tmpfs,… (sources made absolute)
+    std::vector<std::string> volumes_from;  // --volumes-from CONTAINER[:ro|rw]: its volumes and binds
     bool read_only = false;
     bool privileged = false;
     std::vector<std::string> devices;              // --device HOST[:CONTAINER][:PERMS], as given

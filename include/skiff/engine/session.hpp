@@ -99,5 +99,9 @@ private:
 // leaves so that the monitor does not restart what the user stopped.
 std::string log_path(const storage::StoreConfig& store, const storage::Container& c, const ContainerConfig& config);
 std::string stop_marker(const storage::StoreConfig& store, const std::string& id);
+// The run-time file that says a session took counted mounts (images') not yet given back, and
+// whether a configuration has any.
+inline constexpr const char* kMountsHeld = "mounts-held";
+bool holds_counted_mounts(const ContainerConfig& config);
 
 }  // namespace skiff::engine

@@ -125,6 +125,10 @@ Spec default_spec();
 struct Hooks {
     std::function<void(pid_t)> started;  // the container's pid 1 is running (before exec)
     std::function<void()> executed;      // its command has been executed
+    // Set: the container's init stops right before it executes the command, everything else set up
+    // (`init`), and this is called with its pid; the command is executed once it returns. A caller
+    // that decides against it kills the pid instead.
+    std::function<void(pid_t)> initialized;
     // More descriptors to watch while the container runs (a monitor's output pipes): `readable`
     // is called on this thread when one has data or has hung up. No threads: a clone from a
     // process with threads could catch one holding a lock the child then waits for forever.

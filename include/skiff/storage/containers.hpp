@@ -27,8 +27,10 @@
 
 namespace skiff::storage {
 
-enum class ContainerState { kCreated, kRunning, kExited, kUnknown };
-const char* state_name(ContainerState s);  // "created", "running", "exited", "unknown"
+// kInitialized: `init` set it up and its process waits to execute the command (it has a pid and
+// a monitor, as a running one).
+enum class ContainerState { kCreated, kRunning, kExited, kUnknown, kInitialized };
+const char* state_name(ContainerState s);  // "created", "running", "exited", "unknown", "initialized"
 
 struct ContainerDefinition {
     std::string id;  // 64 hex

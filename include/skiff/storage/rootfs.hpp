@@ -32,6 +32,12 @@ Result<RootfsMount> prepare_rootfs(const StoreConfig& store, const ImageRecord& 
 Result<RootfsMount> existing_rootfs(const StoreConfig& store, const ImageRecord& image,
                                     const std::string& container_dir, bool disposable = false);
 
+// A root file system given as a directory (--rootfs PATH): PATH itself, bound; or with `overlay`
+// (PATH:O) an overlay whose one lower layer is PATH and whose upper and work directories are under
+// `container_dir`: made empty here when `fresh` (each start: what a run wrote is gone at the next,
+// and PATH never changes), else kept as the last start left them (made if missing).
+Result<RootfsMount> directory_rootfs(const std::string& path, bool overlay, const std::string& container_dir, bool fresh);
+
 // An image's layers as one read-only tree: an overlay of its layers without an upper directory, or
 // a read-only bind of its one layer (overlay wants two lower directories when it has no upper one).
 // An image without layers gets `empty_dir`, made here.
