@@ -24,6 +24,7 @@
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/cli/cli.hpp"
+#include "skiff/engine/oci_runtime.hpp"
 #include "skiff/engine/store.hpp"
 #include "version.hpp"
 
@@ -129,6 +130,8 @@ struct GlobalFlags {
     bool debug = false;        // -D, --debug: docker's spelling of --log-level=debug
     bool noout = false;        // --noout: the command's stdout goes nowhere
     std::string docker_config;  // --config: docker's; ignored with a warning, as podman does
+    std::string runtime;        // --runtime: the skiff binary that runs containers (oci_runtime.hpp)
+    std::vector<std::string> runtime_flags;  // --runtime-flag
 };
 
 // --log-level and --debug as podman reads them: a level it does not know, or both flags, end
@@ -170,6 +173,8 @@ Result<void> resolve_store(const GlobalFlags& g, Context& ctx) {
     if (!g.docker_config.empty()) log::warn("The --config flag is ignored by skiff. Exists for Docker compatibility");
     ctx.rootless = ::geteuid() != 0;
     ctx.store = TRY(engine::resolve_store(g.store));
+    ctx.runtime = g.runtime;
+    engine::set_runtime_choice(g.runtime, g.runtime_flags);
     TRY(check_storage_opts(g, ctx.store));
     if (g.noout) {
         // podman swaps its stdout for /dev/null: what the command (and a container it runs in the
@@ -372,6 +377,8 @@ int skiff::cli::run(int argc, char** argv) {
     app.add_flag("-D,--debug", g.debug, "Docker compatibility, force setting of log-level")->group("");
     app.add_option("--config", g.docker_config, "Ignored for Docker compatibility")->group("");
     app.add_flag("--noout", g.noout, "do not output to stdout");
+    app.add_option("--runtime", g.runtime, "Path to the OCI-compatible binary used to run containers (a skiff binary; default: skiff itself)");
+    app.add_option("--runtime-flag", g.runtime_flags, "add global flags for the container runtime");
     // Resolve the store before any command's callback runs.
     app.parse_complete_callback([&] {
         command_path() = path_of(app);

@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/time.hpp"
+#include "skiff/engine/oci_runtime.hpp"
 #include "skiff/engine/exec.hpp"
 #include "skiff/engine/images.hpp"
 #include "skiff/engine/logs.hpp"
@@ -285,6 +286,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
         {"RestartCount", c.restarts},
         {"ExecIDs", engine::exec_sessions(store, c.id)},
         {"Driver", storage::driver_name(store.driver)},
+        {"OCIRuntime", o.runtime.empty() ? std::string(engine::kOwnRuntime) : o.runtime},
         {"Mounts", mounts.mounts},
         {"NetworkSettings", Value::record({{"Ports", port_bindings(o.ports)}})},
         {"Config", Value::record({

@@ -19,6 +19,7 @@ namespace skiff::cli {
 struct Context {
     engine::StoreConfig store;  // resolved from --root/--runroot/--storage-driver before callbacks
     bool rootless = false;
+    std::string runtime;  // --runtime as given; empty: skiff's own
     int exit_code = 0;
     // For commands marked prefix_command() (run…): IMAGE and everything after it, unparsed.
     std::vector<std::string> trailing;

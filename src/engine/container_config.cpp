@@ -14,6 +14,7 @@
 #include "skiff/base/json_record.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/container_config.hpp"
+#include "skiff/engine/oci_runtime.hpp"
 #include "skiff/engine/run.hpp"
 #include "skiff/oci/image_change.hpp"
 #include "skiff/runtime/plan.hpp"
@@ -464,6 +465,7 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     // podman's checks of --init: the init must be the namespace's PID 1, and systemd wants to be.
     c.init = opts.init;
     c.init_path = opts.init_path;
+    c.runtime = opts.runtime == kOwnRuntime ? std::string() : opts.runtime;
     if (c.init && c.pid.kind != NamespaceMode::Kind::kPrivate)
         return make_error("cannot add init binary as PID 1 (PID namespace isn't private)");
     if (c.init && opts.systemd == "always") return make_error("cannot use container-init binary with systemd=always");
@@ -819,6 +821,7 @@ std::string serialize_config(const ContainerConfig& c) {
     }
     if (c.init) put_bool(w, "init", true);
     json::put_nonempty(w, "init_path", c.init_path);
+    json::put_nonempty(w, "runtime", c.runtime);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -953,6 +956,7 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     });
     c.init = get_bool(d, "init");
     c.init_path = json::get_string(d, "init_path");
+    c.runtime = json::get_string(d, "runtime");
     return c;
 }
 

@@ -16,6 +16,9 @@
 #include "skiff/base/time.hpp"
 #include "skiff/engine/container_cgroup.hpp"
 #include "skiff/engine/containers.hpp"
+#include "skiff/engine/attach.hpp"
+#include "skiff/engine/lifecycle.hpp"
+#include "skiff/engine/oci_runtime.hpp"
 #include "skiff/engine/volumes.hpp"
 #include "run_internal.hpp"
 #include "systemd.hpp"
@@ -186,6 +189,7 @@ Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions
     TRY(resolve_secrets(store, config));
     config.ports = TRY(published_ports(image.config, opts, config));
     TRY(set_systemd_mode(opts, image.config.config, config));
+    (void)TRY(resolve_runtime(config.runtime));
     return prepare(store, std::move(image), std::move(config), id);
 }
 
@@ -303,6 +307,28 @@ Result<std::array<bool, 2>> attached_outputs(const std::vector<std::string>& att
     return out;
 }
 
+// A runtime other than this binary runs the container in a monitor executed from it, as a
+// detached one; the foreground run attaches to it, as podman's does to conmon.
+Result<void> check_attachable(const RunOptions& opts, const std::array<bool, 2>& relay) {
+    if (opts.preserve_fds > 0) return make_error("--preserve-fds passes descriptors to a container of skiff's own runtime only");
+    if (!relay[0] || !relay[1]) return make_error("--attach of some of the streams needs a container of skiff's own runtime");
+    return {};
+}
+
+Result<int> run_attached(const storage::StoreConfig& store, const std::string& id, const RunOptions& opts) {
+    AttachOptions a;
+    a.stdin = opts.interactive;
+    a.starting = true;
+    auto started = start(store, id, true);
+    if (!started.ok()) {
+        // As podman: a --rm container that could not start leaves nothing behind.
+        if (opts.remove) (void)remove_containers(store, {id}, forced_removal());
+        return started.error();
+    }
+    if (opts.started) opts.started(id);
+    return attach(store, id, a);
+}
+
 }  // namespace
 
 Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
@@ -311,12 +337,16 @@ Result<int> run(const storage::StoreConfig& store, const RunOptions& given) {
     name_anonymous_volumes(opts, [] { return str::random_hex(32); });
     auto p = TRY(prepare_new(store, opts, str::random_hex(32)));
     TRY(check_bind_sources(p.config));
+    auto runtime = TRY(resolve_runtime(p.config.runtime));
+    if (!runtime.own) TRY(check_attachable(opts, relay));
     auto c = TRY(make_container(store, p, opts));
     TRY(make_container_volumes(store, c, p.config));
+    if (!runtime.own) return run_attached(store, c.id, opts);
     // `run` is create plus a session in this process, its I/O the caller's own; as podman's, its
     // output is kept in its log too.
     ContainerSession session(store, std::move(c), std::move(p));
     auto status = [&]() -> Result<int> {
+        TRY(apply_runtime_flags(runtime_flags()));
         TRY(session.finish());
         session.spec().preserve_fds = opts.preserve_fds;
         TRY(session.listen_ports());

@@ -11,6 +11,7 @@
 #include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/container_config.hpp"
+#include "skiff/engine/oci_runtime.hpp"
 #include "skiff/runtime/cgroup_host.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
@@ -50,8 +51,13 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
     h.distribution_version = release["VERSION_ID"];
     h.distribution_codename = release["VERSION_CODENAME"];
     log::trace("/etc/os-release: distribution {} {} ({})", h.distribution_id, h.distribution_version, h.distribution_codename);
+    // The monitor (podman's conmon) is this binary; the runtime is the one --runtime chose.
     std::error_code ec;
-    h.runtime_path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    h.monitor_path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    auto rt = TRY(resolve_runtime(chosen_runtime()));
+    h.runtime_name = rt.name;
+    h.runtime_path = rt.path;
+    h.runtime_version = rt.version;
     h.log_driver = LogConfig{}.driver;
     auto self_cgroup = fs::read_file("/proc/self/cgroup");
     runtime::CgroupHost cgroups = runtime::probe_cgroups_from(self_cgroup.ok() ? *self_cgroup : "");

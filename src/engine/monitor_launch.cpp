@@ -19,6 +19,7 @@
 #include "skiff/base/packet.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/monitor.hpp"
+#include "skiff/engine/oci_runtime.hpp"
 #include "skiff/engine/sealed_binary.hpp"
 #include "skiff/runtime/enter.hpp"
 
@@ -48,15 +49,17 @@ uint8_t kind(MonitorMessage m) { return static_cast<uint8_t>(m); }
 }  // namespace
 
 std::string encode_monitor_start(const MonitorStart& m) {
-    return packet::Writer()
-        .str(m.store.root)
+    packet::Writer w;
+    w.str(m.store.root)
         .str(m.store.runroot)
         .str(storage::driver_name(m.store.driver))
         .str(m.id)
         .u32(m.wait_attach ? 1 : 0)
         .i32(static_cast<int32_t>(m.log_level))
         .u32(m.init_only ? 1 : 0)
-        .take();
+        .u32(static_cast<uint32_t>(m.runtime_flags.size()));
+    for (const std::string& f : m.runtime_flags) w.str(f);
+    return w.take();
 }
 
 Result<MonitorStart> decode_monitor_start(std::string_view body) {
@@ -72,6 +75,9 @@ Result<MonitorStart> decode_monitor_start(std::string_view body) {
         return make_error("monitor: log level " + std::to_string(level) + " out of range");
     m.log_level = static_cast<log::Level>(level);
     m.init_only = TRY(in.u32()) != 0;
+    uint32_t flags = TRY(in.u32());
+    if (flags > 64) return make_error("monitor: " + std::to_string(flags) + " runtime flags");
+    for (uint32_t i = 0; i < flags; ++i) m.runtime_flags.push_back(TRY(in.str()));
     if (!in.rest().empty()) return make_error("monitor: start message longer than its fields");
     if (m.id.empty() || m.store.root.empty() || m.store.runroot.empty()) return make_error("monitor: start message without a container or store");
     return m;
@@ -117,11 +123,13 @@ Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Co
     // The start message waits in the socket for the monitor, with a descriptor of start's lock: it
     // shares the lock's open file, so the lock stays held until the monitor lets go of it.
     TRY(packet::send(mine.get(), kind(MonitorMessage::kStart),
-                     encode_monitor_start({store, c.id, wait_attach, init_only, log::level()}), start_lock));
+                     encode_monitor_start({store, c.id, wait_attach, init_only, log::level(), runtime_flags()}), start_lock));
     unique_fd null = TRY(sys::open("/dev/null", O_RDWR));
     // CVE-2019-5736: the monitor, and the container's process it clones until that executes its
-    // command, run from a view of skiff's binary that nobody can write.
-    unique_fd exe = TRY(runtime::sealed_self(sealed_exe_lower(store)));
+    // command, run from a view of skiff's binary (or the container's --runtime) that nobody can write.
+    auto rt = TRY(resolve_runtime(config.runtime));
+    unique_fd exe = TRY(rt.own ? runtime::sealed_self(sealed_exe_lower(store))
+                               : runtime::sealed_binary(rt.path, sealed_exe_lower(store)));
     // Everything the child needs is made before the fork: between fork and exec it only moves
     // descriptors. argv[0] is the starting command's name (comm), as a fork would keep it.
     char name[17] = "skiff";

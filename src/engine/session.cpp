@@ -12,6 +12,8 @@
 #include "container_root.hpp"
 #include "run_internal.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
+#include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/base/time.hpp"
 #include "skiff/engine/container_cgroup.hpp"
@@ -197,7 +199,12 @@ void ContainerSession::timeout_fired() {
 }
 
 Result<int> ContainerSession::run(const runtime::Hooks& hooks) {
+    const runtime::Spec& s = p_.spec;
+    log::debug("container {}: running {} as user \"{}\" in {} (root {}, cgroup {})", c_.id, str::join(s.args, " "),
+               s.user, s.cwd, s.rootfs, s.cgroup ? s.cgroup_name : "none");
     auto status = runtime::run_foreground(p_.spec, hooks);
+    if (status.ok()) log::debug("container {}: exited with status {}", c_.id, *status);
+    else log::debug("container {}: failed: {}", c_.id, status.error().message);
     timeout_.reset();
     if (forwarder_) forwarder_->clear_container();
     // As podman: a container killed for its --timeout ends the run with 255.

@@ -45,6 +45,7 @@
 #include "skiff/engine/attach_wire.hpp"
 #include "skiff/engine/logs.hpp"
 #include "skiff/engine/monitor.hpp"
+#include "skiff/engine/oci_runtime.hpp"
 #include "skiff/engine/session.hpp"
 
 namespace skiff::monitor {
@@ -175,6 +176,14 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
     const storage::StoreConfig& store = args.store;
     Report report(engine::kMonitorChannelFd);
     log::set_level(args.log_level);
+    // Its log lines go where its stderr goes now (/dev/null), not to the container's stderr, which
+    // takes descriptor 2 below; --runtime-flag log=PATH sends them to a file.
+    int log_fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
+    if (log_fd >= 0) log::set_sink(log_fd);
+    if (auto applied = engine::apply_runtime_flags(args.runtime_flags); !applied.ok()) {
+        report.failed(applied.error());
+        return 1;
+    }
     // Named as the command that started it, not "exe" (/proc/self/exe).
     (void)::prctl(PR_SET_NAME, name, 0, 0, 0);
     // The exec made this process dumpable again.

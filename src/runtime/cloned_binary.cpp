@@ -22,6 +22,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -51,8 +53,8 @@ bool is_sealed(int fd) {
 
 // MFD_EXEC (Linux 6.3) asks for an executable memfd whatever vm.memfd_noexec says; older kernels
 // refuse the flag, and every memfd of theirs is executable.
-Result<unique_fd> sealed_copy_of_self() {
-    unique_fd exe = TRY(sys::open("/proc/self/exe", O_RDONLY));
+Result<unique_fd> sealed_copy_of(const std::string& path) {
+    unique_fd exe = TRY(sys::open(path, O_RDONLY));
     int fd = ::memfd_create("skiff", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
     if (fd < 0 && errno == EINVAL) fd = ::memfd_create("skiff", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) return sys_error("memfd_create");
@@ -68,11 +70,8 @@ Result<unique_fd> sealed_copy_of_self() {
 }
 
 // overlay wants two layers when it has no upper one: `empty_dir` is the lower.
-Result<unique_fd> overlay_view_of_self(const std::string& empty_dir) {
-    char target[4096];
-    ssize_t n = ::readlink("/proc/self/exe", target, sizeof target - 1);
-    if (n <= 0) return sys_error("readlink /proc/self/exe");
-    std::string path(target, static_cast<size_t>(n));
+// `path` names the binary (a directory's entry), `file` is it as opened: the view must show that file.
+Result<unique_fd> overlay_view_of(const std::string& path, const std::string& file, const std::string& empty_dir) {
     if (!path.starts_with('/') || path.ends_with(" (deleted)")) return make_error("skiff's binary has no path");
     unique_fd ctx(::fsopen("overlay", FSOPEN_CLOEXEC));
     if (!ctx) return sys_error("fsopen overlay");
@@ -87,10 +86,19 @@ Result<unique_fd> overlay_view_of_self(const std::string& empty_dir) {
     unique_fd exe = TRY(sys::openat(mnt.get(), fs::basename(path), O_PATH | O_NOFOLLOW));
     // The same file, not one put in its place since this process started from it.
     struct stat a, b;
-    if (::fstat(exe.get(), &a) < 0 || ::stat("/proc/self/exe", &b) < 0 || a.st_size != b.st_size ||
+    if (::fstat(exe.get(), &a) < 0 || ::stat(file.c_str(), &b) < 0 || a.st_size != b.st_size ||
         a.st_mtim.tv_sec != b.st_mtim.tv_sec || a.st_mtim.tv_nsec != b.st_mtim.tv_nsec)
         return make_error("skiff's binary changed since it started");
     return exe;
+}
+
+Result<unique_fd> sealed_view(const std::string& path, const std::string& file, const std::string& empty_dir) {
+    // Whatever keeps the overlay from being made, the copy serves.
+    if (!empty_dir.empty() && fs::mkdir_p(empty_dir, 0700).ok()) {
+        auto view = overlay_view_of(path, file, empty_dir);
+        if (view.ok()) return view;
+    }
+    return sealed_copy_of(file);
 }
 
 }  // namespace
@@ -103,12 +111,16 @@ bool running_sealed() {
 Result<unique_fd> sealed_self(const std::string& empty_dir) {
     // Already sealed: the same view again (a view of it would be of its detached directory).
     if (running_sealed()) return sys::open("/proc/self/exe", O_PATH);
-    // Whatever keeps the overlay from being made, the copy serves.
-    if (!empty_dir.empty() && fs::mkdir_p(empty_dir, 0700).ok()) {
-        auto view = overlay_view_of_self(empty_dir);
-        if (view.ok()) return view;
-    }
-    return sealed_copy_of_self();
+    char target[4096];
+    ssize_t n = ::readlink("/proc/self/exe", target, sizeof target - 1);
+    if (n <= 0) return sys_error("readlink /proc/self/exe");
+    return sealed_view(std::string(target, static_cast<size_t>(n)), "/proc/self/exe", empty_dir);
+}
+
+Result<unique_fd> sealed_binary(const std::string& path, const std::string& empty_dir) {
+    char resolved[PATH_MAX];
+    if (!::realpath(path.c_str(), resolved)) return sys_error("resolve " + path);
+    return sealed_view(resolved, resolved, empty_dir);
 }
 
 Result<void> ensure_sealed_binary(const std::string& empty_dir) {

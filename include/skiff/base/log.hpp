@@ -8,6 +8,8 @@
 namespace skiff::log {
 
 enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kFatal, kPanic };
+// logrus's text lines, or its JSON ones ({"level":…,"msg":…,"time":…}, as runc's --log-format json).
+enum class Format { kText, kJson };
 
 Level level();
 void set_level(Level l);
@@ -15,6 +17,10 @@ bool parse_level(std::string_view name, Level* out);
 // logrus's name of a level: "trace", "debug", "info", "warning", …
 const char* level_name(Level l);
 void write(Level l, std::string_view msg);
+// Where the lines go (default stderr, whose lines on a terminal are logrus's short ones), and in
+// which format: the runtime's --runtime-flag log=PATH and log-format.
+void set_sink(int fd);
+void set_format(Format f);
 
 template <class... Args>
 void trace(fmt::format_string<Args...> f, Args&&... args) {

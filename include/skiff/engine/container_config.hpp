@@ -170,6 +170,7 @@ struct ContainerConfig {
     std::vector<SecretUse> secrets;  // --secret
     bool init = false;       // --init: an init runs the command as its child (/run/podman-init)
     std::string init_path;   // --init-path: that init, a host file; empty: skiff's own
+    std::string runtime;     // --runtime as given (a name or a path); empty: skiff's own (oci_runtime.hpp)
 };
 // /dev/shm's size as inspect shows it without --shm-size (podman's default, "65536k" in decimal).
 inline constexpr int64_t kDefaultShmSize = 65536000;

@@ -19,9 +19,12 @@ struct HostInfo {
     std::string distribution_id;        // ID ("debian"), VERSION_ID ("12"), VERSION_CODENAME ("bookworm")
     std::string distribution_version;
     std::string distribution_codename;
-    // What runs and watches containers: skiff's own binary, which is its runtime and its monitor.
+    // What watches containers (skiff's own binary, podman's conmon) and what runs them (the
+    // --runtime: by default skiff's own binary again).
+    std::string monitor_path;
     std::string runtime_name = "skiff";
     std::string runtime_path;
+    std::string runtime_version;
     std::string cgroup_manager = "cgroupfs";  // skiff writes the cgroup tree itself; no systemd
     std::string log_driver;                   // what a container logs with unless --log-driver says
     std::string event_logger = "none";        // skiff records no events

@@ -5,7 +5,7 @@
 // anything else, so the monitor starts as a small process.
 //
 // launcher → monitor: one kStart packet {store, container id, start -a or not, log level, init or
-//   not}, with a descriptor of start's lock alongside (held until the container is recorded running).
+//   not, runtime flags}, with a descriptor of start's lock alongside (held until the container is recorded running).
 // For `init` the monitor reports kStarted once the container's process waits to execute, and
 //   listens on init_socket(): `start` connects and sends kStart, and hears kStarted or kFailed there.
 // monitor → launcher: one of kStarted (the container's command was executed), kListening (start -a:
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "skiff/base/log.hpp"
 #include "skiff/base/result.hpp"
@@ -36,6 +37,7 @@ struct MonitorStart {
     bool wait_attach = false;
     bool init_only = false;  // `init`: report once the process waits to execute, run it on `start`
     log::Level log_level = log::Level::kWarn;
+    std::vector<std::string> runtime_flags;  // --runtime-flag, applied by the monitor (oci_runtime.hpp)
 };
 
 // Where an initialized container's monitor waits for `start` (in the container's run directory).

@@ -97,6 +97,7 @@ struct RunOptions {
     std::vector<std::string> secrets;   // --secret NAME[,type=mount|env][,target=…][,uid=,gid=,mode=]
     bool init = false;                  // --init: an init as PID 1 forwards signals and reaps
     std::string init_path;              // --init-path: the init binary (default: skiff's own)
+    std::string runtime;                // the global --runtime: a skiff binary to run it (oci_runtime.hpp)
 
     // Where podman's warnings about the options go (a line each, before the container starts);
     // the engine prints nothing itself. Unset: dropped.

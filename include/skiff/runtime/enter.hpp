@@ -46,6 +46,8 @@ bool running_sealed();
 // detached overlay of its directory over `empty_dir` (made when missing), or else a sealed memfd
 // copy. `empty_dir` empty: the copy.
 Result<unique_fd> sealed_self(const std::string& empty_dir);
+// The same view of another skiff binary (a container's --runtime), by its path.
+Result<unique_fd> sealed_binary(const std::string& path, const std::string& empty_dir);
 
 // Unless skiff already runs from a sealed view, re-executes itself from one (sealed_self) with
 // the same arguments and environment: returns only on error.

@@ -51,6 +51,7 @@ RunOptions everything() {
     o.ulimits = {"nofile=10:20", "host"};
     o.oom_score_adj = -5;
     o.pidfile = "/run/c.pid";
+    o.runtime = "/opt/rt/skiff";
     return o;
 }
 
@@ -198,6 +199,7 @@ TEST_CASE("the record: every field of the configuration is written and read back
     CHECK(back->ulimits == c->ulimits);
     CHECK(back->oom_score_adj == -5);
     CHECK(back->pidfile == "/run/c.pid");
+    CHECK(back->runtime == "/opt/rt/skiff");
     // Unset stays unset.
     auto plain = parse_config(serialize_config(*configure(RunOptions{}, {})));
     REQUIRE(plain.ok());
@@ -205,6 +207,11 @@ TEST_CASE("the record: every field of the configuration is written and read back
     CHECK_FALSE(plain->resources.memory);
     CHECK_FALSE(plain->oom_score_adj);
     CHECK_FALSE(plain->log.max_size);
+    CHECK(plain->runtime.empty());
+    // skiff's own runtime named: recorded as the default.
+    RunOptions own;
+    own.runtime = "skiff";
+    CHECK(configure(own, {})->runtime.empty());
 }
 
 TEST_CASE("the record: schema 1 (the options an earlier skiff stored) is migrated as it is read") {

@@ -1,0 +1,181 @@
+#include "skiff/engine/oci_runtime.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "engine_version.hpp"
+#include "skiff/base/fd.hpp"
+#include "skiff/base/fs.hpp"
+#include "skiff/base/log.hpp"
+#include "skiff/base/strings.hpp"
+#include "skiff/base/sys.hpp"
+
+extern char** environ;
+
+namespace skiff::engine {
+
+namespace {
+
+std::string g_runtime;
+std::vector<std::string> g_flags;
+
+constexpr int kProbeMs = 5000;
+
+std::string self_path() {
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+bool executable_file(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// A name looked up as a command is: in PATH, then the sbin directories a user's PATH may lack
+// (runc is /usr/sbin/runc on Debian).
+std::string find_command(std::string_view name) {
+    const char* env = std::getenv("PATH");
+    std::string dirs = env ? env : "";
+    dirs += ":/usr/local/sbin:/usr/sbin:/sbin";
+    for (const std::string& dir : str::split(dirs, ':')) {
+        if (dir.empty()) continue;
+        std::string candidate = fs::join(dir, std::string(name));
+        if (executable_file(candidate)) return candidate;
+    }
+    return {};
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat x, y;
+    return ::stat(a.c_str(), &x) == 0 && ::stat(b.c_str(), &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+// The first line `path --version` writes, within kProbeMs.
+Result<std::string> version_line(const std::string& path) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) return sys_error("pipe");
+    unique_fd rd(fds[0]), wr(fds[1]);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, wr.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    std::string arg0 = path, arg1 = "--version";
+    char* argv[] = {arg0.data(), arg1.data(), nullptr};
+    pid_t pid = 0;
+    int err = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (err != 0) return sys_error("execute " + path, err);
+    wr.reset();
+    std::string out;
+    bool timed_out = false;
+    for (;;) {
+        struct pollfd p{rd.get(), POLLIN, 0};
+        int n = ::poll(&p, 1, kProbeMs);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) {
+            timed_out = true;
+            break;
+        }
+        char buf[512];
+        ssize_t r = ::read(rd.get(), buf, sizeof buf);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        out.append(buf, static_cast<size_t>(r));
+        if (out.find('\n') != std::string::npos || out.size() > 4096) break;
+    }
+    rd.reset();
+    if (timed_out) ::kill(pid, SIGKILL);  // ours, not yet reaped: the pid is still this child's
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (timed_out) return make_error(path + " --version did not answer within " + std::to_string(kProbeMs / 1000) + " seconds");
+    return out.substr(0, out.find('\n'));
+}
+
+}  // namespace
+
+Result<OciRuntime> resolve_runtime(std::string_view given) {
+    const std::string self = self_path();
+    OciRuntime rt;
+    rt.name = given.empty() ? std::string(kOwnRuntime) : std::string(given);
+    if (given.empty() || given == kOwnRuntime) {
+        rt.path = self;
+        rt.version = "skiff version " SKIFF_ENGINE_VERSION;
+        rt.own = true;
+        return rt;
+    }
+    if (given.find('/') != std::string_view::npos) {
+        if (!executable_file(rt.name))
+            return make_error("no valid executable found for OCI runtime " + rt.name + ": invalid argument");
+        rt.path = rt.name;
+    } else {
+        rt.path = find_command(given);
+        if (rt.path.empty()) return make_error("default OCI runtime \"" + rt.name + "\" not found: invalid argument");
+    }
+    if (same_file(rt.path, self)) {
+        rt.version = "skiff version " SKIFF_ENGINE_VERSION;
+        rt.own = true;
+        return rt;
+    }
+    rt.version = TRY_CTX(version_line(rt.path), "OCI runtime " + rt.name);
+    const std::string ours = "skiff version " SKIFF_ENGINE_VERSION;
+    if (rt.version == ours) return rt;
+    if (rt.version.starts_with("skiff version "))
+        return make_error("OCI runtime " + rt.path + " is " + rt.version + ", not " + ours +
+                          ": a container's runtime must be this skiff's version");
+    return make_error("OCI runtime " + rt.name + " (" + rt.path + ", \"" + rt.version +
+                      "\") is not skiff: skiff runs containers with its own runtime and does not drive other OCI runtimes");
+}
+
+void set_runtime_choice(std::string runtime, std::vector<std::string> flags) {
+    g_runtime = std::move(runtime);
+    g_flags = std::move(flags);
+}
+
+const std::string& chosen_runtime() { return g_runtime; }
+const std::vector<std::string>& runtime_flags() { return g_flags; }
+
+Result<void> apply_runtime_flags(const std::vector<std::string>& flags) {
+    bool debug = false;
+    std::optional<log::Format> format;
+    std::string log_file;
+    for (const std::string& given : flags) {
+        // As podman passes them on: "--" put in front of a flag that has none.
+        std::string flag = given.starts_with('-') ? given : "--" + given;
+        std::string name = flag.substr(0, flag.find('='));
+        bool has_value = flag.find('=') != std::string::npos;
+        std::string value = has_value ? flag.substr(flag.find('=') + 1) : "";
+        if (name == "--debug" && (!has_value || value == "true" || value == "false")) {
+            debug = value != "false";
+        } else if (name == "--log" && has_value && !value.empty()) {
+            log_file = value;
+        } else if (name == "--log-format" && (value == "text" || value == "json")) {
+            format = value == "json" ? log::Format::kJson : log::Format::kText;
+        } else {
+            return make_error("skiff runtime: flag provided but not defined or invalid: " + flag +
+                                     " (skiff's runtime takes debug, log=PATH and log-format=text|json)",
+                                 126);
+        }
+    }
+    if (!log_file.empty()) {
+        int fd = ::open(log_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) return make_error("skiff runtime: open log " + log_file + ": " + std::strerror(errno), 126);
+        log::set_sink(fd);
+    }
+    if (format) log::set_format(*format);
+    if (debug && log::level() > log::Level::kDebug) log::set_level(log::Level::kDebug);
+    return {};
+}
+
+}  // namespace skiff::engine
