@@ -140,6 +140,9 @@ const storage::ImageRecord* closest_parent(const std::vector<storage::ImageRecor
 void prune_parents(const storage::StoreConfig& store, storage::ImageRecord removed,
                    std::vector<RemoveImageResult>& out) {
     for (;;) {
+        // A parent has fewer layers, and at least one: an image of one layer has none (and the
+        // store's image list, read for each removal, would make `rmi -a` quadratic).
+        if (removed.config.diff_ids.size() < 2) return;
         auto images = storage::list_images(store);
         if (!images.ok()) return;
         const storage::ImageRecord* parent = closest_parent(*images, removed);
