@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/idmap.hpp"
 #include "skiff/base/json_record.hpp"
 #include "skiff/oci/auth.hpp"
 
@@ -105,9 +106,10 @@ std::string default_auth_file(const std::string& authfile_flag) {
     if (!authfile_flag.empty()) return authfile_flag;
     std::string from_env = env("REGISTRY_AUTH_FILE");
     if (!from_env.empty()) return from_env;
-    std::string runtime = env("XDG_RUNTIME_DIR");
-    if (!runtime.empty()) return runtime + "/containers/auth.json";
-    return "/run/containers/" + std::to_string(getuid()) + "/auth.json";
+    // podman's: $XDG_RUNTIME_DIR/containers (a rootless user's runtime directory, whichever it is),
+    // else root's /run/containers/0.
+    if (rootless_process() || !env("XDG_RUNTIME_DIR").empty()) return user_runtime_dir() + "/containers/auth.json";
+    return "/run/containers/" + std::to_string(invoking_uid()) + "/auth.json";
 }
 
 std::vector<std::string> auth_files_to_read(const std::string& authfile_flag) {

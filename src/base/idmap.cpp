@@ -1,5 +1,11 @@
 #include "skiff/base/idmap.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
 #include <fmt/core.h>
 
 namespace skiff {
@@ -28,6 +34,48 @@ std::string IdMap::proc_format(const std::vector<IdRange>& ranges) {
     std::string out;
     for (auto& r : ranges) out += fmt::format("{} {} {}\n", r.container, r.host, r.size);
     return out;
+}
+
+namespace {
+
+// The lines of /proc/self/uid_map, each {inside, outside, count}.
+std::vector<IdRange> own_uid_map() {
+    std::vector<IdRange> out;
+    FILE* f = std::fopen("/proc/self/uid_map", "re");
+    if (!f) return out;
+    unsigned a, b, c;
+    while (std::fscanf(f, "%u %u %u", &a, &b, &c) == 3) out.push_back({a, b, c});
+    std::fclose(f);
+    return out;
+}
+
+}  // namespace
+
+bool rootless_process() {
+    static const bool value = [] {
+        if (::geteuid() != 0) return true;
+        auto map = own_uid_map();
+        return !(map.size() == 1 && map[0].container == 0 && map[0].host == 0 && map[0].size == 4294967295u);
+    }();
+    return value;
+}
+
+uid_t invoking_uid() {
+    static const uid_t value = [] {
+        uid_t self = ::geteuid();
+        if (!rootless_process()) return self;
+        for (const IdRange& r : own_uid_map())
+            if (self >= r.container && self - r.container < r.size) return static_cast<uid_t>(r.host + (self - r.container));
+        return self;
+    }();
+    return value;
+}
+
+std::string user_runtime_dir() {
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    struct stat st;
+    if (xdg && *xdg && ::stat(xdg, &st) == 0) return xdg;
+    return rootless_process() ? "/tmp/skiff-run-" + std::to_string(invoking_uid()) : "/run";
 }
 
 }  // namespace skiff

@@ -4,7 +4,15 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+
+extern char** environ;
 
 namespace skiff::sys {
 
@@ -92,6 +100,46 @@ Result<std::pair<unique_fd, unique_fd>> pipe() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) return sys_error("pipe");
     return std::pair<unique_fd, unique_fd>{unique_fd(fds[0]), unique_fd(fds[1])};
+}
+
+Result<Captured> run_captured(const std::vector<std::string>& args, int stream, int timeout_ms, size_t limit) {
+    if (args.empty()) return make_error("run: no program");
+    auto [rd, wr] = TRY(pipe());
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    int other = stream == STDOUT_FILENO ? STDERR_FILENO : STDOUT_FILENO;
+    posix_spawn_file_actions_addopen(&actions, other, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, wr.get(), stream);
+    pid_t pid = 0;
+    int err = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (err != 0) return sys_error("execute " + args[0], err);
+    wr.reset();
+    Captured out;
+    for (;;) {
+        struct pollfd p{rd.get(), POLLIN, 0};
+        int n = ::poll(&p, 1, timeout_ms);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) {
+            out.timed_out = true;
+            break;
+        }
+        char buf[4096];
+        ssize_t r = ::read(rd.get(), buf, sizeof buf);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        out.output.append(buf, std::min(static_cast<size_t>(r), limit - std::min(limit, out.output.size())));
+    }
+    rd.reset();
+    if (out.timed_out) ::kill(pid, SIGKILL);  // our child, not yet reaped: the pid is still its
+    while (::waitpid(pid, &out.status, 0) < 0 && errno == EINTR) {
+    }
+    return out;
 }
 
 bool exists(const std::string& path) {

@@ -20,6 +20,7 @@
 
 #include "commands.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/idmap.hpp"
 #include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
@@ -171,8 +172,12 @@ Result<void> check_storage_opts(const GlobalFlags& g, const engine::StoreConfig&
 Result<void> resolve_store(const GlobalFlags& g, Context& ctx) {
     set_log_level(g);
     if (!g.docker_config.empty()) log::warn("The --config flag is ignored by skiff. Exists for Docker compatibility");
-    ctx.rootless = ::geteuid() != 0;
+    ctx.rootless = rootless_process();
     ctx.store = TRY(engine::resolve_store(g.store));
+    // Every command but these touches the store, or runs what does, in the user's namespaces.
+    const std::string& cmd = command_path();
+    if (ctx.rootless && cmd != "skiff" && cmd != "skiff version" && cmd != "skiff help")
+        TRY(engine::enter_user_namespace(ctx.store));
     ctx.runtime = g.runtime;
     engine::set_runtime_choice(g.runtime, g.runtime_flags);
     TRY(check_storage_opts(g, ctx.store));

@@ -2,6 +2,7 @@
 #include "skiff/engine/container_cgroup.hpp"
 
 #include "run_internal.hpp"
+#include "skiff/base/idmap.hpp"
 
 namespace skiff::engine {
 
@@ -28,7 +29,8 @@ void record_cgroup(storage::Container& c, const runtime::CgroupPaths& paths) {
 
 Result<runtime::Cgroup> open_cgroup(const storage::Container& c) {
     if (c.cgroups.empty())
-        return make_error("container " + c.name + " has no cgroup of its own (--cgroups disabled)");
+        return make_error("container " + c.name + " has no cgroup of its own (" +
+                          (rootless_process() ? "rootless, without a delegated cgroup v2 subtree" : "--cgroups disabled") + ")");
     return runtime::Cgroup::open(cgroup_paths(c));
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/idmap.hpp"
 #include "skiff/base/log.hpp"
 #include "skiff/engine/logs.hpp"
 #include "skiff/base/strings.hpp"
@@ -27,7 +28,9 @@
 #include "skiff/engine/sealed_binary.hpp"
 #include "skiff/net/forwarder.hpp"
 #include "skiff/oci/reference.hpp"
+#include "skiff/runtime/cgroup_host.hpp"
 #include "skiff/runtime/enter.hpp"
+#include "skiff/runtime/rootless.hpp"
 #include "skiff/storage/containers.hpp"
 #include "skiff/storage/images.hpp"
 #include "skiff/storage/rootfs.hpp"
@@ -156,6 +159,22 @@ Result<void> check_bind_sources(const ContainerConfig& config) {
     return {};
 }
 
+Result<bool> own_cgroup_possible(const ContainerConfig& config) {
+    if (!rootless_process()) return true;
+    static const bool writable = [] {
+        auto self = fs::read_file("/proc/self/cgroup");
+        runtime::CgroupHost host = runtime::probe_cgroups_from(self.ok() ? *self : "");
+        return host.pure_v2() && ::access(fs::join(host.unified, host.unified_own).c_str(), W_OK) == 0;
+    }();
+    if (writable) return true;
+    const runtime::Resources& r = config.resources;
+    bool limited = r.memory || r.memory_swap || r.cpus || r.cpu_shares || r.cpuset_cpus || r.pids_limit || r.io_weight ||
+                   !r.read_bps.empty() || !r.write_bps.empty() || !r.read_iops.empty() || !r.write_iops.empty();
+    if (limited)
+        return make_error("invalid configuration, cannot specify resource limits without cgroups v2 and --cgroup-manager=systemd");
+    return false;
+}
+
 Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord image, ContainerConfig config,
                          const std::string& id) {
     Prepared p{std::move(image), std::move(config), {}, {}};
@@ -169,6 +188,7 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
     p.inputs.localtime = TRY(find_zone_file(p.config.timezone));
     p.inputs.secrets_dir = secret_files_dir(store, id);
     p.inputs.init_binary = TRY(init_binary(p.config, store));
+    p.inputs.own_cgroup = TRY(own_cgroup_possible(p.config));
     p.spec = TRY(make_spec(p.image.config, p.config, p.inputs));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;

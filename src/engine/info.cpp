@@ -8,6 +8,7 @@
 #include <map>
 
 #include "skiff/base/fs.hpp"
+#include "skiff/base/idmap.hpp"
 #include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/engine/container_config.hpp"
@@ -66,7 +67,7 @@ Result<HostInfo> host_info(const storage::StoreConfig& store, const std::string&
     h.cgroup_version = cgroups.mode == runtime::CgroupMode::kHybrid ? "v1" : runtime::cgroup_mode_name(cgroups.mode);
     h.cgroup_v2_mount = cgroups.cgroup2_mount;
     log::trace("/proc/self/cgroup: cgroup mode {}", runtime::cgroup_mode_name(cgroups.mode));
-    h.rootless = ::geteuid() != 0;
+    h.rootless = rootless_process();
     h.cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     struct sysinfo si;
     if (::sysinfo(&si) == 0) {

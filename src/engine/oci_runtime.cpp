@@ -1,11 +1,7 @@
 #include "skiff/engine/oci_runtime.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -18,8 +14,6 @@
 #include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
-
-extern char** environ;
 
 namespace skiff::engine {
 
@@ -62,45 +56,9 @@ bool same_file(const std::string& a, const std::string& b) {
 
 // The first line `path --version` writes, within kProbeMs.
 Result<std::string> version_line(const std::string& path) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) < 0) return sys_error("pipe");
-    unique_fd rd(fds[0]), wr(fds[1]);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, wr.get(), STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    std::string arg0 = path, arg1 = "--version";
-    char* argv[] = {arg0.data(), arg1.data(), nullptr};
-    pid_t pid = 0;
-    int err = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (err != 0) return sys_error("execute " + path, err);
-    wr.reset();
-    std::string out;
-    bool timed_out = false;
-    for (;;) {
-        struct pollfd p{rd.get(), POLLIN, 0};
-        int n = ::poll(&p, 1, kProbeMs);
-        if (n < 0 && errno == EINTR) continue;
-        if (n == 0) {
-            timed_out = true;
-            break;
-        }
-        char buf[512];
-        ssize_t r = ::read(rd.get(), buf, sizeof buf);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        out.append(buf, static_cast<size_t>(r));
-        if (out.find('\n') != std::string::npos || out.size() > 4096) break;
-    }
-    rd.reset();
-    if (timed_out) ::kill(pid, SIGKILL);  // ours, not yet reaped: the pid is still this child's
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (timed_out) return make_error(path + " --version did not answer within " + std::to_string(kProbeMs / 1000) + " seconds");
-    return out.substr(0, out.find('\n'));
+    auto ran = TRY(sys::run_captured({path, "--version"}, STDOUT_FILENO, kProbeMs, 4096));
+    if (ran.timed_out) return make_error(path + " --version did not answer within " + std::to_string(kProbeMs / 1000) + " seconds");
+    return ran.output.substr(0, ran.output.find('\n'));
 }
 
 }  // namespace

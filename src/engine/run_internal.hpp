@@ -78,5 +78,8 @@ Result<std::string> find_zone_file(const std::string& tz);
 // --init: the host file mounted at /run/podman-init: --init-path's (which must exist, as podman
 // checks), else skiff's own init written beneath the run root. Empty without --init.
 Result<std::string> init_binary(const ContainerConfig& config, const storage::StoreConfig& store);
+// Whether the container can have a cgroup of its own: as root always; rootless only in a cgroup2
+// subtree delegated to the user. Without one, a limit asked for is podman's error.
+Result<bool> own_cgroup_possible(const ContainerConfig& config);
 
 }  // namespace skiff::engine

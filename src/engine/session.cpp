@@ -12,6 +12,7 @@
 #include "container_root.hpp"
 #include "run_internal.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/idmap.hpp"
 #include "skiff/base/log.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
@@ -73,7 +74,7 @@ Result<void> write_containerenv(const storage::StoreConfig& store, const storage
     if (spec.privileged)
         text = "engine=\"podman-skiff-" SKIFF_ENGINE_VERSION "\"\nname=" + quoted(c.name) + "\nid=" + quoted(c.id) +
                "\nimage=" + quoted(c.image_name) + "\nimageid=" + quoted(c.image_id) +
-               "\nrootless=" + (::geteuid() != 0 ? "1" : "0") + "\n" + graph_root;
+               "\nrootless=" + (rootless_process() ? "1" : "0") + "\n" + graph_root;
     return storage::write_run_file(store, c.id, ".containerenv", text, 0644);
 }
 

@@ -204,7 +204,7 @@ Result<runtime::Spec> make_spec(const oci::ImageConfig& image, const ContainerCo
     });
     spec.masked_paths.insert(spec.masked_paths.end(), config.security.mask.begin(), config.security.mask.end());
 
-    spec.cgroup = config.cgroups;
+    spec.cgroup = config.cgroups && in.own_cgroup;
     spec.cgroup_name = "skiff-" + in.container_id;
     spec.cgroup_parent = config.cgroup_parent;
     spec.resources = config.resources;

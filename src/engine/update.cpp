@@ -66,6 +66,7 @@ Result<void> update(const storage::StoreConfig& store, const std::string& name_o
     const runtime::Resources& resources = next.resources;
     if (limits(u) && !next.cgroups)
         return make_error("container " + c.name + " has no cgroup of its own (--cgroups disabled): it cannot be limited");
+    if (limits(u)) (void)TRY(own_cgroup_possible(next));
     if (limits(u) && c.state == storage::ContainerState::kRunning && alive(c)) {
         auto cg = TRY(open_cgroup(c));
         TRY_CTX(cg.apply(changed(resources, u)), "update " + c.name);

@@ -20,6 +20,7 @@
 #include "process.hpp"
 #include "process_setup.hpp"
 #include "skiff/base/fs.hpp"
+#include "skiff/base/idmap.hpp"
 #include "skiff/base/strings.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/runtime/caps.hpp"
@@ -163,7 +164,10 @@ Result<ChildProcess> spawn(const EnterContext& ctx, int cgroup_fd) {
     if (pid == 0) enter_main(ctx);
     std::optional<ChildProcess> child;
     if (pid > 0) child.emplace(static_cast<pid_t>(pid), unique_fd(pidfd));
-    if (::setns(own.get(), CLONE_NEWPID) < 0) return sys_error("return to skiff's pid namespace");
+    // A rootless skiff may not join the host's pid namespace again (the host's user namespace owns
+    // it): its children stay in the container's, and exec makes no other.
+    if (::setns(own.get(), CLONE_NEWPID) < 0 && !(errno == EPERM && rootless_process()))
+        return sys_error("return to skiff's pid namespace");
     if (pid < 0) {
         // ENOMEM: the namespace's init has exited and no process may join it any more.
         if (err == ENOMEM) return make_error("can only create exec sessions on running containers: container state improper");
@@ -185,8 +189,13 @@ Result<int> exec_in_container(const InitProcess& init, const Spec& spec, bool de
     TRY(ensure_stdio_open());
     seccomp::Program filter = TRY(seccomp::prepare(spec));
     uint64_t capabilities = TRY(caps::to_mask(spec.capabilities));
-    unique_fd cgroup = TRY(open_cgroup_of(init.pid));
-    CgroupSelfJoin v1_cgroups = TRY(v1_cgroups_of(init.pid));
+    // A rootless container without a cgroup of its own runs in the user's: so does the process.
+    unique_fd cgroup;
+    CgroupSelfJoin v1_cgroups;
+    if (spec.cgroup || !rootless_process()) {
+        cgroup = TRY(open_cgroup_of(init.pid));
+        v1_cgroups = TRY(v1_cgroups_of(init.pid));
+    }
     auto [sync_fd, child_sync_fd] = TRY(sync::socket_pair());
     std::optional<SignalRelay> signals;
     if (!detach) signals.emplace(TRY(SignalRelay::start()));

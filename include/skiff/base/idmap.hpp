@@ -36,4 +36,14 @@ private:
     std::vector<IdRange> uids_, gids_;
 };
 
+// Whether this process is rootless: not root, or root of a user namespace that maps less than every
+// id (a rootless command once it joined the user's namespace, its monitor, its re-executions).
+bool rootless_process();
+// The user skiff acts for: geteuid() outside a user namespace; inside one, the host id its root is.
+uid_t invoking_uid();
+// The user's runtime directory, as podman finds it: $XDG_RUNTIME_DIR when set and present; for a
+// rootless user otherwise /tmp/skiff-run-UID (made 0700 by the command that enters the user's
+// namespace); for root /run.
+std::string user_runtime_dir();
+
 }  // namespace skiff

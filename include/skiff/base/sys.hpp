@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "skiff/base/fd.hpp"
 #include "skiff/base/result.hpp"
@@ -26,5 +27,16 @@ Result<void> mount(const std::string& src, const std::string& target, const char
 Result<void> umount(const std::string& target, int flags = 0);
 Result<std::pair<unique_fd, unique_fd>> pipe();
 bool exists(const std::string& path);
+
+// What a program wrote, run by run_captured.
+struct Captured {
+    int status = 0;          // its wait status
+    bool timed_out = false;  // killed after timeout_ms
+    std::string output;
+};
+// Runs argv (argv[0] looked up in PATH) with stdin and the stream not captured on /dev/null, and
+// captures `stream` (STDOUT_FILENO or STDERR_FILENO), at most `limit` bytes; the process is killed
+// when it runs longer than `timeout_ms` (negative: no limit). An error when it cannot be executed.
+Result<Captured> run_captured(const std::vector<std::string>& argv, int stream, int timeout_ms, size_t limit);
 
 }  // namespace skiff::sys

@@ -46,6 +46,9 @@ struct SpecInputs {
     std::string localtime;  // --tz: the host's zone file for /etc/localtime (find_zone_file)
     std::string secrets_dir;  // where the container's copies of its --secret files are (secret_files_dir)
     std::string init_binary;  // --init: the host file mounted at /run/podman-init (skiff's own, or --init-path)
+    // Whether a cgroup of the container's own can be made: not by a rootless skiff without a
+    // delegated cgroup2 subtree (own_cgroup_possible), which runs it in its own cgroup instead.
+    bool own_cgroup = true;
 };
 
 // A pure function: image config + the container's configuration → runtime spec (root left for the
