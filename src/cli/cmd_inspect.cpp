@@ -316,6 +316,7 @@ Value container_value(const storage::StoreConfig& store, const storage::Containe
                                                             {"MaximumRetryCount", o.restart.max_retries}})},
                            {"NetworkMode", o.network == engine::NetworkMode::kContainer ? "container:" + o.network_container
                                                                                        : std::string(engine::network_mode_name(o.network))},
+                           {"CgroupMode", engine::namespace_mode_text(o.cgroupns)},
                            // podman 4.3 shows every IpcMode but a joined one as shareable.
                            {"IpcMode", o.ipc.kind == engine::NamespaceMode::Kind::kContainer ? engine::namespace_mode_text(o.ipc) : "shareable"},
                            {"PidMode", engine::namespace_mode_text(o.pid)},

@@ -94,6 +94,7 @@ RunCli add_run_flags(CLI::App* sub, bool is_run) {
     sub->add_option("--cgroup-parent", o->cgroup_parent, "Optional parent cgroup for the container");
     sub->add_option("--cidfile", o->cidfile, "Write the container ID to the file");
     sub->add_option("--conmon-pidfile", o->conmon_pidfile, "Path to the file that will receive the PID of the container's monitor (skiff's conmon)");
+    sub->add_option("--cgroupns", o->cgroupns, "cgroup namespace to use (host, private, container:NAME|ID, ns:PATH; default: host on a cgroup v1 host, private on v2)");
     sub->add_option("--cgroups", o->cgroups, "control container cgroup configuration (\"enabled\"|\"disabled\")");
     sub->add_option("-c,--cpu-shares", o->cpu_shares, "CPU shares (relative weight)");
     sub->add_option("--cpus", o->cpus, "Number of CPUs. The default is 0.000 which means no limit");

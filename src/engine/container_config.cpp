@@ -227,7 +227,10 @@ Result<NamespaceMode> parse_namespace_mode(std::string_view text, std::string_vi
     if (ipc && s == "shareable") return NamespaceMode{Kind::kShareable, {}};
     if (ipc && s == "none") return NamespaceMode{Kind::kNone, {}};
     if (str::starts_with(s, "container:") && s.size() > 10) return NamespaceMode{Kind::kContainer, s.substr(10)};
-    if (str::starts_with(s, "container:")) return make_error("must provide a container ID or name to share the " + std::string(flag) + " namespace with");
+    if (str::starts_with(s, "container:")) return make_error("invalid config provided: namespace mode container requires a value");
+    if (flag == "cgroup" && str::starts_with(s, "ns:") && s.size() > 3) return NamespaceMode{Kind::kPath, s.substr(3)};
+    if (flag == "cgroup" && str::starts_with(s, "ns:")) return make_error("invalid config provided: namespace mode path requires a value");
+    if (s == "pod") return make_error("cannot use pod namespace as container is not joining a pod or pod has no infra container: invalid argument");
     return make_error("unrecognized namespace mode " + s + " passed");
 }
 
@@ -237,6 +240,7 @@ std::string namespace_mode_text(const NamespaceMode& mode) {
         case NamespaceMode::Kind::kNone: return "none";
         case NamespaceMode::Kind::kHost: return "host";
         case NamespaceMode::Kind::kContainer: return "container:" + mode.container;
+        case NamespaceMode::Kind::kPath: return "ns:" + mode.container;
         case NamespaceMode::Kind::kPrivate: break;
     }
     return "private";
@@ -247,7 +251,7 @@ std::vector<std::string> namespace_donors(const ContainerConfig& config) {
     auto add = [&](const std::string& id) {
         if (!id.empty() && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
     };
-    for (const NamespaceMode* m : {&config.ipc, &config.pid, &config.uts})
+    for (const NamespaceMode* m : {&config.ipc, &config.pid, &config.uts, &config.cgroupns})
         if (m->kind == NamespaceMode::Kind::kContainer) add(m->container);
     if (config.network == NetworkMode::kContainer) add(config.network_container);
     return out;
@@ -409,6 +413,7 @@ Result<ContainerConfig> configure(const RunOptions& opts, const ConfigInputs& in
     c.ipc = TRY(parse_namespace_mode(opts.ipc, "ipc"));
     c.pid = TRY(parse_namespace_mode(opts.pid, "pid"));
     c.uts = TRY(parse_namespace_mode(opts.uts, "uts"));
+    c.cgroupns = opts.cgroupns.empty() ? NamespaceMode{in.cgroupns_default, {}} : TRY(parse_namespace_mode(opts.cgroupns, "cgroup"));
     TRY(check_userns(opts.userns));
     for (auto& e : opts.expose) {
         auto ports = TRY_CTX(net::parse_expose(e), "--expose");
@@ -695,6 +700,7 @@ std::string serialize_config(const ContainerConfig& c) {
     json::put(w, "ipc", namespace_mode_text(c.ipc));
     json::put(w, "pid", namespace_mode_text(c.pid));
     json::put(w, "uts", namespace_mode_text(c.uts));
+    json::put(w, "cgroupns", namespace_mode_text(c.cgroupns));
     if (!c.ports.empty()) put_ports(w, c.ports);
     if (c.publish_all) put_bool(w, "publish_all", true);
     if (!c.expose.empty()) {
@@ -862,6 +868,8 @@ Result<ContainerConfig> parse_config(std::string_view text) {
     if (d.HasMember("ipc")) c.ipc = TRY(parse_namespace_mode(json::get_string(d, "ipc"), "ipc"));
     c.pid = TRY(parse_namespace_mode(json::get_string(d, "pid"), "pid"));
     c.uts = TRY(parse_namespace_mode(json::get_string(d, "uts"), "uts"));
+    // Before it was recorded, every container had a cgroup namespace of its own.
+    c.cgroupns = TRY(parse_namespace_mode(json::get_string(d, "cgroupns"), "cgroup"));
     c.ports = get_ports(d);
     c.publish_all = get_bool(d, "publish_all");
     for_each_object(d, "expose", [&](const rapidjson::Value& e) {

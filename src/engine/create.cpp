@@ -198,7 +198,7 @@ Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions
     // A --rootfs container has no image: the defaults stand for its configuration.
     auto image = opts.rootfs ? storage::ImageRecord{} : TRY(storage::find_image(store, opts.image));
     ConfigInputs in{TRY(read_env_files(opts.env_files)), host_environment(), image.config.config.stop_signal,
-                    sys::exists(kJournalSocket), TRY(read_label_files(opts.label_files))};
+                    sys::exists(kJournalSocket), TRY(read_label_files(opts.label_files)), cgroupns_default()};
     // Every option is checked before anything is created.
     ContainerConfig config = TRY(configure(opts, in));
     if (!config.rootfs.empty() && !sys::exists(config.rootfs))

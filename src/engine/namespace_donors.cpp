@@ -1,8 +1,15 @@
-// The containers whose namespaces another joins (--ipc/--pid/--uts/--network container:ID): named
-// at create, found running at each start, and kept from being removed before their dependents.
+// The containers whose namespaces another joins (--ipc/--pid/--uts/--cgroupns/--network
+// container:ID): named at create, found running at each start, and kept from being removed before
+// their dependents.
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include <linux/magic.h>
 
 #include "run_internal.hpp"
 #include "skiff/engine/container_config.hpp"
@@ -14,7 +21,7 @@ namespace {
 
 // As podman names the namespace in its errors.
 const char* kind_word(const NamespaceMode* m, const ContainerConfig& c) {
-    return m == &c.ipc ? "ipc" : m == &c.pid ? "pid" : "uts";
+    return m == &c.ipc ? "ipc" : m == &c.pid ? "pid" : m == &c.uts ? "uts" : "cgroup";
 }
 
 Result<std::string> donor_id(const storage::StoreConfig& store, const std::string& name, const std::string& what) {
@@ -27,7 +34,14 @@ Result<std::string> donor_id(const storage::StoreConfig& store, const std::strin
 }  // namespace
 
 Result<void> resolve_namespace_donors(const storage::StoreConfig& store, ContainerConfig& config) {
-    for (NamespaceMode* m : {&config.ipc, &config.pid, &config.uts}) {
+    // As podman, a namespace file is looked for at create (and joined at each start).
+    struct stat st;
+    if (config.cgroupns.kind == NamespaceMode::Kind::kPath && ::stat(config.cgroupns.container.c_str(), &st) < 0) {
+        std::string why = std::strerror(errno);
+        why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));  // in Go's words
+        return make_error("cannot find specified cgroup namespace path: stat " + config.cgroupns.container + ": " + why);
+    }
+    for (NamespaceMode* m : {&config.ipc, &config.pid, &config.uts, &config.cgroupns}) {
         if (m->kind != NamespaceMode::Kind::kContainer) continue;
         const char* what = kind_word(m, config);
         m->container = TRY(donor_id(store, m->container, what));
@@ -73,6 +87,13 @@ Result<Dependents> namespace_dependents(const storage::StoreConfig& store) {
         for (const std::string& donor : namespace_donors(*config)) out[donor].push_back(c.id);
     }
     return out;
+}
+
+// podman's test of a cgroup2 host: /sys/fs/cgroup is cgroup2 (a hybrid host's tmpfs is not).
+NamespaceMode::Kind cgroupns_default() {
+    struct statfs st;
+    bool unified = ::statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+    return unified ? NamespaceMode::Kind::kPrivate : NamespaceMode::Kind::kHost;
 }
 
 std::string host_name() {

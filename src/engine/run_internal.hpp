@@ -60,8 +60,9 @@ Result<storage::Container> make_container(const storage::StoreConfig& store, con
 Result<void> launch_monitor(const storage::StoreConfig& store, const storage::Container& c, const ContainerConfig& config,
                             bool wait_attach = false, int start_lock = -1, bool init_only = false);
 
-// --ipc/--pid/--uts/--network container:NAME (namespace_donors.cpp): at create, each name resolved
-// to the container's id (a private ipc namespace is refused, as podman); at start, those of them
+// --ipc/--pid/--uts/--cgroupns/--network container:NAME (namespace_donors.cpp): at create, each name
+// resolved to the container's id (a private ipc namespace is refused, as podman; an ns:PATH must
+// exist); at start, those of them
 // running (pid, hostname), and an error naming one that is not; at rm, the containers that join
 // one's namespaces.
 Result<void> resolve_namespace_donors(const storage::StoreConfig& store, ContainerConfig& config);
@@ -72,6 +73,8 @@ Result<void> check_donors_running(const ContainerConfig& config, const std::map<
 using Dependents = std::map<std::string, std::vector<std::string>>;
 Result<Dependents> namespace_dependents(const storage::StoreConfig& store);
 std::string host_name();  // gethostname(2)
+// --cgroupns when not given, as podman: private on a cgroup2 host, host on a v1 or hybrid one.
+NamespaceMode::Kind cgroupns_default();
 // --tz: the host's zone file for the container's /etc/localtime (links resolved; "local": the
 // host's /etc/localtime); empty without --tz. A zone that is not there is podman's error.
 Result<std::string> find_zone_file(const std::string& tz);

@@ -50,6 +50,7 @@ void add_containerenv(const std::string& run_dir, const std::vector<runtime::Mou
 runtime::Namespace namespace_of(const NamespaceMode& mode, const std::string& type, const SpecInputs& in) {
     using Kind = runtime::Namespace::Kind;
     if (mode.kind == NamespaceMode::Kind::kHost) return {Kind::kHost, {}};
+    if (mode.kind == NamespaceMode::Kind::kPath) return {Kind::kJoin, mode.container};
     if (mode.kind != NamespaceMode::Kind::kContainer) return {};
     runtime::Namespace n{Kind::kJoin, {}};
     if (auto d = in.donors.find(mode.container); d != in.donors.end())
@@ -73,7 +74,8 @@ void ipc_mounts(const ContainerConfig& config, runtime::Spec& spec) {
         spec.mounts.push_back(runtime::Mount{"/dev/shm", "bind", "/dev/shm", {"rbind", "nosuid", "noexec", "nodev"}});
 }
 
-// The container's namespaces (--network, --ipc, --pid, --uts), and the hostname it sees in them.
+// The container's namespaces (--network, --ipc, --pid, --uts, --cgroupns), and the hostname it sees
+// in them.
 void namespaces_of(const ContainerConfig& config, const SpecInputs& in, runtime::Spec& spec) {
     NamespaceMode net;
     if (config.network == NetworkMode::kHost) net.kind = NamespaceMode::Kind::kHost;
@@ -82,6 +84,7 @@ void namespaces_of(const ContainerConfig& config, const SpecInputs& in, runtime:
     spec.namespaces.ipc = namespace_of(config.ipc, "ipc", in);
     spec.namespaces.pid = namespace_of(config.pid, "pid", in);
     spec.namespaces.uts = namespace_of(config.uts, "uts", in);
+    spec.namespaces.cgroup = namespace_of(config.cgroupns, "cgroup", in);
     ipc_mounts(config, spec);
     if (config.uts.kind == NamespaceMode::Kind::kHost) spec.hostname = in.host_name;
     if (config.uts.kind == NamespaceMode::Kind::kContainer)

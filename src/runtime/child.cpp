@@ -94,7 +94,8 @@ Result<void> init_container(const ChildContext& c) {
     TRY(join_in_child(c.joined));
     TRY(write_sysctls(spec.sysctls));
     // In its cgroups (the cgroup2 one since the clone), so they are the namespace's root.
-    if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error("unshare the cgroup namespace");
+    if (spec.namespaces.cgroup.kind == Namespace::Kind::kNew && ::unshare(CLONE_NEWCGROUP) < 0)
+        return sys_error("unshare the cgroup namespace");
     reset_signals();
     TRY(make_mounts_slave());
     unique_fd root = TRY(mount_root(c.plan.root, spec.rootfs));

@@ -33,8 +33,8 @@ namespace {
 
 // One clone into a new mount namespace and the others the spec makes new (a pid namespace it joins,
 // it is cloned into), straight into the cgroup2 cgroup. The child joins its v1 cgroups, then makes
-// its cgroup namespace. Like fork, the child runs on a copy of this stack, and never returns from
-// child_main.
+// or joins its cgroup namespace (or stays in the host's). Like fork, the child runs on a copy of
+// this stack, and never returns from child_main.
 Result<ChildProcess> spawn(const ChildContext& ctx, int cgroup_fd) {
     uint64_t flags = clone_flags(ctx.spec.namespaces);
     auto in_pid_namespace = TRY(PidNamespaceForChildren::enter(ctx.joined));

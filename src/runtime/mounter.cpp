@@ -282,6 +282,37 @@ Result<void> do_mknod(int rootfd, const Op& op) {
     return {};
 }
 
+// The cgroup this process is in, in the hierarchy `self_cgroup` (/proc/self/cgroup's text) names
+// `hierarchy` ("" for cgroup2), as seen from its cgroup namespace: "/" or "/a/b".
+Result<std::string> own_cgroup(const std::string& self_cgroup, const std::string& hierarchy) {
+    for (const std::string& line : str::split(self_cgroup, '\n')) {
+        auto first = line.find(':');
+        auto second = first == std::string::npos ? first : line.find(':', first + 1);
+        if (second == std::string::npos || line.compare(first + 1, second - first - 1, hierarchy) != 0) continue;
+        return line.substr(second + 1);
+    }
+    return make_error("/proc/self/cgroup has no hierarchy \"" + hierarchy + "\"");
+}
+
+// A cgroup file system shows its whole hierarchy in the host's namespace: it is attached for a moment
+// on `path`, the container's own cgroup in it copied, and the copy put in its place. (open_tree
+// clones only what is attached in this mount namespace.)
+Result<void> do_mount_own_cgroup(int rootfd, const Op& op, const std::string& self_cgroup) {
+    std::string what = "mount " + op.fstype + " on " + op.path;
+    std::string own = TRY_CTX(own_cgroup(self_cgroup, op.source), what);
+    unique_fd target = TRY_CTX(open_or_create(rootfd, op.path, true), what);
+    Op fs = op;
+    fs.source = op.fstype;
+    unique_fd whole = TRY(make_fs(fs));
+    TRY(attach(whole.get(), target.get(), what));
+    auto subtree = clone_tree(whole.get(), own.substr(1), false, what + ": its cgroup " + own);
+    std::string attached = "/proc/self/fd/" + std::to_string(whole.get());
+    if (::umount2(attached.c_str(), MNT_DETACH) < 0) return sys_error(what + ": detach the whole hierarchy");
+    if (!subtree.ok()) return subtree.take_error();
+    TRY(attach(subtree->get(), target.get(), what));
+    return set_propagation(subtree->get(), op.options, op.path);
+}
+
 Result<void> do_remount_readonly(int rootfd, const Op& op) {
     unique_fd target = TRY(sys::open_in_root(rootfd, op.path, O_PATH | O_DIRECTORY));
     return set_attrs(target.get(), MountOptions::kReadOnly, false, op.path);
@@ -341,6 +372,7 @@ Result<Console> open_console(int rootfd) {
 }
 
 Result<void> apply_ops(int rootfd, const std::vector<Op>& ops, Console& console) {
+    std::string self_cgroup;  // read once, at the first kMountOwnCgroup
     for (const Op& op : ops) {
         switch (op.kind) {
             case Op::Kind::kMount: TRY(do_mount(rootfd, op)); break;
@@ -351,6 +383,10 @@ Result<void> apply_ops(int rootfd, const std::vector<Op>& ops, Console& console)
             case Op::Kind::kReadonly: TRY(do_readonly(rootfd, op)); break;
             case Op::Kind::kRemountReadonly: TRY(do_remount_readonly(rootfd, op)); break;
             case Op::Kind::kMknod: TRY(do_mknod(rootfd, op)); break;
+            case Op::Kind::kMountOwnCgroup:
+                if (self_cgroup.empty()) self_cgroup = TRY_CTX(fs::read_file("/proc/self/cgroup"), "mount " + op.path);
+                TRY(do_mount_own_cgroup(rootfd, op, self_cgroup));
+                break;
         }
     }
     return {};

@@ -42,6 +42,7 @@ Result<JoinedNamespaces> open_joined(const Namespaces& ns) {
     j.ipc = TRY(open_namespace(ns.ipc, "ipc"));
     j.uts = TRY(open_namespace(ns.uts, "uts"));
     j.pid = TRY(open_namespace(ns.pid, "pid"));
+    j.cgroup = TRY(open_namespace(ns.cgroup, "cgroup"));
     return j;
 }
 
@@ -49,6 +50,7 @@ Result<void> join_in_child(const JoinedNamespaces& joined) {
     TRY(join(joined.net, CLONE_NEWNET, "network"));
     TRY(join(joined.ipc, CLONE_NEWIPC, "ipc"));
     TRY(join(joined.uts, CLONE_NEWUTS, "uts"));
+    TRY(join(joined.cgroup, CLONE_NEWCGROUP, "cgroup"));
     return {};
 }
 

@@ -11,16 +11,17 @@
 
 namespace skiff::runtime {
 
-// CLONE_NEW* for the namespaces made new (the mount namespace always).
+// CLONE_NEW* for the namespaces made new (the mount namespace always; a new cgroup namespace is the
+// child's own unshare, once it is in its cgroups).
 uint64_t clone_flags(const Namespaces& ns);
 
 // The namespaces to join, open.
 struct JoinedNamespaces {
-    unique_fd net, ipc, uts, pid;
+    unique_fd net, ipc, uts, pid, cgroup;
 };
 Result<JoinedNamespaces> open_joined(const Namespaces& ns);
 
-// In the child, first: into the network, ipc and uts namespaces it joins.
+// In the child, first: into the network, ipc, uts and cgroup namespaces it joins.
 Result<void> join_in_child(const JoinedNamespaces& joined);
 
 // A pid namespace is joined by the clone itself: skiff's children are made in it while this lives,

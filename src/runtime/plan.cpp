@@ -38,15 +38,25 @@ Op simple(Op::Kind kind, std::string path, std::string source = {}, bool optiona
     return op;
 }
 
-// A "cgroup" mount means what the host can give: cgroup2 on a unified host (the container's
-// cgroup namespace makes its own cgroup the root); on a v1 or hybrid host, what crun and runc
-// make: a tmpfs holding one mount per v1 hierarchy (plus cgroup2 at unified/ on hybrid), which
-// is made read-only once filled when the mount asks for "ro".
-void expand_cgroup(std::vector<Op>& ops, const std::string& dest, MountOptions opts, const Host& host) {
+// One hierarchy's mount: all of it as the container's cgroup namespace shows it (a namespace of its
+// own, or a joined one, has its root at that namespace's cgroup), or in the host's namespace only
+// the container's own cgroup in it, as runc binds it.
+Op cgroup_fs(std::string path, std::string fstype, const std::string& hierarchy, MountOptions opts, bool own_only) {
+    Op op = new_fs(std::move(path), fstype, fstype, std::move(opts));
+    if (!own_only) return op;
+    op.kind = Op::Kind::kMountOwnCgroup;
+    op.source = hierarchy;
+    return op;
+}
+
+// A "cgroup" mount means what the host can give: cgroup2 on a unified host; on a v1 or hybrid
+// host, what crun and runc make: a tmpfs holding one mount per v1 hierarchy (plus cgroup2 at
+// unified/ on hybrid), which is made read-only once filled when the mount asks for "ro".
+void expand_cgroup(std::vector<Op>& ops, const std::string& dest, MountOptions opts, const Host& host, bool own_only) {
     opts.data.clear();
     if (host.cgroups.mode == CgroupMode::kNone) return;
     if (host.cgroups.mode == CgroupMode::kUnified) {
-        ops.push_back(new_fs(dest, "cgroup2", "cgroup2", opts));
+        ops.push_back(cgroup_fs(dest, "cgroup2", "", opts, own_only));
         return;
     }
     MountOptions holder = opts;
@@ -59,13 +69,13 @@ void expand_cgroup(std::vector<Op>& ops, const std::string& dest, MountOptions o
         if (str::starts_with(h, "name=")) dir = h.substr(5);
         MountOptions hopts = opts;
         hopts.data = words;
-        ops.push_back(new_fs(join_path(dest, dir), "cgroup", "cgroup", hopts));
+        ops.push_back(cgroup_fs(join_path(dest, dir), "cgroup", h, hopts, own_only));
         if (words.size() > 1 && !str::starts_with(h, "name=")) {
             for (const std::string& w : words) ops.push_back(simple(Op::Kind::kSymlink, join_path(dest, w), dir));
         }
     }
     if (host.cgroups.mode == CgroupMode::kHybrid)
-        ops.push_back(new_fs(join_path(dest, "unified"), "cgroup2", "cgroup2", opts));
+        ops.push_back(cgroup_fs(join_path(dest, "unified"), "cgroup2", "", opts, own_only));
     if (opts.has(MountOptions::kReadOnly)) ops.push_back(simple(Op::Kind::kRemountReadonly, dest));
 }
 
@@ -102,7 +112,7 @@ Result<Plan> plan(const Spec& spec, const Host& host) {
         // A privileged container gets /sys and its cgroups writable, as podman gives them.
         if (spec.privileged && (m.type == "sysfs" || m.type == "cgroup")) opts.attrs &= ~MountOptions::kReadOnly;
         if (m.type == "cgroup") {
-            expand_cgroup(p.ops, dest, opts, host);
+            expand_cgroup(p.ops, dest, opts, host, spec.namespaces.cgroup.kind == Namespace::Kind::kHost);
         } else if (opts.bind) {
             Op op = simple(Op::Kind::kBind, dest, m.source);
             op.options = opts;

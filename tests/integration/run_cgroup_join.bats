@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # A container's process is in its cgroups, in every hierarchy, from its first instruction (its device
 # rules and limits hold for all it runs). skiff's child moves itself into its v1 cgroups before it
-# does anything else, then makes its cgroup namespace; an exec'd child joins them before it joins
-# the namespaces. These fail if a child skipped that, or did it late.
+# does anything else, then makes its cgroup namespace (--cgroupns=private: this host's default may be
+# the host's); an exec'd child joins them before it joins the namespaces. These fail if a child
+# skipped that, or did it late.
 
 load busybox_containers
 
@@ -17,7 +18,7 @@ assert_at_namespace_root() {
 }
 
 @test "the container's process is in its own cgroup in every hierarchy, made its cgroup namespace's root before it ran" {
-    run skiff run -d --name c busybox sh -c 'cat /proc/self/cgroup; exec sleep 1000'
+    run skiff run -d --name c --cgroupns=private busybox sh -c 'cat /proc/self/cgroup; exec sleep 1000'
     assert_status 0
     local id pid line
     id=$(skiff inspect --format '{{.Id}}' c)
@@ -35,7 +36,7 @@ assert_at_namespace_root() {
 }
 
 @test "an exec'd process is in the container's cgroups in every hierarchy from its first instruction" {
-    run skiff run -d --name c busybox sleep 1000
+    run skiff run -d --name c --cgroupns=private busybox sleep 1000
     assert_status 0
     # In the container's cgroup namespace: "/" is the container's own cgroup, a cgroup elsewhere
     # would show as a path beside it ("/../..").

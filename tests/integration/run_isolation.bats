@@ -13,8 +13,9 @@ setup_file() {
 # SETGID SETPCAP SETUID SYS_CHROOT (checked against podman 4.3 on Debian 12: CapEff 00000000800405fb).
 kPodmanCaps=00000000800405fb
 
+# (The cgroup namespace's default is podman's for the host: run_cgroupns.bats.)
 @test "the container has its own mount, pid, uts, ipc, cgroup and network namespaces" {
-    run skiff run --rm busybox sh -c 'for n in mnt pid uts ipc cgroup net; do echo "$n $(readlink /proc/self/ns/$n)"; done'
+    run skiff run --rm --cgroupns=private busybox sh -c 'for n in mnt pid uts ipc cgroup net; do echo "$n $(readlink /proc/self/ns/$n)"; done'
     assert_status 0
     local n inside
     for n in mnt pid uts ipc cgroup net; do

@@ -81,10 +81,16 @@ cgroups_of() {
 @test "run reads /proc/self/cgroup once: the mount plan and the container's cgroup share it" {
     command -v strace >/dev/null || skip "strace is not installed"
     local trace=$SKIFF_TEST_DIR/openat.trace
-    run strace -f -qq -e trace=openat,open -o "$trace" "$SKIFF" $(skiff_args) run --rm busybox true
+    run strace -f -qq -e trace=openat,open -o "$trace" "$SKIFF" $(skiff_args) run --rm --cgroupns=private busybox true
     assert_status 0
     run grep -c '"/proc/self/cgroup"' "$trace"
     assert_output 1
+    # In the host's cgroup namespace the container's init reads it too, once for all its mounts of
+    # its own cgroups.
+    run strace -f -qq -e trace=openat,open -o "$trace" "$SKIFF" $(skiff_args) run --rm --cgroupns=host busybox true
+    assert_status 0
+    run grep -c '"/proc/self/cgroup"' "$trace"
+    assert_output 2
 }
 
 @test "bad limits are refused before anything runs" {

@@ -70,19 +70,21 @@ struct SecurityConfig {
 enum class NetworkMode { kPrivate, kNone, kHost, kContainer };
 const char* network_mode_name(NetworkMode mode);  // as given: "private", "none", "host", "container"
 
-// --ipc, --pid, --uts: a namespace of its own (private; for ipc, shareable lets others join it and
-// none gives it no /dev/shm), the host's, or another container's, joined while that one runs.
+// --ipc, --pid, --uts, --cgroupns: a namespace of its own (private; for ipc, shareable lets others
+// join it and none gives it no /dev/shm), the host's, another container's, joined while that one
+// runs, or (--cgroupns) the one a namespace file is, joined.
 struct NamespaceMode {
-    enum class Kind { kPrivate, kShareable, kNone, kHost, kContainer };
+    enum class Kind { kPrivate, kShareable, kNone, kHost, kContainer, kPath };
     Kind kind = Kind::kPrivate;
-    std::string container;  // kContainer: the other container's id (a name is resolved at create)
+    // kContainer: the other container's id (a name is resolved at create); kPath: the file (ns:PATH)
+    std::string container;
 
     bool operator==(const NamespaceMode&) const = default;
 };
-// "host", "private", "container:ID" (and for --ipc "shareable", "none"), as podman spells them;
-// `flag` names the option in errors.
+// "host", "private", "container:ID" (and for --ipc "shareable", "none"; for --cgroupns, whose `flag`
+// is "cgroup", "ns:PATH"), as podman spells them; `flag` names the option in errors.
 Result<NamespaceMode> parse_namespace_mode(std::string_view text, std::string_view flag);
-// As the record stores it: "private", "shareable", "none", "host", "container:ID".
+// As the record stores it: "private", "shareable", "none", "host", "container:ID", "ns:PATH".
 std::string namespace_mode_text(const NamespaceMode& mode);
 
 // --device HOST[:CONTAINER][:PERMS], as podman parses it: PERMS of r, w, m (default rwm);
@@ -132,6 +134,9 @@ struct ContainerConfig {
     NetworkMode network = NetworkMode::kPrivate;
     std::string network_container;  // kContainer: whose network namespace it joins (an id)
     NamespaceMode ipc{NamespaceMode::Kind::kShareable, {}}, pid, uts;
+    // --cgroupns, podman's default for the host's cgroups when not given (ConfigInputs). A record
+    // without it is of a skiff that always made the container one of its own: private.
+    NamespaceMode cgroupns;
     std::vector<net::PortMapping> ports;  // published, host ports chosen
     std::vector<net::ExposedPort> expose;  // --expose
     bool publish_all = false;              // -P (its ports are among `ports`)
@@ -188,6 +193,9 @@ struct ConfigInputs {
     std::string image_stop_signal;                // the image's StopSignal, if any
     bool journal_running = false;                 // the host's journal socket exists (for journald's error)
     std::vector<std::string> label_file_lines;    // the --label-file contents, in order, split in lines
+    // --cgroupns when not given: podman's default, a namespace of its own on a cgroup2 host and
+    // the host's on a v1 or hybrid one (cgroupns_default()).
+    NamespaceMode::Kind cgroupns_default = NamespaceMode::Kind::kPrivate;
 };
 
 // The options checked and turned into a configuration (pure). Published ports are left for the

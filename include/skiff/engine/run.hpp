@@ -40,6 +40,7 @@ struct RunOptions {
     // it; none: the same without published ports; host: the host's.
     std::string network = "private";   // or container:NAME|ID
     std::string ipc = "shareable", pid = "private", uts = "private";  // host, private, container:NAME|ID, …
+    std::string cgroupns;  // host, private, container:NAME|ID, ns:PATH; empty: the host's default
     std::string userns;                 // --userns: host, or what only rootless podman has (refused)
     std::vector<std::string> publish;   // -p, as given; resolved into the configuration's ports when created
     bool publish_all = false;           // -P

@@ -76,6 +76,11 @@ struct Op {
         kReadonly,          // `path` bound on itself read-only
         kRemountReadonly,   // the mount at `path` made read-only
         kMknod,             // `device` made as a node at `path`, with its owner and mode
+        // A new `fstype` (cgroup or cgroup2) file system with `options.data`, of which only the
+        // cgroup the container's init is in is attached on `path`: the host's cgroup namespace
+        // would show the whole hierarchy. `source` names the hierarchy as /proc/self/cgroup does
+        // ("cpu,cpuacct", "name=systemd"; "" for cgroup2).
+        kMountOwnCgroup,
     };
     Kind kind = Kind::kMount;
     std::string path;
@@ -94,7 +99,7 @@ struct Plan {
 };
 
 // The ordered setup of a validated spec: the spec's mounts (a "cgroup" mount expanded for the
-// host's cgroup mode), the device nodes (bound from the host's /dev), the spec's own devices
+// host's cgroup mode and the container's cgroup namespace), the device nodes (bound from the host's /dev), the spec's own devices
 // (made, or bound from the host in a user namespace), the /dev symlinks, the console, masked
 // paths, read-only paths, and a read-only root last.
 Result<Plan> plan(const Spec& spec, const Host& host);

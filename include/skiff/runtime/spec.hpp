@@ -45,7 +45,7 @@ struct Rlimit {
 };
 
 // Where one of the container's namespaces comes from: a new one, skiff's own (the host's), or the
-// one at `path` (another container's, /proc/PID/ns/ipc), joined.
+// one at `path` (another container's, /proc/PID/ns/ipc, or any namespace file), joined.
 struct Namespace {
     enum class Kind { kNew, kHost, kJoin };
     Kind kind = Kind::kNew;
@@ -54,7 +54,10 @@ struct Namespace {
     bool operator==(const Namespace&) const = default;
 };
 struct Namespaces {
-    Namespace net, ipc, uts, pid;  // the mount and cgroup namespaces are always new
+    Namespace net, ipc, uts, pid;  // the mount namespace is always new
+    // A new cgroup namespace is made by the container's init once it is in its cgroups, so they are
+    // its root; with the host's, /sys/fs/cgroup holds only the container's own cgroups (plan()).
+    Namespace cgroup;
 };
 
 struct Spec {

@@ -271,3 +271,60 @@ TEST_CASE("a mount as inspect shows it: read-only, propagation and the rest, by 
     CHECK(v.propagation == "rprivate");
     CHECK(v.other.empty());
 }
+
+TEST_CASE("--cgroupns: podman's modes and errors; unset, the host's default given at create") {
+    using Kind = NamespaceMode::Kind;
+    auto cgroupns_of = [](const std::string& text, Kind default_kind = Kind::kPrivate) -> Result<NamespaceMode> {
+        RunOptions o;
+        o.cgroupns = text;
+        ConfigInputs in;
+        in.cgroupns_default = default_kind;
+        auto c = configure(o, in);
+        if (!c.ok()) return c.take_error();
+        return c->cgroupns;
+    };
+    CHECK(cgroupns_of("host")->kind == Kind::kHost);
+    CHECK(cgroupns_of("private", Kind::kHost)->kind == Kind::kPrivate);
+    CHECK(*cgroupns_of("container:donor") == NamespaceMode{Kind::kContainer, "donor"});
+    CHECK(*cgroupns_of("ns:/proc/7/ns/cgroup") == NamespaceMode{Kind::kPath, "/proc/7/ns/cgroup"});
+    CHECK(cgroupns_of("", Kind::kHost)->kind == Kind::kHost);
+    CHECK(cgroupns_of("", Kind::kPrivate)->kind == Kind::kPrivate);
+    auto error_of = [&](const std::string& text) {
+        auto m = cgroupns_of(text);
+        return m.ok() ? std::string() : m.error().message;
+    };
+    CHECK(error_of("bogus") == "unrecognized namespace mode bogus passed");
+    CHECK(error_of("shareable") == "unrecognized namespace mode shareable passed");
+    CHECK(error_of("none") == "unrecognized namespace mode none passed");
+    CHECK(error_of("container:") == "invalid config provided: namespace mode container requires a value");
+    CHECK(error_of("ns:") == "invalid config provided: namespace mode path requires a value");
+    CHECK(error_of("pod") ==
+          "cannot use pod namespace as container is not joining a pod or pod has no infra container: invalid argument");
+    // ns:PATH is --cgroupns's alone here.
+    RunOptions o;
+    o.uts = "ns:/proc/7/ns/uts";
+    auto uts = configure(o, {});
+    REQUIRE_FALSE(uts.ok());
+    CHECK(uts.error().message == "unrecognized namespace mode ns:/proc/7/ns/uts passed");
+}
+
+TEST_CASE("the record keeps --cgroupns; one written before it was recorded had a namespace of its own") {
+    for (const char* mode : {"host", "private", "container:0123abcd", "ns:/proc/7/ns/cgroup"}) {
+        RunOptions o;
+        o.cgroupns = mode;
+        auto c = configure(o, {});
+        REQUIRE(c.ok());
+        auto back = parse_config(serialize_config(*c));
+        REQUIRE(back.ok());
+        CHECK(back->cgroupns == c->cgroupns);
+        CHECK(namespace_mode_text(back->cgroupns) == mode);
+    }
+    auto old = parse_config(R"({"schema":2,"image":"x","network":"private","ipc":"shareable","pid":"private","uts":"private"})");
+    REQUIRE(old.ok());
+    CHECK(old->cgroupns.kind == NamespaceMode::Kind::kPrivate);
+    RunOptions joined;
+    joined.cgroupns = "container:donor";
+    joined.uts = "container:donor";
+    joined.pid = "container:other";
+    CHECK(namespace_donors(*configure(joined, {})) == std::vector<std::string>{"other", "donor"});
+}

@@ -191,3 +191,22 @@ TEST_CASE("ulimits and oom score adjustment reach the spec; bad ones are refused
     b.oom_score_adj = 1001;
     CHECK_FALSE(spec_of(image(), b, inputs()).ok());
 }
+
+TEST_CASE("--cgroupns in the spec: new, the host's, a running donor's, or the file named") {
+    using Kind = runtime::Namespace::Kind;
+    auto cgroup_of = [](const std::string& mode, const SpecInputs& in = inputs()) {
+        RunOptions o;
+        o.cgroupns = mode;
+        auto spec = spec_of(image(), o, in);
+        REQUIRE(spec.ok());
+        return spec->namespaces.cgroup;
+    };
+    CHECK(cgroup_of("private") == runtime::Namespace{Kind::kNew, ""});
+    CHECK(cgroup_of("host") == runtime::Namespace{Kind::kHost, ""});
+    CHECK(cgroup_of("ns:/run/netns/x") == runtime::Namespace{Kind::kJoin, "/run/netns/x"});
+    SpecInputs in = inputs();
+    in.donors["abc"] = NamespaceDonor{4242, "donorhost"};
+    CHECK(cgroup_of("container:abc", in) == runtime::Namespace{Kind::kJoin, "/proc/4242/ns/cgroup"});
+    // Not running: no path, which the runtime refuses.
+    CHECK(cgroup_of("container:abc") == runtime::Namespace{Kind::kJoin, ""});
+}

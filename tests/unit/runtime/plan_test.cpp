@@ -268,6 +268,48 @@ TEST_CASE("plan: the cgroup mount follows the host's cgroup mode") {
     CHECK(index_of(n->ops, Op::Kind::kMount, "/sys/fs/cgroup") == n->ops.size());
 }
 
+TEST_CASE("plan: in the host's cgroup namespace each hierarchy holds only the container's own cgroup") {
+    Spec s = runnable();
+    s.namespaces.cgroup.kind = Namespace::Kind::kHost;
+    auto h = plan(s, hybrid());
+    REQUIRE(h.ok());
+    const auto& ops = h->ops;
+    size_t at = index_of(ops, Op::Kind::kMount, "/sys/fs/cgroup");
+    REQUIRE(at < ops.size());
+    CHECK(ops[at].fstype == "tmpfs");
+    // source: the hierarchy as /proc/self/cgroup names it, where the container's init finds its cgroup.
+    CHECK(ops[at + 1].kind == Op::Kind::kMountOwnCgroup);
+    CHECK(ops[at + 1].path == "/sys/fs/cgroup/systemd");
+    CHECK(ops[at + 1].source == "name=systemd");
+    CHECK(ops[at + 1].options.data == std::vector<std::string>{"name=systemd"});
+    CHECK(ops[at + 2].kind == Op::Kind::kMountOwnCgroup);
+    CHECK(ops[at + 2].source == "cpu,cpuacct");
+    CHECK(ops[at + 2].fstype == "cgroup");
+    CHECK(ops[at + 2].options.has(MountOptions::kReadOnly));
+    CHECK(ops[at + 5].source == "memory");
+    CHECK(ops[at + 6].kind == Op::Kind::kMountOwnCgroup);
+    CHECK(ops[at + 6].path == "/sys/fs/cgroup/unified");
+    CHECK(ops[at + 6].fstype == "cgroup2");
+    CHECK(ops[at + 6].source.empty());
+    CHECK(ops[at + 7] == Op{Op::Kind::kRemountReadonly, "/sys/fs/cgroup", "", "", {}, false, {}});
+
+    Host unified;
+    unified.cgroups.mode = CgroupMode::kUnified;
+    auto u = plan(s, unified);
+    REQUIRE(u.ok());
+    at = index_of(u->ops, Op::Kind::kMountOwnCgroup, "/sys/fs/cgroup");
+    REQUIRE(at < u->ops.size());
+    CHECK(u->ops[at].fstype == "cgroup2");
+    CHECK(u->ops[at].source.empty());
+
+    // A joined namespace shows its own root, as a new one does: the whole file system is mounted.
+    s.namespaces.cgroup = {Namespace::Kind::kJoin, "/proc/7/ns/cgroup"};
+    auto j = plan(s, hybrid());
+    REQUIRE(j.ok());
+    CHECK(paths_of(j->ops, Op::Kind::kMountOwnCgroup).empty());
+    CHECK(index_of(j->ops, Op::Kind::kMount, "/sys/fs/cgroup/memory") < j->ops.size());
+}
+
 TEST_CASE("plan: privileged means host devices, writable /sys, no masked or read-only paths") {
     Spec s = runnable();
     s.privileged = true;
