@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -52,20 +53,29 @@ struct EnterContext {
 
 // Every namespace of the init but its pid namespace (the child was cloned into that one) and its
 // user namespace (it has none of its own).
-constexpr int kJoined = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-
 // Through the pidfd, all at once (Linux 5.8); else through /proc/PID/ns, all opened while /proc is
 // still the host's, the mount namespace joined last.
 Result<void> join_namespaces(const InitProcess& init) {
-    if (::setns(init.pidfd, kJoined) == 0) return {};
-    if (errno != EINVAL) return sys_error("join the namespaces of the container's process " + std::to_string(init.pid));
     static constexpr std::pair<const char*, int> kFiles[] = {
         {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"mnt", CLONE_NEWNS}};
+    // Only those that are not already this process's: a namespace the container shares with the
+    // host (--cgroupns host, --network host) may not be joined again by a rootless skiff, whose user
+    // namespace does not own it.
+    const std::string theirs = "/proc/" + std::to_string(init.pid) + "/ns/";
+    int joined = 0;
+    for (auto& [name, flag] : kFiles) {
+        struct stat a, b;
+        bool same = ::stat((std::string("/proc/self/ns/") + name).c_str(), &a) == 0 &&
+                    ::stat((theirs + name).c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+        if (!same) joined |= flag;
+    }
+    if (joined == 0 || ::setns(init.pidfd, joined) == 0) return {};
+    if (errno != EINVAL) return sys_error("join the namespaces of the container's process " + std::to_string(init.pid));
     unique_fd fds[std::size(kFiles)];
     for (size_t i = 0; i < std::size(kFiles); ++i)
-        fds[i] = TRY(sys::open("/proc/" + std::to_string(init.pid) + "/ns/" + kFiles[i].first, O_RDONLY));
+        if (joined & kFiles[i].second) fds[i] = TRY(sys::open(theirs + kFiles[i].first, O_RDONLY));
     for (size_t i = 0; i < std::size(kFiles); ++i)
-        if (::setns(fds[i].get(), kFiles[i].second) < 0)
+        if ((joined & kFiles[i].second) && ::setns(fds[i].get(), kFiles[i].second) < 0)
             return sys_error(std::string("join the container's ") + kFiles[i].first + " namespace");
     return {};
 }

@@ -303,7 +303,16 @@ Result<void> do_mount_own_cgroup(int rootfd, const Op& op, const std::string& se
     unique_fd target = TRY_CTX(open_or_create(rootfd, op.path, true), what);
     Op fs = op;
     fs.source = op.fstype;
-    unique_fd whole = TRY(make_fs(fs));
+    auto made = make_fs(fs);
+    if (!made.ok() && made.error().code == EPERM) {
+        // A rootless container may not mount a hierarchy of the host's cgroup namespace: the host's
+        // own mount of it, at the same path, is cloned from where the cgroup is, as crun does.
+        unique_fd subtree = TRY(clone_tree(AT_FDCWD, op.path + (own == "/" ? "" : own), false, what + ": the host's " + op.path));
+        TRY(set_attrs(subtree.get(), op.options.attrs, false, op.path));
+        TRY(attach(subtree.get(), target.get(), what));
+        return set_propagation(subtree.get(), op.options, op.path);
+    }
+    unique_fd whole = TRY(std::move(made));
     TRY(attach(whole.get(), target.get(), what));
     auto subtree = clone_tree(whole.get(), own.substr(1), false, what + ": its cgroup " + own);
     std::string attached = "/proc/self/fd/" + std::to_string(whole.get());
