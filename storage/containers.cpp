@@ -362,6 +362,10 @@ Result<FileLock> lock_container(const StoreConfig& s, const std::string& id) {
     return FileLock::acquire(paths::lock_path(s, id));
 }
 
+Result<FileLock> lock_existing_container(const StoreConfig& s, const std::string& id) {
+    return FileLock::acquire_existing(paths::lock_path(s, id));
+}
+
 // A name reservation left by a killed command (its container never made, or removed, or renamed)
 // is taken over; one held for real is an error.
 static Result<void> reserve_name(const StoreConfig& s, const std::string& name, const std::string& id) {

@@ -94,6 +94,10 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
     auto rm = storage::remove_container(store, *c);
     if (!rm.ok()) r.error = rm.take_error();
     if (config) *config = c->config;
+    // Its monitor, still recording the exit, takes the lock for that: let go of it, then wait until
+    // the monitor is done, so that nothing of it outlives this rm.
+    { FileLock unlocked = std::move(*lock); }
+    if (rm.ok()) wait_monitor_gone(*c);
     return r;
 }
 

@@ -31,6 +31,10 @@ bool alive(const storage::Container& c);
 // Until the container's process has exited or `ms` have passed (negative: no limit); true when it
 // has. Waits on a pidfd where the kernel has them, else looks at /proc. Stop and rm share it.
 bool wait_gone(const storage::Container& c, int ms);
+// Once a command has removed or stopped a detached container, its monitor still records the exit
+// and gives back mounts: the command returns once that monitor (the process the record names, no
+// other) has exited, or a few seconds have passed (a warning then).
+void wait_monitor_gone(const storage::Container& c);
 // A pidfd for the container's process, only if it is still the process the record names.
 Result<unique_fd> open_process(const storage::Container& c);
 // The lines of --env-file files, in order; and the entries those lines hold (comments and blank

@@ -94,8 +94,9 @@ ContainerSession::ContainerSession(ContainerSession&&) noexcept = default;
 ContainerSession::~ContainerSession() = default;
 
 Result<ContainerSession> ContainerSession::load(const storage::StoreConfig& store, const std::string& id) {
-    // Under the container's lock, as start held it for this before.
-    auto lock = TRY(storage::lock_container(store, id));
+    // Under the container's lock, as start held it for this before (removed meanwhile: nothing of
+    // it is made again).
+    auto lock = TRY(storage::lock_existing_container(store, id));
     auto c = TRY(storage::find_container(store, id));
     auto config = TRY(config_of(c));
     // A create killed between writing the record and making its volumes left them missing.
@@ -217,8 +218,10 @@ void ContainerSession::reload_updates() {
 
 bool ContainerSession::save() {
     // Under the lock, a container whose run directory is there has not been removed (rm renames it
-    // aside under the same lock). A damaged state is written whole again.
-    auto lock = storage::lock_container(store_, c_.id);
+    // aside under the same lock). A damaged state is written whole again. A removed container's
+    // lock is not made again (this may run after rm, in its monitor).
+    auto lock = storage::lock_existing_container(store_, c_.id);
+    if (!lock.ok() && lock.error().missing) return false;
     if (!sys::exists(storage::container_run_dir(store_, c_.id))) return false;
     (void)storage::save_status(store_, c_);
     return true;
@@ -245,9 +248,10 @@ bool holds_counted_mounts(const ContainerConfig& config) {
 
 void ContainerSession::remove() {
     {
-        auto lock = storage::lock_container(store_, c_.id);
+        auto lock = storage::lock_existing_container(store_, c_.id);
+        bool removed = !lock.ok() && lock.error().missing;  // by rm meanwhile: its lock is not made again
         auto now = storage::find_container(store_, c_.id, true);
-        if (now.ok()) (void)storage::remove_container(store_, *now);
+        if (!removed && now.ok()) (void)storage::remove_container(store_, *now);
     }
     release_mounts();
     remove_anonymous_volumes(store_, p_.config);
