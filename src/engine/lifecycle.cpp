@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "skiff/engine/mount.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/monitor.hpp"
+#include "skiff/storage/rootfs.hpp"
 
 namespace skiff::engine {
 
@@ -178,6 +180,9 @@ Result<void> cleanup(const storage::StoreConfig& store, const std::string& name_
                           " is running or paused, refusing to clean up: container state improper");
     auto config = TRY(config_of(c));
     release_volumes(store, config);
+    // Its /dev/shm's tmpfs, left mounted by a monitor killed before the container's end.
+    if (std::string shm = storage::container_shm_dir(store, c.id); storage::mounted_at(shm))
+        TRY(sys::umount(shm, MNT_DETACH));
     // What a monitor killed before its container's end left counted (images' mounts).
     std::string held = fs::join(storage::container_run_dir(store, c.id), kMountsHeld);
     if (sys::exists(held)) {

@@ -21,9 +21,12 @@ Result<void> make_container_volumes(const storage::StoreConfig& store, const sto
                                     const ContainerConfig& config);
 // A new container's: the options configured (their anonymous volumes named), its ports chosen.
 Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
-// A container's spec from its configuration (as each start makes it).
+// A container's spec from its configuration (as each start makes it). `shm_on_host`: a shareable
+// /dev/shm is a tmpfs on the host that the containers joining it bind too (a detached container's,
+// whose monitor unmounts it); else one of the container's own, which nothing on the host outlives
+// (a foreground run killed with its skiff).
 Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord image, ContainerConfig config,
-                         const std::string& id);
+                         const std::string& id, bool shm_on_host = false);
 storage::ContainerDefinition definition_of(const Prepared& p);
 
 // The container's process is the one its record names, still running.

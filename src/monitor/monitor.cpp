@@ -199,6 +199,11 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
         return 1;
     }
     ContainerSession& session = *loaded;
+    // However this ends, what loading the session mounted (a failed start's included) is given back.
+    struct ReleaseMounts {
+        ContainerSession& session;
+        ~ReleaseMounts() { session.release_mounts(); }
+    } release_mounts{session};
     storage::Container& c = session.container();
     const ContainerConfig& config = session.config();
     runtime::Spec& spec = session.spec();

@@ -30,6 +30,7 @@ Result<void> device_rules_of(const ContainerConfig& config, const std::vector<Ho
 struct NamespaceDonor {
     int pid = 0;
     std::string hostname;
+    std::string shm_dir;  // its /dev/shm's tmpfs on the host (ipc donors), empty if it has none there
 };
 
 // What the spec needs beyond the image and the configuration: all inputs of the pure function.
@@ -46,7 +47,14 @@ struct SpecInputs {
     std::string localtime;  // --tz: the host's zone file for /etc/localtime (find_zone_file)
     std::string secrets_dir;  // where the container's copies of its --secret files are (secret_files_dir)
     std::string init_binary;  // --init: the host file mounted at /run/podman-init (skiff's own, or --init-path)
+    // Shareable ipc: the host directory whose tmpfs (shm_tmpfs_data) the container binds at /dev/shm,
+    // so that those joining its ipc namespace bind it too. Empty: a tmpfs of its own (rootless).
+    std::string shm_dir;
 };
+
+// The mount data of a shareable container's /dev/shm tmpfs: mode 1777 and --shm-size (podman's 64m
+// by default; 0: tmpfs's own size).
+std::string shm_tmpfs_data(const ContainerConfig& config);
 
 // A pure function: image config + the container's configuration → runtime spec (root left for the
 // caller to fill).

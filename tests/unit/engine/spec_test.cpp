@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <optional>
 
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/spec.hpp"
@@ -190,4 +191,70 @@ TEST_CASE("ulimits and oom score adjustment reach the spec; bad ones are refused
     RunOptions b;
     b.oom_score_adj = 1001;
     CHECK_FALSE(spec_of(image(), b, inputs()).ok());
+}
+
+namespace {
+
+// The container's /dev/shm mount: none (nullptr) or the one.
+const runtime::Mount* shm_mount(const runtime::Spec& spec) {
+    auto it = std::find_if(spec.mounts.begin(), spec.mounts.end(), [](auto& m) { return m.destination == "/dev/shm"; });
+    return it == spec.mounts.end() ? nullptr : &*it;
+}
+
+Result<runtime::Spec> spec_with_ipc(NamespaceMode ipc, const SpecInputs& in, std::optional<int64_t> shm_size = {}) {
+    auto config = TRY(configure(RunOptions{}, config_inputs()));
+    config.ipc = std::move(ipc);
+    config.shm_size = shm_size;
+    return make_spec(image(), config, in);
+}
+
+}  // namespace
+
+TEST_CASE("/dev/shm: a shareable container binds its host tmpfs, a joiner the donor's, private has its own") {
+    using Kind = NamespaceMode::Kind;
+    SpecInputs in = inputs();
+    in.shm_dir = "/run/x/shm";
+    in.donors["donor"] = NamespaceDonor{42, "donorhost", "/run/donor/shm"};
+    in.donors["bare"] = NamespaceDonor{43, "barehost", ""};
+
+    auto shareable = spec_with_ipc({Kind::kShareable, {}}, in);
+    REQUIRE(shareable.ok());
+    REQUIRE(shm_mount(*shareable));
+    CHECK(shm_mount(*shareable)->type == "bind");
+    CHECK(shm_mount(*shareable)->source == "/run/x/shm");
+    CHECK(has(shm_mount(*shareable)->options, "noexec"));
+
+    auto joiner = spec_with_ipc({Kind::kContainer, "donor"}, in);
+    REQUIRE(joiner.ok());
+    REQUIRE(shm_mount(*joiner));
+    CHECK(shm_mount(*joiner)->source == "/run/donor/shm");
+
+    // A donor without a host tmpfs (rootless, or started by an older skiff): a tmpfs of its own.
+    for (NamespaceMode mode : {NamespaceMode{Kind::kContainer, "bare"}, NamespaceMode{Kind::kPrivate, {}}}) {
+        auto own = spec_with_ipc(mode, in, 1 << 20);
+        REQUIRE(own.ok());
+        REQUIRE(shm_mount(*own));
+        CHECK(shm_mount(*own)->type == "tmpfs");
+        CHECK(has(shm_mount(*own)->options, "size=1048576"));
+    }
+    // Rootless: no host directory, a tmpfs of its own.
+    auto rootless = spec_with_ipc({Kind::kShareable, {}}, inputs());
+    REQUIRE(rootless.ok());
+    CHECK(shm_mount(*rootless)->type == "tmpfs");
+
+    auto host = spec_with_ipc({Kind::kHost, {}}, in);
+    REQUIRE(host.ok());
+    CHECK(shm_mount(*host)->source == "/dev/shm");
+    auto none = spec_with_ipc({Kind::kNone, {}}, in);
+    REQUIRE(none.ok());
+    CHECK(shm_mount(*none) == nullptr);
+}
+
+TEST_CASE("/dev/shm: the host tmpfs is mode 1777, --shm-size or podman's 64m") {
+    ContainerConfig config;
+    CHECK(shm_tmpfs_data(config) == "mode=1777,size=67108864");
+    config.shm_size = 1 << 20;
+    CHECK(shm_tmpfs_data(config) == "mode=1777,size=1048576");
+    config.shm_size = 0;
+    CHECK(shm_tmpfs_data(config) == "mode=1777");
 }
