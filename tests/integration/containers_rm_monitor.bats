@@ -75,3 +75,19 @@ assert_nothing_left_of() {
     ! process_runs "$m" || fail "monitor $m still runs"
     assert_nothing_left_of "$id"
 }
+
+@test "rm of an initialized container (no -f, as podman) ends its held process and its monitor" {
+    local id m pid
+    id=$(skiff create busybox sleep 100)
+    skiff init "$id" >/dev/null
+    m=$(monitor_of "$id")
+    pid=$(skiff inspect --format '{{.State.Pid}}' "$id")
+    process_runs "$m" || fail "no monitor $m"
+    run --separate-stderr skiff rm "$id"
+    assert_status 0
+    assert_output "$id"
+    [[ -z $stderr ]] || fail "stderr: $stderr"
+    ! process_runs "$pid" || fail "the initialized container's process $pid outlived rm"
+    ! process_runs "$m" || fail "monitor $m still runs after rm returned"
+    assert_nothing_left_of "$id"
+}
