@@ -1,6 +1,7 @@
 #include "skiff/storage/containers.hpp"
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -362,6 +363,10 @@ Result<FileLock> lock_container(const StoreConfig& s, const std::string& id) {
     return FileLock::acquire(paths::lock_path(s, id));
 }
 
+Result<FileLock> lock_existing_container(const StoreConfig& s, const std::string& id) {
+    return FileLock::acquire_existing(paths::lock_path(s, id));
+}
+
 // A name reservation left by a killed command (its container never made, or removed, or renamed)
 // is taken over; one held for real is an error.
 static Result<void> reserve_name(const StoreConfig& s, const std::string& name, const std::string& id) {
@@ -480,6 +485,8 @@ Result<void> remove_container(const StoreConfig& s, const Container& c) {
     std::string def_trash = paths::trash(defs_root(s), c.id), run_trash = paths::trash(run_root(s), c.id);
     // Its root mounted on the host (`skiff mount`) goes with it: nothing else would unmount it.
     TRY(unmount_host(container_host_mount(s, c.id)));
+    // So is its /dev/shm, left mounted by a monitor killed before it could unmount it.
+    if (std::string shm = container_shm_dir(s, c.id); mounted_at(shm)) TRY(sys::umount(shm, MNT_DETACH));
     if (::rename(container_dir(s, c.id).c_str(), def_trash.c_str()) < 0 && errno != ENOENT)
         return sys_error("rename " + container_dir(s, c.id) + " to " + def_trash);
     if (::rename(container_run_dir(s, c.id).c_str(), run_trash.c_str()) < 0 && errno != ENOENT)

@@ -179,6 +179,8 @@ bool mounted_at(const std::string& path) {
     return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
+std::string container_shm_dir(const StoreConfig& store, const std::string& id) { return fs::join(container_run_dir(store, id), "shm"); }
+
 HostMount container_host_mount(const StoreConfig& store, const std::string& id) { return {container_run_dir(store, id)}; }
 
 HostMount image_host_mount(const StoreConfig& store, const std::string& id) { return {fs::join(images_mount_root(store), id)}; }

@@ -1,6 +1,7 @@
 #include "skiff/base/lock.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "skiff/base/sys.hpp"
 
@@ -27,6 +28,24 @@ Result<FileLock> FileLock::try_acquire(const std::string& path, Mode mode) {
         return sys_error("lock " + path, e);
     }
     return FileLock(std::move(fd));
+}
+
+Result<FileLock> FileLock::acquire_existing(const std::string& path, Mode mode) {
+    auto fd = sys::open(path, O_RDWR);
+    if (!fd.ok()) {
+        if (fd.error().code != ENOENT) return fd.take_error();
+        return missing_error("lock " + path + ": it does not exist");
+    }
+    struct flock fl {};
+    fl.l_type = mode == Mode::kShared ? F_RDLCK : F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    while (::fcntl(fd->get(), F_OFD_SETLKW, &fl) < 0) {
+        if (errno != EINTR) return sys_error("lock " + path);
+    }
+    struct stat st;
+    if (::fstat(fd->get(), &st) < 0) return sys_error("lock " + path);
+    if (st.st_nlink == 0) return missing_error("lock " + path + ": it was removed");
+    return FileLock(fd.take());
 }
 
 }  // namespace skiff

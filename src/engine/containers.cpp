@@ -75,8 +75,10 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
             r.error = ended.take_error();
             return r;
         }
-    } else if (c->state == storage::ContainerState::kRunning) {
-        if (!force) {
+    } else if (c->state == storage::ContainerState::kRunning || c->state == storage::ContainerState::kInitialized) {
+        // An initialized one is removed as podman removes it, with or without force: its process,
+        // held before executing its command, ends with it (its monitor then records that and exits).
+        if (!force && c->state == storage::ContainerState::kRunning) {
             r.running = true;
             r.error = make_error("cannot remove container " + c->id +
                                  " as it is running - running or paused containers cannot be removed without force: container state improper");
@@ -94,6 +96,10 @@ static RemoveResult remove_one(const storage::StoreConfig& store, const std::str
     auto rm = storage::remove_container(store, *c);
     if (!rm.ok()) r.error = rm.take_error();
     if (config) *config = c->config;
+    // Its monitor, still recording the exit, takes the lock for that: let go of it, then wait until
+    // the monitor is done, so that nothing of it outlives this rm.
+    { FileLock unlocked = std::move(*lock); }
+    if (rm.ok()) wait_monitor_gone(*c);
     return r;
 }
 

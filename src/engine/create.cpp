@@ -176,7 +176,7 @@ Result<bool> own_cgroup_possible(const ContainerConfig& config) {
 }
 
 Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord image, ContainerConfig config,
-                         const std::string& id) {
+                         const std::string& id, bool shm_on_host) {
     Prepared p{std::move(image), std::move(config), {}, {}};
     p.inputs.container_id = id;
     p.inputs.run_dir = storage::container_run_dir(store, id);
@@ -189,6 +189,8 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
     p.inputs.secrets_dir = secret_files_dir(store, id);
     p.inputs.init_binary = TRY(init_binary(p.config, store));
     p.inputs.own_cgroup = TRY(own_cgroup_possible(p.config));
+    // Rootless, no tmpfs can be mounted on the host: each container's /dev/shm is its own.
+    if (shm_on_host && !rootless_process()) p.inputs.shm_dir = storage::container_shm_dir(store, id);
     p.spec = TRY(make_spec(p.image.config, p.config, p.inputs));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "skiff/engine/mount.hpp"
 #include "skiff/base/sys.hpp"
 #include "skiff/engine/monitor.hpp"
+#include "skiff/storage/rootfs.hpp"
 
 namespace skiff::engine {
 
@@ -64,22 +66,23 @@ int64_t now_ms() {
 }
 
 // Without pidfds (before Linux 5.3): look at /proc every few milliseconds.
-bool poll_proc_until_gone(const storage::Container& c, int ms) {
+bool poll_proc_until_gone(pid_t pid, unsigned long long start, int ms) {
     int64_t deadline = now_ms() + ms;
-    while (alive(c)) {
+    while (storage::same_process(pid, start)) {
         if (ms >= 0 && now_ms() >= deadline) return false;
         sleep_ms(5);
     }
     return true;
 }
 
-}  // namespace
-
-bool wait_gone(const storage::Container& c, int ms) {
-    int fd = static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0));
-    if (fd < 0) return errno == ESRCH || c.pid <= 0 ? true : poll_proc_until_gone(c, ms);
+// Until the process `pid` started at `start` has exited or `ms` have passed (negative: no limit).
+// The pidfd is opened before the identity is checked: from then on it names that process or none.
+bool wait_process_gone(pid_t pid, unsigned long long start, int ms) {
+    if (pid <= 0) return true;
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) return errno == ESRCH ? true : poll_proc_until_gone(pid, start, ms);
     unique_fd pidfd(fd);
-    if (!alive(c)) return true;  // the pid names another process now: ours is gone
+    if (!storage::same_process(pid, start)) return true;  // the pid names another process now: ours is gone
     // The pidfd turns readable when the process exits.
     int64_t deadline = now_ms() + ms;
     for (;;) {
@@ -88,8 +91,22 @@ bool wait_gone(const storage::Container& c, int ms) {
         int n = ::poll(&p, 1, left);
         if (n > 0) return true;
         if (n == 0) return false;
-        if (errno != EINTR) return poll_proc_until_gone(c, left);
+        if (errno != EINTR) return poll_proc_until_gone(pid, start, left);
     }
+}
+
+// How long rm and stop wait for a monitor that has nothing left to do but record and clean up.
+constexpr int kMonitorExitMs = 5000;
+
+}  // namespace
+
+bool wait_gone(const storage::Container& c, int ms) { return wait_process_gone(c.pid, c.pid_start, ms); }
+
+void wait_monitor_gone(const storage::Container& c) {
+    if (c.monitor_pid <= 0 || c.monitor_pid == ::getpid()) return;
+    if (wait_process_gone(c.monitor_pid, c.monitor_start, kMonitorExitMs)) return;
+    log::warn("the monitor of container {} (pid {}) has not exited after {} seconds: going on without it", c.id,
+              c.monitor_pid, kMonitorExitMs / 1000);
 }
 
 Result<unique_fd> open_process(const storage::Container& c) {
@@ -163,6 +180,9 @@ Result<void> cleanup(const storage::StoreConfig& store, const std::string& name_
                           " is running or paused, refusing to clean up: container state improper");
     auto config = TRY(config_of(c));
     release_volumes(store, config);
+    // Its /dev/shm's tmpfs, left mounted by a monitor killed before the container's end.
+    if (std::string shm = storage::container_shm_dir(store, c.id); storage::mounted_at(shm))
+        TRY(sys::umount(shm, MNT_DETACH));
     // What a monitor killed before its container's end left counted (images' mounts).
     std::string held = fs::join(storage::container_run_dir(store, c.id), kMountsHeld);
     if (sys::exists(held)) {
@@ -267,6 +287,9 @@ Result<void> stop(const storage::StoreConfig& store, const std::string& name_or_
     auto recorded = wait_recorded(store, c.id, 10000);
     // A --rm container's monitor removes it once its exit is recorded.
     if (!recorded.ok() && !recorded.error().missing) return recorded.take_error();
+    // Stopped by the user, it is not restarted: its monitor cleans up and exits. A start (restart)
+    // or rm after this one must not race it.
+    wait_monitor_gone(c);
     return {};
 }
 

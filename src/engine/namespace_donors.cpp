@@ -14,6 +14,7 @@
 #include "run_internal.hpp"
 #include "skiff/engine/container_config.hpp"
 #include "skiff/engine/spec.hpp"
+#include "skiff/storage/rootfs.hpp"
 
 namespace skiff::engine {
 
@@ -65,7 +66,8 @@ Result<std::map<std::string, NamespaceDonor>> running_donors(const storage::Stor
         auto c = storage::find_container(store, id);
         if (!c.ok()) return Error(c.error()).context("the container whose namespaces it joins");
         if (c->state != storage::ContainerState::kRunning || !alive(*c)) continue;
-        out[id] = NamespaceDonor{c->pid, c->hostname};
+        std::string shm = storage::container_shm_dir(store, id);
+        out[id] = NamespaceDonor{c->pid, c->hostname, storage::mounted_at(shm) ? shm : std::string()};
     }
     return out;
 }

@@ -21,9 +21,12 @@ Result<void> make_container_volumes(const storage::StoreConfig& store, const sto
                                     const ContainerConfig& config);
 // A new container's: the options configured (their anonymous volumes named), its ports chosen.
 Result<Prepared> prepare_new(const storage::StoreConfig& store, const RunOptions& opts, const std::string& id);
-// A container's spec from its configuration (as each start makes it).
+// A container's spec from its configuration (as each start makes it). `shm_on_host`: a shareable
+// /dev/shm is a tmpfs on the host that the containers joining it bind too (a detached container's,
+// whose monitor unmounts it); else one of the container's own, which nothing on the host outlives
+// (a foreground run killed with its skiff).
 Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord image, ContainerConfig config,
-                         const std::string& id);
+                         const std::string& id, bool shm_on_host = false);
 storage::ContainerDefinition definition_of(const Prepared& p);
 
 // The container's process is the one its record names, still running.
@@ -31,6 +34,10 @@ bool alive(const storage::Container& c);
 // Until the container's process has exited or `ms` have passed (negative: no limit); true when it
 // has. Waits on a pidfd where the kernel has them, else looks at /proc. Stop and rm share it.
 bool wait_gone(const storage::Container& c, int ms);
+// Once a command has removed or stopped a detached container, its monitor still records the exit
+// and gives back mounts: the command returns once that monitor (the process the record names, no
+// other) has exited, or a few seconds have passed (a warning then).
+void wait_monitor_gone(const storage::Container& c);
 // A pidfd for the container's process, only if it is still the process the record names.
 Result<unique_fd> open_process(const storage::Container& c);
 // The lines of --env-file files, in order; and the entries those lines hold (comments and blank

@@ -3,6 +3,7 @@
 #include "skiff/engine/secrets.hpp"
 
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -97,13 +98,14 @@ ContainerSession::ContainerSession(ContainerSession&&) noexcept = default;
 ContainerSession::~ContainerSession() = default;
 
 Result<ContainerSession> ContainerSession::load(const storage::StoreConfig& store, const std::string& id) {
-    // Under the container's lock, as start held it for this before.
-    auto lock = TRY(storage::lock_container(store, id));
+    // Under the container's lock, as start held it for this before (removed meanwhile: nothing of
+    // it is made again).
+    auto lock = TRY(storage::lock_existing_container(store, id));
     auto c = TRY(storage::find_container(store, id));
     auto config = TRY(config_of(c));
     // A create killed between writing the record and making its volumes left them missing.
     TRY(make_volumes(store, config));
-    auto p = TRY(prepare(store, TRY(image_of(store, c)), std::move(config), c.id));
+    auto p = TRY(prepare(store, TRY(image_of(store, c)), std::move(config), c.id, true));
     TRY(check_bind_sources(p.config));
     c.restarts = 0;
     ContainerSession s(store, std::move(c), std::move(p));
@@ -131,7 +133,8 @@ Result<void> ContainerSession::finish() {
     // marker to `container cleanup`.
     if (holds_counted_mounts(p_.config)) TRY(storage::write_run_file(store_, c_.id, kMountsHeld, ""));
     TRY(mount_container_images(store_, c_.id, spec));
-    return populate_volumes(store_, spec);
+    TRY(populate_volumes(store_, spec));
+    return mount_shm();  // last: a finish failing before it leaves no tmpfs to unmount
 }
 
 Result<void> ContainerSession::listen_ports() {
@@ -225,8 +228,10 @@ void ContainerSession::reload_updates() {
 
 bool ContainerSession::save() {
     // Under the lock, a container whose run directory is there has not been removed (rm renames it
-    // aside under the same lock). A damaged state is written whole again.
-    auto lock = storage::lock_container(store_, c_.id);
+    // aside under the same lock). A damaged state is written whole again. A removed container's
+    // lock is not made again (this may run after rm, in its monitor).
+    auto lock = storage::lock_existing_container(store_, c_.id);
+    if (!lock.ok() && lock.error().missing) return false;
     if (!sys::exists(storage::container_run_dir(store_, c_.id))) return false;
     (void)storage::save_status(store_, c_);
     return true;
@@ -239,9 +244,23 @@ bool ContainerSession::record_exit(const Result<int>& status) {
     return save();
 }
 
+// A shareable container's /dev/shm: its tmpfs on the host, made at its start (kept over its
+// restarts), unmounted when it stops or is removed.
+Result<void> ContainerSession::mount_shm() {
+    const std::string& dir = p_.inputs.shm_dir;
+    auto binds_it = [&](const runtime::Mount& m) { return m.destination == "/dev/shm" && m.source == dir; };
+    if (dir.empty() || std::none_of(p_.spec.mounts.begin(), p_.spec.mounts.end(), binds_it)) return {};
+    if (storage::mounted_at(dir)) return {};  // left by a monitor killed before it could unmount it
+    TRY(sys::mkdir(dir, 0700));
+    TRY_CTX(sys::mount("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_tmpfs_data(p_.config)),
+            "mount the container's /dev/shm");
+    return {};
+}
+
 void ContainerSession::release_mounts() {
     if (!mounts_taken_) return;
     mounts_taken_ = false;
+    if (!p_.inputs.shm_dir.empty() && storage::mounted_at(p_.inputs.shm_dir)) (void)sys::umount(p_.inputs.shm_dir, MNT_DETACH);
     release_volumes(store_, p_.config);
     release_container_images(store_, p_.config);
     (void)::unlink(fs::join(storage::container_run_dir(store_, c_.id), kMountsHeld).c_str());
@@ -253,9 +272,10 @@ bool holds_counted_mounts(const ContainerConfig& config) {
 
 void ContainerSession::remove() {
     {
-        auto lock = storage::lock_container(store_, c_.id);
+        auto lock = storage::lock_existing_container(store_, c_.id);
+        bool removed = !lock.ok() && lock.error().missing;  // by rm meanwhile: its lock is not made again
         auto now = storage::find_container(store_, c_.id, true);
-        if (now.ok()) (void)storage::remove_container(store_, *now);
+        if (!removed && now.ok()) (void)storage::remove_container(store_, *now);
     }
     release_mounts();
     remove_anonymous_volumes(store_, p_.config);

@@ -58,20 +58,27 @@ runtime::Namespace namespace_of(const NamespaceMode& mode, const std::string& ty
     return n;
 }
 
-// /dev/shm as --ipc has it, as podman: none has none; host has the host's, bind-mounted. (A new
-// mqueue mount shows the queues of the ipc namespace it is made in: host or joined, it is theirs.)
-// A joined container's own /dev/shm is not shared: it lives in the donor's mount namespace.
-void ipc_mounts(const ContainerConfig& config, runtime::Spec& spec) {
+// /dev/shm as --ipc has it, as podman: none has none; host has the host's, bind-mounted. A
+// shareable one (the default) binds its tmpfs on the host (in.shm_dir) and one joining it binds the
+// same, so both see the same files; private keeps a tmpfs of its own in the container (so does a
+// shareable one without a host tmpfs: rootless). (A new mqueue mount shows the queues of the ipc
+// namespace it is made in: host or joined, it is theirs.)
+void ipc_mounts(const ContainerConfig& config, const SpecInputs& in, runtime::Spec& spec) {
     if (config.shm_size)  // --shm-size: podman's default size replaced (0: tmpfs's own, no size given)
         for (runtime::Mount& m : spec.mounts)
             if (m.destination == "/dev/shm") {
                 std::erase_if(m.options, [](const std::string& o) { return o.rfind("size=", 0) == 0; });
                 if (*config.shm_size > 0) m.options.push_back("size=" + std::to_string(*config.shm_size));
             }
-    if (config.ipc.kind != NamespaceMode::Kind::kNone && config.ipc.kind != NamespaceMode::Kind::kHost) return;
+    using Kind = NamespaceMode::Kind;
+    std::string shared;
+    if (config.ipc.kind == Kind::kShareable) shared = in.shm_dir;
+    if (config.ipc.kind == Kind::kContainer)
+        if (auto d = in.donors.find(config.ipc.container); d != in.donors.end()) shared = d->second.shm_dir;
+    if (config.ipc.kind == Kind::kHost) shared = "/dev/shm";
+    if (shared.empty() && config.ipc.kind != Kind::kNone) return;
     std::erase_if(spec.mounts, [&](const runtime::Mount& x) { return x.destination == "/dev/shm"; });
-    if (config.ipc.kind == NamespaceMode::Kind::kHost)
-        spec.mounts.push_back(runtime::Mount{"/dev/shm", "bind", "/dev/shm", {"rbind", "nosuid", "noexec", "nodev"}});
+    if (!shared.empty()) spec.mounts.push_back(runtime::Mount{"/dev/shm", "bind", shared, {"rbind", "nosuid", "noexec", "nodev"}});
 }
 
 // The container's namespaces (--network, --ipc, --pid, --uts, --cgroupns), and the hostname it sees
@@ -85,7 +92,7 @@ void namespaces_of(const ContainerConfig& config, const SpecInputs& in, runtime:
     spec.namespaces.pid = namespace_of(config.pid, "pid", in);
     spec.namespaces.uts = namespace_of(config.uts, "uts", in);
     spec.namespaces.cgroup = namespace_of(config.cgroupns, "cgroup", in);
-    ipc_mounts(config, spec);
+    ipc_mounts(config, in, spec);
     if (config.uts.kind == NamespaceMode::Kind::kHost) spec.hostname = in.host_name;
     if (config.uts.kind == NamespaceMode::Kind::kContainer)
         if (auto d = in.donors.find(config.uts.container); d != in.donors.end()) spec.hostname = d->second.hostname;
@@ -106,6 +113,11 @@ void add_secret_mounts(const ContainerConfig& config, const SpecInputs& in, std:
 }
 
 }  // namespace
+
+std::string shm_tmpfs_data(const ContainerConfig& config) {
+    int64_t size = config.shm_size.value_or(64 * 1024 * 1024);
+    return size > 0 ? "mode=1777,size=" + std::to_string(size) : "mode=1777";
+}
 
 std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& over) {
     std::vector<std::string> out = base;

@@ -113,6 +113,17 @@ void shed_startup_memory() {
     (void)resident::shed(16 * 1024);
 }
 
+// The pause before a restart, cut short when the container is removed meanwhile (rm waits for this
+// monitor to exit): false then, and nothing is restarted.
+bool pause_before_restart(const storage::StoreConfig& store, const std::string& id, unsigned ms) {
+    std::string run_dir = storage::container_run_dir(store, id);
+    for (unsigned waited = 0; waited < ms; waited += 20) {
+        if (!sys::exists(run_dir)) return false;
+        sleep_ms(static_cast<int>(std::min(20u, ms - waited)));
+    }
+    return sys::exists(run_dir);
+}
+
 // The one report the launcher waits for, then the channel closed: the launcher returns on it.
 class Report {
 public:
@@ -197,6 +208,11 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
         return 1;
     }
     ContainerSession& session = *loaded;
+    // However this ends, what loading the session mounted (a failed start's included) is given back.
+    struct ReleaseMounts {
+        ContainerSession& session;
+        ~ReleaseMounts() { session.release_mounts(); }
+    } release_mounts{session};
     storage::Container& c = session.container();
     const ContainerConfig& config = session.config();
     runtime::Spec& spec = session.spec();
@@ -292,8 +308,7 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
         session.reload_updates();
         bool stopped = sys::exists(engine::stop_marker(store, c.id));
         if (!status.ok() || !should_restart(session.config().restart, code, c.restarts, stopped)) break;
-        struct timespec ts = {static_cast<time_t>(backoff_ms / 1000), static_cast<long>(backoff_ms % 1000) * 1000000};
-        ::nanosleep(&ts, nullptr);
+        if (!pause_before_restart(store, c.id, backoff_ms)) break;  // removed meanwhile
         backoff_ms = std::min(backoff_ms * 2, 5000u);
         c.restarts++;
     }

@@ -15,6 +15,9 @@ public:
     static Result<FileLock> acquire(const std::string& path, Mode mode = Mode::kExclusive);
     // As acquire, but returns an error with code EWOULDBLOCK instead of waiting.
     static Result<FileLock> try_acquire(const std::string& path, Mode mode = Mode::kExclusive);
+    // As acquire, but creates nothing: a missing `path`, or one unlinked while this waited (its
+    // owner removed what it locks), is an error marked missing.
+    static Result<FileLock> acquire_existing(const std::string& path, Mode mode = Mode::kExclusive);
 
     FileLock(FileLock&&) = default;
     FileLock& operator=(FileLock&&) = default;

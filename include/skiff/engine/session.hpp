@@ -49,7 +49,8 @@ public:
     ContainerSession(ContainerSession&&) noexcept;
     ~ContainerSession();
     // A container loaded from the store under its lock (the monitor's start): its configuration
-    // read, volumes a killed create missed made, bind sources checked, the spec finished.
+    // read, volumes a killed create missed made, bind sources checked, the spec finished (its
+    // shareable /dev/shm a tmpfs on the host, which finish() mounts and release_mounts unmounts).
     static Result<ContainerSession> load(const storage::StoreConfig& store, const std::string& id);
 
     // The container's /etc files written and its root file system prepared, into the spec.
@@ -70,7 +71,8 @@ public:
     // --rm: the container and its anonymous volumes removed (as podman's --rm); release_mounts first.
     void remove();
     // Once the container is done with (no further run): what finish() mounted on the host for it
-    // (images of --mount type=image, volumes' devices) given back. Runs once however often called.
+    // (images of --mount type=image, volumes' devices, a shareable /dev/shm's tmpfs) given back.
+    // Runs once however often called.
     void release_mounts();
     // What `update` changed while the container ran (its restart policy and limits), for its next run.
     void reload_updates();
@@ -82,12 +84,13 @@ public:
 private:
     void arm_timeout(pid_t pid);
     void timeout_fired();
+    Result<void> mount_shm();
 
     const storage::StoreConfig& store_;
     storage::Container c_;
     Prepared p_;
     std::unique_ptr<net::Forwarder> forwarder_;
-    bool mounts_taken_ = false;  // finish() mounted images or volumes' devices for it
+    bool mounts_taken_ = false;  // finish() mounted images, volumes' devices or /dev/shm for it
     // --timeout: armed when the container starts; when it fires the container is killed, and its
     // run ends as podman's does (status 255, exit code -1 recorded).
     unique_fd timeout_;

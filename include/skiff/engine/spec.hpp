@@ -30,6 +30,7 @@ Result<void> device_rules_of(const ContainerConfig& config, const std::vector<Ho
 struct NamespaceDonor {
     int pid = 0;
     std::string hostname;
+    std::string shm_dir;  // its /dev/shm's tmpfs on the host (ipc donors), empty if it has none there
 };
 
 // What the spec needs beyond the image and the configuration: all inputs of the pure function.
@@ -49,7 +50,14 @@ struct SpecInputs {
     // Whether a cgroup of the container's own can be made: not by a rootless skiff without a
     // delegated cgroup2 subtree (own_cgroup_possible), which runs it in its own cgroup instead.
     bool own_cgroup = true;
+    // Shareable ipc: the host directory whose tmpfs (shm_tmpfs_data) the container binds at /dev/shm,
+    // so that those joining its ipc namespace bind it too. Empty: a tmpfs of its own (rootless).
+    std::string shm_dir;
 };
+
+// The mount data of a shareable container's /dev/shm tmpfs: mode 1777 and --shm-size (podman's 64m
+// by default; 0: tmpfs's own size).
+std::string shm_tmpfs_data(const ContainerConfig& config);
 
 // A pure function: image config + the container's configuration → runtime spec (root left for the
 // caller to fill).

@@ -120,6 +120,9 @@ Result<std::vector<std::string>> containers_using_image(const StoreConfig& store
 
 // The container's lock (see store.hpp for the order).
 Result<FileLock> lock_container(const StoreConfig& store, const std::string& id);
+// The lock of a container that exists, for those that outlive its removal (its monitor): creates
+// nothing; a missing error once the container is removed, or removed while this waited.
+Result<FileLock> lock_existing_container(const StoreConfig& store, const std::string& id);
 
 // Pure helpers, exposed for tests.
 std::string serialize_definition(const ContainerDefinition& d);

@@ -45,6 +45,9 @@ Result<RootfsMount> image_rootfs(const StoreConfig& store, const ImageRecord& im
 
 // Whether `path` is the root of a mount.
 bool mounted_at(const std::string& path);
+// Where a container whose ipc namespace others may join has its /dev/shm: a tmpfs mounted on the
+// host in its run directory (podman's userdata/shm), which the containers joining it bind too.
+std::string container_shm_dir(const StoreConfig& store, const std::string& id);
 
 // A root file system mounted on the host for its users (`skiff mount`, `skiff image mount`) at
 // DIR/merged, with the number of mounts not yet undone in DIR/mounts. DIR is under --runroot, which

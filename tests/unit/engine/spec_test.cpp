@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <optional>
 
 #include "skiff/engine/run.hpp"
 #include "skiff/engine/spec.hpp"
@@ -205,8 +206,74 @@ TEST_CASE("--cgroupns in the spec: new, the host's, a running donor's, or the fi
     CHECK(cgroup_of("host") == runtime::Namespace{Kind::kHost, ""});
     CHECK(cgroup_of("ns:/run/netns/x") == runtime::Namespace{Kind::kJoin, "/run/netns/x"});
     SpecInputs in = inputs();
-    in.donors["abc"] = NamespaceDonor{4242, "donorhost"};
+    in.donors["abc"] = NamespaceDonor{4242, "donorhost", ""};
     CHECK(cgroup_of("container:abc", in) == runtime::Namespace{Kind::kJoin, "/proc/4242/ns/cgroup"});
     // Not running: no path, which the runtime refuses.
     CHECK(cgroup_of("container:abc") == runtime::Namespace{Kind::kJoin, ""});
+}
+
+namespace {
+
+// The container's /dev/shm mount: none (nullptr) or the one.
+const runtime::Mount* shm_mount(const runtime::Spec& spec) {
+    auto it = std::find_if(spec.mounts.begin(), spec.mounts.end(), [](auto& m) { return m.destination == "/dev/shm"; });
+    return it == spec.mounts.end() ? nullptr : &*it;
+}
+
+Result<runtime::Spec> spec_with_ipc(NamespaceMode ipc, const SpecInputs& in, std::optional<int64_t> shm_size = {}) {
+    auto config = TRY(configure(RunOptions{}, config_inputs()));
+    config.ipc = std::move(ipc);
+    config.shm_size = shm_size;
+    return make_spec(image(), config, in);
+}
+
+}  // namespace
+
+TEST_CASE("/dev/shm: a shareable container binds its host tmpfs, a joiner the donor's, private has its own") {
+    using Kind = NamespaceMode::Kind;
+    SpecInputs in = inputs();
+    in.shm_dir = "/run/x/shm";
+    in.donors["donor"] = NamespaceDonor{42, "donorhost", "/run/donor/shm"};
+    in.donors["bare"] = NamespaceDonor{43, "barehost", ""};
+
+    auto shareable = spec_with_ipc({Kind::kShareable, {}}, in);
+    REQUIRE(shareable.ok());
+    REQUIRE(shm_mount(*shareable));
+    CHECK(shm_mount(*shareable)->type == "bind");
+    CHECK(shm_mount(*shareable)->source == "/run/x/shm");
+    CHECK(has(shm_mount(*shareable)->options, "noexec"));
+
+    auto joiner = spec_with_ipc({Kind::kContainer, "donor"}, in);
+    REQUIRE(joiner.ok());
+    REQUIRE(shm_mount(*joiner));
+    CHECK(shm_mount(*joiner)->source == "/run/donor/shm");
+
+    // A donor without a host tmpfs (rootless, or started by an older skiff): a tmpfs of its own.
+    for (NamespaceMode mode : {NamespaceMode{Kind::kContainer, "bare"}, NamespaceMode{Kind::kPrivate, {}}}) {
+        auto own = spec_with_ipc(mode, in, 1 << 20);
+        REQUIRE(own.ok());
+        REQUIRE(shm_mount(*own));
+        CHECK(shm_mount(*own)->type == "tmpfs");
+        CHECK(has(shm_mount(*own)->options, "size=1048576"));
+    }
+    // Rootless: no host directory, a tmpfs of its own.
+    auto rootless = spec_with_ipc({Kind::kShareable, {}}, inputs());
+    REQUIRE(rootless.ok());
+    CHECK(shm_mount(*rootless)->type == "tmpfs");
+
+    auto host = spec_with_ipc({Kind::kHost, {}}, in);
+    REQUIRE(host.ok());
+    CHECK(shm_mount(*host)->source == "/dev/shm");
+    auto none = spec_with_ipc({Kind::kNone, {}}, in);
+    REQUIRE(none.ok());
+    CHECK(shm_mount(*none) == nullptr);
+}
+
+TEST_CASE("/dev/shm: the host tmpfs is mode 1777, --shm-size or podman's 64m") {
+    ContainerConfig config;
+    CHECK(shm_tmpfs_data(config) == "mode=1777,size=67108864");
+    config.shm_size = 1 << 20;
+    CHECK(shm_tmpfs_data(config) == "mode=1777,size=1048576");
+    config.shm_size = 0;
+    CHECK(shm_tmpfs_data(config) == "mode=1777");
 }
