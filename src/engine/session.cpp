@@ -153,6 +153,8 @@ runtime::Hooks ContainerSession::hooks(SessionIo io) {
         c_.pid = pid;
         c_.pid_start = storage::process_start_time(pid);
         c_.started_ns = now_ns();
+        if (restart_pending_) c_.restarts++;
+        restart_pending_ = false;
         (void)save();
         // --pidfile: best effort, the container runs anyway.
         if (!p_.config.pidfile.empty())

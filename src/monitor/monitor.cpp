@@ -310,7 +310,7 @@ int monitor_main(const engine::MonitorStart& args, unique_fd start_lock, const c
         if (!status.ok() || !should_restart(session.config().restart, code, c.restarts, stopped)) break;
         if (!pause_before_restart(store, c.id, backoff_ms)) break;  // removed meanwhile
         backoff_ms = std::min(backoff_ms * 2, 5000u);
-        c.restarts++;
+        session.restarting();
     }
     session.release_mounts();  // after the last run, the restarts' included
     if (c.auto_remove) session.remove();

@@ -74,6 +74,9 @@ public:
     // (images of --mount type=image, volumes' devices, a shareable /dev/shm's tmpfs) given back.
     // Runs once however often called.
     void release_mounts();
+    // The next run is a restart (the policy's): it counts in RestartCount once it has started, so that
+    // no reader sees the count of a run whose process is not there yet (with the last run's exit).
+    void restarting() { restart_pending_ = true; }
     // What `update` changed while the container ran (its restart policy and limits), for its next run.
     void reload_updates();
 
@@ -96,6 +99,7 @@ private:
     unique_fd timeout_;
     pid_t pid_ = 0;
     bool timed_out_ = false;
+    bool restart_pending_ = false;
 };
 
 // The file a container's log is written to (k8s-file; empty without one), and the marker `stop`
