@@ -187,6 +187,9 @@ bool complete(Context& ctx, const RunCli& r, const char* cmd) {
     o->image = rest.front();
     o->command.assign(rest.begin() + 1, rest.end());
     o->runtime = ctx.runtime;
+    // A relative runtime path is recorded absolute: every later start, from anywhere, uses it.
+    if (o->runtime.find('/') != std::string::npos && !o->runtime.starts_with('/'))
+        o->runtime = std::filesystem::absolute(o->runtime).lexically_normal().string();
     if (r.entrypoint_option->count() > 0) o->entrypoint = *r.entrypoint;
     if (r.pids_option->count() > 0) o->pids_limit = *r.pids_limit;
     if (r.oom_option->count() > 0) o->oom_score_adj = *r.oom_score_adj;

@@ -63,6 +63,13 @@ monitor_pid() {
     run skiff inspect --format '{{.State.Running}} {{.OCIRuntime}}' other
     assert_output "true $copy"
     skiff rm -f -t 0 other
+    # A relative path is recorded absolute, so that a start from elsewhere finds it.
+    run bash -c "cd '${copy%/*}' && $(printf '%q ' "$SKIFF" $(skiff_args)) --runtime ./myruntime create --name rel busybox true"
+    assert_status 0
+    run skiff inspect --format '{{.OCIRuntime}}' rel
+    assert_output "$copy"
+    run skiff start rel
+    assert_status 0
     # The default: skiff's own binary.
     skiff create --name own busybox true
     run skiff inspect --format '{{.OCIRuntime}}' own
