@@ -170,12 +170,22 @@ Result<std::pair<uid_t, gid_t>> Unpacker::host_owner(struct archive_entry* e, st
     return std::pair{*uid, *gid};
 }
 
+// Why a chown failed, errno's: an owner the user namespace does not map (EINVAL) named, with what
+// gives a rootless user more ids.
+static std::string chown_failure(uid_t uid, gid_t gid) {
+    if (errno == EINVAL)
+        return "is owned by uid " + std::to_string(uid) + ", gid " + std::to_string(gid) +
+               ", which this user namespace does not map (/proc/self/uid_map): a rootless user needs subordinate "
+               "ids that cover it in /etc/subuid and /etc/subgid";
+    return std::string("cannot be chowned: ") + std::strerror(errno);
+}
+
 Result<void> Unpacker::set_owner(int dirfd, const std::string& name, struct archive_entry* e, std::string_view shown) {
     auto [uid, gid] = TRY(host_owner(e, shown));
     if (::fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
         // Without privilege (rootless, no user namespace) every file stays the caller's.
         if (errno == EPERM && !running_as_root()) return {};
-        return refuse(shown, std::string("cannot be chowned: ") + std::strerror(errno));
+        return refuse(shown, chown_failure(uid, gid));
     }
     return {};
 }
@@ -187,7 +197,7 @@ Result<void> Unpacker::set_file_owner(int fd, struct archive_entry* e, std::stri
     if (uid == self_uid_ && gid == self_gid_ && !cached_setgid_) return {};
     if (::fchown(fd, uid, gid) < 0) {
         if (errno == EPERM && !running_as_root()) return {};
-        return refuse(shown, std::string("cannot be chowned: ") + std::strerror(errno));
+        return refuse(shown, chown_failure(uid, gid));
     }
     return {};
 }

@@ -145,3 +145,17 @@ sleep 60 "
     assert_status 125
     assert_output "Error: $dir is not a directory of this user's with mode 0700: set XDG_RUNTIME_DIR, or remove it"
 }
+
+@test "rootless: a layer file owned by an id outside the mapping is refused, naming the file and the ids" {
+    local src=$RL_HOME/outside
+    mkdir -p "$src/etc"
+    echo x >"$src/etc/far"
+    chown 100000:100001 "$src/etc/far"
+    tar -C "$src" --numeric-owner -cf "$RL_HOME/outside.tar" .
+    chown "$RL_USER:" "$RL_HOME/outside.tar"
+    run --separate-stderr rl import "$RL_HOME/outside.tar" outside
+    assert_status 125
+    assert_one_error_line "./etc/far" "uid 100000, gid 100001" "/etc/subuid"
+    run rl images --format '{{.Repository}}'
+    refute_output_contains "outside"
+}
