@@ -47,6 +47,7 @@ static const CommandEntry kCommands[] = {
     {"top", add_top},
     {"unmount", add_unmount},
     {"unpause", add_unpause},
+    {"unshare", add_unshare},
     {"untag", add_untag},
     {"update", add_update},
     {"version", add_version},

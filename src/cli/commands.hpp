@@ -42,6 +42,7 @@ CLI::App* add_parent(CLI::App& app, Context& ctx, const char* name, const char* 
 
 void add_info(CLI::App& parent, Context& ctx);
 void add_version(CLI::App& parent, Context& ctx);
+void add_unshare(CLI::App& parent, Context& ctx);
 void add_run(CLI::App& parent, Context& ctx);
 void add_ps(CLI::App& parent, Context& ctx);
 void add_rm(CLI::App& parent, Context& ctx);

@@ -159,3 +159,26 @@ sleep 60 "
     run rl images --format '{{.Repository}}'
     refute_output_contains "outside"
 }
+
+@test "unshare: a command in the user's namespaces, with the store's directories; root is refused" {
+    run rl unshare sh -c 'id -u; cat /proc/self/uid_map | wc -l; echo "$CONTAINERS_GRAPHROOT $CONTAINERS_RUNROOT"'
+    assert_status 0
+    assert_output "0
+2
+$RL_HOME/root $RL_HOME/run"
+    # The store's files, which belong to subordinate ids on the host, can be removed there.
+    rl run --name gone -u 1000:1000 busybox touch /tmp/mine
+    local upper
+    upper=$(find "$RL_HOME/root" -path '*/tmp/mine' | head -1)
+    run rl unshare rm "$upper"
+    assert_status 0
+    [[ ! -e $upper ]] || fail "$upper is still there"
+    run rl unshare sh -c 'exit 4'
+    assert_status 4
+    run --separate-stderr rl unshare no-such-command
+    assert_status 127
+    assert_one_error_line 'exec: "no-such-command": executable file not found in $PATH'
+    run --separate-stderr skiff unshare true
+    assert_status 125
+    assert_one_error_line "please use unshare with rootless"
+}
