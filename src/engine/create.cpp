@@ -189,8 +189,8 @@ Result<Prepared> prepare(const storage::StoreConfig& store, storage::ImageRecord
     p.inputs.secrets_dir = secret_files_dir(store, id);
     p.inputs.init_binary = TRY(init_binary(p.config, store));
     p.inputs.own_cgroup = TRY(own_cgroup_possible(p.config));
-    // Rootless, no tmpfs can be mounted on the host: each container's /dev/shm is its own.
-    if (shm_on_host && !rootless_process()) p.inputs.shm_dir = storage::container_shm_dir(store, id);
+    // Rootless, the tmpfs is mounted in the user's mount namespace, which every command shares.
+    if (shm_on_host) p.inputs.shm_dir = storage::container_shm_dir(store, id);
     p.spec = TRY(make_spec(p.image.config, p.config, p.inputs));
     TRY(fs::mkdir_p(p.inputs.cache_dir, 0700));
     return p;

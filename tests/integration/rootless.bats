@@ -182,3 +182,17 @@ $RL_HOME/root $RL_HOME/run"
     assert_status 125
     assert_one_error_line "please use unshare with rootless"
 }
+
+@test "rootless: --ipc container: shares the donor's /dev/shm, held in the user's mount namespace" {
+    rl run -d --name donor busybox sh -c 'echo shared >/dev/shm/note; exec sleep 60' >/dev/null
+    local i
+    for i in $(seq 50); do rl exec donor test -e /dev/shm/note && break; sleep 0.1; done
+    run rl run --rm --ipc container:donor busybox cat /dev/shm/note
+    assert_status 0
+    assert_output "shared"
+    # Nothing of it is mounted where the host's own commands look.
+    [[ -z $(mounts_under "$RL_HOME") ]] || fail "mounted on the host: $(mounts_under "$RL_HOME")"
+    rl rm -f -t 0 donor >/dev/null
+    run rl unshare sh -c "grep -c ' $RL_HOME/' /proc/self/mountinfo"
+    assert_output "0"
+}
