@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <optional>
 
 #include "engine_version.hpp"
@@ -63,7 +64,9 @@ Result<std::string> version_line(const std::string& path) {
 
 }  // namespace
 
-Result<OciRuntime> resolve_runtime(std::string_view given) {
+namespace {
+
+Result<OciRuntime> resolve_uncached(std::string_view given) {
     const std::string self = self_path();
     OciRuntime rt;
     rt.name = given.empty() ? std::string(kOwnRuntime) : std::string(given);
@@ -94,6 +97,17 @@ Result<OciRuntime> resolve_runtime(std::string_view given) {
                           ": a container's runtime must be this skiff's version");
     return make_error("OCI runtime " + rt.name + " (" + rt.path + ", \"" + rt.version +
                       "\") is not skiff: skiff runs containers with its own runtime and does not drive other OCI runtimes");
+}
+
+}  // namespace
+
+// Once per process and name: `run` checks it at create and uses it to start, and a foreign
+// runtime's probe executes it.
+Result<OciRuntime> resolve_runtime(std::string_view given) {
+    static std::map<std::string, Result<OciRuntime>, std::less<>> resolved;
+    auto it = resolved.find(given);
+    if (it == resolved.end()) it = resolved.emplace(std::string(given), resolve_uncached(given)).first;
+    return it->second;
 }
 
 void set_runtime_choice(std::string runtime, std::vector<std::string> flags) {

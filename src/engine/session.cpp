@@ -206,8 +206,9 @@ void ContainerSession::timeout_fired() {
 
 Result<int> ContainerSession::run(const runtime::Hooks& hooks) {
     const runtime::Spec& s = p_.spec;
-    log::debug("container {}: running {} as user \"{}\" in {} (root {}, cgroup {})", c_.id, str::join(s.args, " "),
-               s.user, s.cwd, s.rootfs, s.cgroup ? s.cgroup_name : "none");
+    if (log::level() <= log::Level::kDebug)  // the words joined only for a line that is written
+        log::debug("container {}: running {} as user \"{}\" in {} (root {}, cgroup {})", c_.id, str::join(s.args, " "),
+                   s.user, s.cwd, s.rootfs, s.cgroup ? s.cgroup_name : "none");
     auto status = runtime::run_foreground(p_.spec, hooks);
     if (status.ok()) log::debug("container {}: exited with status {}", c_.id, *status);
     else log::debug("container {}: failed: {}", c_.id, status.error().message);
